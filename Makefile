@@ -1,0 +1,55 @@
+# Fieldnotes. `make run` and `make test` work on a fresh clone with Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test lint format migrate seed setup clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+## Set up everything, then serve the app with its Celery worker and beat (Ctrl-C stops all).
+run: seed
+	@$(BIN)/python -c "import config.env" >/dev/null
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/mail
+	@echo ""
+	@echo "  Fieldnotes is starting on http://127.0.0.1:8000/"
+	@echo "  Demo logins (password: fieldnotes-demo):"
+	@echo "    admin@demo.test (office admin)   advisor@demo.test"
+	@echo "    student1@demo.test .. student3@demo.test"
+	@echo "    alumni1@demo.test .. alumni3@demo.test"
+	@echo "    second office: admin@other.test student@other.test alumni@other.test"
+	@echo "  Emails are printed in this terminal. Ctrl-C stops web, worker and beat."
+	@echo ""
+	$(BIN)/honcho start -f Procfile.dev
+
+## Set up, then run the whole test suite.
+test: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,16 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        # Accounts come from invitations and the per-office volunteer page, which
+        # create users through our services; allauth's own sign-up form stays shut.
+        return False
+
+    def get_login_redirect_url(self, request):
+        return reverse("home")
+
+    def send_mail(self, template_prefix, email, context):
+        context.setdefault("site_name", "Fieldnotes")
+        super().send_mail(template_prefix, email, context)

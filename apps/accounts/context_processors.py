@@ -1,0 +1,27 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import Role
+
+# What each role may use; later issues add their pages here.
+NAVIGATION = {
+    Role.STUDENT: [("student_home", _("My progress"))],
+    Role.ALUMNI: [("alumni_home", _("Volunteer home"))],
+    Role.ADVISOR: [("advisor_home", _("Students"))],
+}
+OFFICE_ADMIN_NAVIGATION = [("office_home", _("Office"))]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.office_id is None:
+        return {"nav_items": []}
+    entries = list(NAVIGATION.get(user.role, []))
+    if user.is_office_admin:
+        entries += OFFICE_ADMIN_NAVIGATION
+    path = request.path
+    items = []
+    for name, label in entries:
+        url = reverse(name)
+        items.append({"url": url, "label": label, "active": path.startswith(url)})
+    return {"nav_items": items}

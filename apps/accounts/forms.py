@@ -1,0 +1,130 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import Role
+from apps.accounts.models import TIME_ZONE_CHOICES, Office, User
+
+
+def _helper(label: str) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class PasswordPairMixin(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not only digits."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            probe = User(
+                email=data.get("email") or getattr(self, "email", ""),
+                full_name=data.get("full_name", ""),
+            )
+            try:
+                validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STUDENT)
+    is_office_admin = forms.BooleanField(
+        label=_("Also an office admin (advisors only)"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Send invitation"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_office_admin") and data.get("role") != Role.ADVISOR:
+            self.add_error("is_office_admin", _("Only advisors can be office admins."))
+        return data
+
+
+class InvitationAcceptForm(PasswordPairMixin):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    field_order = ["full_name", "time_zone", "password1", "password2"]
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Create my account"))
+
+
+class VolunteerSignupForm(PasswordPairMixin):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    field_order = ["full_name", "email", "time_zone", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Offer to be interviewed"))
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = User
+        fields = ["full_name", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Save"))
+
+
+class OfficeSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = Office
+        fields = [
+            "name",
+            "time_zone",
+            "slot_minutes",
+            "thank_you_hours",
+            "keep_in_touch_months",
+            "request_nudge_days",
+            "max_open_requests",
+            "accepts_volunteers",
+        ]
+        widgets = {
+            "thank_you_hours": forms.NumberInput(attrs={"min": 1, "max": 168}),
+            "request_nudge_days": forms.NumberInput(attrs={"min": 1, "max": 30}),
+            "max_open_requests": forms.NumberInput(attrs={"min": 1, "max": 50}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Save office settings"))
+
+
+class VolunteerRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the volunteer)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,214 @@
+import hashlib
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import KEEP_IN_TOUCH_MONTHS_CHOICES, SLOT_MINUTES_CHOICES, Approval, Role
+from apps.core.models import TimeStampedModel
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+# Offered in forms; the model validates against every IANA name instead, so the
+# migrations do not carry the whole list.
+TIME_ZONE_CHOICES = [
+    (tz, tz.replace("_", " "))
+    for tz in sorted(zoneinfo.available_timezones())
+    if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
+] + [("UTC", "UTC")]
+
+
+class Office(TimeStampedModel):
+    """A career services office: the tenant. Nothing of one office is visible to another."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name in links"), max_length=60, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_time_zone], default="UTC"
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("requested slot"), choices=SLOT_MINUTES_CHOICES, default=15
+    )
+    thank_you_hours = models.PositiveSmallIntegerField(_("thank-you due after (hours)"), default=24)
+    keep_in_touch_months = models.PositiveSmallIntegerField(
+        _("keep-in-touch check-in"), choices=KEEP_IN_TOUCH_MONTHS_CHOICES, default=3
+    )
+    request_nudge_days = models.PositiveSmallIntegerField(
+        _("nudge unanswered requests after (days)"), default=7
+    )
+    max_open_requests = models.PositiveSmallIntegerField(_("open requests per student"), default=5)
+    accepts_volunteers = models.BooleanField(_("open volunteer sign-up page"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(thank_you_hours__gte=1, thank_you_hours__lte=168),
+                name="office_thank_you_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(request_nudge_days__gte=1, request_nudge_days__lte=30),
+                name="office_nudge_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_open_requests__gte=1, max_open_requests__lte=50),
+                name="office_max_open_requests_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in. Email is the login; every person belongs to one office."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_time_zone], default="UTC"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    is_office_admin = models.BooleanField(_("office admin"), default=False)
+    approval = models.CharField(
+        _("approval"), max_length=16, choices=Approval.choices, default=Approval.APPROVED
+    )
+    rejection_reason = models.TextField(_("reason not approved"), blank=True)
+    # Null only for platform superusers, who run the deployment rather than an office.
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="members", null=True, blank=True
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(is_office_admin=False) | models.Q(role=Role.ADVISOR),
+                name="user_office_admin_is_advisor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(office__isnull=False) | models.Q(is_superuser=True),
+                name="user_has_office",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "role"])]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_student(self):
+        return self.role == Role.STUDENT
+
+    @property
+    def is_alumni(self):
+        return self.role == Role.ALUMNI
+
+    @property
+    def is_advisor(self):
+        return self.role == Role.ADVISOR
+
+    @property
+    def is_approved(self):
+        return self.approval == Approval.APPROVED
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(TimeStampedModel):
+    """An office admin's invitation. Only the digest of the token is stored, so a
+    leaked database does not hand out working sign-up links."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    is_office_admin = models.BooleanField(_("make office admin"), default=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["office", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_office_admin=False) | models.Q(role=Role.ADVISOR),
+                name="invitation_office_admin_is_advisor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def status(self):
+        if self.accepted_at:
+            return _("accepted")
+        if self.revoked_at:
+            return _("revoked")
+        if self.is_expired:
+            return _("expired")
+        return _("pending")
+
+    @property
+    def is_usable(self):
+        return not (self.accepted_at or self.revoked_at or self.is_expired)

@@ -1,0 +1,236 @@
+"""Writes for people, offices and invitations."""
+
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.enums import Approval, Role
+from apps.accounts.models import Invitation, Office, User, token_digest
+from apps.accounts.selectors import user_email_taken
+from apps.core.emails import email_send_on_commit
+
+
+class InvitationError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def user_create(
+    *,
+    office: Office | None,
+    email: str,
+    full_name: str,
+    password: str | None,
+    role: str = Role.STUDENT,
+    is_office_admin: bool = False,
+    approval: str = Approval.APPROVED,
+    time_zone: str | None = None,
+    email_verified: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    email = email.strip().lower()
+    if user_email_taken(email=email):
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    extra = {"is_superuser": is_superuser, "is_staff": is_superuser}
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name.strip(),
+        office=office,
+        role=role,
+        is_office_admin=is_office_admin,
+        approval=approval,
+        time_zone=time_zone or (office.time_zone if office else "UTC"),
+        **extra,
+    )
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
+    return user
+
+
+def invitation_create(
+    *, inviter: User, email: str, role: str, is_office_admin: bool = False
+) -> tuple[Invitation, str]:
+    """Create an invitation and email its link. Returns the invitation and the raw
+    token; only its digest is stored."""
+    if not inviter.is_office_admin:
+        raise PermissionError("only office admins invite")
+    email = email.strip().lower()
+    if user_email_taken(email=email):
+        raise InvitationError(
+            {
+                "email": _("%(email)s already has a Fieldnotes account; no invitation is needed.")
+                % {"email": email}
+            }
+        )
+    if is_office_admin and role != Role.ADVISOR:
+        raise InvitationError({"is_office_admin": _("Only advisors can be office admins.")})
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # A fresh invitation replaces any earlier, still-open one to the same address.
+        Invitation.objects.filter(
+            office_id=inviter.office_id,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            office_id=inviter.office_id,
+            email=email,
+            role=role,
+            is_office_admin=is_office_admin,
+            invited_by=inviter,
+            token_digest=token_digest(token),
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+        email_send_on_commit(
+            template="accounts/invitation",
+            to=[email],
+            reply_to=[inviter.email],
+            context={
+                "invitation": invitation,
+                "office": inviter.office,
+                "inviter": inviter,
+                "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+                "days": settings.INVITATION_TTL_DAYS,
+            },
+        )
+    return invitation, token
+
+
+def invitation_revoke(*, admin: User, invitation: Invitation) -> None:
+    if invitation.office_id != admin.office_id or not admin.is_office_admin:
+        raise PermissionError("not this office's admin")
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def invitation_accept(*, token: str, full_name: str, password: str, time_zone: str) -> User:
+    """Turn an invitation into an account in the inviter's office, with the invited
+    role. The link came by email, so the address counts as verified."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("office")
+            .filter(token_digest=token_digest(token))
+            .first()
+        )
+        if invitation is None:
+            raise InvitationError(_("This invitation link is not valid."))
+        if invitation.accepted_at:
+            raise InvitationError(_("This invitation has already been used."))
+        if invitation.revoked_at:
+            raise InvitationError(_("This invitation was withdrawn by the office."))
+        if invitation.is_expired:
+            raise InvitationError(_("This invitation has expired. Ask the office for a new one."))
+        try:
+            user = user_create(
+                office=invitation.office,
+                email=invitation.email,
+                full_name=full_name,
+                password=password,
+                role=invitation.role,
+                is_office_admin=invitation.is_office_admin,
+                time_zone=time_zone,
+                email_verified=True,
+            )
+        except IntegrityError as exc:
+            raise InvitationError(_("An account with this email address already exists.")) from exc
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return user
+
+
+def volunteer_signup(
+    *, office: Office, email: str, full_name: str, password: str, time_zone: str
+) -> User:
+    """An alumnus offers to be interviewed. The account waits as pending until an
+    office admin approves it; the admins hear of it by email."""
+    with transaction.atomic():
+        user = user_create(
+            office=office,
+            email=email,
+            full_name=full_name,
+            password=password,
+            role=Role.ALUMNI,
+            approval=Approval.PENDING,
+            time_zone=time_zone,
+        )
+        admins = list(
+            User.objects.filter(office=office, is_office_admin=True, is_active=True).values_list(
+                "email", flat=True
+            )
+        )
+        if admins:
+            email_send_on_commit(
+                template="accounts/volunteer_pending",
+                to=admins,
+                context={
+                    "volunteer": user,
+                    "office": office,
+                    "review_url": settings.SITE_URL + reverse("office_volunteers"),
+                },
+            )
+    return user
+
+
+def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str = "") -> User:
+    if not admin.is_office_admin or volunteer.office_id != admin.office_id:
+        raise PermissionError("not this office's admin")
+    if volunteer.role != Role.ALUMNI:
+        raise ValidationError(_("Only alumni volunteers wait for approval."))
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": _("Say why, so the volunteer knows.")})
+    with transaction.atomic():
+        volunteer.approval = Approval.APPROVED if approve else Approval.REJECTED
+        volunteer.rejection_reason = "" if approve else reason
+        volunteer.save(update_fields=["approval", "rejection_reason"])
+        email_send_on_commit(
+            template="accounts/volunteer_approved" if approve else "accounts/volunteer_rejected",
+            to=[volunteer.email],
+            reply_to=[admin.email],
+            context={
+                "volunteer": volunteer,
+                "office": volunteer.office,
+                "reason": reason,
+                "login_url": settings.SITE_URL + reverse("account_login"),
+            },
+        )
+    return volunteer
+
+
+def user_update_profile(*, user: User, full_name: str, time_zone: str) -> User:
+    user.full_name = full_name.strip()
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name", "time_zone"])
+    return user
+
+
+def member_set_active(*, admin: User, member: User, active: bool) -> User:
+    if not admin.is_office_admin or member.office_id != admin.office_id:
+        raise PermissionError("not this office's admin")
+    if member.pk == admin.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    member.is_active = active
+    member.save(update_fields=["is_active"])
+    return member
+
+
+def office_update_settings(*, admin: User, office: Office, **values) -> Office:
+    if not admin.is_office_admin or office.pk != admin.office_id:
+        raise PermissionError("not this office's admin")
+    for name, value in values.items():
+        setattr(office, name, value)
+    office.full_clean()
+    office.save()
+    return office

@@ -1,0 +1,272 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.utils import complete_signup
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts import selectors, services
+from apps.accounts.enums import Approval, Role
+from apps.accounts.forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    OfficeSettingsForm,
+    ProfileForm,
+    VolunteerRejectForm,
+    VolunteerSignupForm,
+)
+from apps.accounts.permissions import office_admin_required, role_required
+
+ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "advisor_home"}
+
+
+def _form_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def home(request):
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("account_login")
+    if user.office_id is None:
+        return redirect("admin:index") if user.is_superuser else redirect("account_logout")
+    if user.role == Role.ALUMNI and user.approval != Approval.APPROVED:
+        return redirect("alumni_pending")
+    return redirect(ROLE_HOME[user.role])
+
+
+@role_required(Role.STUDENT)
+def student_home(request):
+    return render(request, "accounts/home_student.html")
+
+
+@role_required(Role.ALUMNI)
+def alumni_home(request):
+    return render(request, "accounts/home_alumni.html")
+
+
+@role_required(Role.ADVISOR)
+def advisor_home(request):
+    return render(request, "accounts/home_advisor.html")
+
+
+@login_required
+def alumni_pending(request):
+    user = request.user
+    if user.role != Role.ALUMNI:
+        raise PermissionDenied
+    if user.approval == Approval.APPROVED:
+        return redirect("alumni_home")
+    return render(request, "accounts/alumni_pending.html")
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(request, "accounts/user_profile.html", {"form": form})
+
+
+def invitation_accept(request, token: str):
+    invitation = selectors.invitation_get_by_token(token=token)
+    if invitation is None:
+        raise Http404
+    if not invitation.is_usable:
+        return render(
+            request, "accounts/invitation_unusable.html", {"invitation": invitation}, status=410
+        )
+    if request.user.is_authenticated:
+        messages.info(request, _("Sign out first to accept an invitation for another account."))
+        return redirect("home")
+    form = InvitationAcceptForm(
+        request.POST or None,
+        email=invitation.email,
+        initial={"time_zone": invitation.office.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome to Fieldnotes, %(name)s.") % {"name": user.get_short_name()}
+            )
+            return redirect("home")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+def volunteer_signup(request, slug: str):
+    office = selectors.office_get_open_for_volunteers(slug=slug)
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = VolunteerSignupForm(request.POST or None, initial={"time_zone": office.time_zone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.volunteer_signup(
+                office=office,
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                time_zone=data["time_zone"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return complete_signup(
+                request, user, allauth_settings.EMAIL_VERIFICATION, reverse("alumni_pending")
+            )
+    return render(request, "accounts/volunteer_signup.html", {"form": form, "office": office})
+
+
+@office_admin_required
+def office_home(request):
+    admin = request.user
+    members = list(selectors.member_list_for_admin(admin=admin))
+    counts = {
+        role: sum(1 for m in members if m.role == role and m.is_active) for role in Role.values
+    }
+    return render(
+        request,
+        "accounts/office_home.html",
+        {
+            "office": admin.office,
+            "counts": counts,
+            "pending_count": selectors.volunteer_list_pending(admin=admin).count(),
+            "members": members,
+        },
+    )
+
+
+@office_admin_required
+def office_invitations(request):
+    admin = request.user
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invitation_create(inviter=admin, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("office_invitations")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {
+            "form": form,
+            "invitations": selectors.invitation_list_for_admin(admin=admin),
+        },
+        status=status,
+    )
+
+
+@office_admin_required
+@require_POST
+def office_invitation_revoke(request, pk: int):
+    invitation = selectors.invitation_list_for_admin(admin=request.user).filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    services.invitation_revoke(admin=request.user, invitation=invitation)
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    return redirect("office_invitations")
+
+
+@office_admin_required
+def office_volunteers(request):
+    return render(
+        request,
+        "accounts/volunteer_pending_list.html",
+        {
+            "volunteers": selectors.volunteer_list_pending(admin=request.user),
+            "reject_form": VolunteerRejectForm(),
+            "signup_url": request.build_absolute_uri(
+                reverse("volunteer_signup", args=[request.user.office.slug])
+            ),
+        },
+    )
+
+
+@office_admin_required
+@require_POST
+def office_volunteer_decide(request, pk: int):
+    volunteer = selectors.member_get_for_admin(admin=request.user, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    form = VolunteerRejectForm(request.POST)
+    if not approve and not form.is_valid():
+        messages.error(request, _("Give a reason when you do not approve a volunteer."))
+        return redirect("office_volunteers")
+    try:
+        services.volunteer_decide(
+            admin=request.user,
+            volunteer=volunteer,
+            approve=approve,
+            reason=form.data.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("office_volunteers")
+    if approve:
+        messages.success(
+            request, _("%(name)s is approved and has been told.") % {"name": volunteer}
+        )
+    else:
+        messages.success(
+            request, _("%(name)s is not approved and has been told why.") % {"name": volunteer}
+        )
+    return redirect("office_volunteers")
+
+
+@office_admin_required
+@require_POST
+def office_member_active(request, pk: int):
+    member = selectors.member_get_for_admin(admin=request.user, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.member_set_active(admin=request.user, member=member, active=active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            (_("%(name)s can sign in again.") if active else _("%(name)s can no longer sign in."))
+            % {"name": member},
+        )
+    return redirect("office_home")
+
+
+@office_admin_required
+def office_settings(request):
+    office = request.user.office
+    form = OfficeSettingsForm(request.POST or None, instance=office)
+    if request.method == "POST":
+        if form.is_valid():
+            services.office_update_settings(admin=request.user, office=office, **form.cleaned_data)
+            messages.success(request, _("Office settings saved."))
+            return redirect("office_settings")
+        return render(request, "accounts/office_settings.html", {"form": form}, status=400)
+    return render(request, "accounts/office_settings.html", {"form": form})

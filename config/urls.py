@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+    path("", include("apps.accounts.urls")),
+]
+
+handler403 = "apps.core.views.error_403"
+handler404 = "apps.core.views.error_404"
+handler500 = "apps.core.views.error_500"
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("__errors__/403/", core_views.error_403),
+        path("__errors__/404/", core_views.error_404),
+        path("__errors__/500/", core_views.error_500),
+    ]
