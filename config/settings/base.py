@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "apps.core",
     "apps.accounts",
+    "apps.students",
+    "apps.contacts",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,177 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.contacts.enums import Format, ImportStatus, Source, Stage
+from apps.core.models import TimeStampedModel
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()./-]{6,32}$",
+    _("Enter a phone number of digits, spaces and + ( ) - . / only."),
+)
+
+
+class VolunteerProfile(TimeStampedModel):
+    """An alumnus's offer to be interviewed. Approval lives on the user account
+    (accounts.User.approval); this holds what students search and see."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_profile"
+    )
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.CASCADE, related_name="volunteer_profiles"
+    )
+    employer = models.CharField(_("employer"), max_length=160, blank=True)
+    job_title = models.CharField(_("job title"), max_length=160, blank=True)
+    fields = models.ManyToManyField(
+        "students.Field", blank=True, related_name="volunteers", verbose_name=_("fields")
+    )
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    graduation_year = models.PositiveSmallIntegerField(
+        _("graduation year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1950), MaxValueValidator(2100)],
+    )
+    programme = models.CharField(_("programme"), max_length=120, blank=True)
+    bio = models.TextField(_("short bio"), max_length=2000, blank=True)
+    topics = models.TextField(_("topics I am glad to talk about"), max_length=1000, blank=True)
+    formats = models.JSONField(_("formats offered"), default=list, blank=True)
+    languages = models.CharField(_("languages"), max_length=160, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
+    linkedin_url = models.URLField(_("LinkedIn URL"), blank=True)
+    share_email_on_accept = models.BooleanField(
+        _("share my email address with students whose request I accept"), default=True
+    )
+    share_phone_on_accept = models.BooleanField(
+        _("share my phone number with students whose request I accept"), default=False
+    )
+    show_linkedin_in_directory = models.BooleanField(
+        _("show my LinkedIn profile in the directory"), default=False
+    )
+    capacity_per_month = models.PositiveSmallIntegerField(
+        _("requests I can take per month"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    accepting_requests = models.BooleanField(_("accepting requests"), default=True)
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Filled by the contacts services for search; see directory.py.
+    search_document = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["user__full_name"]
+        indexes = [models.Index(fields=["office", "accepting_requests"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity_per_month__gte=1, capacity_per_month__lte=30),
+                name="volunteer_capacity_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Volunteer {self.user}"
+
+    def get_formats_display(self):
+        labels = dict(Format.choices)
+        return [labels.get(f, f) for f in self.formats]
+
+
+class Contact(TimeStampedModel):
+    """A person a student might talk to. Private to the student; the student's
+    advisors may read it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
+    )
+    full_name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
+    organisation = models.CharField(_("organisation"), max_length=160, blank=True)
+    job_title = models.CharField(_("job title"), max_length=160, blank=True)
+    field = models.ForeignKey(
+        "students.Field",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("field"),
+    )
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    linkedin_url = models.URLField(_("LinkedIn URL"), blank=True)
+    source = models.CharField(
+        _("how I found them"), max_length=32, choices=Source.choices, default=Source.FRIEND_FAMILY
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    volunteer = models.ForeignKey(
+        VolunteerProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.IDENTIFIED
+    )
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    # Position on the target list of the contact's field; null when not on the list.
+    target_rank = models.PositiveIntegerField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [
+            models.Index(fields=["owner", "archived_at", "full_name"]),
+            models.Index(fields=["owner", "field", "target_rank"]),
+            models.Index(fields=["owner", "email"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "volunteer"],
+                condition=models.Q(volunteer__isnull=False),
+                name="contact_one_per_volunteer",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+
+class ContactImport(TimeStampedModel):
+    """One CSV upload: parsed into a preview first, imported on confirmation."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_imports"
+    )
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
