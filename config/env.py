@@ -20,7 +20,7 @@ env = environ.Env()
 
 DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "psql"}
 BROKER_SCHEMES = {"redis", "rediss", "filesystem", "memory"}
-CACHE_SCHEMES = {"redis", "rediss", "locmemcache", "dummycache"}
+CACHE_SCHEMES = {"redis", "rediss", "locmemcache", "filecache", "dummycache"}
 EMAIL_SCHEMES = {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail"}
 
 
@@ -56,8 +56,24 @@ def database_url(default: str) -> dict:
 
 def url(name: str, default: str, allowed: set[str]) -> str:
     value = os.environ.get(name, "").strip() or default
-    _scheme_of(name, value, allowed)
+    if _scheme_of(name, value, allowed) in {"redis", "rediss"}:
+        _check_redis(name, value)
     return value
+
+
+def _check_redis(name: str, value: str) -> None:
+    # The Redis clients accept these URLs as they are and fail only at the first
+    # connection, so a typo would surface as a broken request or a silent worker.
+    parts = urlsplit(value)
+    try:
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise BadSetting(name, f"{value!r} has a port that is not a number") from exc
+    if not parts.hostname:
+        raise BadSetting(name, f"{value!r} names no host")
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise BadSetting(name, f"{value!r} ends in {database!r}, not a database number")
 
 
 def cache_url(default: str) -> dict:
@@ -107,7 +123,10 @@ def string_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise BadSetting(name, f"{value!r} names nothing (use a comma-separated list)")
+    return items
 
 
 def time_zone(name: str, default: str) -> str:

@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.students.urls")),
+    path("", include("apps.contacts.urls")),
 ]
 
 handler403 = "apps.core.views.error_403"

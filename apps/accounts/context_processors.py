@@ -5,8 +5,17 @@ from apps.accounts.enums import Role
 
 # What each role may use; later issues add their pages here.
 NAVIGATION = {
-    Role.STUDENT: [("student_home", _("My progress"))],
-    Role.ALUMNI: [("alumni_home", _("Volunteer home"))],
+    Role.STUDENT: [
+        ("student_home", _("My progress")),
+        ("student_profile", _("Profile")),
+        ("contact_list", _("Contacts")),
+        ("target_list", _("Target list")),
+        ("directory", _("Alumni directory")),
+    ],
+    Role.ALUMNI: [
+        ("alumni_home", _("Volunteer home")),
+        ("volunteer_profile", _("My volunteer profile")),
+    ],
     Role.ADVISOR: [("advisor_home", _("Students"))],
 }
 OFFICE_ADMIN_NAVIGATION = [("office_home", _("Office"))]

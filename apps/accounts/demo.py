@@ -56,4 +56,9 @@ def demo_seed() -> dict:
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-    return {"offices": len(offices), "users": len(PEOPLE), "password": DEMO_PASSWORD}
+    return {
+        "offices": len(offices),
+        "office_objects": [offices[spec["slug"]] for spec in OFFICES],
+        "users": len(PEOPLE),
+        "password": DEMO_PASSWORD,
+    }

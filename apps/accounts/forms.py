@@ -96,8 +96,19 @@ class ProfileForm(forms.ModelForm):
         self.helper = _helper(_("Save"))
 
 
+def _bounded(name: str, low: int, high: int) -> forms.IntegerField:
+    # Same bounds as the model's check constraints, checked on the field so an
+    # out-of-range value is reported beside it rather than as "Constraint … is violated".
+    return forms.IntegerField(
+        label=Office._meta.get_field(name).verbose_name, min_value=low, max_value=high
+    )
+
+
 class OfficeSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    thank_you_hours = _bounded("thank_you_hours", 1, 168)
+    request_nudge_days = _bounded("request_nudge_days", 1, 30)
+    max_open_requests = _bounded("max_open_requests", 1, 50)
 
     class Meta:
         model = Office
@@ -111,11 +122,6 @@ class OfficeSettingsForm(forms.ModelForm):
             "max_open_requests",
             "accepts_volunteers",
         ]
-        widgets = {
-            "thank_you_hours": forms.NumberInput(attrs={"min": 1, "max": 168}),
-            "request_nudge_days": forms.NumberInput(attrs={"min": 1, "max": 30}),
-            "max_open_requests": forms.NumberInput(attrs={"min": 1, "max": 50}),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

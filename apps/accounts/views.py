@@ -1,5 +1,9 @@
+import copy
+
 from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import complete_signup
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -44,11 +48,6 @@ def home(request):
     return redirect(ROLE_HOME[user.role])
 
 
-@role_required(Role.STUDENT)
-def student_home(request):
-    return render(request, "accounts/home_student.html")
-
-
 @role_required(Role.ALUMNI)
 def alumni_home(request):
     return render(request, "accounts/home_alumni.html")
@@ -71,11 +70,15 @@ def alumni_pending(request):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.user_update_profile(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+    # A copy, so that a rejected form does not leave bad values on request.user,
+    # which the page header shows.
+    form = ProfileForm(request.POST or None, instance=copy.copy(request.user))
+    if request.method == "POST":
+        if form.is_valid():
+            services.user_update_profile(user=request.user, **form.cleaned_data)
+            messages.success(request, _("Your profile is saved."))
+            return redirect("profile")
+        return render(request, "accounts/user_profile.html", {"form": form}, status=400)
     return render(request, "accounts/user_profile.html", {"form": form})
 
 
@@ -106,13 +109,16 @@ def invitation_accept(request, token: str):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="apps.accounts.backends.AccountBackend")
             messages.success(
                 request, _("Welcome to Fieldnotes, %(name)s.") % {"name": user.get_short_name()}
             )
             return redirect("home")
     return render(
-        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -121,23 +127,35 @@ def volunteer_signup(request, slug: str):
     if request.user.is_authenticated:
         return redirect("home")
     form = VolunteerSignupForm(request.POST or None, initial={"time_zone": office.time_zone})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.volunteer_signup(
-                office=office,
-                email=data["email"],
-                full_name=data["full_name"],
-                password=data["password1"],
-                time_zone=data["time_zone"],
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return complete_signup(
-                request, user, allauth_settings.EMAIL_VERIFICATION, reverse("alumni_pending")
-            )
-    return render(request, "accounts/volunteer_signup.html", {"form": form, "office": office})
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            if selectors.user_email_taken(email=data["email"]):
+                # As allauth does with enumeration prevention on: the page looks the
+                # same as for a new address, and the owner of the existing account
+                # is told by email instead.
+                get_adapter(request).send_account_already_exists_mail(data["email"].strip().lower())
+                return redirect("account_email_verification_sent")
+            try:
+                user = services.volunteer_signup(
+                    office=office,
+                    email=data["email"],
+                    full_name=data["full_name"],
+                    password=data["password1"],
+                    time_zone=data["time_zone"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                return complete_signup(
+                    request, user, allauth_settings.EMAIL_VERIFICATION, reverse("alumni_pending")
+                )
+        status = 400
+    else:
+        status = 200
+    return render(
+        request, "accounts/volunteer_signup.html", {"form": form, "office": office}, status=status
+    )
 
 
 @office_admin_required
@@ -180,6 +198,7 @@ def office_invitations(request):
         {
             "form": form,
             "invitations": selectors.invitation_list_for_admin(admin=admin),
+            "ttl_days": settings.INVITATION_TTL_DAYS,
         },
         status=status,
     )

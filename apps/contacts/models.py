@@ -1,10 +1,11 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import Format, ImportStatus, Source, Stage
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, WebURLField
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()./-]{6,32}$",
@@ -40,7 +41,7 @@ class VolunteerProfile(TimeStampedModel):
     formats = models.JSONField(_("formats offered"), default=list, blank=True)
     languages = models.CharField(_("languages"), max_length=160, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
-    linkedin_url = models.URLField(_("LinkedIn URL"), blank=True)
+    linkedin_url = WebURLField(_("LinkedIn URL"), blank=True)
     share_email_on_accept = models.BooleanField(
         _("share my email address with students whose request I accept"), default=True
     )
@@ -58,8 +59,12 @@ class VolunteerProfile(TimeStampedModel):
     accepting_requests = models.BooleanField(_("accepting requests"), default=True)
     paused_until = models.DateField(_("paused until"), null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
-    # Filled by the contacts services for search; see directory.py.
+    # Both filled by contacts.volunteers.volunteer_search_refresh: the plain text is
+    # the SQLite fallback, the weighted vector what PostgreSQL searches (its GIN
+    # index exists only there; see migration 0002). Null until the first refresh
+    # and always null on SQLite.
     search_document = models.TextField(blank=True, default="")
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["user__full_name"]
@@ -100,7 +105,7 @@ class Contact(TimeStampedModel):
         verbose_name=_("field"),
     )
     location = models.CharField(_("location"), max_length=120, blank=True)
-    linkedin_url = models.URLField(_("LinkedIn URL"), blank=True)
+    linkedin_url = WebURLField(_("LinkedIn URL"), blank=True)
     source = models.CharField(
         _("how I found them"), max_length=32, choices=Source.choices, default=Source.FRIEND_FAMILY
     )

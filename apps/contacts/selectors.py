@@ -1,14 +1,21 @@
 """Reads of contacts and volunteers, always scoped to the requesting user."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
 
 
 def contact_list_for_student(
-    *, student, archived: bool = False, q: str = "", field_id=None, stage: str = "",
-    source: str = "", tag: str = ""
+    *,
+    student,
+    archived: bool = False,
+    q: str = "",
+    field_id=None,
+    stage: str = "",
+    source: str = "",
+    tag: str = "",
 ) -> QuerySet[Contact]:
     qs = Contact.objects.filter(owner=student, archived_at__isnull=not archived)
     if q:
@@ -62,9 +69,7 @@ def contact_find_duplicates(
 
 
 def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
-    qs = Contact.objects.filter(
-        owner=student, archived_at__isnull=True, target_rank__isnull=False
-    )
+    qs = Contact.objects.filter(owner=student, archived_at__isnull=True, target_rank__isnull=False)
     if field_id is not None:
         qs = qs.filter(field_id=field_id)
     return qs.select_related("field", "referred_by").order_by("field__name", "target_rank", "pk")
@@ -72,3 +77,14 @@ def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
 
 def volunteer_profile_for_user(*, user) -> VolunteerProfile | None:
     return VolunteerProfile.objects.filter(user=user).prefetch_related("fields").first()
+
+
+def contact_counts_for_student(*, student) -> dict:
+    """Totals for the dashboard, in one query."""
+    counts = Contact.objects.filter(owner=student, archived_at__isnull=True).aggregate(
+        total=Count("pk"),
+        targets=Count("pk", filter=Q(target_rank__isnull=False)),
+        referrals=Count("pk", filter=Q(referred_by__isnull=False)),
+        **{stage: Count("pk", filter=Q(stage=stage)) for stage in Stage.values},
+    )
+    return counts

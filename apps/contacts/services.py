@@ -8,12 +8,22 @@ from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
 
 CONTACT_FIELDS = [
-    "full_name", "email", "phone", "organisation", "job_title", "field", "location",
-    "linkedin_url", "source", "referred_by", "notes", "tags",
+    "full_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "field",
+    "location",
+    "linkedin_url",
+    "source",
+    "referred_by",
+    "notes",
+    "tags",
 ]
 
 
-def _clean_tags(tags) -> list[str]:
+def tags_clean(tags) -> list[str]:
     seen, out = set(), []
     for tag in tags or []:
         tag = " ".join(str(tag).split())[:40]
@@ -29,14 +39,16 @@ def _check_owner(student, contact) -> None:
 
 
 @transaction.atomic
-def contact_create(*, student, volunteer: VolunteerProfile | None = None,
-                   on_target_list: bool = False, **data) -> Contact:
+def contact_create(
+    *, student, volunteer: VolunteerProfile | None = None, on_target_list: bool = False, **data
+) -> Contact:
     _check_owner(student, data.get("referred_by"))
     if data.get("field") is not None and data["field"].office_id != student.office_id:
         raise PermissionError("field of another office")
-    data["tags"] = _clean_tags(data.get("tags"))
-    contact = Contact(owner=student, volunteer=volunteer,
-                      **{k: v for k, v in data.items() if k in CONTACT_FIELDS})
+    data["tags"] = tags_clean(data.get("tags"))
+    contact = Contact(
+        owner=student, volunteer=volunteer, **{k: v for k, v in data.items() if k in CONTACT_FIELDS}
+    )
     contact.email = contact.email.strip().lower()
     contact.full_clean()
     contact.save()
@@ -55,7 +67,7 @@ def contact_update(*, student, contact: Contact, **data) -> Contact:
         raise PermissionError("field of another office")
     field_changed = "field" in data and data["field"] != contact.field
     if "tags" in data:
-        data["tags"] = _clean_tags(data["tags"])
+        data["tags"] = tags_clean(data["tags"])
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
@@ -120,8 +132,9 @@ def target_list_reorder(*, student, field_id, contact_ids: list[int]) -> None:
     contacts on that list; anything else is refused and nothing changes."""
     current = list(
         Contact.objects.select_for_update()
-        .filter(owner=student, field_id=field_id, target_rank__isnull=False,
-                archived_at__isnull=True)
+        .filter(
+            owner=student, field_id=field_id, target_rank__isnull=False, archived_at__isnull=True
+        )
         .values_list("pk", flat=True)
     )
     if sorted(current) != sorted(contact_ids) or len(set(contact_ids)) != len(contact_ids):
@@ -133,9 +146,14 @@ def target_list_reorder(*, student, field_id, contact_ids: list[int]) -> None:
 def target_list_move(*, student, contact: Contact, offset: int) -> None:
     """Move one contact up (-1) or down (+1) its field's list: the keyboard path."""
     ids = list(
-        Contact.objects.filter(owner=student, field_id=contact.field_id,
-                               target_rank__isnull=False, archived_at__isnull=True)
-        .order_by("target_rank", "pk").values_list("pk", flat=True)
+        Contact.objects.filter(
+            owner=student,
+            field_id=contact.field_id,
+            target_rank__isnull=False,
+            archived_at__isnull=True,
+        )
+        .order_by("target_rank", "pk")
+        .values_list("pk", flat=True)
     )
     if contact.pk not in ids:
         raise ValueError("contact is not on a target list")

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.students",
     "apps.contacts",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -75,13 +76,12 @@ TEMPLATES = [
 DATABASES = {"default": E.database_url(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": E.cache_url("locmemcache://")}
+# The embedded default is a file cache so that web and worker processes share it
+# (rate limits, import progress); Redis in CI, compose and production.
+CACHES = {"default": E.cache_url(f"filecache://{VAR_DIR / 'cache'}")}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["apps.accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -105,8 +105,12 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
+# Tell people when their password or email address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# The "no such account" mail would point to allauth's sign-up page, which is shut.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, written out so they are visible and reviewed.
     "login_failed": "10/m/ip,5/5m/key",

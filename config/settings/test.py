@@ -1,7 +1,12 @@
 """The test suite. Uses DATABASE_URL and CELERY_BROKER_URL when set (CI runs on
 PostgreSQL and Redis), the embedded defaults otherwise."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
+
+if not os.environ.get("CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -8,69 +8,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Field',
+            name="Field",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('description', models.CharField(blank=True, max_length=240, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='offered to students')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fields', to='accounts.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=240, verbose_name="description"),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, verbose_name="offered to students"),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fields",
+                        to="accounts.office",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ResearchNote',
+            name="ResearchNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('body', models.TextField(blank=True, max_length=20000, verbose_name='notes (Markdown)')),
-                ('field', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='research_notes', to='students.field')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='research_notes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                (
+                    "body",
+                    models.TextField(blank=True, max_length=20000, verbose_name="notes (Markdown)"),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="research_notes",
+                        to="students.field",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="research_notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='StudentProfile',
+            name="StudentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('programme', models.CharField(blank=True, max_length=120, verbose_name='programme or major')),
-                ('graduation_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1950), django.core.validators.MaxValueValidator(2100)], verbose_name='graduation year')),
-                ('interest_tags', models.JSONField(blank=True, default=list, verbose_name='other interests')),
-                ('target_companies', models.JSONField(blank=True, default=list, verbose_name='target companies')),
-                ('pitch', models.TextField(blank=True, max_length=2000, verbose_name='elevator pitch')),
-                ('fields', models.ManyToManyField(blank=True, related_name='students', to='students.field', verbose_name='career fields')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='student_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "programme",
+                    models.CharField(blank=True, max_length=120, verbose_name="programme or major"),
+                ),
+                (
+                    "graduation_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1950),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="graduation year",
+                    ),
+                ),
+                (
+                    "interest_tags",
+                    models.JSONField(blank=True, default=list, verbose_name="other interests"),
+                ),
+                (
+                    "target_companies",
+                    models.JSONField(blank=True, default=list, verbose_name="target companies"),
+                ),
+                (
+                    "pitch",
+                    models.TextField(blank=True, max_length=2000, verbose_name="elevator pitch"),
+                ),
+                (
+                    "fields",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="students",
+                        to="students.field",
+                        verbose_name="career fields",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="student_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='field',
-            constraint=models.UniqueConstraint(models.F('office'), django.db.models.functions.text.Lower('name'), name='field_name_per_office'),
+            model_name="field",
+            constraint=models.UniqueConstraint(
+                models.F("office"),
+                django.db.models.functions.text.Lower("name"),
+                name="field_name_per_office",
+            ),
         ),
         migrations.AddIndex(
-            model_name='researchnote',
-            index=models.Index(fields=['student', '-updated_at'], name='students_re_student_73307b_idx'),
+            model_name="researchnote",
+            index=models.Index(
+                fields=["student", "-updated_at"], name="students_re_student_73307b_idx"
+            ),
         ),
     ]

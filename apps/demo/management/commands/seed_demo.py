@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.accounts.demo import demo_seed
+from apps.demo.seed import demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,148 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.contacts.directory import DirectoryFilters
+from apps.contacts.enums import Format
+from apps.contacts.models import VolunteerProfile
+from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
+from apps.students.models import Field
+from apps.students.selectors import field_list_for_office
+
+
+class VolunteerProfileForm(forms.ModelForm):
+    """Layout and field checks only; the service decides (and re-checks) the rules."""
+
+    fields = forms.ModelMultipleChoiceField(
+        label=_("Fields I can talk about"),
+        queryset=Field.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    capacity_per_month = forms.IntegerField(
+        label=_("Requests I can take per month"),
+        min_value=1,
+        max_value=30,
+        help_text=_("Between 1 and 30. Students see when you are fully booked."),
+    )
+    formats = forms.MultipleChoiceField(
+        label=_("Ways I am willing to meet"),
+        choices=Format.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one way you are willing to meet.")},
+    )
+
+    class Meta:
+        model = VolunteerProfile
+        fields = [
+            "employer", "job_title", "fields", "location", "graduation_year", "programme",
+            "bio", "topics", "formats", "languages", "capacity_per_month",
+            "accepting_requests", "paused_until", "phone", "linkedin_url",
+            "share_email_on_accept", "share_phone_on_accept", "show_linkedin_in_directory",
+        ]  # fmt: skip
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "topics": forms.Textarea(attrs={"rows": 3}),
+            "paused_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "linkedin_url": forms.URLInput(attrs={"placeholder": "https://www.linkedin.com/in/…"}),
+        }
+        help_texts = {
+            "topics": _("For example: breaking into consulting, a day in product management."),
+            "languages": _("Languages you can hold the conversation in."),
+            "paused_until": _(
+                "Optional. No new requests up to and including this date; leave empty to "
+                "take requests now."
+            ),
+            "phone": _("Never shown in the directory."),
+            "bio": _("A few sentences about your path since graduating."),
+        }
+
+    def __init__(self, *args, office_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields"].queryset = field_list_for_office(office_id=office_id)
+        year = timezone.localdate().year
+        self.fields["graduation_year"].widget = forms.NumberInput(
+            attrs={"min": EARLIEST_GRADUATION_YEAR, "max": year}
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def _post_clean(self):
+        # The service validates and saves; the model instance is not touched here,
+        # so a refused change leaves the profile exactly as it was.
+        pass
+
+
+class VolunteerPauseForm(forms.Form):
+    until = forms.DateField(label=_("Pause until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search box and filters, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    field = forms.ModelChoiceField(
+        label=_("Field"), queryset=Field.objects.none(), required=False, empty_label=_("Any field")
+    )
+    location = forms.CharField(label=_("Location"), required=False, max_length=120)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("", _("Any format")), *Format.choices], required=False
+    )
+    year_from = forms.IntegerField(label=_("Graduated from"), required=False)
+    year_to = forms.IntegerField(label=_("Graduated to"), required=False)
+    accepting = forms.BooleanField(label=_("Has time this month"), required=False)
+
+    def __init__(self, *args, office_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].queryset = field_list_for_office(office_id=office_id)
+        self.last_year = timezone.localdate().year
+        for name in ("year_from", "year_to"):
+            self.fields[name].widget.attrs.update(
+                {"min": EARLIEST_GRADUATION_YEAR, "max": self.last_year, "inputmode": "numeric"}
+            )
+
+    def field_options(self) -> list[tuple[str, str]]:
+        """The field choices as a list, read with one query (the template's loop
+        over the choice iterator would count them first)."""
+        return [(str(value), label) for value, label in self.fields["field"].choices if value]
+
+    def _clean_year(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is not None and not (EARLIEST_GRADUATION_YEAR <= value <= self.last_year):
+            raise forms.ValidationError(
+                _("Enter a year between %(first)s and %(last)s.")
+                % {"first": EARLIEST_GRADUATION_YEAR, "last": self.last_year}
+            )
+        return value
+
+    def clean_year_from(self):
+        return self._clean_year("year_from")
+
+    def clean_year_to(self):
+        return self._clean_year("year_to")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("year_from"), data.get("year_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("year_to", _("“Graduated to” must not be before “Graduated from”."))
+            data.pop("year_from", None)
+        return data
+
+    def filters(self) -> DirectoryFilters:
+        """The valid part of the filters; a bad value is reported and left out."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        data = self.cleaned_data
+        field = data.get("field")
+        return DirectoryFilters(
+            q=data.get("q") or "",
+            field_id=field.pk if field else None,
+            location=data.get("location") or "",
+            format=data.get("format") or "",
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+            accepting_now=bool(data.get("accepting")),
+        )

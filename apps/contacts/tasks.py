@@ -1,0 +1,16 @@
+"""Background work of the contacts app."""
+
+from celery import shared_task
+
+from apps.contacts import transfer
+from apps.contacts.models import ContactImport
+
+
+@shared_task
+def contact_import_run(import_id: int) -> None:
+    """Import a confirmed CSV too large to import during the request."""
+    # Only the id: the stored rows can be a megabyte, and the service reads them once.
+    contact_import = ContactImport.objects.filter(pk=import_id).only("pk").first()
+    if contact_import is None:
+        return
+    transfer.contact_import_run(import_id=contact_import.pk)

@@ -1,0 +1,295 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import role_required
+from apps.contacts import selectors, services
+from apps.contacts.enums import Stage
+from apps.contacts.forms import ContactFilterForm, ContactForm
+from apps.students import selectors as selectors_students
+from apps.students.selectors import field_list_for_office, student_profile_get
+from apps.students.services import pitch_stats
+
+student_only = role_required(Role.STUDENT)
+PAGE_SIZE = 25
+
+
+@student_only
+def student_home(request):
+    """The student's dashboard: where they are in the practice and the next step.
+    It lives here, right of students and contacts, because it reads both."""
+    student = request.user
+    profile = student_profile_get(user=student)
+    counts = selectors.contact_counts_for_student(student=student)
+    steps = [
+        {
+            "done": profile.fields.exists(),
+            "url": reverse("student_profile"),
+            "label": _("Choose the fields you want to explore"),
+        },
+        {
+            "done": selectors_students.research_note_list_for_student(student=student).exists(),
+            "url": reverse("research_note_create"),
+            "label": _("Research a field before you ask"),
+        },
+        {
+            "done": bool(profile.pitch),
+            "url": reverse("student_profile"),
+            "label": _("Write your elevator pitch"),
+        },
+        {
+            "done": counts["total"] > 0,
+            "url": reverse("contact_create"),
+            "label": _("Add people you could talk to"),
+        },
+        {
+            "done": counts["targets"] >= 3,
+            "url": reverse("target_list"),
+            "label": _("Rank at least three people on a target list"),
+        },
+    ]
+    return render(
+        request,
+        "contacts/student_home.html",
+        {
+            "profile": profile,
+            "counts": counts,
+            "steps": steps,
+            "next_step": next((s for s in steps if not s["done"]), None),
+            "pitch_stats": pitch_stats(profile.pitch),
+        },
+    )
+
+
+@student_only
+def contact_list(request):
+    form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
+    filters = form.cleaned_data if form.is_valid() else {}
+    contacts = selectors.contact_list_for_student(
+        student=request.user,
+        archived=filters.get("archived", False),
+        q=filters.get("q", ""),
+        field_id=filters["field"].pk if filters.get("field") else None,
+        stage=filters.get("stage", ""),
+        source=filters.get("source", ""),
+        tag=filters.get("tag", ""),
+    )
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = (
+        "contacts/_contact_rows.html"
+        if request.htmx and not request.htmx.boosted
+        else "contacts/contact_list.html"
+    )
+    return render(
+        request, template, {"form": form, "page": page, "filtering": any(filters.values())}
+    )
+
+
+def _save_contact(request, form, contact=None):
+    data = dict(form.cleaned_data)
+    on_target_list = data.pop("on_target_list", False)
+    save_anyway = data.pop("save_anyway", False)
+    if not save_anyway:
+        duplicates = list(
+            selectors.contact_find_duplicates(
+                student=request.user,
+                full_name=data["full_name"],
+                email=data.get("email", ""),
+                organisation=data.get("organisation", ""),
+                exclude_pk=contact.pk if contact else None,
+            )[:5]
+        )
+        if duplicates:
+            return None, duplicates
+    try:
+        if contact is None:
+            contact = services.contact_create(
+                student=request.user, on_target_list=on_target_list, **data
+            )
+        else:
+            contact = services.contact_update(student=request.user, contact=contact, **data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None, []
+    return contact, []
+
+
+@student_only
+def contact_create(request):
+    initial = {"on_target_list": True}
+    if request.GET.get("referred_by"):
+        referrer = (
+            selectors.contact_list_for_student(student=request.user)
+            .filter(pk=request.GET["referred_by"])
+            .first()
+            if request.GET["referred_by"].isdigit()
+            else None
+        )
+        if referrer:
+            initial.update(referred_by=referrer, source="referral", field=referrer.field)
+    form = ContactForm(request.POST or None, student=request.user, initial=initial)
+    duplicates = []
+    if request.method == "POST":
+        if form.is_valid():
+            contact, duplicates = _save_contact(request, form)
+            if contact:
+                messages.success(
+                    request, _("%(name)s is in your contacts.") % {"name": contact.full_name}
+                )
+                return redirect("contact_detail", pk=contact.pk)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "contacts/contact_form.html",
+        {"form": form, "duplicates": duplicates},
+        status=status,
+    )
+
+
+@student_only
+def contact_edit(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    form = ContactForm(request.POST or None, instance=contact, student=request.user)
+    duplicates = []
+    if request.method == "POST":
+        if form.is_valid():
+            saved, duplicates = _save_contact(request, form, contact)
+            if saved:
+                messages.success(request, _("Contact saved."))
+                return redirect("contact_detail", pk=saved.pk)
+        # The form mutated the instance while validating; show the stored values.
+        contact.refresh_from_db()
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "contacts/contact_form.html",
+        {"form": form, "contact": contact, "duplicates": duplicates},
+        status=status,
+    )
+
+
+@student_only
+def contact_detail(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    referrals = selectors.contact_list_for_student(student=request.user).filter(referred_by=contact)
+    return render(
+        request, "contacts/contact_detail.html", {"contact": contact, "referrals": referrals}
+    )
+
+
+@student_only
+@require_POST
+def contact_archive(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    services.contact_archive(student=request.user, contact=contact)
+    messages.success(
+        request,
+        _("%(name)s is archived. You can restore them from the archived contacts.")
+        % {"name": contact.full_name},
+    )
+    return redirect("contact_list")
+
+
+@student_only
+@require_POST
+def contact_restore(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    services.contact_restore(student=request.user, contact=contact)
+    messages.success(request, _("%(name)s is back in your contacts.") % {"name": contact.full_name})
+    return redirect("contact_detail", pk=contact.pk)
+
+
+@student_only
+@require_POST
+def contact_target_toggle(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    if contact.target_rank is None:
+        services.contact_target_add(student=request.user, contact=contact)
+        messages.success(
+            request, _("%(name)s is on your target list.") % {"name": contact.full_name}
+        )
+    else:
+        services.contact_target_remove(student=request.user, contact=contact)
+        messages.success(
+            request, _("%(name)s is off your target list.") % {"name": contact.full_name}
+        )
+    return redirect(_safe_next(request, reverse("contact_detail", args=[contact.pk])))
+
+
+def _safe_next(request, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and nxt else default
+
+
+@student_only
+@require_POST
+def contact_target_move(request, pk: int):
+    contact = selectors.contact_get_for_student(student=request.user, pk=pk)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        services.target_list_move(student=request.user, contact=contact, offset=offset)
+    except ValueError:
+        return HttpResponseBadRequest(_("This contact is not on a target list."))
+    return redirect(f"{_safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
+
+
+def _target_groups(student):
+    contacts = list(selectors.target_list_for_student(student=student))
+    fields = list(field_list_for_office(office_id=student.office_id))
+    groups = {f.pk: {"field": f, "contacts": []} for f in fields}
+    loose = {"field": None, "contacts": []}
+    for contact in contacts:
+        groups.get(contact.field_id, loose)["contacts"].append(contact)
+    ordered = [g for g in groups.values() if g["contacts"]]
+    if loose["contacts"]:
+        ordered.append(loose)
+    return ordered, contacts
+
+
+@student_only
+def target_list(request):
+    groups, contacts = _target_groups(request.user)
+    return render(
+        request, "contacts/target_list.html", {"groups": groups, "has_contacts": bool(contacts)}
+    )
+
+
+@student_only
+def target_board(request):
+    _groups, contacts = _target_groups(request.user)
+    columns = [
+        {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
+        for value, label in Stage.choices
+    ]
+    return render(
+        request, "contacts/target_board.html", {"columns": columns, "has_contacts": bool(contacts)}
+    )
+
+
+@student_only
+@require_POST
+def target_reorder(request):
+    """Drag and drop: the new order of one field's list, as JSON
+    {"field": <id or null>, "order": [contact ids]}."""
+    try:
+        payload = json.loads(request.body)
+        field_id = payload.get("field") or None
+        ids = [int(i) for i in payload["order"]]
+        services.target_list_reorder(student=request.user, field_id=field_id, contact_ids=ids)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return HttpResponseBadRequest(_("That order does not match your list. Reload the page."))
+    return HttpResponse(status=204)

@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import office_admin_required, role_required
+from apps.students import selectors, services
+from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
+
+
+@role_required(Role.STUDENT)
+def profile_edit(request):
+    profile = selectors.student_profile_get(user=request.user)
+    form = StudentProfileForm(
+        request.POST or None, instance=profile, office_id=request.user.office_id
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            services.student_profile_update(profile=profile, **form.cleaned_data)
+            messages.success(request, _("Your profile is saved."))
+            return redirect("student_profile")
+        status = 400
+    else:
+        status = 200
+    pitch = form["pitch"].value() or ""
+    return render(
+        request,
+        "students/studentprofile_form.html",
+        {
+            "form": form,
+            "pitch_stats": services.pitch_stats(pitch),
+            "notes": selectors.research_note_list_for_student(student=request.user)[:5],
+        },
+        status=status,
+    )
+
+
+@role_required(Role.STUDENT)
+def note_list(request):
+    notes = selectors.research_note_list_for_student(student=request.user)
+    return render(request, "students/researchnote_list.html", {"notes": notes})
+
+
+@role_required(Role.STUDENT)
+def note_detail(request, pk: int):
+    note = selectors.research_note_get_for_student(student=request.user, pk=pk)
+    return render(request, "students/researchnote_detail.html", {"note": note})
+
+
+@role_required(Role.STUDENT)
+def note_edit(request, pk: int | None = None):
+    note = selectors.research_note_get_for_student(student=request.user, pk=pk) if pk else None
+    form = ResearchNoteForm(request.POST or None, instance=note, office_id=request.user.office_id)
+    if request.method == "POST":
+        if form.is_valid():
+            note = services.research_note_save(student=request.user, note=note, **form.cleaned_data)
+            messages.success(request, _("Research note saved."))
+            return redirect("research_note_detail", pk=note.pk)
+        return render(
+            request, "students/researchnote_form.html", {"form": form, "note": note}, status=400
+        )
+    return render(request, "students/researchnote_form.html", {"form": form, "note": note})
+
+
+@role_required(Role.STUDENT)
+@require_POST
+def note_delete(request, pk: int):
+    note = selectors.research_note_get_for_student(student=request.user, pk=pk)
+    services.research_note_delete(student=request.user, note=note)
+    messages.success(request, _("Research note deleted."))
+    return redirect("research_note_list")
+
+
+@office_admin_required
+def field_list(request):
+    office_id = request.user.office_id
+    form = FieldForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.field_save(admin=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("name", exc.message_dict.get("name"))
+            else:
+                messages.success(request, _("Field added."))
+                return redirect("office_fields")
+        status = 400
+    else:
+        status = 200
+    fields = selectors.field_list_for_office(office_id=office_id, include_inactive=True)
+    return render(
+        request, "students/field_list.html", {"form": form, "fields": fields}, status=status
+    )
+
+
+@office_admin_required
+def field_edit(request, pk: int):
+    field = selectors.field_get_for_office(office_id=request.user.office_id, pk=pk)
+    form = FieldForm(request.POST or None, instance=field)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.field_save(admin=request.user, field=field, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("name", exc.message_dict.get("name"))
+            else:
+                messages.success(request, _("Field saved."))
+                return redirect("office_fields")
+        return render(
+            request, "students/field_form.html", {"form": form, "field": field}, status=400
+        )
+    return render(request, "students/field_form.html", {"form": form, "field": field})
+
+
+@office_admin_required
+@require_POST
+def field_seed(request):
+    added = services.field_seed_defaults(office=request.user.office)
+    messages.success(request, _("%(n)s standard fields added.") % {"n": added})
+    return redirect("office_fields")

@@ -1,0 +1,186 @@
+import pytest
+
+from apps.accounts.enums import Role
+from apps.accounts.models import Office, User
+from apps.accounts.services import invitation_create
+from tests.factories.accounts import OfficeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS_FORM = {
+    "name": "Northfield Careers",
+    "time_zone": "America/Denver",
+    "slot_minutes": "30",
+    "thank_you_hours": "48",
+    "keep_in_touch_months": "6",
+    "request_nudge_days": "5",
+    "max_open_requests": "3",
+    "accepts_volunteers": "",
+}
+
+
+def _settings_of(office: Office) -> dict:
+    office.refresh_from_db()
+    return {
+        "name": office.name,
+        "time_zone": office.time_zone,
+        "slot_minutes": office.slot_minutes,
+        "thank_you_hours": office.thank_you_hours,
+        "keep_in_touch_months": office.keep_in_touch_months,
+        "request_nudge_days": office.request_nudge_days,
+        "max_open_requests": office.max_open_requests,
+        "accepts_volunteers": office.accepts_volunteers,
+    }
+
+
+def test_office_settings_update_saves(office, office_admin, login_as):
+    response = login_as(office_admin).post("/office/settings/", SETTINGS_FORM)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/office/settings/"
+    assert _settings_of(office) == {
+        "name": "Northfield Careers",
+        "time_zone": "America/Denver",
+        "slot_minutes": 30,
+        "thank_you_hours": 48,
+        "keep_in_touch_months": 6,
+        "request_nudge_days": 5,
+        "max_open_requests": 3,
+        "accepts_volunteers": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("thank_you_hours", "0", "Ensure this value is greater than or equal to 1."),
+        ("thank_you_hours", "169", "Ensure this value is less than or equal to 168."),
+        ("request_nudge_days", "31", "Ensure this value is less than or equal to 30."),
+        ("max_open_requests", "0", "Ensure this value is greater than or equal to 1."),
+        ("slot_minutes", "20", "Select a valid choice. 20 is not one of the available choices."),
+        (
+            "time_zone",
+            "Mars/Olympus_Mons",
+            "Select a valid choice. Mars/Olympus_Mons is not one of the available choices.",
+        ),
+    ],
+)
+def test_office_settings_bad_input_is_400_and_changes_nothing(
+    field, value, error, office, office_admin, login_as
+):
+    before = _settings_of(office)
+
+    response = login_as(office_admin).post("/office/settings/", {**SETTINGS_FORM, field: value})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {field: [error]}
+    assert _settings_of(office) == before
+
+
+def test_office_settings_other_office_admin_edits_only_their_own(
+    office, other_office, other_admin, login_as
+):
+    before = _settings_of(office)
+
+    response = login_as(other_admin).post("/office/settings/", SETTINGS_FORM)
+
+    assert response.status_code == 302
+    assert _settings_of(office) == before
+    assert _settings_of(other_office)["name"] == "Northfield Careers"
+
+
+def test_office_member_deactivate_then_reactivate(office_admin, student, login_as):
+    browser = login_as(office_admin)
+
+    off = browser.post(f"/office/members/{student.pk}/active/", {"active": "0"})
+    student.refresh_from_db()
+    active_after_off = student.is_active
+    on = browser.post(f"/office/members/{student.pk}/active/", {"active": "1"})
+    student.refresh_from_db()
+
+    assert (off.status_code, off["Location"]) == (302, "/office/")
+    assert (on.status_code, on["Location"]) == (302, "/office/")
+    assert active_after_off is False
+    assert student.is_active is True
+
+
+def test_office_deactivated_member_is_signed_out(office_admin, student, login_as):
+    student_browser = login_as(student)
+
+    login_as(office_admin).post(f"/office/members/{student.pk}/active/", {"active": "0"})
+    response = student_browser.get("/student/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/student/"
+
+
+def test_office_admin_cannot_deactivate_self(office_admin, login_as):
+    browser = login_as(office_admin)
+
+    response = browser.post(f"/office/members/{office_admin.pk}/active/", {"active": "0"})
+
+    assert response.status_code == 302
+    office_admin.refresh_from_db()
+    assert office_admin.is_active is True
+    page = browser.get("/office/")
+    assert page.status_code == 200
+    assert [str(m) for m in page.context["messages"]] == ["You cannot deactivate your own account."]
+
+
+def test_office_home_counts_active_members_by_role(
+    office_admin, advisor, student, student2, alumni, pending_alumni, login_as
+):
+    User.objects.filter(pk=student2.pk).update(is_active=False)
+
+    response = login_as(office_admin).get("/office/")
+
+    assert response.context["counts"] == {"student": 1, "alumni": 2, "advisor": 2}
+    assert response.context["pending_count"] == 1
+
+
+def _office_with_members(count: int) -> User:
+    office = OfficeFactory()
+    admin = UserFactory(office=office, role=Role.ADVISOR, is_office_admin=True)
+    for _ in range(count - 1):
+        UserFactory(office=office)
+    return admin
+
+
+@pytest.mark.parametrize("members", [1, 3])
+def test_office_home_query_count(members, login_as, django_assert_num_queries):
+    admin = _office_with_members(members)
+    browser = login_as(admin)
+
+    with django_assert_num_queries(4):
+        response = browser.get("/office/")
+
+    assert response.status_code == 200
+    assert len(response.context["members"]) == members
+
+
+@pytest.mark.parametrize("invitations", [1, 3])
+def test_office_invitations_query_count(invitations, login_as, django_assert_num_queries):
+    admin = _office_with_members(1)
+    for number in range(invitations):
+        invitation_create(inviter=admin, email=f"guest{number}@example.test", role=Role.STUDENT)
+    browser = login_as(admin)
+
+    with django_assert_num_queries(3):
+        response = browser.get("/office/invitations/")
+
+    assert response.status_code == 200
+    assert len(response.context["invitations"]) == invitations
+
+
+@pytest.mark.parametrize("volunteers", [1, 3])
+def test_office_volunteers_query_count(volunteers, login_as, django_assert_num_queries):
+    admin = _office_with_members(1)
+    for _ in range(volunteers):
+        UserFactory(office=admin.office, role=Role.ALUMNI, approval="pending")
+    browser = login_as(admin)
+
+    with django_assert_num_queries(3):
+        response = browser.get("/office/volunteers/")
+
+    assert response.status_code == 200
+    assert len(response.context["volunteers"]) == volunteers

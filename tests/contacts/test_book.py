@@ -1,0 +1,259 @@
+import pytest
+from django.urls import reverse
+
+from apps.contacts.enums import Source, Stage
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_archive, contact_set_stage
+from tests.factories.contacts import ContactFactory
+from tests.factories.students import FieldFactory
+
+
+@pytest.fixture
+def consulting(office):
+    return FieldFactory(office=office, name="Consulting")
+
+
+def _post(**overrides):
+    data = {
+        "full_name": "Maria Gonzalez",
+        "organisation": "Urban Institute",
+        "job_title": "Research Associate",
+        "email": "Maria.Gonzalez@Example.org",
+        "phone": "+1 (617) 555-0101",
+        "location": "Boston",
+        "linkedin_url": "https://www.linkedin.com/in/maria",
+        "source": Source.PROFESSOR_STAFF,
+        "notes": "Housing data.",
+        "tags": "policy, data, policy",
+        "on_target_list": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_contact_saves_it_on_the_target_list(login_as, student, consulting):
+    response = login_as(student).post(reverse("contact_create"), _post(field=consulting.pk))
+
+    contact = Contact.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contact_detail", args=[contact.pk])
+    assert contact.owner == student
+    assert contact.email == "maria.gonzalez@example.org"
+    assert contact.tags == ["policy", "data"]
+    assert (contact.field, contact.target_rank, contact.stage) == (
+        consulting,
+        1,
+        Stage.IDENTIFIED,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"linkedin_url": "ht!tp://bad url"}, "linkedin_url"),
+        ({"phone": "call me maybe"}, "phone"),
+        ({"full_name": ""}, "full_name"),
+        ({"full_name": "x" * 151}, "full_name"),
+        ({"source": "carrier-pigeon"}, "source"),
+    ],
+)
+def test_create_contact_bad_input_is_refused(login_as, student, overrides, field):
+    response = login_as(student).post(reverse("contact_create"), _post(**overrides))
+
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert Contact.objects.count() == 0
+
+
+def test_same_email_warns_of_a_duplicate_before_saving(login_as, student):
+    existing = ContactFactory(
+        student=student, full_name="M. Gonzalez", email="maria.gonzalez@example.org"
+    )
+    browser = login_as(student)
+
+    warned = browser.post(reverse("contact_create"), _post())
+    saved = browser.post(reverse("contact_create"), _post(save_anyway="on"))
+
+    assert warned.status_code == 400
+    assert warned.context["duplicates"] == [existing]
+    assert "This may be someone you already have" in warned.content.decode()
+    assert saved.status_code == 302
+    assert Contact.objects.filter(owner=student).count() == 2
+
+
+def test_same_name_and_organisation_warns_of_a_duplicate(login_as, student):
+    existing = ContactFactory(
+        student=student, full_name="maria gonzalez", organisation="URBAN INSTITUTE"
+    )
+
+    response = login_as(student).post(reverse("contact_create"), _post(email=""))
+
+    assert response.status_code == 400
+    assert response.context["duplicates"] == [existing]
+
+
+def test_another_students_contact_is_no_duplicate(login_as, student, student2):
+    ContactFactory(student=student2, full_name="Maria Gonzalez", email="maria.gonzalez@example.org")
+
+    response = login_as(student).post(reverse("contact_create"), _post())
+
+    assert response.status_code == 302
+
+
+def test_referred_by_must_be_the_students_own_contact(login_as, student, student2):
+    theirs = ContactFactory(student=student2, full_name="Their Friend")
+
+    response = login_as(student).post(reverse("contact_create"), _post(referred_by=theirs.pk))
+
+    assert response.status_code == 400
+    assert "referred_by" in response.context["form"].errors
+    assert Contact.objects.filter(owner=student).count() == 0
+
+
+def test_referral_sets_the_source(login_as, student):
+    maria = ContactFactory(student=student, full_name="Maria")
+
+    login_as(student).post(
+        reverse("contact_create"),
+        _post(full_name="Aisha", email="", organisation="City", referred_by=maria.pk),
+    )
+
+    aisha = Contact.objects.get(full_name="Aisha")
+    assert (aisha.referred_by, aisha.source) == (maria, Source.REFERRAL)
+
+
+def test_edit_contact(login_as, student, consulting):
+    contact = ContactFactory(student=student, full_name="Tom", field=consulting)
+
+    response = login_as(student).post(
+        reverse("contact_edit", args=[contact.pk]),
+        _post(full_name="Tom Becker", email="tom@example.com", organisation="Deloitte"),
+    )
+
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.full_name, contact.organisation, contact.field) == (
+        "Tom Becker",
+        "Deloitte",
+        None,
+    )
+
+
+def test_edit_with_bad_email_changes_nothing(login_as, student):
+    contact = ContactFactory(student=student, full_name="Tom", email="tom@example.com")
+
+    response = login_as(student).post(
+        reverse("contact_edit", args=[contact.pk]), _post(full_name="Thomas", email="nope")
+    )
+
+    assert response.status_code == 400
+    contact.refresh_from_db()
+    assert (contact.full_name, contact.email) == ("Tom", "tom@example.com")
+
+
+def test_archive_hides_and_restore_brings_back(login_as, student):
+    contact = ContactFactory(student=student, full_name="Tom")
+    browser = login_as(student)
+
+    browser.post(reverse("contact_archive", args=[contact.pk]))
+    hidden = browser.get(reverse("contact_list"))
+    archived = browser.get(reverse("contact_list"), {"archived": "on"})
+    browser.post(reverse("contact_restore", args=[contact.pk]))
+    back = browser.get(reverse("contact_list"))
+
+    assert list(hidden.context["page"].object_list) == []
+    assert list(archived.context["page"].object_list) == [contact]
+    assert list(back.context["page"].object_list) == [contact]
+
+
+def test_list_search_and_filters(login_as, student, consulting):
+    tom = ContactFactory(
+        student=student,
+        full_name="Tom Becker",
+        organisation="Deloitte",
+        field=consulting,
+        tags=["family"],
+    )
+    maria = ContactFactory(
+        student=student,
+        full_name="Maria",
+        organisation="Urban Institute",
+        source=Source.PROFESSOR_STAFF,
+    )
+    contact_set_stage(contact=maria, stage=Stage.SCHEDULED)
+    browser = login_as(student)
+
+    def names(**params):
+        response = browser.get(reverse("contact_list"), params)
+        return [c.full_name for c in response.context["page"].object_list]
+
+    assert names() == ["Maria", "Tom Becker"]
+    assert names(q="deloitte") == ["Tom Becker"]
+    assert names(field=consulting.pk) == ["Tom Becker"]
+    assert names(stage=Stage.SCHEDULED) == ["Maria"]
+    assert names(source=Source.PROFESSOR_STAFF) == ["Maria"]
+    assert names(tag="family") == ["Tom Becker"]
+    assert tom.pk != maria.pk
+
+
+def test_list_htmx_request_returns_only_the_rows(login_as, student):
+    ContactFactory(student=student, full_name="Tom")
+
+    response = login_as(student).get(reverse("contact_list"), {"q": "tom"}, HTTP_HX_REQUEST="true")
+
+    assert [t.name for t in response.templates][0] == "contacts/_contact_rows.html"
+    assert "<html" not in response.content.decode()
+
+
+def test_contacts_of_another_student_are_404_everywhere(login_as, student, student2, other_student):
+    contact = ContactFactory(student=student, full_name="Private Person")
+    for intruder in (student2, other_student):
+        browser = login_as(intruder)
+        for name in ("contact_detail", "contact_edit"):
+            assert browser.get(reverse(name, args=[contact.pk])).status_code == 404
+        for name in (
+            "contact_archive",
+            "contact_restore",
+            "contact_target_toggle",
+            "contact_target_move",
+            "contact_edit",
+        ):
+            assert browser.post(reverse(name, args=[contact.pk]), _post()).status_code == 404
+        assert "Private Person" not in browser.get(reverse("contact_list")).content.decode()
+    contact.refresh_from_db()
+    assert (contact.full_name, contact.archived_at) == ("Private Person", None)
+
+
+@pytest.mark.parametrize("persona", ["alumni", "advisor", "office_admin"])
+def test_contact_book_is_for_students(login_as, request, persona):
+    browser = login_as(request.getfixturevalue(persona))
+
+    assert browser.get(reverse("contact_list")).status_code == 403
+    assert browser.post(reverse("contact_create"), _post()).status_code == 403
+    assert Contact.objects.count() == 0
+
+
+def test_archived_contact_detail_offers_restore(login_as, student):
+    contact = ContactFactory(student=student, full_name="Tom")
+    contact_archive(student=student, contact=contact)
+
+    page = login_as(student).get(reverse("contact_detail", args=[contact.pk])).content.decode()
+
+    assert reverse("contact_restore", args=[contact.pk]) in page
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_contact_list_query_count(login_as, student, consulting, count, django_assert_num_queries):
+    referrer = ContactFactory(student=student, full_name="Aaron Referrer")
+    for i in range(count):
+        ContactFactory(
+            student=student, full_name=f"Person {i}", field=consulting, referred_by=referrer
+        )
+    browser = login_as(student)
+
+    # session, user with office, fields for the filter, count, contacts with field and referrer
+    with django_assert_num_queries(5):
+        response = browser.get(reverse("contact_list"))
+
+    assert len(response.context["page"].object_list) == count + 1

@@ -1,0 +1,198 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from apps.contacts.enums import Stage
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_set_stage
+from tests.factories.contacts import ContactFactory
+from tests.factories.students import FieldFactory
+
+
+@pytest.fixture
+def consulting(office):
+    return FieldFactory(office=office, name="Consulting")
+
+
+@pytest.fixture
+def policy(office):
+    return FieldFactory(office=office, name="Policy")
+
+
+def _ranked(student, field):
+    return list(
+        Contact.objects.filter(owner=student, field=field, target_rank__isnull=False)
+        .order_by("target_rank")
+        .values_list("full_name", flat=True)
+    )
+
+
+@pytest.fixture
+def three(student, consulting):
+    return [
+        ContactFactory(student=student, full_name=n, field=consulting, on_target_list=True)
+        for n in ("Ana", "Ben", "Cy")
+    ]
+
+
+def test_target_list_groups_by_field_in_rank_order(login_as, student, consulting, policy, three):
+    ContactFactory(student=student, full_name="Pia", field=policy, on_target_list=True)
+    ContactFactory(student=student, full_name="Not ranked", field=policy)
+
+    response = login_as(student).get(reverse("target_list"))
+
+    groups = [
+        (g["field"].name, [c.full_name for c in g["contacts"]]) for g in response.context["groups"]
+    ]
+    assert groups == [("Consulting", ["Ana", "Ben", "Cy"]), ("Policy", ["Pia"])]
+
+
+def test_drag_and_drop_reorder_saves_the_order(login_as, student, consulting, three):
+    ana, ben, cy = three
+
+    response = login_as(student).post(
+        reverse("target_reorder"),
+        json.dumps({"field": consulting.pk, "order": [cy.pk, ana.pk, ben.pk]}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 204
+    assert _ranked(student, consulting) == ["Cy", "Ana", "Ben"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["not json", json.dumps({"field": None}), json.dumps({"order": "abc"})],
+)
+def test_reorder_garbage_is_400_and_changes_nothing(login_as, student, consulting, three, payload):
+    response = login_as(student).post(
+        reverse("target_reorder"), payload, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert _ranked(student, consulting) == ["Ana", "Ben", "Cy"]
+
+
+def test_reorder_with_someone_elses_contact_is_refused(
+    login_as, student, student2, consulting, three
+):
+    ana, ben, cy = three
+    theirs = ContactFactory(
+        student=student2, full_name="Zed", field=consulting, on_target_list=True
+    )
+
+    response = login_as(student).post(
+        reverse("target_reorder"),
+        json.dumps({"field": consulting.pk, "order": [theirs.pk, ana.pk, ben.pk, cy.pk]}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert _ranked(student, consulting) == ["Ana", "Ben", "Cy"]
+    theirs.refresh_from_db()
+    assert theirs.target_rank == 1
+
+
+def test_reorder_missing_a_contact_is_refused(login_as, student, consulting, three):
+    ana, ben, _cy = three
+
+    response = login_as(student).post(
+        reverse("target_reorder"),
+        json.dumps({"field": consulting.pk, "order": [ben.pk, ana.pk]}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert _ranked(student, consulting) == ["Ana", "Ben", "Cy"]
+
+
+def test_keyboard_buttons_move_up_and_down(login_as, student, consulting, three):
+    ana, ben, cy = three
+    browser = login_as(student)
+
+    up = browser.post(
+        reverse("contact_target_move", args=[cy.pk]), {"direction": "up", "next": "/targets/"}
+    )
+    browser.post(reverse("contact_target_move", args=[ana.pk]), {"direction": "down"})
+    browser.post(reverse("contact_target_move", args=[ana.pk]), {"direction": "down"})
+
+    assert up["Location"] == f"/targets/#contact-{cy.pk}"
+    assert _ranked(student, consulting) == ["Cy", "Ben", "Ana"]
+
+
+def test_move_ignores_an_offsite_next(login_as, student, three):
+    response = login_as(student).post(
+        reverse("contact_target_move", args=[three[1].pk]),
+        {"direction": "up", "next": "https://evil.example/"},
+    )
+
+    assert response["Location"] == f"/targets/#contact-{three[1].pk}"
+
+
+def test_move_a_contact_not_on_the_list_is_400(login_as, student, consulting):
+    loose = ContactFactory(student=student, full_name="Loose", field=consulting)
+
+    response = login_as(student).post(
+        reverse("contact_target_move", args=[loose.pk]), {"direction": "up"}
+    )
+
+    assert response.status_code == 400
+
+
+def test_toggle_adds_at_the_bottom_and_removes(login_as, student, consulting, three):
+    dee = ContactFactory(student=student, full_name="Dee", field=consulting)
+    browser = login_as(student)
+
+    browser.post(reverse("contact_target_toggle", args=[dee.pk]))
+    added = _ranked(student, consulting)
+    browser.post(reverse("contact_target_toggle", args=[three[0].pk]))
+
+    assert added == ["Ana", "Ben", "Cy", "Dee"]
+    assert _ranked(student, consulting) == ["Ben", "Cy", "Dee"]
+
+
+def test_board_puts_contacts_in_their_stage_column(login_as, student, three):
+    contact_set_stage(contact=three[1], stage=Stage.SCHEDULED)
+
+    response = login_as(student).get(reverse("target_board"))
+
+    columns = {
+        c["stage"]: [x.full_name for x in c["contacts"]] for c in response.context["columns"]
+    }
+    assert columns[Stage.IDENTIFIED] == ["Ana", "Cy"]
+    assert columns[Stage.SCHEDULED] == ["Ben"]
+    assert [c["stage"] for c in response.context["columns"]] == list(Stage.values)
+
+
+@pytest.mark.parametrize("persona", ["alumni", "advisor"])
+def test_target_pages_are_for_students(login_as, request, persona):
+    browser = login_as(request.getfixturevalue(persona))
+
+    assert browser.get(reverse("target_list")).status_code == 403
+    assert browser.get(reverse("target_board")).status_code == 403
+    assert (
+        browser.post(reverse("target_reorder"), "{}", content_type="application/json").status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("page", ["target_list", "target_board"])
+def test_target_pages_query_count(
+    login_as, student, consulting, policy, count, page, django_assert_num_queries
+):
+    for i in range(count):
+        ContactFactory(
+            student=student,
+            full_name=f"P{i}",
+            field=[consulting, policy][i % 2],
+            on_target_list=True,
+        )
+    browser = login_as(student)
+
+    # session, user with office, ranked contacts, the office's fields
+    with django_assert_num_queries(4):
+        response = browser.get(reverse(page))
+
+    assert response.status_code == 200

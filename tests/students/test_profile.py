@@ -1,0 +1,174 @@
+import pytest
+from django.urls import reverse
+
+from apps.students.models import ResearchNote
+from apps.students.selectors import student_profile_get
+from apps.students.services import pitch_stats
+from tests.factories.students import FieldFactory
+
+PITCH_90 = " ".join(["word"] * 90)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", {"words": 0, "seconds": 0, "verdict": "empty"}),
+        ("Hello there", {"words": 2, "seconds": 1, "verdict": "short"}),
+        (PITCH_90, {"words": 90, "seconds": 36, "verdict": "good"}),
+        (" ".join(["w"] * 150), {"words": 150, "seconds": 60, "verdict": "good"}),
+        (" ".join(["w"] * 151), {"words": 151, "seconds": 61, "verdict": "long"}),
+    ],
+)
+def test_pitch_stats_counts_words_and_spoken_seconds(text, expected):
+    assert pitch_stats(text) == expected
+
+
+@pytest.fixture
+def fields(office):
+    return [FieldFactory(office=office, name=n) for n in ("Consulting", "Healthcare")]
+
+
+def _profile_post(field_objs, **overrides):
+    data = {
+        "programme": "Economics",
+        "graduation_year": "2027",
+        "fields": [field_objs[0].pk],
+        "interest_tags": "transit, urban planning, transit",
+        "target_companies": "Urban Institute\nDeloitte, McKinsey",
+        "pitch": PITCH_90,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_profile_saves_fields_tags_companies_and_pitch(login_as, student, fields):
+    response = login_as(student).post(reverse("student_profile"), _profile_post(fields))
+
+    assert response.status_code == 302
+    profile = student_profile_get(user=student)
+    assert profile.programme == "Economics"
+    assert profile.graduation_year == 2027
+    assert list(profile.fields.values_list("name", flat=True)) == ["Consulting"]
+    assert profile.interest_tags == ["transit", "urban planning"]
+    assert profile.target_companies == ["Urban Institute", "Deloitte", "McKinsey"]
+    assert profile.pitch == PITCH_90
+
+
+def test_profile_page_shows_pitch_word_count(login_as, student, fields):
+    browser = login_as(student)
+    browser.post(reverse("student_profile"), _profile_post(fields))
+
+    page = browser.get(reverse("student_profile")).content.decode()
+
+    assert "<span data-pitch-words>90</span>" in page
+    assert "<span data-pitch-seconds>36</span>" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"graduation_year": "1820"}, "graduation_year", "Enter a year between"),
+        ({"pitch": "x" * 2001}, "pitch", "at most 2000 characters"),
+    ],
+)
+def test_profile_bad_input_is_refused_and_nothing_saved(
+    login_as, student, fields, overrides, field, message
+):
+    response = login_as(student).post(
+        reverse("student_profile"), _profile_post(fields, **overrides)
+    )
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors[field])
+    assert student_profile_get(user=student).programme == ""
+
+
+def test_profile_refuses_a_field_of_another_office(login_as, student, fields, other_office):
+    foreign = FieldFactory(office=other_office, name="Law")
+
+    response = login_as(student).post(
+        reverse("student_profile"), _profile_post(fields, fields=[foreign.pk])
+    )
+
+    assert response.status_code == 400
+    assert "fields" in response.context["form"].errors
+    assert student_profile_get(user=student).fields.count() == 0
+
+
+@pytest.mark.parametrize("persona", ["alumni", "advisor", "office_admin"])
+def test_profile_is_for_students_only(login_as, request, persona):
+    user = request.getfixturevalue(persona)
+
+    assert login_as(user).get(reverse("student_profile")).status_code == 403
+
+
+def test_profile_needs_sign_in(nobody, office):
+    response = nobody.get(reverse("student_profile"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_research_note_renders_sanitised_markdown(login_as, student, fields):
+    browser = login_as(student)
+    response = browser.post(
+        reverse("research_note_create"),
+        {
+            "title": "Consulting basics",
+            "field": fields[0].pk,
+            "body": "**Case interviews** matter.\n\n<script>alert(1)</script>"
+            "[bad](javascript:alert(2)) [good](https://example.org)",
+        },
+    )
+    note = ResearchNote.objects.get()
+    assert response["Location"] == reverse("research_note_detail", args=[note.pk])
+
+    page = browser.get(response["Location"]).content.decode()
+
+    assert "<strong>Case interviews</strong>" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "javascript:" not in page
+    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">good</a>' in page
+
+
+def test_research_note_without_title_is_refused(login_as, student):
+    response = login_as(student).post(reverse("research_note_create"), {"title": "", "body": "x"})
+
+    assert response.status_code == 400
+    assert ResearchNote.objects.count() == 0
+
+
+def test_research_notes_of_another_student_are_404(login_as, student, student2, other_student):
+    note = ResearchNote.objects.create(student=student, title="Mine", body="private")
+
+    for intruder in (student2, other_student):
+        browser = login_as(intruder)
+        assert browser.get(reverse("research_note_detail", args=[note.pk])).status_code == 404
+        assert browser.get(reverse("research_note_edit", args=[note.pk])).status_code == 404
+        assert browser.post(reverse("research_note_delete", args=[note.pk])).status_code == 404
+    assert ResearchNote.objects.filter(pk=note.pk).exists()
+
+
+def test_research_note_delete(login_as, student):
+    note = ResearchNote.objects.create(student=student, title="Old", body="")
+
+    response = login_as(student).post(reverse("research_note_delete", args=[note.pk]))
+
+    assert response.status_code == 302
+    assert not ResearchNote.objects.filter(pk=note.pk).exists()
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_research_note_list_query_count(
+    login_as, student, fields, count, django_assert_num_queries
+):
+    for i in range(count):
+        ResearchNote.objects.create(student=student, title=f"Note {i}", field=fields[i % 2])
+    browser = login_as(student)
+
+    # session, user, notes with their fields
+    with django_assert_num_queries(3):
+        response = browser.get(reverse("research_note_list"))
+
+    assert response.status_code == 200
+    assert len(response.context["notes"]) == count
