@@ -1,4 +1,15 @@
 """Every periodic task, in one place. Beat reads this through settings; each entry
 finds due rows in the database and fans out one task per row (no ETA tasks)."""
 
-BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict = {
+    "interview-requests-sweep": {
+        "task": "apps.interviews.tasks.interview_requests_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
+    "volunteer-search-rebuild": {
+        "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
+        "schedule": crontab(minute=7),
+    },
+}

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.students.urls")),
     path("", include("apps.contacts.urls")),
+    path("", include("apps.interviews.urls")),
 ]
 
 handler403 = "apps.core.views.error_403"

@@ -15,6 +15,9 @@ from django.test import Client
 
 from apps.accounts.demo import DEMO_PASSWORD, OFFICES, PEOPLE
 from apps.accounts.models import Office, User
+from apps.demo.seed import PENDING, VOLUNTEERS
+from apps.interviews.enums import State
+from apps.interviews.models import Interview
 
 # Variables the cases set; anything from the surrounding shell (CI's PostgreSQL
 # and Redis URLs) is removed first so each case sees only its own value.
@@ -141,11 +144,14 @@ def test_settings_seed_demo_is_idempotent_and_every_demo_user_can_sign_in():
     User.objects.filter(email="student1@demo.test").update(is_active=False)
     call_command("seed_demo", stdout=second_output)
 
-    assert after_first == (len(OFFICES), len(PEOPLE), len(PEOPLE))
+    extra = {v[0] for v in VOLUNTEERS} - {p[1] for p in PEOPLE} | {PENDING[0]}
+    assert after_first == (len(OFFICES), len(PEOPLE) + len(extra), len(PEOPLE) + len(extra))
     assert counts() == after_first
     assert second_output.getvalue() == first_output.getvalue()
     assert first_output.getvalue().startswith("Demo data ready: ")
-    for _slug, email, *_ in PEOPLE:
+    states = set(Interview.objects.values_list("state", flat=True))
+    assert states == set(State.values) - {State.DRAFT}
+    for email in [p[1] for p in PEOPLE] + sorted(extra - {PENDING[0]}):
         browser = Client()
         response = browser.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         assert (email, response.status_code, response.get("Location")) == (email, 302, "/")

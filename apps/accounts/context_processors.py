@@ -11,9 +11,11 @@ NAVIGATION = {
         ("contact_list", _("Contacts")),
         ("target_list", _("Target list")),
         ("directory", _("Alumni directory")),
+        ("interview_list", _("Conversations")),
     ],
     Role.ALUMNI: [
         ("alumni_home", _("Volunteer home")),
+        ("inbox", _("Requests")),
         ("volunteer_profile", _("My volunteer profile")),
     ],
     Role.ADVISOR: [("advisor_home", _("Students"))],

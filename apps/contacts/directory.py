@@ -258,7 +258,8 @@ def _directory_ordered(
 # What a directory card shows; the detail page loads the whole profile.
 CARD_COLUMNS = [
     "office_id", "employer", "job_title", "location", "graduation_year", "topics", "formats",
-    "capacity_per_month", "user__full_name",
+    "capacity_per_month", "user__full_name", "requests_received", "requests_answered",
+    "response_seconds_total",
 ]  # fmt: skip
 
 

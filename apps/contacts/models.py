@@ -59,6 +59,14 @@ class VolunteerProfile(TimeStampedModel):
     accepting_requests = models.BooleanField(_("accepting requests"), default=True)
     paused_until = models.DateField(_("paused until"), null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Request statistics, kept by the interviews services through
+    # contacts.volunteers.volunteer_stats_*: the directory reads them on every card,
+    # so they live on the row instead of being counted from interviews each time.
+    month_started = models.DateField(null=True, blank=True)
+    requests_in_month = models.PositiveIntegerField(default=0)
+    requests_received = models.PositiveIntegerField(default=0)
+    requests_answered = models.PositiveIntegerField(default=0)
+    response_seconds_total = models.PositiveBigIntegerField(default=0)
     # Both filled by contacts.volunteers.volunteer_search_refresh: the plain text is
     # the SQLite fallback, the weighted vector what PostgreSQL searches (its GIN
     # index exists only there; see migration 0002). Null until the first refresh
@@ -78,6 +86,21 @@ class VolunteerProfile(TimeStampedModel):
 
     def __str__(self):
         return f"Volunteer {self.user}"
+
+    MIN_REQUESTS_FOR_STATS = 3
+
+    @property
+    def response_rate(self) -> int | None:
+        """Percentage of requests answered (accepted or declined), once there are a few."""
+        if self.requests_received < self.MIN_REQUESTS_FOR_STATS:
+            return None
+        return round(100 * self.requests_answered / self.requests_received)
+
+    @property
+    def typical_response_hours(self) -> int | None:
+        if self.requests_received < self.MIN_REQUESTS_FOR_STATS or not self.requests_answered:
+            return None
+        return max(1, round(self.response_seconds_total / self.requests_answered / 3600))
 
     def get_formats_display(self):
         labels = dict(Format.choices)

@@ -14,3 +14,16 @@ def contact_import_run(import_id: int) -> None:
     if contact_import is None:
         return
     transfer.contact_import_run(import_id=contact_import.pk)
+
+
+@shared_task
+def volunteer_search_rebuild_all() -> int:
+    """Refresh every office's directory search text. Names and field names are
+    edited in apps to the left of contacts (accounts, students), which cannot call
+    into it; this periodic rebuild brings the search up to date within the hour."""
+    from apps.accounts.models import Office
+    from apps.contacts.volunteers import volunteer_search_rebuild
+
+    return sum(
+        volunteer_search_rebuild(office_id=pk) for pk in Office.objects.values_list("pk", flat=True)
+    )

@@ -22,10 +22,9 @@ PAGE_SIZE = 20
 
 
 def requests_this_month_for(office):
-    """The expression counting each volunteer's requests since
-    `directory.directory_month_start(office=office)`. None (no requests) until the
-    interviews app exists; see the module docstring of apps.contacts.directory."""
-    return None
+    """Each volunteer's requests this month, from the counters the interviews
+    services keep on the profile row."""
+    return volunteers.requests_this_month_expression(office=office)
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -120,6 +119,8 @@ def card_labels() -> dict[str, str]:
         "fully_booked": _("Fully booked this month"),
         "in_contacts": _("In your contacts"),
         "add": _("Add to my contacts"),
+        "ask": _("Ask for a conversation"),
+        "hours": _("about %(n)s h"),
     }
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import Case, F, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -264,7 +264,7 @@ def volunteer_reactivate(*, admin, profile: VolunteerProfile) -> bool:
 # --- Students -----------------------------------------------------------------------
 
 
-def _contact_field(*, student, profile: VolunteerProfile):
+def volunteer_field_for_student(*, student, profile: VolunteerProfile):
     """The first of the volunteer's fields the student follows, else their first."""
     followed = set(
         StudentProfile.fields.through.objects.filter(
@@ -289,7 +289,7 @@ def volunteer_add_to_contacts(*, student, profile: VolunteerProfile) -> tuple[Co
         "organisation": profile.employer,
         "job_title": profile.job_title,
         "location": profile.location,
-        "field": _contact_field(student=student, profile=profile),
+        "field": volunteer_field_for_student(student=student, profile=profile),
         "linkedin_url": profile.linkedin_url if profile.show_linkedin_in_directory else "",
         "source": Source.ALUMNI_DIRECTORY,
     }
@@ -302,3 +302,46 @@ def volunteer_add_to_contacts(*, student, profile: VolunteerProfile) -> tuple[Co
         if existing is None:
             raise
         return existing, False
+
+
+# --- Request statistics (kept by the interviews services) ---------------------------
+
+
+def _month_start(profile: VolunteerProfile, now) -> date:
+    from apps.contacts.directory import directory_month_start
+
+    return directory_month_start(office=profile.office, now=now).date()
+
+
+def volunteer_stats_record_request(*, profile: VolunteerProfile, now=None) -> None:
+    """A student sent this volunteer a request: count it against this month's
+    capacity and in the response rate. A conditional UPDATE, so two requests at
+    once are both counted."""
+    now = now or timezone.now()
+    month = _month_start(profile, now)
+    VolunteerProfile.objects.filter(pk=profile.pk, month_started=month).update(
+        requests_in_month=F("requests_in_month") + 1, requests_received=F("requests_received") + 1
+    ) or VolunteerProfile.objects.filter(pk=profile.pk).update(
+        month_started=month, requests_in_month=1, requests_received=F("requests_received") + 1
+    )
+
+
+def volunteer_stats_record_answer(*, profile: VolunteerProfile, seconds: float) -> None:
+    """The volunteer accepted or declined, `seconds` after the request."""
+    VolunteerProfile.objects.filter(pk=profile.pk).update(
+        requests_answered=F("requests_answered") + 1,
+        response_seconds_total=F("response_seconds_total") + max(0, int(seconds)),
+    )
+
+
+def requests_this_month_expression(*, office, now=None):
+    """For the directory: each volunteer's requests this month, read off the row
+    (zero when the stored month is an earlier one)."""
+    from apps.contacts.directory import directory_month_start
+
+    month = directory_month_start(office=office, now=now).date()
+    return Case(
+        When(month_started=month, then=F("requests_in_month")),
+        default=Value(0),
+        output_field=IntegerField(),
+    )

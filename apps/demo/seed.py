@@ -234,10 +234,378 @@ def _seed_students(office) -> None:
             )
 
 
+# (email, name, employer, title, fields, location, year, programme, topics, formats, capacity)
+VOLUNTEERS = [
+    (
+        "alumni1@demo.test",
+        "Alex Alumni",
+        "Deloitte",
+        "Senior Manager",
+        ["Consulting"],
+        "Boston",
+        2012,
+        "Economics",
+        "Case interviews, moving from analyst to manager, consulting vs industry",
+        ["video", "phone"],
+        3,
+    ),
+    (
+        "alumni2@demo.test",
+        "Morgan Chen",
+        "Urban Institute",
+        "Research Director",
+        ["Government and public policy", "Research and academia"],
+        "Washington, DC",
+        2008,
+        "Public Policy",
+        "Policy research careers, think tanks, graduate school choices",
+        ["video", "email"],
+        4,
+    ),
+    (
+        "alumni3@demo.test",
+        "Riley Okafor",
+        "Spotify",
+        "Staff Data Scientist",
+        ["Data science and analytics", "Software and technology"],
+        "New York",
+        2015,
+        "Statistics",
+        "Breaking into data science, portfolios, product analytics",
+        ["video"],
+        2,
+    ),
+    (
+        "alumni4@demo.test",
+        "Sasha Ivanova",
+        "Mayo Clinic",
+        "Communications Lead",
+        ["Healthcare", "Marketing and communications"],
+        "Rochester, MN",
+        2011,
+        "Biology",
+        "Science communication, healthcare marketing",
+        ["phone", "video"],
+        3,
+    ),
+    (
+        "alumni5@demo.test",
+        "Diego Ramos",
+        "National Grid",
+        "Grid Software Engineer",
+        ["Sustainability and energy", "Engineering"],
+        "Boston",
+        2017,
+        "Electrical Engineering",
+        "Energy transition, utilities, software in heavy industry",
+        ["in_person", "video"],
+        3,
+    ),
+    (
+        "alumni6@demo.test",
+        "Hana Kim",
+        "McKinsey",
+        "Associate Partner",
+        ["Consulting"],
+        "Chicago",
+        2009,
+        "Mathematics",
+        "Strategy consulting, MBA or not",
+        ["video"],
+        2,
+    ),
+    (
+        "alumni7@demo.test",
+        "Ifeoma Nwosu",
+        "City of Boston",
+        "Chief Data Officer",
+        ["Government and public policy", "Data science and analytics"],
+        "Boston",
+        2006,
+        "Computer Science",
+        "Public sector data, civic tech",
+        ["in_person", "phone"],
+        3,
+    ),
+    (
+        "alumni8@demo.test",
+        "Lucas Meyer",
+        "Pfizer",
+        "Medical Writer",
+        ["Healthcare"],
+        "New York",
+        2016,
+        "Chemistry",
+        "Medical writing, regulatory documents",
+        ["email", "phone"],
+        3,
+    ),
+    (
+        "alumni9@demo.test",
+        "Ava Thompson",
+        "Tesla",
+        "Energy Analyst",
+        ["Sustainability and energy", "Data science and analytics"],
+        "Austin",
+        2019,
+        "Economics",
+        "Energy markets, analyst roles",
+        ["video"],
+        3,
+    ),
+    (
+        "alumni10@demo.test",
+        "Noah Williams",
+        "Goldman Sachs",
+        "Vice President",
+        ["Accounting and finance"],
+        "New York",
+        2010,
+        "Finance",
+        "Investment banking hours and culture",
+        ["phone"],
+        1,
+    ),
+    (
+        "alumni11@demo.test",
+        "Emma Rossi",
+        "Teach For America",
+        "Regional Director",
+        ["Education", "Nonprofit"],
+        "Philadelphia",
+        2013,
+        "English",
+        "Teaching, nonprofit careers",
+        ["video", "phone"],
+        3,
+    ),
+    (
+        "alumni12@demo.test",
+        "Omar Farouk",
+        "Arcadia",
+        "Product Manager",
+        ["Software and technology", "Sustainability and energy"],
+        "Remote",
+        2018,
+        "Computer Science",
+        "Product management in climate tech",
+        ["video"],
+        3,
+    ),
+]
+PAUSED = "alumni11@demo.test"
+PENDING = ("alumni-pending@demo.test", "Pat Pending")
+
+
+def _seed_volunteers(office) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.enums import Approval, Role
+    from apps.accounts.services import user_create
+    from apps.contacts.volunteers import volunteer_profile_get_or_create, volunteer_profile_update
+
+    fields = {f.name: f for f in Field.objects.filter(office=office)}
+    made = {}
+    for (
+        email,
+        name,
+        employer,
+        title,
+        field_names,
+        location,
+        year,
+        programme,
+        topics,
+        formats,
+        capacity,
+    ) in VOLUNTEERS:
+        user = User.objects.filter(email=email).first() or user_create(
+            office=office,
+            email=email,
+            full_name=name,
+            password="fieldnotes-demo",
+            role=Role.ALUMNI,
+            email_verified=True,
+        )
+        profile = volunteer_profile_get_or_create(user=user)
+        if not profile.formats:
+            volunteer_profile_update(
+                user=user,
+                profile=profile,
+                employer=employer,
+                job_title=title,
+                fields=[fields[n] for n in field_names],
+                location=location,
+                graduation_year=year,
+                programme=programme,
+                topics=topics,
+                formats=formats,
+                capacity_per_month=capacity,
+                bio=f"{title} at {employer}. Glad to help students of Demo University.",
+                paused_until=(timezone.localdate() + timedelta(days=45))
+                if email == PAUSED
+                else None,
+            )
+        made[email] = profile
+    if not User.objects.filter(email=PENDING[0]).exists():
+        user_create(
+            office=office,
+            email=PENDING[0],
+            full_name=PENDING[1],
+            password="fieldnotes-demo",
+            role=Role.ALUMNI,
+            approval=Approval.PENDING,
+            email_verified=True,
+        )
+    return made
+
+
+def _seed_interviews(volunteers: dict) -> None:
+    """Interviews in every state for the demo students, so each screen shows something."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.interviews import services as iv
+    from apps.interviews.models import Interview, InterviewNotes
+
+    sam = User.objects.get(email="student1@demo.test")
+    priya = User.objects.get(email="student2@demo.test")
+    if Interview.objects.filter(student__in=[sam, priya]).exists():
+        return
+    now = timezone.now()
+    ask = (
+        "Dear {name}, I'm exploring {field} and would value 15 minutes of your time for a "
+        "short call about your path. I'm not looking for a job, just your perspective."
+    )
+
+    def request(student, email, field):
+        vol = volunteers[email]
+        return iv.interview_request_volunteer(
+            student=student,
+            volunteer=vol,
+            message=ask.format(name=vol.user.full_name.split()[0], field=field),
+        )
+
+    def soon(days, hour=15):
+        return (now + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    # Held, with A.I.R. notes and two referrals.
+    held = request(sam, "alumni1@demo.test", "consulting")
+    iv.interview_accept(
+        user=held.volunteer.user,
+        interview=held,
+        format="video",
+        duration_minutes=30,
+        slots=[soon(1)],
+        meeting_url="https://meet.example.com/alex-sam",
+    )
+    Interview.objects.filter(pk=held.pk).update(starts_at=now - timedelta(days=2))
+    held.refresh_from_db()
+    iv.interview_complete(student=sam, interview=held)
+    InterviewNotes.objects.update_or_create(
+        interview=held,
+        defaults={
+            "advice": "Learn to structure problems out loud. Do mock cases with friends weekly.",
+            "information": "Analysts work 50–60 hours; travel is lighter since 2020.",
+            "referrals": "Talk to Hana Kim at McKinsey and Priya Shah at Bain.",
+            "reflection": "Energising conversation; the problem-solving appeals to me.",
+            "field_fit": 4,
+        },
+    )
+    # Scheduled next week.
+    scheduled = request(sam, "alumni2@demo.test", "public policy")
+    iv.interview_accept(
+        user=scheduled.volunteer.user,
+        interview=scheduled,
+        format="video",
+        duration_minutes=15,
+        slots=[soon(6)],
+        meeting_url="https://meet.example.com/morgan-sam",
+    )
+    # Accepted with three times to choose from.
+    accepted = request(sam, "alumni7@demo.test", "public sector data")
+    iv.interview_accept(
+        user=accepted.volunteer.user,
+        interview=accepted,
+        format="in_person",
+        duration_minutes=30,
+        slots=[soon(3, 14), soon(4, 16), soon(5, 19)],
+        location="City Hall, 1 City Hall Sq, Boston",
+    )
+    # Waiting for an answer, with a question in the thread.
+    waiting = request(sam, "alumni3@demo.test", "data science")
+    iv.interview_message(
+        actor=waiting.volunteer.user,
+        interview=waiting,
+        body="Happy to help. Are you more interested in product or research?",
+    )
+    # Declined, and one that expired, for Priya.
+    declined = request(priya, "alumni8@demo.test", "medical writing")
+    iv.interview_decline(
+        user=declined.volunteer.user,
+        interview=declined,
+        note="Deadline season for me. Try again in March!",
+    )
+    expired = request(priya, "alumni4@demo.test", "science communication")
+    Interview.objects.filter(pk=expired.pk).update(requested_at=now - timedelta(days=15))
+    iv.interview_expire(interview_id=expired.pk)
+    # Withdrawn and cancelled.
+    withdrawn = request(priya, "alumni6@demo.test", "consulting")
+    iv.interview_withdraw(student=priya, interview=withdrawn)
+    cancelled = request(priya, "alumni5@demo.test", "energy")
+    iv.interview_accept(
+        user=cancelled.volunteer.user,
+        interview=cancelled,
+        format="phone",
+        duration_minutes=15,
+        slots=[soon(2)],
+    )
+    iv.interview_cancel(
+        actor=cancelled.volunteer.user,
+        interview=cancelled,
+        reason="A work trip came up; please ask me again next month.",
+    )
+    # A meeting the volunteer missed, for Jordan.
+    jordan = User.objects.get(email="student3@demo.test")
+    missed = request(jordan, "alumni12@demo.test", "climate tech")
+    iv.interview_accept(
+        user=missed.volunteer.user,
+        interview=missed,
+        format="video",
+        duration_minutes=15,
+        slots=[soon(1)],
+        meeting_url="https://meet.example.com/omar-jordan",
+    )
+    Interview.objects.filter(pk=missed.pk).update(starts_at=now - timedelta(days=1))
+    missed.refresh_from_db()
+    iv.interview_no_show(
+        student=jordan, interview=missed, note="Waited 15 minutes on the call; no one joined."
+    )
+    # A contact outside the platform, reached by the student's own email.
+    tom = Contact.objects.get(owner=sam, full_name="Tom Becker")
+    own = iv.interview_log_outreach(
+        student=sam, contact=tom, message="Hi Tom, could we talk for 15 minutes?"
+    )
+    iv.interview_record_reply(
+        student=sam,
+        interview=own,
+        accepted=True,
+        starts_at=soon(8, 17),
+        format="in_person",
+        location="Tatte Bakery, Beacon St",
+    )
+
+
 @transaction.atomic
 def demo_seed() -> dict:
     summary = accounts_seed()
     for office in summary["office_objects"]:
         field_seed_defaults(office=office)
     _seed_students(summary["office_objects"][0])
+    volunteers = _seed_volunteers(summary["office_objects"][0])
+    _seed_interviews(volunteers)
+    summary["users"] = User.objects.count()
     return summary

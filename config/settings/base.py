@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.students",
     "apps.contacts",
+    "apps.interviews",
     "apps.demo",
 ]
 

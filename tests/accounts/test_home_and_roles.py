@@ -17,6 +17,7 @@ STUDENT_NAV = [
     ("/contacts/", "Contacts"),
     ("/targets/", "Target list"),
     ("/directory/", "Alumni directory"),
+    ("/interviews/", "Conversations"),
 ]
 OFFICE_PAGES = ["/office/", "/office/settings/", "/office/invitations/", "/office/volunteers/"]
 
@@ -195,7 +196,11 @@ def test_home_invitation_revoke_by_pk_from_other_office_is_404(office_admin, oth
         ("student2", STUDENT_NAV),
         (
             "alumni",
-            [("/alumni/", "Volunteer home"), ("/volunteer/profile/", "My volunteer profile")],
+            [
+                ("/alumni/", "Volunteer home"),
+                ("/inbox/", "Requests"),
+                ("/volunteer/profile/", "My volunteer profile"),
+            ],
         ),
         ("advisor", [("/advisor/", "Students")]),
         ("office_admin", [("/advisor/", "Students"), ("/office/", "Office")]),

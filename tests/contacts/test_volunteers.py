@@ -354,3 +354,17 @@ def test_volunteer_deactivate_service_refuses_other_office(other_admin, office):
 
     with pytest.raises(PermissionError):
         volunteer_deactivate(admin=other_admin, profile=profile)
+
+
+def test_hourly_rebuild_picks_up_a_renamed_volunteer(alumni, office):
+    from apps.accounts.services import user_update_profile
+    from apps.contacts.tasks import volunteer_search_rebuild_all
+    from apps.contacts.volunteers import volunteer_profile_get_or_create
+
+    profile = volunteer_profile_get_or_create(user=alumni)
+    user_update_profile(user=alumni, full_name="Zebulon Quince", time_zone="UTC")
+
+    volunteer_search_rebuild_all()
+
+    profile.refresh_from_db()
+    assert "Zebulon Quince" in profile.search_document

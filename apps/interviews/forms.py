@@ -1,0 +1,133 @@
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import SLOT_MINUTES_CHOICES
+from apps.contacts.enums import Format
+
+
+class RequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _local(day: date, at: time, tz: str) -> datetime:
+    return datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz))
+
+
+class LocalDateTimeField(forms.SplitDateTimeField):
+    """A date and a time in the viewer's zone, as two native inputs."""
+
+    widget = forms.SplitDateTimeWidget(
+        date_attrs={"type": "date"},
+        time_attrs={"type": "time", "step": 300},
+        date_format="%Y-%m-%d",
+        time_format="%H:%M",
+    )
+
+
+class AcceptForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), choices=Format.choices)
+    duration_minutes = forms.TypedChoiceField(
+        label=_("Length"), choices=SLOT_MINUTES_CHOICES, coerce=int
+    )
+    slot1 = LocalDateTimeField(label=_("Time 1"))
+    slot2 = LocalDateTimeField(label=_("Time 2 (optional)"), required=False)
+    slot3 = LocalDateTimeField(label=_("Time 3 (optional)"), required=False)
+    location = forms.CharField(label=_("Place (in person)"), max_length=240, required=False)
+    meeting_url = forms.URLField(
+        label=_("Meeting link (video)"), required=False, assume_scheme="https"
+    )
+
+    def clean(self):
+        data = super().clean()
+        slots = [data.get(f"slot{i}") for i in (1, 2, 3)]
+        data["slots"] = [s for s in slots if s]
+        now = timezone.now()
+        for i, s in enumerate(slots, start=1):
+            if s and s <= now:
+                self.add_error(f"slot{i}", _("Choose a time in the future."))
+        fmt = data.get("format")
+        if fmt == Format.IN_PERSON and not data.get("location"):
+            self.add_error("location", _("Say where to meet."))
+        if fmt == Format.VIDEO and not data.get("meeting_url"):
+            self.add_error("meeting_url", _("Add the video link (you can change it later)."))
+        return data
+
+
+class DeclineForm(forms.Form):
+    note = forms.CharField(
+        label=_("A kind note to the student (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    pause_until = forms.DateField(
+        label=_("Also pause new requests until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_pause_until(self):
+        value = self.cleaned_data.get("pause_until")
+        if value and value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date in the future."))
+        return value
+
+
+class RescheduleForm(forms.Form):
+    starts_at = LocalDateTimeField(label=_("New time"))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RecordReplyForm(forms.Form):
+    ANSWERS = [("yes", _("They said yes")), ("no", _("They declined"))]
+    answer = forms.ChoiceField(label=_("Their answer"), choices=ANSWERS, widget=forms.RadioSelect)
+    starts_at = LocalDateTimeField(label=_("Agreed time"), required=False)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=Format.choices,
+        required=False,
+        widget=forms.Select(attrs={"id": "reply-format", "class": "form-select"}),
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label=_("Length"),
+        choices=SLOT_MINUTES_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.Select(attrs={"id": "reply-length", "class": "form-select"}),
+    )
+    location = forms.CharField(label=_("Place"), max_length=240, required=False)
+    meeting_url = forms.URLField(label=_("Meeting link"), required=False, assume_scheme="https")
+    note = forms.CharField(
+        label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == "yes":
+            if not data.get("starts_at"):
+                self.add_error("starts_at", _("Enter the agreed time."))
+            if not data.get("format"):
+                self.add_error("format", _("Choose how you will meet."))
+        return data

@@ -1,0 +1,120 @@
+"""Reads of interviews, each scoped to the person asking."""
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from apps.contacts.directory import directory_month_start
+from apps.contacts.models import Contact, VolunteerProfile
+from apps.interviews.enums import OPEN_STATES, State
+from apps.interviews.models import Interview, Question, RequestTemplate
+
+
+def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
+    qs = Interview.objects.filter(student=student).select_related(
+        "contact", "volunteer__user", "contact__field"
+    )
+    if states:
+        qs = qs.filter(state__in=states)
+    return qs.order_by("-updated_at", "-pk")
+
+
+def interview_get_for_student(*, student, pk: int) -> Interview:
+    interview = (
+        Interview.objects.filter(student=student, pk=pk)
+        .select_related("contact", "contact__field", "volunteer__user", "student__office")
+        .first()
+    )
+    if interview is None:
+        raise Http404
+    return interview
+
+
+def interview_inbox_for_volunteer(*, user, states=None) -> QuerySet[Interview]:
+    """Requests addressed to this alumni volunteer; nothing else."""
+    qs = Interview.objects.filter(
+        volunteer__user=user, volunteer__office_id=user.office_id
+    ).exclude(state=State.DRAFT)
+    if states:
+        qs = qs.filter(state__in=states)
+    return qs.select_related("student", "student__student_profile", "contact").order_by(
+        "-requested_at", "-pk"
+    )
+
+
+def interview_get_for_volunteer(*, user, pk: int) -> Interview:
+    interview = (
+        interview_inbox_for_volunteer(user=user).filter(pk=pk).select_related("volunteer").first()
+    )
+    if interview is None:
+        raise Http404
+    return interview
+
+
+def interview_get_for_participant(*, user, pk: int) -> Interview:
+    """For pages both sides see (the .ics): the student or the volunteer, nobody else."""
+    interview = (
+        Interview.objects.filter(pk=pk)
+        .filter(Q(student=user) | Q(volunteer__user=user))
+        .exclude(state=State.DRAFT)
+        .select_related("contact", "volunteer__user", "student")
+        .first()
+    )
+    if interview is None:
+        raise Http404
+    return interview
+
+
+def open_request_count(*, student) -> int:
+    return Interview.objects.filter(
+        student=student, state__in=[State.REQUESTED, State.ACCEPTED]
+    ).count()
+
+
+def volunteer_requests_this_month(*, volunteer: VolunteerProfile, now: datetime | None = None):
+    """Requests the volunteer received this calendar month (the office's month)."""
+    month = directory_month_start(office=volunteer.office, now=now).date()
+    return volunteer.requests_in_month if volunteer.month_started == month else 0
+
+
+def next_ranked_contact(*, interview: Interview) -> Contact | None:
+    """After a decline or expiry: the best-ranked contact on the same field's target
+    list who has no open or finished conversation yet."""
+    busy = Interview.objects.filter(
+        contact=OuterRef("pk"),
+        state__in=[*OPEN_STATES, State.COMPLETED],
+    )
+    return (
+        Contact.objects.filter(
+            owner_id=interview.student_id,
+            field_id=interview.contact.field_id,
+            target_rank__isnull=False,
+            archived_at__isnull=True,
+        )
+        .exclude(pk=interview.contact_id)
+        .exclude(Exists(busy))
+        .order_by("target_rank", "pk")
+        .first()
+    )
+
+
+def request_templates_for_office(*, office_id: int) -> QuerySet[RequestTemplate]:
+    return RequestTemplate.objects.filter(office_id=office_id)
+
+
+def question_bank_for_office(*, office_id: int) -> QuerySet[Question]:
+    return Question.objects.filter(office_id=office_id, is_active=True).order_by(
+        "topic", "position", "pk"
+    )
+
+
+def upcoming_for_user(*, user) -> QuerySet[Interview]:
+    now = timezone.now()
+    return (
+        Interview.objects.filter(Q(student=user) | Q(volunteer__user=user))
+        .filter(state=State.SCHEDULED, starts_at__gte=now)
+        .select_related("contact", "volunteer__user", "student")
+        .order_by("starts_at")
+    )

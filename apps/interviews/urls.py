@@ -1,0 +1,33 @@
+from django.urls import include, path
+
+from apps.interviews import views
+
+urlpatterns = [
+    path("interviews/", views.interview_list, name="interview_list"),
+    path("interviews/<int:pk>/", views.interview_detail, name="interview_detail"),
+    path(
+        "interviews/request/volunteer/<int:volunteer_pk>/",
+        views.request_volunteer,
+        name="interview_request_volunteer",
+    ),
+    path(
+        "interviews/request/contact/<int:contact_pk>/",
+        views.request_contact,
+        name="interview_request_contact",
+    ),
+    path("interviews/request/check/", views.request_check, name="interview_request_check"),
+    path("interviews/<int:pk>/withdraw/", views.withdraw, name="interview_withdraw"),
+    path("interviews/<int:pk>/message/", views.message, name="interview_message"),
+    path("interviews/<int:pk>/book/", views.book, name="interview_book"),
+    path("interviews/<int:pk>/reply/", views.record_reply, name="interview_record_reply"),
+    path("interviews/<int:pk>/reschedule/", views.reschedule, name="interview_reschedule"),
+    path("interviews/<int:pk>/cancel/", views.cancel, name="interview_cancel"),
+    path("interviews/<int:pk>/held/", views.complete, name="interview_complete"),
+    path("interviews/<int:pk>/no-show/", views.no_show, name="interview_no_show"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.inbox_detail, name="inbox_detail"),
+    path("inbox/<int:pk>/accept/", views.accept, name="inbox_accept"),
+    path("inbox/<int:pk>/decline/", views.decline, name="inbox_decline"),
+    path("", include("apps.interviews.urls_prepare")),
+    path("", include("apps.interviews.urls_calendar")),
+]

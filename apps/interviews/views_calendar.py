@@ -1,0 +1,87 @@
+"""Calendar pages: the .ics a participant downloads, the secret feed calendar
+programs subscribe to, and the page where a person finds or resets that feed."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import role_required
+from apps.interviews import calendar, feeds
+from apps.interviews.enums import State
+from apps.interviews.selectors import interview_get_for_participant
+
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _ics_response(body: bytes, *, filename: str, disposition: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=ICS_CONTENT_TYPE)
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def interview_invite_ics(request, pk: int):
+    """The meeting as a file to import, for its student or its volunteer only."""
+    interview = interview_get_for_participant(user=request.user, pk=pk)
+    if interview.state != State.SCHEDULED:
+        raise Http404
+    body = calendar.interview_ics(interview=interview, method="PUBLISH", viewer=request.user)
+    return _ics_response(body, filename=f"interview-{interview.pk}.ics", disposition="attachment")
+
+
+@require_safe
+@never_cache
+def calendar_feed(request, token: str):
+    """No sign-in: calendar programs fetch this on their own. The token is the
+    credential, so the answer is never cached by anyone but the caller."""
+    feed = feeds.calendar_feed_for_token(token=token)
+    if feed is None:
+        raise Http404
+    interviews = feeds.calendar_feed_interviews(user=feed.user)
+    body = calendar.calendar_feed_ics(user=feed.user, interviews=interviews)
+    response = _ics_response(body, filename="fieldnotes.ics", disposition="inline")
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _feed_urls(feed) -> dict:
+    https_url = settings.SITE_URL + reverse("calendar_feed", args=[feed.token])
+    return {
+        "feed_url": https_url,
+        # Apple Calendar and Outlook on the desktop subscribe when given webcal://.
+        "webcal_url": "webcal://" + https_url.split("://", 1)[1],
+    }
+
+
+@role_required(Role.STUDENT, Role.ALUMNI)
+@require_GET
+@never_cache
+def calendar_settings(request):
+    feed = feeds.calendar_feed_get_or_create(user=request.user)
+    return render(request, "interviews/calendar_settings.html", {"feed": feed, **_feed_urls(feed)})
+
+
+@role_required(Role.STUDENT, Role.ALUMNI)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def calendar_reset(request):
+    if request.method == "POST":
+        feeds.calendar_feed_reset(user=request.user)
+        messages.success(
+            request,
+            _(
+                "Your calendar link is new. The old one has stopped working: subscribe "
+                "again with the link below wherever you used it."
+            ),
+        )
+        return redirect("calendar_settings")
+    return render(request, "interviews/calendar_reset_confirm.html")
