@@ -4,6 +4,10 @@ finds due rows in the database and fans out one task per row (no ETA tasks)."""
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {
+        "task": "apps.core.tasks.outbox_sweep",
+        "schedule": 60.0,
+    },
     "interview-requests-sweep": {
         "task": "apps.interviews.tasks.interview_requests_sweep",
         "schedule": crontab(minute="*/15"),

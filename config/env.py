@@ -144,3 +144,10 @@ def site_url(default: str) -> str:
             "SITE_URL", f"{value!r} is not an http(s) URL such as https://fieldnotes.example.edu"
         )
     return value.rstrip("/")
+
+
+def choice(name: str, default: str, allowed: set[str]) -> str:
+    value = os.environ.get(name, "").strip() or default
+    if value not in allowed:
+        raise BadSetting(name, f"{value!r} is not one of {sorted(allowed)}")
+    return value

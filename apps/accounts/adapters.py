@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from apps.core.emails import email_queue_message
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
@@ -12,5 +14,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("home")
 
     def send_mail(self, template_prefix, email, context):
+        # Through the outbox like every other email, so a passing SMTP outage
+        # delays a verification link instead of losing it.
         context.setdefault("site_name", "Fieldnotes")
-        super().send_mail(template_prefix, email, context)
+        msg = self.render_mail(template_prefix, email, context)
+        email_queue_message(msg, kind=template_prefix)

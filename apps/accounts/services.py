@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
-from apps.core.emails import email_send_on_commit
+from apps.core.emails import email_queue
 
 
 class InvitationError(ValidationError):
@@ -89,7 +89,7 @@ def invitation_create(
             token_digest=token_digest(token),
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
-        email_send_on_commit(
+        email_queue(
             template="accounts/invitation",
             to=[email],
             reply_to=[inviter.email],
@@ -170,7 +170,7 @@ def volunteer_signup(
             )
         )
         if admins:
-            email_send_on_commit(
+            email_queue(
                 template="accounts/volunteer_pending",
                 to=admins,
                 context={
@@ -194,7 +194,7 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
         volunteer.approval = Approval.APPROVED if approve else Approval.REJECTED
         volunteer.rejection_reason = "" if approve else reason
         volunteer.save(update_fields=["approval", "rejection_reason"])
-        email_send_on_commit(
+        email_queue(
             template="accounts/volunteer_approved" if approve else "accounts/volunteer_rejected",
             to=[volunteer.email],
             reply_to=[admin.email],

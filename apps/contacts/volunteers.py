@@ -19,7 +19,7 @@ from apps.contacts.directory import SEARCH_CONFIG
 from apps.contacts.enums import Format, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
-from apps.core.emails import email_send_on_commit
+from apps.core.emails import email_queue
 from apps.students.models import StudentProfile
 
 PROFILE_FIELDS = [
@@ -221,7 +221,7 @@ def _check_admin(admin, profile: VolunteerProfile) -> None:
 
 
 def _tell_volunteer(*, template: str, admin, profile: VolunteerProfile) -> None:
-    email_send_on_commit(
+    email_queue(
         template=template,
         to=[profile.user.email],
         reply_to=[admin.email],

@@ -1,19 +1,21 @@
 """One helper renders every email from its pair of templates.
 
 `templates/emails/<app>/<name>.txt` holds the subject on its first line and the
-body below; `<name>.html` holds the HTML body. The follow-ups engine will queue
-these through its outbox; until then mail goes out after the surrounding
-transaction commits, never from inside it.
+body below; `<name>.html` holds the HTML body. Every email goes through the
+outbox (apps.core.outbox): queued in the caller's transaction, delivered after it
+commits, retried until the SMTP server takes it.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from apps.core.outbox import outbox_enqueue
 
 
 @dataclass
@@ -66,7 +68,7 @@ def email_render(
     )
 
 
-def email_send_on_commit(
+def email_queue(
     *,
     template: str,
     to: list[str],
@@ -74,7 +76,14 @@ def email_send_on_commit(
     reply_to=None,
     attachments=None,
     time_zone: str | None = None,
+    key: str | None = None,
+    recipient=None,
+    subject_ref: str = "",
+    due_at=None,
+    headers: dict | None = None,
 ) -> None:
+    """Render an email now and put it in the outbox, in the caller's transaction;
+    it is delivered once that transaction commits (see apps.core.outbox)."""
     rendered = email_render(
         template=template,
         to=to,
@@ -83,4 +92,35 @@ def email_send_on_commit(
         attachments=attachments,
         time_zone=time_zone,
     )
-    transaction.on_commit(lambda: rendered.message().send())
+    outbox_enqueue(
+        key=key or f"{template}:{uuid.uuid4().hex}",
+        kind=template,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        to=rendered.to,
+        reply_to=rendered.reply_to,
+        attachments=rendered.attachments,
+        headers=headers,
+        recipient=recipient,
+        subject_ref=subject_ref,
+        due_at=due_at,
+    )
+
+
+def email_queue_message(msg, *, kind: str, key: str | None = None) -> None:
+    """Queue an already built Django EmailMessage (allauth's mails)."""
+    html = next(
+        (body for body, mime in getattr(msg, "alternatives", []) if mime == "text/html"), ""
+    )
+    outbox_enqueue(
+        key=key or f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        subject=msg.subject,
+        text=msg.body,
+        html=html,
+        to=list(msg.to),
+        cc=list(msg.cc),
+        reply_to=list(msg.reply_to),
+        from_email=msg.from_email,
+    )

@@ -1,3 +1,6 @@
+import re
+
+from django.conf import settings
 from django.db import models
 
 
@@ -16,3 +19,77 @@ class WebURLField(models.URLField):
     def formfield(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         return super().formfield(**kwargs)
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every email Fieldnotes sends is a row here first, written in the
+    same transaction as the change that causes it. The database is the only source
+    of truth; the broker only carries row ids, so a lost or repeated task never loses
+    or doubles a message. See apps/core/outbox.py and docs/reminders.md."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    # What kind of email: guards registered for a kind re-check, at send time,
+    # that it is still wanted (thank-you already sent? meeting cancelled?).
+    kind = models.CharField(max_length=60)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The object the email is about, for the guards: "<model>:<pk>".
+    subject_ref = models.CharField(max_length=80, blank=True)
+    from_email = models.CharField(max_length=254)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    # [{"filename", "mimetype", "content_b64"}]
+    attachments = models.JSONField(default=list, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="outbox_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["lease_until"],
+                name="outbox_sending_lease",
+                condition=models.Q(status="sending"),
+            ),
+            models.Index(
+                fields=["status", "-created_at"],
+                name="outbox_status_created",
+                condition=models.Q(status="failed"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dedupe_key} ({self.status})"
+
+    @property
+    def message_id(self) -> str:
+        """Deterministic, so a resend after a crash is recognisable as the same mail."""
+        key = re.sub(r"[^A-Za-z0-9.-]+", ".", self.dedupe_key)
+        return f"<outbox-{self.pk}.{key}@fieldnotes>"

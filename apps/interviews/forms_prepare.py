@@ -101,5 +101,5 @@ class BaseReferralFormSet(forms.BaseFormSet):
 
 
 ReferralFormSet = forms.formset_factory(
-    ReferralForm, formset=BaseReferralFormSet, extra=3, max_num=10, validate_max=True
+    ReferralForm, formset=BaseReferralFormSet, extra=2, max_num=10, validate_max=True
 )

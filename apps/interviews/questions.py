@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
-from apps.core.emails import email_send_on_commit
+from apps.core.emails import email_queue
 from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.models import Interview, InterviewEvent, PreparedQuestion, Question
 
@@ -343,7 +343,7 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
             interview=interview, actor=student, kind=EventKind.QUESTIONS_SHARED
         )
         volunteer = interview.volunteer.user
-        email_send_on_commit(
+        email_queue(
             template="interviews/questions_shared",
             to=[volunteer.email],
             time_zone=volunteer.time_zone,

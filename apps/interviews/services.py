@@ -19,7 +19,7 @@ from apps.contacts.volunteers import (
     volunteer_stats_record_answer,
     volunteer_stats_record_request,
 )
-from apps.core.emails import email_send_on_commit
+from apps.core.emails import email_queue
 from apps.interviews import calendar
 from apps.interviews.enums import OPEN_STATES, TRANSITIONS, Channel, EventKind, State
 from apps.interviews.models import Interview, InterviewEvent, TimeSlot
@@ -81,9 +81,11 @@ def _volunteer_user(interview):
 
 def _tell_student(interview, template, **context):
     student = interview.student
-    email_send_on_commit(
+    email_queue(
         template=f"interviews/{template}",
         to=[student.email],
+        recipient=student,
+        subject_ref=f"interview:{interview.pk}",
         time_zone=student.time_zone,
         # Only an address the student may already see: a volunteer's own address
         # is shared only on acceptance, and only if they chose to.
@@ -101,9 +103,11 @@ def _tell_volunteer(interview, template, **context):
     user = _volunteer_user(interview)
     if user is None:
         return
-    email_send_on_commit(
+    email_queue(
         template=f"interviews/{template}",
         to=[user.email],
+        recipient=user,
+        subject_ref=f"interview:{interview.pk}",
         time_zone=user.time_zone,
         reply_to=[interview.student.email],
         context={
@@ -122,9 +126,12 @@ def _send_invitations(interview, template, method, **context):
     # Django adds the charset itself.
     mimetype = f"text/calendar; method={method}"
     ics = calendar.interview_ics(interview=interview, method=method, viewer=student)
-    email_send_on_commit(
+    email_queue(
         template=f"interviews/{template}",
         to=[student.email],
+        recipient=student,
+        subject_ref=f"interview:{interview.pk}",
+        key=f"interviews/{template}:{interview.pk}:{interview.sequence}:{student.pk}",
         time_zone=student.time_zone,
         context={
             "interview": interview,
@@ -137,9 +144,12 @@ def _send_invitations(interview, template, method, **context):
     user = _volunteer_user(interview)
     if user is not None:
         ics = calendar.interview_ics(interview=interview, method=method, viewer=user)
-        email_send_on_commit(
+        email_queue(
             template=f"interviews/{template}",
             to=[user.email],
+            recipient=user,
+            subject_ref=f"interview:{interview.pk}",
+            key=f"interviews/{template}:{interview.pk}:{interview.sequence}:{user.pk}",
             time_zone=user.time_zone,
             reply_to=[student.email],
             context={

@@ -492,7 +492,16 @@ def referrals_add(request, pk: int):
         )
     for outcome in outcomes:
         name = outcome.contact.full_name
-        if outcome.existing:
+        if outcome.existing and outcome.contact.archived_at is not None:
+            messages.info(
+                request,
+                _(
+                    "%(name)s is in your archived contacts, so this referral is linked to them. "
+                    "Restore them from their page to put them back in your book."
+                )
+                % {"name": name},
+            )
+        elif outcome.existing:
             messages.info(
                 request,
                 _("%(name)s was already in your contacts, so this referral is linked to them.")

@@ -157,6 +157,10 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = 20
+# How a queued email reaches SMTP once its transaction commits: "celery" hands the
+# outbox row's id to a worker; "inline" sends it in the same process (tests, or a
+# site without workers that runs `send_due_reminders` from cron for retries).
+EMAIL_OUTBOX_DISPATCH = E.choice("EMAIL_OUTBOX_DISPATCH", "celery", {"celery", "inline"})
 DEFAULT_FROM_EMAIL = E.string("DEFAULT_FROM_EMAIL", "Fieldnotes <no-reply@fieldnotes.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

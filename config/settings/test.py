@@ -17,3 +17,7 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = False
+
+# Queued emails are delivered in the test process right after commit, through the
+# same delivery function a worker runs.
+EMAIL_OUTBOX_DISPATCH = "inline"

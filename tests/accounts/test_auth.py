@@ -17,10 +17,13 @@ def _form_errors(response) -> dict:
     return {field: list(errors) for field, errors in response.context["form"].errors.items()}
 
 
-def test_auth_unverified_user_is_sent_to_verification_not_the_dashboard(office, client, mailoutbox):
+def test_auth_unverified_user_is_sent_to_verification_not_the_dashboard(
+    office, client, mailoutbox, django_capture_on_commit_callbacks
+):
     user = UserFactory(office=office, email="unverified@northfield.test", email_verified=False)
 
-    response = client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(LOGIN_URL, {"login": user.email, "password": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
@@ -92,8 +95,11 @@ def test_auth_password_reset_looks_the_same_for_known_and_unknown_email(
     assert re.search(r"/accounts/password/reset/key/[-\w]+/", mailoutbox[0].body)
 
 
-def test_auth_password_reset_link_sets_a_new_password(student, client, mailoutbox):
-    client.post(RESET_URL, {"email": student.email})
+def test_auth_password_reset_link_sets_a_new_password(
+    student, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESET_URL, {"email": student.email})
     link = re.search(r"http://testserver(/accounts/password/reset/key/[-\w]+/)", mailoutbox[0].body)
 
     form_page = client.get(link.group(1), follow=True)

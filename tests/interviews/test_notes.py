@@ -530,3 +530,26 @@ def test_meeting_page_query_count(login_as, student, count, django_assert_num_qu
         response = browser.get(_url("interview_meeting", interview))
 
     assert len(response.context["questions"]) == count
+
+
+def test_a_referral_matching_an_archived_contact_says_so(login_as, student, held):
+    kim = ContactFactory(student=student, full_name="Kim Park", email="kim@northwind.test")
+    Contact.objects.filter(pk=kim.pk).update(archived_at=timezone.now())
+
+    response = login_as(student).post(
+        _url("interview_referrals_add", held),
+        _formset({"full_name": "Kim", "email": "kim@northwind.test"}),
+    )
+
+    assert Referral.objects.get().contact_id == kim.pk
+    assert _messages(response) == [
+        "Kim Park is in your archived contacts, so this referral is linked to them. "
+        "Restore them from their page to put them back in your book."
+    ]
+
+
+def test_meeting_view_after_the_meeting_hides_the_timer(login_as, student, held):
+    content = login_as(student).get(_url("interview_meeting", held)).content.decode()
+
+    assert 'id="meeting-timer"' not in content
+    assert "Write up your notes" in content
