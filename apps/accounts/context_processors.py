@@ -10,8 +10,9 @@ NAVIGATION = {
         ("student_profile", _("Profile")),
         ("contact_list", _("Contacts")),
         ("target_list", _("Target list")),
-        ("directory", _("Alumni directory")),
+        ("directory", _("Directory")),
         ("interview_list", _("Conversations")),
+        ("referral_map", _("Network")),
     ],
     Role.ALUMNI: [
         ("alumni_home", _("Volunteer home")),

@@ -50,3 +50,29 @@ def member_get_for_admin(*, admin: User, pk: int) -> User:
 
 def user_email_taken(*, email: str) -> bool:
     return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def outbox_failed_for_admin(*, admin) -> QuerySet:
+    """Emails to people of the admin's office that could not be delivered."""
+    from apps.core.models import OutboundEmail
+
+    return (
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.FAILED, recipient__office_id=admin.office_id
+        )
+        .select_related("recipient")
+        .only(
+            "pk",
+            "dedupe_key",
+            "kind",
+            "subject",
+            "to",
+            "attempts",
+            "last_error",
+            "due_at",
+            "created_at",
+            "recipient__full_name",
+            "recipient__email",
+        )
+        .order_by("-created_at")
+    )

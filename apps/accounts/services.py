@@ -234,3 +234,16 @@ def office_update_settings(*, admin: User, office: Office, **values) -> Office:
     office.full_clean()
     office.save()
     return office
+
+
+def outbox_retry_for_admin(*, admin, pk: int) -> bool:
+    """Send a failed email again (after the address was fixed, say)."""
+    from apps.core.models import OutboundEmail
+
+    return bool(
+        OutboundEmail.objects.filter(
+            pk=pk, status=OutboundEmail.Status.FAILED, recipient__office_id=admin.office_id
+        ).update(
+            status=OutboundEmail.Status.PENDING, attempts=0, due_at=timezone.now(), last_error=""
+        )
+    )

@@ -12,6 +12,12 @@ urlpatterns = [
     path("o/<slug:slug>/volunteer/", views.volunteer_signup, name="volunteer_signup"),
     path("office/", views.office_home, name="office_home"),
     path("office/settings/", views.office_settings, name="office_settings"),
+    path("office/deliverability/", views.office_deliverability, name="office_deliverability"),
+    path(
+        "office/deliverability/<int:pk>/retry/",
+        views.office_deliverability_retry,
+        name="office_deliverability_retry",
+    ),
     path("office/invitations/", views.office_invitations, name="office_invitations"),
     path(
         "office/invitations/<int:pk>/revoke/",

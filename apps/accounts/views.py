@@ -289,3 +289,18 @@ def office_settings(request):
             return redirect("office_settings")
         return render(request, "accounts/office_settings.html", {"form": form}, status=400)
     return render(request, "accounts/office_settings.html", {"form": form})
+
+
+@office_admin_required
+def office_deliverability(request):
+    failed = selectors.outbox_failed_for_admin(admin=request.user)[:200]
+    return render(request, "accounts/office_deliverability.html", {"failed": failed})
+
+
+@office_admin_required
+@require_POST
+def office_deliverability_retry(request, pk: int):
+    if not services.outbox_retry_for_admin(admin=request.user, pk=pk):
+        raise Http404
+    messages.success(request, _("The email will be sent again within a minute."))
+    return redirect("office_deliverability")

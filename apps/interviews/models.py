@@ -205,12 +205,13 @@ class Referral(TimeStampedModel):
     organisation = models.CharField(_("organisation"), max_length=160, blank=True)
     email = models.EmailField(_("email"), blank=True)
     note = models.CharField(_("why talk to them"), max_length=500, blank=True)
-    contact = models.OneToOneField(
+    # The same person may be suggested in several conversations.
+    contact = models.ForeignKey(
         "contacts.Contact",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="from_referral",
+        related_name="from_referrals",
     )
 
     class Meta:

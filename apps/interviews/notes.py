@@ -148,10 +148,7 @@ def referrals_add(*, student, interview: Interview, people: list[dict]) -> list[
             )
         else:
             contact = existing
-        # Referral.contact is one-to-one: a person suggested in two conversations
-        # stays linked to the first referral and this one records the name only.
-        if not Referral.objects.filter(contact=contact).exists():
-            referral.contact = contact
+        referral.contact = contact
         referral.save()
         outcomes.append(
             ReferralOutcome(referral=referral, contact=contact, existing=existing is not None)

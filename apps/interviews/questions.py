@@ -345,6 +345,9 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
         volunteer = interview.volunteer.user
         email_queue(
             template="interviews/questions_shared",
+            key=f"interviews/questions_shared:{interview.pk}",
+            recipient=volunteer,
+            subject_ref=f"interview:{interview.pk}",
             to=[volunteer.email],
             time_zone=volunteer.time_zone,
             reply_to=[interview.student.email],

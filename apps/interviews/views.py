@@ -23,6 +23,7 @@ from apps.interviews.forms import (
     RescheduleForm,
 )
 from apps.interviews.models import Interview
+from apps.interviews.questions import prepared_questions_for_volunteer
 from apps.interviews.request_check import DEFAULT_TEMPLATE, request_text_check, request_text_fill
 from apps.students.selectors import student_profile_get
 
@@ -481,12 +482,7 @@ def inbox(request):
 def inbox_detail(request, pk: int):
     interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
     profile = getattr(interview.student, "student_profile", None)
-    try:
-        from apps.interviews.questions import prepared_questions_for_volunteer
-    except ImportError:  # the question lists arrive with the preparation pages
-        shared_questions = []
-    else:
-        shared_questions = prepared_questions_for_volunteer(interview=interview)
+    shared_questions = prepared_questions_for_volunteer(interview=interview)
     return render(
         request,
         "interviews/inbox_detail.html",

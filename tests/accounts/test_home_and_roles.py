@@ -16,8 +16,9 @@ STUDENT_NAV = [
     ("/me/profile/", "Profile"),
     ("/contacts/", "Contacts"),
     ("/targets/", "Target list"),
-    ("/directory/", "Alumni directory"),
+    ("/directory/", "Directory"),
     ("/interviews/", "Conversations"),
+    ("/network/", "Network"),
 ]
 OFFICE_PAGES = ["/office/", "/office/settings/", "/office/invitations/", "/office/volunteers/"]
 

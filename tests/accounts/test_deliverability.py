@@ -1,0 +1,75 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.models import OutboundEmail
+
+
+def _failed(recipient, n=0):
+    return OutboundEmail.objects.create(
+        dedupe_key=f"test:{recipient.pk}:{n}",
+        kind="test",
+        recipient=recipient,
+        from_email="x@y",
+        to=[recipient.email],
+        subject=f"Subject {n}",
+        text="t",
+        due_at=timezone.now(),
+        status=OutboundEmail.Status.FAILED,
+        attempts=6,
+        last_error="SMTPRecipientsRefused: 550 no such user",
+    )
+
+
+def test_admin_sees_failed_emails_of_the_office_only(
+    login_as, office_admin, student, other_student
+):
+    mine = _failed(student)
+    _failed(other_student)
+
+    response = login_as(office_admin).get(reverse("office_deliverability"))
+
+    assert list(response.context["failed"]) == [mine]
+    assert "550 no such user" in response.content.decode()
+
+
+def test_retry_puts_the_email_back_in_the_queue(login_as, office_admin, student):
+    row = _failed(student)
+
+    response = login_as(office_admin).post(reverse("office_deliverability_retry", args=[row.pk]))
+
+    row.refresh_from_db()
+    assert response.status_code == 302
+    assert (row.status, row.attempts, row.last_error) == ("pending", 0, "")
+
+
+def test_retry_of_another_offices_email_is_404(login_as, other_admin, student):
+    row = _failed(student)
+
+    response = login_as(other_admin).post(reverse("office_deliverability_retry", args=[row.pk]))
+
+    row.refresh_from_db()
+    assert (response.status_code, row.status) == (404, "failed")
+
+
+@pytest.mark.parametrize("persona", ["student", "advisor", "alumni"])
+def test_deliverability_is_for_office_admins(login_as, request, persona):
+    assert (
+        login_as(request.getfixturevalue(persona)).get(reverse("office_deliverability")).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_deliverability_query_count(
+    login_as, office_admin, student, count, django_assert_num_queries
+):
+    for n in range(count):
+        _failed(student, n)
+    browser = login_as(office_admin)
+
+    # session, user with office, failed rows with their recipients
+    with django_assert_num_queries(3):
+        response = browser.get(reverse("office_deliverability"))
+
+    assert len(response.context["failed"]) == count
