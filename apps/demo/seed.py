@@ -470,6 +470,13 @@ def _seed_interviews(volunteers: dict) -> None:
 
     from apps.interviews import services as iv
     from apps.interviews.models import Interview, InterviewNotes
+    from apps.interviews.notes import referrals_add
+    from apps.interviews.questions import (
+        interview_questions_share,
+        prepared_questions_add_from_bank,
+        question_bank_ensure,
+    )
+    from apps.interviews.selectors import question_bank_for_office
 
     sam = User.objects.get(email="student1@demo.test")
     priya = User.objects.get(email="student2@demo.test")
@@ -515,7 +522,24 @@ def _seed_interviews(volunteers: dict) -> None:
             "field_fit": 4,
         },
     )
-    # Scheduled next week.
+    referrals_add(
+        student=sam,
+        interview=held,
+        people=[
+            {
+                "full_name": "Hana Kim",
+                "organisation": "McKinsey",
+                "note": "Moved from consulting to strategy; good on the MBA question.",
+            },
+            {
+                "full_name": "Priya Shah",
+                "organisation": "Bain",
+                "email": "priya.shah@example.com",
+                "note": "Runs the Boston office's campus recruiting.",
+            },
+        ],
+    )
+    # Scheduled next week, with questions prepared and shared.
     scheduled = request(sam, "alumni2@demo.test", "public policy")
     iv.interview_accept(
         user=scheduled.volunteer.user,
@@ -525,6 +549,10 @@ def _seed_interviews(volunteers: dict) -> None:
         slots=[soon(6)],
         meeting_url="https://meet.example.com/morgan-sam",
     )
+    question_bank_ensure(office=sam.office)
+    bank = list(question_bank_for_office(office_id=sam.office_id).values_list("pk", flat=True))
+    prepared_questions_add_from_bank(student=sam, interview=scheduled, question_ids=bank[::3][:7])
+    interview_questions_share(student=sam, interview=scheduled)
     # Accepted with three times to choose from.
     accepted = request(sam, "alumni7@demo.test", "public sector data")
     iv.interview_accept(
