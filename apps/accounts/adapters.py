@@ -1,6 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.core.emails import email_queue_message
 
 
@@ -18,4 +19,5 @@ class AccountAdapter(DefaultAccountAdapter):
         # delays a verification link instead of losing it.
         context.setdefault("site_name", "Fieldnotes")
         msg = self.render_mail(template_prefix, email, context)
-        email_queue_message(msg, kind=template_prefix)
+        recipient = User.objects.filter(email__iexact=email).first()
+        email_queue_message(msg, kind=template_prefix, recipient=recipient)

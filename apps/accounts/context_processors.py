@@ -13,6 +13,7 @@ NAVIGATION = {
         ("directory", _("Directory")),
         ("interview_list", _("Conversations")),
         ("referral_map", _("Network")),
+        ("followup_list", _("Follow-ups")),
     ],
     Role.ALUMNI: [
         ("alumni_home", _("Volunteer home")),

@@ -1,6 +1,6 @@
 """Reads. Every function that takes a user returns only what that user's office holds."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from apps.accounts.enums import Approval, Role
@@ -57,9 +57,8 @@ def outbox_failed_for_admin(*, admin) -> QuerySet:
     from apps.core.models import OutboundEmail
 
     return (
-        OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.FAILED, recipient__office_id=admin.office_id
-        )
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED)
+        .filter(Q(recipient__office_id=admin.office_id) | Q(office_id=admin.office_id))
         .select_related("recipient")
         .only(
             "pk",

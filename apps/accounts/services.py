@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,6 +93,7 @@ def invitation_create(
         email_queue(
             template="accounts/invitation",
             to=[email],
+            office_id=inviter.office_id,
             reply_to=[inviter.email],
             context={
                 "invitation": invitation,
@@ -173,6 +175,7 @@ def volunteer_signup(
             email_queue(
                 template="accounts/volunteer_pending",
                 to=admins,
+                office_id=office.pk,
                 context={
                     "volunteer": user,
                     "office": office,
@@ -197,6 +200,7 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
         email_queue(
             template="accounts/volunteer_approved" if approve else "accounts/volunteer_rejected",
             to=[volunteer.email],
+            recipient=volunteer,
             reply_to=[admin.email],
             context={
                 "volunteer": volunteer,
@@ -237,13 +241,26 @@ def office_update_settings(*, admin: User, office: Office, **values) -> Office:
 
 
 def outbox_retry_for_admin(*, admin, pk: int) -> bool:
-    """Send a failed email again (after the address was fixed, say)."""
+    """Send a failed email again. An email to a person with an account goes to
+    their current address, so fixing the address on the account and sending again
+    works."""
     from apps.core.models import OutboundEmail
 
+    row = (
+        OutboundEmail.objects.filter(pk=pk, status=OutboundEmail.Status.FAILED)
+        .filter(Q(recipient__office_id=admin.office_id) | Q(office_id=admin.office_id))
+        .select_related("recipient")
+        .first()
+    )
+    if row is None:
+        return False
+    to = [row.recipient.email] if row.recipient is not None else row.to
     return bool(
-        OutboundEmail.objects.filter(
-            pk=pk, status=OutboundEmail.Status.FAILED, recipient__office_id=admin.office_id
-        ).update(
-            status=OutboundEmail.Status.PENDING, attempts=0, due_at=timezone.now(), last_error=""
+        OutboundEmail.objects.filter(pk=row.pk, status=OutboundEmail.Status.FAILED).update(
+            status=OutboundEmail.Status.PENDING,
+            attempts=0,
+            due_at=timezone.now(),
+            last_error="",
+            to=to,
         )
     )

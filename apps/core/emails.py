@@ -81,6 +81,7 @@ def email_queue(
     subject_ref: str = "",
     due_at=None,
     headers: dict | None = None,
+    office_id: int | None = None,
 ) -> None:
     """Render an email now and put it in the outbox, in the caller's transaction;
     it is delivered once that transaction commits (see apps.core.outbox)."""
@@ -105,10 +106,11 @@ def email_queue(
         recipient=recipient,
         subject_ref=subject_ref,
         due_at=due_at,
+        office_id=office_id,
     )
 
 
-def email_queue_message(msg, *, kind: str, key: str | None = None) -> None:
+def email_queue_message(msg, *, kind: str, key: str | None = None, recipient=None) -> None:
     """Queue an already built Django EmailMessage (allauth's mails)."""
     html = next(
         (body for body, mime in getattr(msg, "alternatives", []) if mime == "text/html"), ""
@@ -123,4 +125,5 @@ def email_queue_message(msg, *, kind: str, key: str | None = None) -> None:
         cc=list(msg.cc),
         reply_to=list(msg.reply_to),
         from_email=msg.from_email,
+        recipient=recipient,
     )

@@ -45,6 +45,9 @@ class OutboundEmail(models.Model):
         blank=True,
         related_name="+",
     )
+    # The office the email belongs to, for its admins' delivery page when there is
+    # no recipient account (an invitation). A plain number: core knows no offices.
+    office_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     # The object the email is about, for the guards: "<model>:<pk>".
     subject_ref = models.CharField(max_length=80, blank=True)
     from_email = models.CharField(max_length=254)

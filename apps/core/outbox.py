@@ -6,20 +6,33 @@ no-op), and asks for prompt delivery once that transaction commits.
 
 Delivering, at least once and in practice exactly once:
 1. `outbox_claim_due` moves due `pending` rows, and `sending` rows whose lease ran
-   out (their worker died), to `sending` with a fresh lease, in one short
-   transaction (`select_for_update(skip_locked=True)`, so concurrent sweeps split
-   the work instead of taking the same rows), and returns their ids.
-2. `outbox_deliver(id)` re-reads the row; only if it is still `sending` does it ask
-   the guards whether the email is still wanted (send, defer to a later time, or
-   cancel), send it over SMTP outside any transaction with a deterministic
-   Message-ID, and then mark it `sent` with a conditional UPDATE.
-   Temporary SMTP errors put it back to `pending` with exponential backoff; after
-   MAX_ATTEMPTS, or on a permanent (5xx) refusal, it is `failed`.
+   out (their worker died, or their task was lost), to `sending` with a fresh
+   lease, in one short transaction (`select_for_update(skip_locked=True)`, so
+   concurrent sweeps split the work instead of taking the same rows), and returns
+   their ids, each with the number of the attempt it is claimed for: the token.
+2. `outbox_deliver(id, attempt=token)` re-reads the row and takes it for that
+   attempt with a conditional UPDATE of the attempts counter (and a lease that
+   counts from now), which only one delivery per claim can make: a task the
+   broker hands out twice, or a second task for a row claimed again while the
+   first waited in the queue, finds the counter moved and does nothing, so two
+   deliveries of one row never run side by side, and whichever task comes first
+   does the work. It then asks the guards whether the email is still wanted
+   (send, defer to a later time, or cancel), sends it over SMTP outside any
+   transaction with a deterministic Message-ID, and marks it `sent` with a
+   conditional UPDATE before it closes the SMTP session. Temporary SMTP errors
+   (and errors in a guard) put it back to `pending` with exponential backoff;
+   after MAX_ATTEMPTS, or on a permanent (5xx) refusal, it is `failed`. Attempts
+   count when they start, so a row whose delivery keeps killing its worker ends
+   `failed` too instead of going round for ever.
 
 The one window for a duplicate: the SMTP server accepted the message and the
 process died before the `sent` UPDATE committed. The lease then expires and the
-row is sent again with the same Message-ID. The window is one round trip to the
-database long.
+row is sent again with the same Message-ID, which lets the receiving side drop
+it. The window is one database round trip long: nothing else (not even the SMTP
+QUIT) happens between the server's "250 queued" and that UPDATE. (A delivery
+that outlived its lease could also be doubled, by the sweep claiming the row
+again while it is still under way; with a lease of minutes and an SMTP timeout of
+20 s, only a process frozen for minutes does that.)
 
 Guards are registered by the apps that know the business rules (followups:
 preferences, quiet hours, "thank-you already sent"), keyed by `kind`; this module
@@ -33,11 +46,11 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.models import OutboundEmail
@@ -45,11 +58,13 @@ from apps.core.models import OutboundEmail
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
-BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
 CLAIM_BATCH = 200
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.EMAIL_OUTBOX_LEASE_SECONDS)
 
 
 # --- Guards -------------------------------------------------------------------------
@@ -115,6 +130,7 @@ def outbox_enqueue(
     attachments=None,
     due_at: datetime | None = None,
     from_email: str | None = None,
+    office_id: int | None = None,
 ) -> OutboundEmail | None:
     """Queue one email in the current transaction. Returns None when an email with
     this key exists already (it is not queued twice)."""
@@ -122,6 +138,7 @@ def outbox_enqueue(
         dedupe_key=key,
         kind=kind,
         recipient=recipient,
+        office_id=office_id if office_id is not None else getattr(recipient, "office_id", None),
         subject_ref=subject_ref,
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         to=list(to),
@@ -169,30 +186,45 @@ def outbox_dispatch(pk: int) -> None:
 # --- Delivering ---------------------------------------------------------------------
 
 
-def outbox_claim_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> list[int]:
+class Claimed(NamedTuple):
+    pk: int
+    # The attempt this claim is for (attempts so far + 1): the token a delivery
+    # must hold to take the row (see `outbox_deliver`).
+    attempt: int
+
+
+def outbox_claim_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> list[Claimed]:
     now = now or timezone.now()
+    rows = OutboundEmail.objects.select_for_update(skip_locked=True)
     with transaction.atomic():
-        ids = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=Status.PENDING, due_at__lte=now)
-                | Q(status=Status.SENDING, lease_until__lt=now)
+        # Two queries rather than one with OR: each walks its partial index in
+        # order and stops after `batch` rows, where the OR made PostgreSQL sort
+        # every due row for each batch (slower the bigger the backlog).
+        claimed = [
+            Claimed(pk, attempts + 1)
+            for pk, attempts in rows.filter(status=Status.SENDING, lease_until__lt=now)
+            .order_by("lease_until")
+            .values_list("pk", "attempts")[:batch]
+        ]
+        if len(claimed) < batch:
+            claimed += [
+                Claimed(pk, attempts + 1)
+                for pk, attempts in rows.filter(status=Status.PENDING, due_at__lte=now)
+                .order_by("due_at")
+                .values_list("pk", "attempts")[: batch - len(claimed)]
+            ]
+        if claimed:
+            OutboundEmail.objects.filter(pk__in=[row.pk for row in claimed]).update(
+                status=Status.SENDING, lease_until=now + _lease()
             )
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if ids:
-            OutboundEmail.objects.filter(pk__in=ids).update(
-                status=Status.SENDING, lease_until=now + LEASE
-            )
-    return ids
+    return claimed
 
 
 def outbox_deliver_now(pk: int) -> str:
     """Claim one row that is due now (the prompt path after enqueue) and deliver it."""
     now = timezone.now()
     claimed = OutboundEmail.objects.filter(pk=pk, status=Status.PENDING, due_at__lte=now).update(
-        status=Status.SENDING, lease_until=now + LEASE
+        status=Status.SENDING, lease_until=now + _lease()
     )
     if claimed != 1:
         return "not-claimed"
@@ -226,12 +258,25 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_MAX, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    first = timedelta(seconds=settings.EMAIL_OUTBOX_BACKOFF_SECONDS)
+    return min(BACKOFF_MAX, first * (2 ** max(0, attempts - 1)))
 
 
-def outbox_deliver(pk: int, *, connection=None) -> str:
-    """Deliver a row this worker has claimed (status `sending`). Returns what
-    happened: sent, deferred, cancelled, retry, failed, or gone."""
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception as exc:  # the message is already accepted, or already failed
+        logger.info("closing the SMTP connection failed: %s", exc)
+
+
+def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> str:
+    """Deliver a claimed row (status `sending`) over `connection`, or over a
+    connection of its own. Returns what happened: sent, deferred, cancelled, retry,
+    failed, gone (not `sending` any more) or not-claimed (another delivery has it).
+
+    `attempt` is the claim's token (`Claimed.attempt`; the sweep passes it with each
+    task). Without it the row's next attempt is taken, which is right only when
+    the caller made the claim itself and delivers it at once."""
     row = (
         OutboundEmail.objects.select_related("recipient")
         .filter(pk=pk, status=Status.SENDING)
@@ -239,47 +284,86 @@ def outbox_deliver(pk: int, *, connection=None) -> str:
     )
     if row is None:
         return "gone"
-    verdict = _verdict(row)
-    if verdict.action == "cancel":
-        OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-            status=Status.CANCELLED, lease_until=None, last_error=verdict.reason[:500]
-        )
-        return "cancelled"
-    if verdict.action == "defer":
-        OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-            status=Status.PENDING, lease_until=None, due_at=verdict.until
-        )
-        return "deferred"
-    attempts = row.attempts + 1
-    try:
-        # Outside any transaction: a slow SMTP server must not hold database locks.
-        sent = (
-            _message(row).send()
-            if connection is None
-            else connection.send_messages([_message(row)])
-        )
-        if not sent:
-            raise smtplib.SMTPException("the mail backend accepted nothing")
-    except Exception as exc:
-        permanent = _is_permanent(exc)
-        failed = permanent or attempts >= MAX_ATTEMPTS
-        OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-            status=Status.FAILED if failed else Status.PENDING,
+    attempt = attempt or row.attempts + 1
+    this = OutboundEmail.objects.filter(pk=pk, status=Status.SENDING)
+    if attempt > MAX_ATTEMPTS:
+        # Only attempts that never finished leave a row `sending` with its attempts
+        # used up: its worker died, again and again. A row that kills its worker
+        # must not go round for ever, out of sight.
+        gave_up = this.filter(attempts=attempt - 1).update(
+            status=Status.FAILED,
             lease_until=None,
-            attempts=attempts,
-            due_at=timezone.now() + _backoff(attempts) if not failed else row.due_at,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_error=f"{attempt - 1} attempts started and none finished",
         )
-        logger.warning("outbox %s attempt %s failed: %s", pk, attempts, exc)
-        return "failed" if failed else "retry"
-    OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        lease_until=None,
-        attempts=attempts,
-        last_error="",
-    )
-    return "sent"
+        return "failed" if gave_up else "not-claimed"
+    # Take the row for this attempt only if no attempt has started since the claim.
+    # Exactly one delivery per claim gets past this: a task the broker hands out
+    # twice, or one whose row was claimed again while it waited in the queue (its
+    # lease ran out), finds the counter moved and changes nothing. The lease now
+    # counts from here, the start of the delivery.
+    if not this.filter(attempts=attempt - 1).update(
+        attempts=attempt, lease_until=timezone.now() + _lease()
+    ):
+        return "not-claimed"
+    this = this.filter(attempts=attempt)
+    own_connection = get_connection() if connection is None else None
+    try:
+        try:
+            verdict = _verdict(row)
+            if verdict.action == "cancel":
+                this.update(
+                    status=Status.CANCELLED,
+                    lease_until=None,
+                    attempts=attempt - 1,
+                    last_error=verdict.reason[:500],
+                )
+                return "cancelled"
+            if verdict.action == "defer":
+                this.update(
+                    status=Status.PENDING,
+                    lease_until=None,
+                    attempts=attempt - 1,
+                    due_at=verdict.until,
+                )
+                return "deferred"
+            message = _message(row)
+            if own_connection is not None:
+                # Opened here so that send_messages leaves it open: the QUIT comes
+                # after the `sent` UPDATE below, not inside the window for a resend.
+                own_connection.open()
+            # Outside any transaction: a slow SMTP server must not hold database locks.
+            sent = (own_connection or connection).send_messages([message])
+            if not sent:
+                raise smtplib.SMTPException("the mail backend accepted nothing")
+        except Exception as exc:
+            failed = _is_permanent(exc) or attempt >= MAX_ATTEMPTS
+            this.update(
+                status=Status.FAILED if failed else Status.PENDING,
+                lease_until=None,
+                due_at=row.due_at if failed else timezone.now() + _backoff(attempt),
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            logger.warning(
+                "outbox %s attempt %s failed: %s",
+                pk,
+                attempt,
+                exc,
+                exc_info=not isinstance(exc, smtplib.SMTPException | OSError),
+            )
+            return "failed" if failed else "retry"
+        # The server has the message: record it before anything else can happen. A
+        # crash before this commits is the one way to send twice (see above). Not
+        # fenced by the attempt: whoever delivered it, it is sent.
+        OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            lease_until=None,
+            last_error="",
+        )
+        return "sent"
+    finally:
+        if own_connection is not None:
+            _close_quietly(own_connection)
 
 
 def outbox_send_due(*, batch: int = CLAIM_BATCH) -> dict:
@@ -289,12 +373,20 @@ def outbox_send_due(*, batch: int = CLAIM_BATCH) -> dict:
     connection = get_connection()
     try:
         connection.open()
-        while ids := outbox_claim_due(batch=batch):
-            for pk in ids:
-                result = outbox_deliver(pk, connection=connection)
+        while claimed := outbox_claim_due(batch=batch):
+            for pk, attempt in claimed:
+                result = outbox_deliver(pk, connection=connection, attempt=attempt)
                 counts[result] = counts.get(result, 0) + 1
-            if len(ids) < batch:
+                if result in {"retry", "failed"}:
+                    # The error may have been the connection's (a disconnect, a
+                    # timeout), which would fail every message after it: start over.
+                    _close_quietly(connection)
+                    try:
+                        connection.open()
+                    except Exception as exc:  # each next message will try again
+                        logger.warning("could not reopen the SMTP connection: %s", exc)
+            if len(claimed) < batch:
                 break
     finally:
-        connection.close()
+        _close_quietly(connection)
     return counts

@@ -73,3 +73,34 @@ def test_deliverability_query_count(
         response = browser.get(reverse("office_deliverability"))
 
     assert len(response.context["failed"]) == count
+
+
+def test_failed_invitation_is_listed_for_its_office(login_as, office_admin, other_admin):
+    from apps.core.outbox import outbox_enqueue
+
+    row = outbox_enqueue(
+        key="inv:1",
+        kind="accounts/invitation",
+        subject="Invite",
+        text="t",
+        to=["nobody@example.test"],
+        office_id=office_admin.office_id,
+    )
+    OutboundEmail.objects.filter(pk=row.pk).update(status=OutboundEmail.Status.FAILED)
+
+    mine = login_as(office_admin).get(reverse("office_deliverability"))
+    theirs = login_as(other_admin).get(reverse("office_deliverability"))
+
+    assert [r.pk for r in mine.context["failed"]] == [row.pk]
+    assert list(theirs.context["failed"]) == []
+
+
+def test_retry_goes_to_the_accounts_current_address(login_as, office_admin, student):
+    row = _failed(student)
+    student.email = "sam.new@northfield.test"
+    student.save(update_fields=["email"])
+
+    login_as(office_admin).post(reverse("office_deliverability_retry", args=[row.pk]))
+
+    row.refresh_from_db()
+    assert row.to == ["sam.new@northfield.test"]
