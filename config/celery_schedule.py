@@ -8,9 +8,22 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.core.tasks.outbox_sweep",
         "schedule": 60.0,
     },
-    "interview-requests-sweep": {
-        "task": "apps.interviews.tasks.interview_requests_sweep",
+    # Unanswered requests (nudge, expiry) run through the follow-ups engine.
+    "followups-requests-sweep": {
+        "task": "apps.followups.tasks.followups_requests_sweep",
         "schedule": crontab(minute="*/15"),
+    },
+    "followups-reminders-sweep": {
+        "task": "apps.followups.tasks.followups_reminders_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    "followups-digest-sweep": {
+        "task": "apps.followups.tasks.followups_digest_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
+    "followups-keep-in-touch-reconcile": {
+        "task": "apps.followups.tasks.followups_keep_in_touch_reconcile",
+        "schedule": crontab(minute=23),
     },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "apps.students",
     "apps.contacts",
     "apps.interviews",
+    "apps.followups",
     "apps.demo",
 ]
 
@@ -69,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.navigation",
+                "apps.followups.context_processors.followups_nav",
             ],
         },
     },
@@ -161,12 +163,21 @@ EMAIL_TIMEOUT = 20
 # outbox row's id to a worker; "inline" sends it in the same process (tests, or a
 # site without workers that runs `send_due_reminders` from cron for retries).
 EMAIL_OUTBOX_DISPATCH = E.choice("EMAIL_OUTBOX_DISPATCH", "celery", {"celery", "inline"})
+# How long a claimed outbox row stays a worker's before the sweep may take it back
+# (it must outlast one delivery: EMAIL_TIMEOUT and a database round trip), and the
+# first retry delay after a temporary SMTP error (doubled each time, up to 2 hours).
+# The fault tests shorten both; production keeps the defaults.
+EMAIL_OUTBOX_LEASE_SECONDS = E.integer("EMAIL_OUTBOX_LEASE_SECONDS", 300)
+EMAIL_OUTBOX_BACKOFF_SECONDS = E.integer("EMAIL_OUTBOX_BACKOFF_SECONDS", 60)
+for _name in ("EMAIL_OUTBOX_LEASE_SECONDS", "EMAIL_OUTBOX_BACKOFF_SECONDS"):
+    if globals()[_name] < 1:
+        raise E.BadSetting(_name, "it must be at least 1 (seconds)")
 DEFAULT_FROM_EMAIL = E.string("DEFAULT_FROM_EMAIL", "Fieldnotes <no-reply@fieldnotes.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. The embedded default is kombu's filesystem transport, which needs no
 # server; Redis in CI, compose and production.
-CELERY_BROKER_URL = E.url("CELERY_BROKER_URL", "filesystem://", E.BROKER_SCHEMES)
+CELERY_BROKER_URL = E.url("CELERY_BROKER_URL", "filesystem://localhost/", E.BROKER_SCHEMES)
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"

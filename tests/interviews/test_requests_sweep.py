@@ -2,7 +2,7 @@
 after the office's nudge days, and after 14 days the request lapses and the
 student hears about it, with the next person on their list."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -18,6 +18,13 @@ from tests.factories.contacts import ContactFactory
 pytestmark = pytest.mark.django_db
 
 MESSAGE = "Could you spare 15 minutes to tell me how you got into consulting?"
+
+
+@pytest.fixture(autouse=True)
+def _volunteers_daytime(time_machine):
+    # The nudge is a reminder: in the volunteer's quiet hours (21:00-08:00 in New
+    # York) it waits for the morning. Run at 10:00 there, whatever the real hour.
+    time_machine.move_to(datetime(2026, 3, 3, 15, 0, tzinfo=UTC), tick=True)
 
 
 @pytest.fixture

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class FollowupsConfig(AppConfig):
+    name = "apps.followups"
+    label = "followups"
+
+    def ready(self):
+        from apps.followups import guards
+
+        guards.register()

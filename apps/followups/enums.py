@@ -1,0 +1,82 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import KEEP_IN_TOUCH_MONTHS_CHOICES
+
+
+class Kind(models.TextChoices):
+    THANK_YOU = "thank_you", _("Thank-you")
+    KEEP_IN_TOUCH = "keep_in_touch", _("Keep in touch")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    SNOOZED = "snoozed", _("Snoozed")
+    STOPPED = "stopped", _("Stopped")
+
+
+# A follow-up still waiting on the student (a snoozed one comes back by itself).
+ACTIVE_STATUSES = (Status.OPEN, Status.SNOOZED)
+
+
+class SentVia(models.TextChoices):
+    FIELDNOTES = "fieldnotes", _("Sent from Fieldnotes")
+    OTHER = "other", _("Sent another way")
+
+
+class Snooze(models.TextChoices):
+    WEEK = "week", _("1 week")
+    MONTH = "month", _("1 month")
+
+
+CADENCE_CHOICES = KEEP_IN_TOUCH_MONTHS_CHOICES
+
+
+class Topic(models.TextChoices):
+    """What a reminder email is about; each can be switched off on its own."""
+
+    THANK_YOU = "thank_you", _("Thank-you reminders")
+    KEEP_IN_TOUCH = "keep_in_touch", _("Keep-in-touch check-ins")
+    MEETING = "meeting", _("Meeting reminders")
+    REQUESTS = "requests", _("Reminders about requests waiting for my answer")
+    # The daily digest's own link: it switches every reminder off at once.
+    ALL = "all", _("All reminder emails")
+
+
+TOPIC_FIELDS = {
+    Topic.THANK_YOU: "thank_you",
+    Topic.KEEP_IN_TOUCH: "keep_in_touch",
+    Topic.MEETING: "meeting",
+    Topic.REQUESTS: "requests",
+}
+
+
+class Delivery(models.TextChoices):
+    SINGLE = "single", _("One email per reminder")
+    DIGEST = "digest", _("One daily digest at 08:00")
+
+
+# Reminder email templates (the outbox `kind`), and the topic each belongs to. Only
+# these, and the interviews app's request nudge, are subject to preferences and
+# quiet hours; every other email (invitations, requests, the thank-you note itself)
+# is transactional and always goes.
+THANKS_START = "followups/thanks_start"
+THANKS_4H = "followups/thanks_4h"
+THANKS_LAPSED = "followups/thanks_lapsed"
+CHECKIN = "followups/checkin"
+MEETING = "followups/meeting"
+DIGEST = "followups/digest"
+REQUEST_NUDGE = "interviews/request_nudge"
+THANK_YOU_NOTE = "followups/thank_you_note"
+THANK_YOU_COPY = "followups/thank_you_copy"
+
+REMINDER_TOPICS = {
+    THANKS_START: Topic.THANK_YOU,
+    THANKS_4H: Topic.THANK_YOU,
+    THANKS_LAPSED: Topic.THANK_YOU,
+    CHECKIN: Topic.KEEP_IN_TOUCH,
+    MEETING: Topic.MEETING,
+    REQUEST_NUDGE: Topic.REQUESTS,
+    DIGEST: Topic.ALL,
+}

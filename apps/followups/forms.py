@@ -1,0 +1,61 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import Role
+from apps.followups.enums import CADENCE_CHOICES, Delivery, Snooze
+from apps.followups.models import NotificationPreference
+from apps.followups.services import BODY_MAX, SUBJECT_MAX
+
+
+class ThankYouForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+
+
+class DoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("What did you share? (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SnoozeForm(forms.Form):
+    period = forms.ChoiceField(label=_("Snooze for"), choices=Snooze.choices)
+
+
+class CadenceForm(forms.Form):
+    months = forms.TypedChoiceField(label=_("Check in"), choices=CADENCE_CHOICES, coerce=int)
+
+
+# Which topics each role can get at all.
+ROLE_TOPICS = {
+    Role.STUDENT: ["thank_you", "keep_in_touch", "meeting"],
+    Role.ALUMNI: ["meeting", "requests"],
+    Role.ADVISOR: [],
+}
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["thank_you", "keep_in_touch", "meeting", "requests", "delivery", "quiet_hours"]
+        widgets = {"delivery": forms.RadioSelect}
+        labels = {"delivery": _("How should reminders reach you?")}
+
+    def __init__(self, *args, role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topics = ROLE_TOPICS.get(role, [])
+        for name in ("thank_you", "keep_in_touch", "meeting", "requests"):
+            if name not in self.topics:
+                del self.fields[name]
+        self.fields["delivery"].choices = Delivery.choices
+
+    @property
+    def topic_fields(self):
+        return [self[name] for name in self.topics]

@@ -1,0 +1,135 @@
+"""What the outbox asks before it sends a reminder (apps.core.outbox guards).
+
+A reminder was rendered when it was queued; by the time it is due the student may
+have sent the thank-you, the meeting may have moved, the person may have
+unsubscribed or be asleep. Each guard is one query at most: the business state
+first, then the recipient's preferences and quiet hours.
+"""
+
+from django.utils import timezone
+
+from apps.core.models import OutboundEmail
+from apps.core.outbox import SEND, Verdict, outbox_register_guard
+from apps.followups.enums import (
+    CHECKIN,
+    DIGEST,
+    MEETING,
+    REMINDER_TOPICS,
+    REQUEST_NUDGE,
+    THANKS_4H,
+    THANKS_LAPSED,
+    THANKS_START,
+    Delivery,
+    Status,
+)
+from apps.followups.models import FollowUp, NotificationPreference
+from apps.followups.notifications import quiet_hours_end
+from apps.interviews.enums import State
+from apps.interviews.models import Interview
+
+
+def _ref_id(row: OutboundEmail, prefix: str) -> int | None:
+    name, _sep, pk = row.subject_ref.partition(":")
+    return int(pk) if name == prefix and pk.isdigit() else None
+
+
+def _cancel(reason: str) -> Verdict:
+    return Verdict("cancel", reason=reason)
+
+
+def _followup_verdict(row: OutboundEmail, now) -> Verdict:
+    pk = _ref_id(row, "followup")
+    followup = FollowUp.objects.filter(pk=pk).values("status", "due_at").first() if pk else None
+    if followup is None:
+        return _cancel("follow-up gone")
+    if followup["status"] != Status.OPEN:
+        return _cancel(f"follow-up {followup['status']}")
+    if row.kind == THANKS_4H and now >= followup["due_at"]:
+        return _cancel("window closed")
+    if row.kind == CHECKIN and followup["due_at"] > now:
+        # The clock was reset (an interaction, a new cadence) after this was queued.
+        return _cancel("check-in not due")
+    return SEND
+
+
+def _meeting_verdict(row: OutboundEmail, now) -> Verdict:
+    pk = _ref_id(row, "interview")
+    interview = (
+        Interview.objects.filter(pk=pk).values("state", "sequence", "starts_at").first()
+        if pk
+        else None
+    )
+    if interview is None:
+        return _cancel("interview gone")
+    if interview["state"] != State.SCHEDULED:
+        return _cancel(f"interview {interview['state']}")
+    # meeting:<interview>:<sequence>:<user>
+    parts = row.dedupe_key.split(":")
+    if len(parts) < 3 or parts[2] != str(interview["sequence"]):
+        return _cancel("meeting moved")
+    if interview["starts_at"] <= now:
+        return _cancel("meeting started")
+    return SEND
+
+
+def _nudge_verdict(row: OutboundEmail, now) -> Verdict:
+    pk = _ref_id(row, "interview")
+    state = Interview.objects.filter(pk=pk).values_list("state", flat=True).first() if pk else None
+    if state != State.REQUESTED:
+        return _cancel("request answered")
+    return SEND
+
+
+BUSINESS = {
+    THANKS_START: _followup_verdict,
+    THANKS_4H: _followup_verdict,
+    THANKS_LAPSED: _followup_verdict,
+    CHECKIN: _followup_verdict,
+    MEETING: _meeting_verdict,
+    REQUEST_NUDGE: _nudge_verdict,
+}
+
+
+def guard_still_wanted(row: OutboundEmail) -> Verdict:
+    """Is what the reminder is about still to do?"""
+    check = BUSINESS.get(row.kind)
+    return check(row, timezone.now()) if check else SEND
+
+
+def guard_recipient(row: OutboundEmail) -> Verdict:
+    """Does the recipient still want it, and now? Unsubscribed or inactive: cancel;
+    digest readers get it in the digest instead; quiet hours: the next morning."""
+    topic = REMINDER_TOPICS.get(row.kind)
+    if topic is None:
+        return SEND  # a transactional email: never held back
+    user = row.recipient
+    if user is None or not user.is_active:
+        return _cancel("inactive")
+    preference = NotificationPreference.objects.filter(user_id=user.pk).first()
+    preference = preference or NotificationPreference(user_id=user.pk)
+    if not preference.wants(topic):
+        return _cancel("unsubscribed")
+    if row.kind == DIGEST:
+        if preference.delivery != Delivery.DIGEST:
+            return _cancel("single emails")
+    elif preference.delivery == Delivery.DIGEST:
+        return _cancel("digest")
+    if preference.quiet_hours:
+        until = quiet_hours_end(at=timezone.now(), time_zone=user.time_zone)
+        if until is not None:
+            return Verdict("defer", until=until, reason="quiet hours")
+    return SEND
+
+
+_registered = False
+
+
+def register() -> None:
+    """Called from FollowupsConfig.ready(); once per process."""
+    global _registered
+    if _registered:
+        return
+    for prefix in ("followups/", REQUEST_NUDGE):
+        outbox_register_guard(prefix, guard_still_wanted)
+        outbox_register_guard(prefix, guard_recipient)
+    _registered = True

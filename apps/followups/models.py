@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.followups.enums import (
+    ACTIVE_STATUSES,
+    CADENCE_CHOICES,
+    TOPIC_FIELDS,
+    Delivery,
+    Kind,
+    SentVia,
+    Status,
+    Topic,
+)
+
+
+class FollowUp(TimeStampedModel):
+    """Something the student owes a contact, and when: the thank-you after a
+    meeting, or the next keep-in-touch check-in. A met contact has at most one
+    active check-in; its `due_at` is the last interaction plus the cadence."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followups"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="followups"
+    )
+    interview = models.ForeignKey(
+        "interviews.Interview",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Thank-yous: was it sent within the window? Null until done.
+    on_time = models.BooleanField(null=True, blank=True)
+    sent_via = models.CharField(max_length=12, choices=SentVia.choices, blank=True)
+    note = models.TextField(_("what you shared"), max_length=1000, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # Keep-in-touch only: months between check-ins, adjustable per contact.
+    cadence_months = models.PositiveSmallIntegerField(
+        _("check in"), choices=CADENCE_CHOICES, null=True, blank=True
+    )
+    # Keep-in-touch only: the clock. Any interaction moves it, and due_at with it.
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_interaction = models.CharField(max_length=200, blank=True)
+    # When the check-in reminder for the current due_at was queued, so the sweep
+    # does not render it again every run.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            # The follow-ups page and the nav badge.
+            models.Index(fields=["student", "status", "due_at"], name="followup_student_status"),
+            # The check-in sweep: open check-ins that came due.
+            models.Index(fields=["kind", "status", "due_at"], name="followup_kind_status_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview"],
+                condition=models.Q(kind=Kind.THANK_YOU),
+                name="followup_one_thank_you_per_interview",
+            ),
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=models.Q(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES),
+                name="followup_one_active_checkin_per_contact",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=Kind.THANK_YOU) | models.Q(interview__isnull=False),
+                name="followup_thank_you_has_interview",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=Kind.KEEP_IN_TOUCH)
+                | models.Q(cadence_months__in=[m for m, _label in CADENCE_CHOICES]),
+                name="followup_checkin_has_cadence",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.SNOOZED) | models.Q(snoozed_until__isnull=False),
+                name="followup_snoozed_has_until",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.contact} ({self.status})"
+
+    @property
+    def ref(self) -> str:
+        """The outbox `subject_ref` of this follow-up's reminders."""
+        return f"followup:{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class NotificationPreference(models.Model):
+    """Which reminder emails a person gets, and how. Created on first use; a user
+    without a row has the defaults (everything on, single emails, quiet hours)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    thank_you = models.BooleanField(Topic.THANK_YOU.label, default=True)
+    keep_in_touch = models.BooleanField(Topic.KEEP_IN_TOUCH.label, default=True)
+    meeting = models.BooleanField(Topic.MEETING.label, default=True)
+    requests = models.BooleanField(Topic.REQUESTS.label, default=True)
+    delivery = models.CharField(
+        _("how"), max_length=8, choices=Delivery.choices, default=Delivery.SINGLE
+    )
+    quiet_hours = models.BooleanField(
+        _("no reminder emails between 21:00 and 08:00 in my time zone"), default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user"],
+                name="notifpref_digest",
+                condition=models.Q(delivery=Delivery.DIGEST),
+            )
+        ]
+
+    def __str__(self):
+        return f"Notification preferences of {self.user_id}"
+
+    def wants(self, topic: str) -> bool:
+        if topic == Topic.ALL:
+            return self.any_topic
+        return bool(getattr(self, TOPIC_FIELDS[Topic(topic)]))
+
+    @property
+    def any_topic(self) -> bool:
+        return any(getattr(self, name) for name in TOPIC_FIELDS.values())

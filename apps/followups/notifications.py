@@ -1,0 +1,208 @@
+"""Reminder emails and what their recipients chose: preferences, quiet hours, and
+the signed one-click unsubscribe link every reminder carries.
+
+A reminder is rendered when it is queued; whether it still goes is decided when
+it is delivered, by the guards in apps/followups/guards.py, which read the
+preferences below. So a change of mind (or an unsubscribe) takes effect on every
+reminder already waiting in the outbox.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from apps.core.emails import email_queue, email_render
+from apps.core.models import OutboundEmail
+from apps.followups.enums import REMINDER_TOPICS, TOPIC_FIELDS, Topic
+from apps.followups.models import NotificationPreference
+
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(8, 0)
+DIGEST_AT = time(8, 0)
+UNSUBSCRIBE_SALT = "fieldnotes.followups.unsubscribe"
+
+
+# --- Preferences --------------------------------------------------------------------
+
+
+def notification_preference_get(*, user) -> NotificationPreference:
+    """The user's preferences; the defaults (unsaved) if they never changed them."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+@transaction.atomic
+def notification_preference_update(*, user, **values) -> NotificationPreference:
+    allowed = {*TOPIC_FIELDS.values(), "delivery", "quiet_hours"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"unknown preference fields: {sorted(unknown)}")
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        user=user
+    )
+    for name, value in values.items():
+        setattr(preference, name, value)
+    preference.full_clean(exclude=["user"])
+    preference.save()
+    return preference
+
+
+def notification_unsubscribe(*, user, topic: str) -> NotificationPreference:
+    """Switch one topic off (the digest's link, Topic.ALL, switches off every one)."""
+    names = TOPIC_FIELDS.values() if topic == Topic.ALL else [TOPIC_FIELDS[Topic(topic)]]
+    return notification_preference_update(user=user, **dict.fromkeys(names, False))
+
+
+# --- Time ---------------------------------------------------------------------------
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def quiet_hours_end(*, at: datetime, time_zone: str | None) -> datetime | None:
+    """If `at` falls in the quiet hours (21:00-08:00) of `time_zone`, the next 08:00
+    there, in UTC; otherwise None. The morning is built as a local wall-clock time
+    and then converted, so a night that changes to or from summer time still ends
+    at 08:00 local, not 08:00 plus or minus an hour."""
+    tz = zone(time_zone)
+    local = at.astimezone(tz)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=tz).astimezone(UTC)
+
+
+# --- Unsubscribe --------------------------------------------------------------------
+
+
+def unsubscribe_token(*, user_id: int, topic: str) -> str:
+    return signing.dumps([user_id, str(topic)], salt=UNSUBSCRIBE_SALT, compress=False)
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
+    """(user id, topic) from a link we signed, or None for anything else."""
+    try:
+        user_id, topic = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(user_id, int) or topic not in Topic.values:
+        return None
+    return user_id, topic
+
+
+def unsubscribe_token_user(token: str) -> tuple:
+    """(user, topic) for a link we signed, or (None, None): no sign-in needed, the
+    signature is the authority."""
+    parsed = unsubscribe_token_read(token)
+    if parsed is None:
+        return None, None
+    user_id, topic = parsed
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return (user, Topic(topic)) if user is not None else (None, None)
+
+
+def unsubscribe_url(*, user_id: int, topic: str) -> str:
+    token = unsubscribe_token(user_id=user_id, topic=topic)
+    return settings.SITE_URL + reverse("unsubscribe", args=[token])
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+# --- Building reminder emails -------------------------------------------------------
+
+
+def _reminder_context(*, user, template: str, context: dict) -> tuple[dict, str]:
+    topic = REMINDER_TOPICS[template]
+    url = unsubscribe_url(user_id=user.pk, topic=topic)
+    return (
+        {
+            **context,
+            "recipient": user,
+            "unsubscribe_url": url,
+            "topic_label": Topic(topic).label,
+            "preferences_url": settings.SITE_URL + reverse("notification_settings"),
+        },
+        url,
+    )
+
+
+def reminder_queue(
+    *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
+) -> None:
+    """Queue one reminder in the caller's transaction (the thank-you reminders, made
+    when the meeting is marked held)."""
+    full, url = _reminder_context(user=user, template=template, context=context)
+    email_queue(
+        template=template,
+        to=[user.email],
+        context=full,
+        time_zone=user.time_zone,
+        key=key,
+        recipient=user,
+        subject_ref=subject_ref,
+        due_at=due_at,
+        headers=unsubscribe_headers(url),
+    )
+
+
+def reminder_row(
+    *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
+) -> OutboundEmail:
+    """An unsaved outbox row, for the sweeps' bulk_create(ignore_conflicts=True)."""
+    full, url = _reminder_context(user=user, template=template, context=context)
+    rendered = email_render(
+        template=template, to=[user.email], context=full, time_zone=user.time_zone
+    )
+    return OutboundEmail(
+        dedupe_key=key,
+        kind=template,
+        recipient=user,
+        subject_ref=subject_ref,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=rendered.to,
+        headers=unsubscribe_headers(url),
+        subject=rendered.subject[:300],
+        text=rendered.text,
+        html=rendered.html,
+        due_at=due_at,
+    )
+
+
+def reminder_add_unsubscribe(*, row: OutboundEmail, user, topic: str) -> None:
+    """Give an email another app rendered (the request nudge) the unsubscribe
+    headers and footer, before its transaction commits and it is delivered."""
+    url = unsubscribe_url(user_id=user.pk, topic=topic)
+    context = {
+        "unsubscribe_url": url,
+        "topic_label": Topic(topic).label,
+        "preferences_url": settings.SITE_URL + reverse("notification_settings"),
+    }
+    text_footer = render_to_string("emails/followups/_unsubscribe.txt", context)
+    html_footer = render_to_string("emails/followups/_unsubscribe.html", context)
+    html = row.html
+    if "</body>" in html:
+        html = html.replace("</body>", f"{html_footer}</body>", 1)
+    elif html:
+        html += html_footer
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        headers={**row.headers, **unsubscribe_headers(url)},
+        text=f"{row.text.rstrip()}\n\n{text_footer.strip()}\n",
+        html=html,
+    )

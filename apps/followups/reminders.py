@@ -1,0 +1,351 @@
+"""The periodic side of the engine: reminders made by sweeps rather than by a
+user's action. Each sweep renders what is missing and inserts it with
+`bulk_create(ignore_conflicts=True)` on the outbox's dedupe key, so two sweeps at
+once, or one run twice, queue every reminder once. The outbox sweep delivers them.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.contacts.models import Contact
+from apps.core.models import OutboundEmail
+from apps.core.outbox import outbox_bulk_enqueue
+from apps.followups.enums import (
+    ACTIVE_STATUSES,
+    CHECKIN,
+    DIGEST,
+    MEETING,
+    REQUEST_NUDGE,
+    Delivery,
+    Kind,
+    Status,
+    Topic,
+)
+from apps.followups.models import FollowUp, NotificationPreference
+from apps.followups.notifications import (
+    DIGEST_AT,
+    reminder_add_unsubscribe,
+    reminder_row,
+    zone,
+)
+from apps.followups.services import (
+    checkin_key,
+    followups_wake_snoozed,
+    keep_in_touch_start,
+    keep_in_touch_touch,
+    thank_you_start,
+)
+from apps.interviews.enums import EventKind, State
+from apps.interviews.models import Interview, InterviewEvent, InterviewNotes, PreparedQuestion
+from apps.interviews.services import interview_expire, interview_nudge
+
+MEETING_AHEAD = timedelta(hours=24)
+# A little more than a day, so a sweep that runs late still finds every meeting.
+MEETING_LOOKAHEAD = timedelta(hours=25)
+CHECKIN_BATCH = 500
+# A meeting marked held by a path that bypasses interview_mark_held still gets its
+# thank-you if it was held this recently.
+THANK_YOU_CATCH_UP = timedelta(days=7)
+# Digests go out from 08:00 local; a sweep that missed the hour (beat down) still
+# sends the day's digest until noon, never in the evening.
+DIGEST_UNTIL = time(12, 0)
+# Timeline entries that are not the student talking to the contact.
+NOT_INTERACTIONS = (EventKind.CREATED, EventKind.NUDGED, EventKind.EXPIRED)
+
+
+def _site(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _missing(keys) -> set[str]:
+    keys = list(keys)
+    existing = set(
+        OutboundEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    return set(keys) - existing
+
+
+# --- Meeting reminders --------------------------------------------------------------
+
+
+def meeting_reminders_create(*, now: datetime | None = None) -> int:
+    """24 hours before a scheduled meeting, to both sides: the student with their
+    questions, the volunteer with them only if the student shared them. One per
+    person and per version of the meeting (`sequence`): a reschedule makes a new
+    one, and the guard drops the stale one."""
+    now = now or timezone.now()
+    interviews = (
+        Interview.objects.filter(
+            state=State.SCHEDULED, starts_at__gt=now, starts_at__lte=now + MEETING_LOOKAHEAD
+        )
+        .select_related("student", "contact", "volunteer__user")
+        .prefetch_related(
+            Prefetch("questions", queryset=PreparedQuestion.objects.order_by("position", "pk"))
+        )
+    )
+    wanted = {}
+    for interview in interviews:
+        people = [interview.student]
+        if interview.volunteer_id:
+            people.append(interview.volunteer.user)
+        for user in people:
+            wanted[f"meeting:{interview.pk}:{interview.sequence}:{user.pk}"] = (interview, user)
+    missing = _missing(wanted)
+    rows = []
+    for key, (interview, user) in wanted.items():
+        if key not in missing:
+            continue
+        is_student = user.pk == interview.student_id
+        shared = is_student or interview.questions_shared_at is not None
+        rows.append(
+            reminder_row(
+                user=user,
+                template=MEETING,
+                context={
+                    "interview": interview,
+                    "is_student": is_student,
+                    "other_name": interview.contact.full_name
+                    if is_student
+                    else interview.student.full_name,
+                    "questions": list(interview.questions.all()) if shared else [],
+                    "url": _site(
+                        "interview_detail" if is_student else "inbox_detail", interview.pk
+                    ),
+                },
+                key=key,
+                subject_ref=f"interview:{interview.pk}",
+                due_at=max(interview.starts_at - MEETING_AHEAD, now),
+            )
+        )
+    outbox_bulk_enqueue(rows)
+    return len(rows)
+
+
+# --- Keep-in-touch check-ins --------------------------------------------------------
+
+
+def checkin_reminders_create(*, now: datetime | None = None) -> int:
+    """One reminder per check-in that came due, keyed by the contact and the due
+    date: a check-in snoozed or reset comes due on another date and gets its own."""
+    now = now or timezone.now()
+    followups_wake_snoozed(now=now)
+    due = list(
+        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN, due_at__lte=now)
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at")))
+        .select_related("student", "contact")
+        .order_by("due_at", "pk")[:CHECKIN_BATCH]
+    )
+    rows = [
+        reminder_row(
+            user=followup.student,
+            template=CHECKIN,
+            context={
+                "followup": followup,
+                "contact": followup.contact,
+                "url": _site("followup_list") + f"#followup-{followup.pk}",
+            },
+            key=checkin_key(contact_id=followup.contact_id, due_at=followup.due_at),
+            subject_ref=followup.ref,
+            due_at=now,
+        )
+        for followup in due
+    ]
+    with transaction.atomic():
+        outbox_bulk_enqueue(rows)
+        FollowUp.objects.filter(pk__in=[f.pk for f in due]).update(reminded_at=now)
+    return len(rows)
+
+
+# --- Reconciliation -----------------------------------------------------------------
+
+
+def thank_yous_reconcile(*, now: datetime | None = None) -> int:
+    """Held meetings without a thank-you follow-up (marked held by a path other than
+    interview_mark_held): give them one now."""
+    now = now or timezone.now()
+    missing = (
+        Interview.objects.filter(state=State.COMPLETED, held_at__gte=now - THANK_YOU_CATCH_UP)
+        .exclude(Exists(FollowUp.objects.filter(interview=OuterRef("pk"), kind=Kind.THANK_YOU)))
+        .select_related("student__office", "contact")
+    )
+    made = 0
+    for interview in missing:
+        if thank_you_start(interview=interview, now=now) is not None:
+            made += 1
+    return made
+
+
+def keep_in_touch_reconcile(*, now: datetime | None = None) -> dict:
+    """The interviews app cannot call us, so its side of the story is read here:
+    every met contact has check-ins, and a newer timeline entry or notes update
+    than the last interaction we know resets the clock."""
+    now = now or timezone.now()
+    met = Interview.objects.filter(contact=OuterRef("pk"), state=State.COMPLETED)
+    started = 0
+    unstarted = Contact.objects.filter(Exists(met)).exclude(
+        Exists(FollowUp.objects.filter(contact=OuterRef("pk"), kind=Kind.KEEP_IN_TOUCH))
+    )
+    for contact in unstarted.select_related("owner__office").annotate(
+        last_held=Subquery(met.order_by("-held_at").values("held_at")[:1])
+    ):
+        keep_in_touch_start(contact=contact, at=contact.last_held or now, what=_("Meeting held"))
+        started += 1
+
+    events = InterviewEvent.objects.filter(interview__contact=OuterRef("contact")).exclude(
+        kind__in=NOT_INTERACTIONS
+    )
+    notes = InterviewNotes.objects.filter(interview__contact=OuterRef("contact"))
+    stale = (
+        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
+        .annotate(
+            event_at=Subquery(events.order_by("-created_at").values("created_at")[:1]),
+            event_kind=Subquery(events.order_by("-created_at").values("kind")[:1]),
+            notes_at=Subquery(notes.order_by("-updated_at").values("updated_at")[:1]),
+        )
+        .filter(Q(event_at__gt=F("last_interaction_at")) | Q(notes_at__gt=F("last_interaction_at")))
+        .select_related("contact")
+    )
+    touched = 0
+    labels = dict(EventKind.choices)
+    for followup in stale:
+        if followup.notes_at and (
+            followup.event_at is None or followup.notes_at > followup.event_at
+        ):
+            at, what = followup.notes_at, _("Notes updated")
+        else:
+            at, what = followup.event_at, str(labels.get(followup.event_kind, _("Interaction")))
+        if keep_in_touch_touch(contact=followup.contact, at=at, what=what) is not None:
+            touched += 1
+    return {"started": started, "touched": touched}
+
+
+# --- Request nudges and expiry ------------------------------------------------------
+
+
+def request_nudge(*, interview_id: int) -> bool:
+    """The interviews app's one reminder to a volunteer who has not answered, with
+    the unsubscribe link every reminder carries. Claimed there by a conditional
+    UPDATE on nudged_at, so it is queued once however often this runs."""
+    started = timezone.now()
+    with transaction.atomic():
+        if not interview_nudge(interview_id=interview_id):
+            return False
+        # The row was queued a moment ago, inside this transaction, and is
+        # delivered only once it commits: there is time to add the link.
+        row = (
+            OutboundEmail.objects.filter(
+                status=OutboundEmail.Status.PENDING,
+                due_at__gte=started,
+                kind=REQUEST_NUDGE,
+                subject_ref=f"interview:{interview_id}",
+            )
+            .select_related("recipient")
+            .first()
+        )
+        if row is not None and row.recipient is not None:
+            reminder_add_unsubscribe(row=row, user=row.recipient, topic=Topic.REQUESTS)
+    return True
+
+
+def request_expire(*, interview_id: int) -> bool:
+    return interview_expire(interview_id=interview_id)
+
+
+# --- The daily digest ---------------------------------------------------------------
+
+
+def _digest_context(*, user, preference, now: datetime, local: datetime) -> dict | None:
+    kinds = [
+        kind
+        for kind, wanted in (
+            (Kind.THANK_YOU, preference.thank_you),
+            (Kind.KEEP_IN_TOUCH, preference.keep_in_touch),
+        )
+        if wanted
+    ]
+    end_of_day = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
+    followups = (
+        list(
+            FollowUp.objects.filter(
+                student=user, status=Status.OPEN, kind__in=kinds, due_at__lt=end_of_day
+            )
+            .select_related("contact")
+            .order_by("due_at", "pk")
+        )
+        if kinds
+        else []
+    )
+    meetings = (
+        list(
+            Interview.objects.filter(Q(student=user) | Q(volunteer__user=user))
+            .filter(state=State.SCHEDULED, starts_at__gt=now, starts_at__lte=now + MEETING_AHEAD)
+            .select_related("contact", "student")
+            .order_by("starts_at")
+        )
+        if preference.meeting
+        else []
+    )
+    requests = (
+        list(
+            Interview.objects.filter(volunteer__user=user, state=State.REQUESTED)
+            .select_related("student")
+            .order_by("requested_at")
+        )
+        if preference.requests and user.is_alumni
+        else []
+    )
+    if not (followups or meetings or requests):
+        return None
+    return {
+        "followups": followups,
+        "meetings": meetings,
+        "requests": requests,
+        "now": now,
+        "followups_url": _site("followup_list"),
+        "inbox_url": _site("inbox"),
+    }
+
+
+def digests_create(*, now: datetime | None = None) -> int:
+    """Each digest reader's one email of the day, from 08:00 in their own zone,
+    keyed `digest:<user>:<local date>`. Nothing to say, no email."""
+    now = now or timezone.now()
+    candidates = {}
+    preferences = NotificationPreference.objects.filter(
+        delivery=Delivery.DIGEST, user__is_active=True
+    ).select_related("user")
+    for preference in preferences:
+        if not preference.any_topic:
+            continue
+        local = now.astimezone(zone(preference.user.time_zone))
+        if not DIGEST_AT <= local.time() < DIGEST_UNTIL:
+            continue
+        key = f"digest:{preference.user_id}:{local.date().isoformat()}"
+        candidates[key] = (preference, local)
+    missing = _missing(candidates)
+    rows = []
+    for key, (preference, local) in candidates.items():
+        if key not in missing:
+            continue
+        user = preference.user
+        context = _digest_context(user=user, preference=preference, now=now, local=local)
+        if context is None:
+            continue
+        rows.append(
+            reminder_row(
+                user=user,
+                template=DIGEST,
+                context=context,
+                key=key,
+                subject_ref=f"user:{user.pk}",
+                due_at=now,
+            )
+        )
+    outbox_bulk_enqueue(rows)
+    return len(rows)

@@ -1,0 +1,176 @@
+"""Reads of follow-ups, each scoped to the student asking."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from apps.followups.enums import ACTIVE_STATUSES, Status
+from apps.followups.models import FollowUp
+from apps.interviews.models import Interview, InterviewNotes
+
+DUE_SOON = timedelta(days=7)
+RECENTLY_DONE = 10
+QUOTE_MAX = 220
+
+
+def followup_list_for_student(*, student) -> QuerySet[FollowUp]:
+    return (
+        FollowUp.objects.filter(student=student)
+        .select_related("contact", "interview")
+        .order_by("due_at", "pk")
+    )
+
+
+def followup_get_for_student(*, student, pk: int) -> FollowUp:
+    followup = followup_list_for_student(student=student).filter(pk=pk).first()
+    if followup is None:
+        raise Http404
+    return followup
+
+
+@dataclass
+class FollowUpGroups:
+    overdue: list[FollowUp]
+    this_week: list[FollowUp]
+    upcoming: list[FollowUp]
+    done: list[FollowUp]
+
+    @property
+    def has_any(self) -> bool:
+        return bool(self.overdue or self.this_week or self.upcoming or self.done)
+
+
+def followup_groups_for_student(*, student, now: datetime | None = None) -> FollowUpGroups:
+    """The follow-ups page: overdue, due within a week, later (and snoozed), and the
+    last few done. Two queries."""
+    now = now or timezone.now()
+    active = list(followup_list_for_student(student=student).filter(status__in=ACTIVE_STATUSES))
+    done = list(
+        followup_list_for_student(student=student)
+        .filter(status=Status.DONE)
+        .order_by("-done_at", "-pk")[:RECENTLY_DONE]
+    )
+    overdue, this_week, upcoming = [], [], []
+    for item in active:
+        if item.status == Status.SNOOZED or item.due_at >= now + DUE_SOON:
+            upcoming.append(item)
+        elif item.due_at < now:
+            overdue.append(item)
+        else:
+            this_week.append(item)
+    return FollowUpGroups(overdue=overdue, this_week=this_week, upcoming=upcoming, done=done)
+
+
+def followups_due_count(*, student, now: datetime | None = None) -> int:
+    """Open follow-ups due within a week, overdue ones included: the nav badge."""
+    now = now or timezone.now()
+    return FollowUp.objects.filter(
+        student=student, status=Status.OPEN, due_at__lt=now + DUE_SOON
+    ).count()
+
+
+# --- The thank-you note -------------------------------------------------------------
+
+
+def thank_you_recipient(*, interview: Interview) -> tuple[str, bool]:
+    """(address, the student may see it). A volunteer's own address for a meeting
+    through Fieldnotes, the contact's otherwise."""
+    contact = interview.contact
+    if interview.volunteer_id:
+        volunteer = interview.volunteer
+        address = volunteer.user.email
+        visible = volunteer.share_email_on_accept or (
+            contact.email.strip().lower() == address.lower()
+        )
+        return address, visible
+    return contact.email.strip(), True
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_MARKUP = re.compile(r"[*_`#>]+")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a note, without Markdown marks, for quoting."""
+    for line in (text or "").splitlines():
+        line = _MARKUP.sub("", _LIST_MARK.sub("", line)).strip()
+        if line:
+            sentence = _SENTENCE_END.split(line, maxsplit=1)[0].strip()
+            if len(sentence) > QUOTE_MAX:
+                sentence = sentence[: QUOTE_MAX - 1].rsplit(" ", 1)[0] + "…"
+            return sentence
+    return ""
+
+
+@dataclass
+class ThankYouDraft:
+    subject: str
+    body: str
+    # What the draft quotes from the notes, if anything.
+    quoted_from: str
+
+
+def thank_you_draft(*, followup: FollowUp, student) -> ThankYouDraft:
+    """A first draft in the student's voice that names something specific from
+    their notes: the first sentence of their Advice, else of their Information."""
+    interview = followup.interview
+    contact = followup.contact
+    notes = InterviewNotes.objects.filter(interview_id=interview.pk).first()
+    advice = first_sentence(notes.advice) if notes else ""
+    information = first_sentence(notes.information) if notes else ""
+    first_name = contact.full_name.split(" ")[0] if contact.full_name else ""
+    organisation = contact.organisation or (
+        interview.volunteer.employer if interview.volunteer_id else ""
+    )
+    when = interview.starts_at or interview.held_at or followup.created_at
+    day = date_format(timezone.localtime(when, ZoneInfo(student.time_zone or "UTC")), "l j F")
+    if organisation:
+        thanks = _(
+            "Thank you for taking the time to talk with me on %(day)s about your work at "
+            "%(organisation)s."
+        ) % {"day": day, "organisation": organisation}
+    else:
+        thanks = _("Thank you for taking the time to talk with me on %(day)s about your work.") % {
+            "day": day
+        }
+    if advice:
+        specific, quoted_from = (
+            _("Your advice stayed with me: “%(quote)s” I am already acting on it.")
+            % {"quote": advice},
+            "advice",
+        )
+    elif information:
+        specific, quoted_from = (
+            _("One thing you told me stays with me: “%(quote)s” It gave me a clearer picture.")
+            % {"quote": information},
+            "information",
+        )
+    else:
+        specific, quoted_from = (
+            _("[Name one specific thing you learned from the conversation and why it helps.]"),
+            "",
+        )
+    lines = [
+        _("Dear %(name)s,") % {"name": first_name},
+        "",
+        f"{thanks} {specific}",
+        "",
+        _("I will let you know how my search goes."),
+        "",
+        _("With thanks and best wishes,"),
+        student.full_name,
+        student.email,
+    ]
+    return ThankYouDraft(
+        subject=_("Thank you for our conversation"),
+        body="\n".join(lines),
+        quoted_from=quoted_from,
+    )

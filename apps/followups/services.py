@@ -1,0 +1,438 @@
+"""Every write of the follow-ups engine: the thank-you after a meeting, the
+keep-in-touch check-ins, and what the student does with them (done, snoozed,
+stopped). Reminder emails are queued in the same transaction as the change that
+causes them (apps.core.outbox) and re-checked by the guards when they are due.
+"""
+
+import calendar
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.contacts.enums import Stage
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_set_stage
+from apps.core.emails import email_render
+from apps.core.models import OutboundEmail
+from apps.core.outbox import outbox_enqueue
+from apps.followups.enums import (
+    ACTIVE_STATUSES,
+    CADENCE_CHOICES,
+    THANK_YOU_COPY,
+    THANK_YOU_NOTE,
+    THANKS_4H,
+    THANKS_LAPSED,
+    THANKS_START,
+    Kind,
+    SentVia,
+    Snooze,
+    Status,
+)
+from apps.followups.models import FollowUp
+from apps.followups.notifications import reminder_queue
+from apps.followups.selectors import thank_you_recipient
+from apps.interviews.enums import State
+from apps.interviews.models import Interview
+from apps.interviews.services import interview_complete
+
+# The second thank-you reminder comes this long before the window closes.
+THANKS_LAST_CALL = timedelta(hours=4)
+SNOOZE = {Snooze.WEEK: {"days": 7}, Snooze.MONTH: {"months": 1}}
+SUBJECT_MAX = 200
+BODY_MAX = 5000
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """The same day and time `months` later, or the month's last day if shorter."""
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
+
+
+def _site(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _lock(*, student, followup: FollowUp) -> FollowUp:
+    """Re-read under a lock and check it is the student's and still to do: two
+    clicks, or two tabs, must not both act on it."""
+    locked = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("contact", "interview", "student__office")
+        .filter(pk=followup.pk, student=student)
+        .first()
+    )
+    if locked is None:
+        raise PermissionError("not the student's follow-up")
+    if locked.status not in ACTIVE_STATUSES:
+        raise ValidationError(
+            _("This follow-up is already %(status)s.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+def _reminder_keys(followup: FollowUp) -> list[str]:
+    if followup.kind == Kind.THANK_YOU:
+        return [f"thanks:{followup.interview_id}:{part}" for part in ("start", "4h", "lapsed")]
+    return [checkin_key(contact_id=followup.contact_id, due_at=followup.due_at)]
+
+
+def checkin_key(*, contact_id: int, due_at: datetime) -> str:
+    return f"checkin:{contact_id}:{due_at.date().isoformat()}"
+
+
+def followup_reminders_cancel(*, followup: FollowUp, reason: str) -> int:
+    """Cancel this follow-up's reminders still waiting in the outbox, by their
+    dedupe keys (the unique index). One being sent right now is stopped by the
+    guard instead."""
+    return OutboundEmail.objects.filter(
+        dedupe_key__in=_reminder_keys(followup), status=OutboundEmail.Status.PENDING
+    ).update(status=OutboundEmail.Status.CANCELLED, lease_until=None, last_error=reason[:500])
+
+
+# --- The thank-you ------------------------------------------------------------------
+
+
+def thank_you_due(*, interview: Interview, now: datetime) -> tuple[datetime, datetime]:
+    """(start, due): the window opens when the meeting ended, or when it was marked
+    held if that was later, and stays open for the office's thank_you_hours."""
+    times = [t for t in (interview.ends_at, interview.held_at) if t is not None]
+    start = max(times) if times else now
+    hours = interview.student.office.thank_you_hours
+    return start, start + timedelta(hours=hours)
+
+
+def _thank_you_reminders(*, followup: FollowUp, interview: Interview, start, now) -> None:
+    due = followup.due_at
+    context = {
+        "followup": followup,
+        "interview": interview,
+        "contact": followup.contact,
+        "due_at": due,
+        "hours": interview.student.office.thank_you_hours,
+        "url": _site("followup_thank_you", followup.pk),
+    }
+    plan = [
+        (THANKS_START, "start", start),
+        (THANKS_4H, "4h", due - THANKS_LAST_CALL),
+        (THANKS_LAPSED, "lapsed", due),
+    ]
+    for template, part, at in plan:
+        if template == THANKS_4H and at <= start:
+            continue  # a window of four hours or less has no "last call"
+        if template != THANKS_LAPSED and due <= now:
+            continue  # made late (by the reconciliation): only the lapse is news
+        reminder_queue(
+            user=followup.student,
+            template=template,
+            context=context,
+            key=f"thanks:{interview.pk}:{part}",
+            subject_ref=followup.ref,
+            due_at=at,
+        )
+
+
+@transaction.atomic
+def thank_you_start(*, interview: Interview, now: datetime | None = None) -> FollowUp | None:
+    """For a held meeting: the thank-you follow-up and its three reminders, and the
+    contact's keep-in-touch clock. Does nothing for a meeting that has its thank-you
+    already, so it is safe to call again (the reconciliation does)."""
+    now = now or timezone.now()
+    if interview.state != State.COMPLETED:
+        raise ValidationError(_("Mark the meeting as held first."))
+    start, due = thank_you_due(interview=interview, now=now)
+    try:
+        with transaction.atomic():
+            followup = FollowUp.objects.create(
+                student=interview.student,
+                contact=interview.contact,
+                interview=interview,
+                kind=Kind.THANK_YOU,
+                due_at=due,
+            )
+    except IntegrityError:
+        return None  # it exists: one thank-you per meeting
+    _thank_you_reminders(followup=followup, interview=interview, start=start, now=now)
+    keep_in_touch_start(
+        contact=interview.contact,
+        at=interview.held_at or now,
+        what=_("Meeting held"),
+    )
+    return followup
+
+
+@transaction.atomic
+def interview_mark_held(*, student, interview: Interview) -> FollowUp:
+    """The student says the meeting took place. The interview becomes held, and in
+    the same transaction the thank-you becomes due and its reminders are queued."""
+    interview = interview_complete(student=student, interview=interview)
+    # The caller's user object, whose office is usually loaded already.
+    interview.student = student
+    return thank_you_start(interview=interview)
+
+
+def thank_you_from_address(*, student) -> str:
+    """From the platform's address, under the student's name, so the mail is not
+    a forgery of the student's own domain and still reads as theirs."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    username, _at, domain = address.partition("@")
+    display = _("%(name)s via Fieldnotes") % {"name": student.full_name}
+    return str(Address(display_name=display, username=username, domain=domain))
+
+
+def _thank_you_done(followup: FollowUp, *, at: datetime, sent_via: str, note: str = "") -> None:
+    followup.status = Status.DONE
+    followup.done_at = at
+    followup.on_time = at <= followup.due_at
+    followup.sent_via = sent_via
+    followup.note = note.strip()
+    followup.save(update_fields=["status", "done_at", "on_time", "sent_via", "note", "updated_at"])
+    followup_reminders_cancel(followup=followup, reason="thank-you sent")
+    if followup.contact.stage == Stage.MET:
+        contact_set_stage(contact=followup.contact, stage=Stage.THANKED)
+    keep_in_touch_touch(contact=followup.contact, at=at, what=_("Thank-you sent"))
+
+
+@transaction.atomic
+def followup_thank_you_send(*, student, followup: FollowUp, subject: str, body: str) -> FollowUp:
+    """Send the thank-you from Fieldnotes: from the platform's address under the
+    student's name, replies to the student, a copy to the student."""
+    followup = _lock(student=student, followup=followup)
+    if followup.kind != Kind.THANK_YOU:
+        raise ValidationError(_("Only a thank-you can be sent from here."))
+    subject = " ".join((subject or "").split())
+    body = (body or "").strip()
+    if not subject or not body:
+        raise ValidationError(_("Write a subject and a message first."))
+    if len(subject) > SUBJECT_MAX or len(body) > BODY_MAX:
+        raise ValidationError(_("The message is too long."))
+    interview = Interview.objects.select_related("volunteer__user", "contact").get(
+        pk=followup.interview_id
+    )
+    to, visible = thank_you_recipient(interview=interview)
+    if not to:
+        raise ValidationError(
+            _(
+                "There is no email address for %(name)s. Send your thank-you another way "
+                "and mark it sent."
+            )
+            % {"name": interview.contact.full_name}
+        )
+    volunteer_user = interview.volunteer.user if interview.volunteer_id else None
+    context = {"subject": subject, "body": body, "student": student, "to_name": interview.contact}
+    note = email_render(template=THANK_YOU_NOTE, to=[to], context=context)
+    from_email = thank_you_from_address(student=student)
+    row = outbox_enqueue(
+        key=f"thanks-note:{interview.pk}",
+        kind=THANK_YOU_NOTE,
+        subject=note.subject,
+        text=note.text,
+        html=note.html,
+        to=[to],
+        # A volunteer who did not share their address keeps it: the student's copy
+        # then goes separately instead of showing it in a Cc'd To: line.
+        cc=[student.email] if visible else [],
+        reply_to=[student.email],
+        from_email=from_email,
+        recipient=volunteer_user,
+        subject_ref=followup.ref,
+    )
+    if row is None:
+        raise ValidationError(_("Your thank-you has been sent already."))
+    if not visible:
+        copy = email_render(template=THANK_YOU_COPY, to=[student.email], context=context)
+        outbox_enqueue(
+            key=f"thanks-note:{interview.pk}:copy",
+            kind=THANK_YOU_COPY,
+            subject=copy.subject,
+            text=copy.text,
+            html=copy.html,
+            to=[student.email],
+            recipient=student,
+            subject_ref=followup.ref,
+        )
+    _thank_you_done(followup, at=timezone.now(), sent_via=SentVia.FIELDNOTES)
+    return followup
+
+
+# --- Keep in touch ------------------------------------------------------------------
+
+
+def _active_checkin(contact_id: int, *, lock: bool = False) -> FollowUp | None:
+    qs = FollowUp.objects.filter(
+        contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES
+    )
+    if lock:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def _cadence_for(contact: Contact) -> int:
+    """The contact's own cadence if the student ever set one, else the office's."""
+    previous = (
+        FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH)
+        .order_by("-created_at", "-pk")
+        .values_list("cadence_months", flat=True)
+        .first()
+    )
+    return previous or contact.owner.office.keep_in_touch_months
+
+
+@transaction.atomic
+def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowUp:
+    """A meeting with the contact was held: check-ins start (again, after a stop),
+    or the running ones restart their clock."""
+    active = _active_checkin(contact.pk, lock=True)
+    if active is not None:
+        _touch(active, at=at, what=what)
+        return active
+    months = _cadence_for(contact)
+    try:
+        with transaction.atomic():
+            return FollowUp.objects.create(
+                student_id=contact.owner_id,
+                contact=contact,
+                kind=Kind.KEEP_IN_TOUCH,
+                cadence_months=months,
+                due_at=add_months(at, months),
+                last_interaction_at=at,
+                last_interaction=what[:200],
+            )
+    except IntegrityError:
+        # Another transaction started them a moment ago.
+        active = _active_checkin(contact.pk, lock=True)
+        _touch(active, at=at, what=what)
+        return active
+
+
+def _touch(followup: FollowUp, *, at: datetime, what: str) -> bool:
+    if followup.last_interaction_at is not None and at <= followup.last_interaction_at:
+        return False
+    followup_reminders_cancel(followup=followup, reason="keep-in-touch clock reset")
+    followup.last_interaction_at = at
+    followup.last_interaction = what[:200]
+    followup.due_at = add_months(at, followup.cadence_months)
+    followup.status = Status.OPEN
+    followup.snoozed_until = None
+    followup.save(
+        update_fields=[
+            "last_interaction_at",
+            "last_interaction",
+            "due_at",
+            "status",
+            "snoozed_until",
+            "updated_at",
+        ]
+    )
+    return True
+
+
+@transaction.atomic
+def keep_in_touch_touch(*, contact: Contact, at: datetime, what: str = "") -> FollowUp | None:
+    """Any interaction with the contact (a note, a message, a meeting, a check-in)
+    resets the clock: the next check-in is due a cadence after `at`. A contact
+    without running check-ins (never met, or stopped) is left alone; an older `at`
+    than the last interaction changes nothing."""
+    active = _active_checkin(contact.pk, lock=True)
+    if active is None:
+        return None
+    _touch(active, at=at, what=what or _("Interaction"))
+    return active
+
+
+@transaction.atomic
+def keep_in_touch_set_cadence(*, student, followup: FollowUp, months: int) -> FollowUp:
+    followup = _lock(student=student, followup=followup)
+    if followup.kind != Kind.KEEP_IN_TOUCH:
+        raise ValidationError(_("Only check-ins have a cadence."))
+    if months not in [m for m, _label in CADENCE_CHOICES]:
+        raise ValidationError(_("Choose 1, 3, 6 or 12 months."))
+    followup_reminders_cancel(followup=followup, reason="cadence changed")
+    followup.cadence_months = months
+    due = add_months(followup.last_interaction_at or followup.created_at, months)
+    if followup.status == Status.SNOOZED:
+        due = max(due, followup.snoozed_until)
+    followup.due_at = due
+    followup.save(update_fields=["cadence_months", "due_at", "updated_at"])
+    return followup
+
+
+# --- Done, snooze, stop -------------------------------------------------------------
+
+
+@transaction.atomic
+def followup_complete(*, student, followup: FollowUp, note: str = "") -> FollowUp:
+    """Done. A thank-you: sent another way (on time or late is recorded). A check-in:
+    done, with a short note of what was shared; the next one is due a cadence on."""
+    followup = _lock(student=student, followup=followup)
+    now = timezone.now()
+    if followup.kind == Kind.THANK_YOU:
+        _thank_you_done(followup, at=now, sent_via=SentVia.OTHER, note=note)
+        return followup
+    followup_reminders_cancel(followup=followup, reason="check-in done")
+    followup.status = Status.DONE
+    followup.done_at = now
+    followup.note = note.strip()
+    followup.snoozed_until = None
+    followup.save(
+        update_fields=["status", "done_at", "on_time", "note", "snoozed_until", "updated_at"]
+    )
+    what = _("Check-in: %(note)s") % {"note": followup.note} if followup.note else _("Check-in")
+    FollowUp.objects.create(
+        student=student,
+        contact=followup.contact,
+        kind=Kind.KEEP_IN_TOUCH,
+        cadence_months=followup.cadence_months,
+        due_at=add_months(now, followup.cadence_months),
+        last_interaction_at=now,
+        last_interaction=what[:200],
+    )
+    if followup.contact.stage in (Stage.MET, Stage.THANKED):
+        contact_set_stage(contact=followup.contact, stage=Stage.KEEPING_IN_TOUCH)
+    return followup
+
+
+@transaction.atomic
+def followup_snooze(*, student, followup: FollowUp, period: str) -> FollowUp:
+    followup = _lock(student=student, followup=followup)
+    if followup.kind != Kind.KEEP_IN_TOUCH:
+        raise ValidationError(_("A thank-you cannot be snoozed: it is best sent within a day."))
+    if period not in SNOOZE:
+        raise ValidationError(_("Choose how long to snooze."))
+    followup_reminders_cancel(followup=followup, reason="snoozed")
+    now = timezone.now()
+    delta = SNOOZE[Snooze(period)]
+    until = add_months(now, delta["months"]) if "months" in delta else now + timedelta(**delta)
+    followup.status = Status.SNOOZED
+    followup.snoozed_until = until
+    followup.due_at = until
+    followup.save(update_fields=["status", "snoozed_until", "due_at", "updated_at"])
+    return followup
+
+
+@transaction.atomic
+def followup_stop(*, student, followup: FollowUp) -> FollowUp:
+    """No more of this: no thank-you will be sent, or no more check-ins with this
+    contact (until another meeting with them is held)."""
+    followup = _lock(student=student, followup=followup)
+    followup_reminders_cancel(followup=followup, reason="stopped")
+    followup.status = Status.STOPPED
+    followup.snoozed_until = None
+    followup.save(update_fields=["status", "snoozed_until", "updated_at"])
+    return followup
+
+
+def followups_wake_snoozed(*, now: datetime | None = None) -> int:
+    """Snoozed check-ins whose time came are to do again (due at the snooze's end)."""
+    now = now or timezone.now()
+    return FollowUp.objects.filter(status=Status.SNOOZED, snoozed_until__lte=now).update(
+        status=Status.OPEN, snoozed_until=None, updated_at=now
+    )

@@ -1,0 +1,56 @@
+"""Periodic work of the follow-ups engine (scheduled in config/celery_schedule.py).
+
+The sweeps create outbox rows; the outbox sweep delivers them. Nothing here sleeps
+until a time or uses ETA tasks: every run looks at the database and does what is
+due, so a missed or repeated run is harmless.
+"""
+
+from celery import shared_task
+
+from apps.followups import reminders
+from apps.interviews import services as interview_services
+
+
+@shared_task(ignore_result=True)
+def followups_reminders_sweep() -> dict:
+    """Every few minutes: meeting reminders for the next day, check-ins that came
+    due, and thank-yous for meetings held by another path."""
+    return {
+        "meetings": reminders.meeting_reminders_create(),
+        "checkins": reminders.checkin_reminders_create(),
+        "thank_yous": reminders.thank_yous_reconcile(),
+    }
+
+
+@shared_task(ignore_result=True)
+def followups_keep_in_touch_reconcile() -> dict:
+    return reminders.keep_in_touch_reconcile()
+
+
+@shared_task(ignore_result=True)
+def followups_digest_sweep() -> int:
+    return reminders.digests_create()
+
+
+@shared_task(ignore_result=True)
+def followups_requests_sweep() -> dict:
+    """Unanswered requests: one nudge after the office's nudge days, and expiry after
+    two weeks. One task per request; each claims its row, so a repeated sweep
+    does nothing twice."""
+    nudges = interview_services.interviews_due_for_nudge()
+    expiries = interview_services.interviews_due_for_expiry()
+    for pk in nudges:
+        followups_request_nudge_task.delay(pk)
+    for pk in expiries:
+        followups_request_expire_task.delay(pk)
+    return {"nudges": len(nudges), "expiries": len(expiries)}
+
+
+@shared_task(ignore_result=True)
+def followups_request_nudge_task(interview_id: int) -> bool:
+    return reminders.request_nudge(interview_id=interview_id)
+
+
+@shared_task(ignore_result=True)
+def followups_request_expire_task(interview_id: int) -> bool:
+    return reminders.request_expire(interview_id=interview_id)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from apps.followups import views
+
+urlpatterns = [
+    # These two shadow the interviews app's routes of the same path and name
+    # (config/urls.py includes this module first), so every "Meeting held" button
+    # goes through the follow-ups engine; the interviews app cannot import it.
+    path("interviews/<int:pk>/held/", views.interview_held, name="interview_complete"),
+    path("interviews/<int:pk>/meeting/held/", views.meeting_held, name="interview_meeting_held"),
+    path("followups/", views.followup_list, name="followup_list"),
+    path("followups/badge/", views.followups_badge, name="followups_badge"),
+    path("followups/<int:pk>/thank-you/", views.followup_thank_you, name="followup_thank_you"),
+    path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
+    path("followups/<int:pk>/snooze/", views.followup_snooze, name="followup_snooze"),
+    path("followups/<int:pk>/stop/", views.followup_stop, name="followup_stop"),
+    path("followups/<int:pk>/cadence/", views.followup_cadence, name="followup_cadence"),
+    path("settings/notifications/", views.notification_settings, name="notification_settings"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

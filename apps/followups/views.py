@@ -1,0 +1,302 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import role_required
+from apps.followups import selectors, services
+from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
+from apps.followups.forms import (
+    CadenceForm,
+    DoneForm,
+    NotificationPreferenceForm,
+    SnoozeForm,
+    ThankYouForm,
+)
+from apps.followups.notifications import (
+    notification_preference_get,
+    notification_preference_update,
+    notification_unsubscribe,
+    unsubscribe_token_user,
+)
+from apps.interviews import views_prepare
+from apps.interviews.enums import State
+from apps.interviews.selectors import interview_get_for_student
+
+student_only = role_required(Role.STUDENT)
+member = role_required(Role.STUDENT, Role.ALUMNI, Role.ADVISOR)
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for text in exc.messages:
+        messages.error(request, text)
+
+
+# --- Marking a meeting held ---------------------------------------------------------
+
+
+@student_only
+@require_POST
+def interview_held(request, pk: int):
+    """The "Meeting held" button of the interview page (it shadows the interviews
+    app's route of the same name and path): the thank-you starts here."""
+    interview = interview_get_for_student(student=request.user, pk=pk)
+    try:
+        services.interview_mark_held(student=request.user, interview=interview)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("interview_detail", pk=pk)
+    messages.success(
+        request,
+        _(
+            "Marked as held. Write down what you learned while it is fresh, "
+            "and send your thank-you within 24 hours."
+        ),
+    )
+    return redirect("interview_detail", pk=pk)
+
+
+@student_only
+@require_POST
+def meeting_held(request, pk: int):
+    """The meeting view's "Meeting held" (it shadows the interviews app's route).
+    That view saves the last quick notes and marks the meeting held; in the same
+    transaction the thank-you follow-up and its reminders are made."""
+    with transaction.atomic():
+        response = views_prepare.meeting_held(request, pk)
+        interview = interview_get_for_student(student=request.user, pk=pk)
+        if interview.state == State.COMPLETED:
+            services.thank_you_start(interview=interview)
+    return response
+
+
+# --- The follow-ups page ------------------------------------------------------------
+
+
+@student_only
+def followup_list(request):
+    groups = selectors.followup_groups_for_student(student=request.user)
+    return render(
+        request,
+        "followups/followup_list.html",
+        {
+            "groups": groups,
+            "sections": [
+                ("overdue", _("Overdue"), groups.overdue),
+                ("this-week", _("Due this week"), groups.this_week),
+                ("upcoming", _("Coming up"), groups.upcoming),
+            ],
+            "cadence_choices": CADENCE_CHOICES,
+            "snooze_choices": Snooze.choices,
+        },
+    )
+
+
+@student_only
+@require_GET
+def followups_badge(request):
+    """The nav's count, loaded by htmx after the page, so no page pays a query."""
+    count = selectors.followups_due_count(student=request.user)
+    return render(request, "followups/_nav_badge.html", {"count": count})
+
+
+def _back(followup):
+    return redirect(f"{reverse('followup_list')}#followup-{followup.pk}")
+
+
+def _act(request, followup, action, success):
+    try:
+        action()
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, success)
+    return _back(followup)
+
+
+@student_only
+@require_POST
+def followup_done(request, pk: int):
+    followup = selectors.followup_get_for_student(student=request.user, pk=pk)
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        _errors(request, ValidationError(form.errors["note"]))
+        return _back(followup)
+    success = (
+        _("Thank-you marked as sent.")
+        if followup.kind == Kind.THANK_YOU
+        else _("Check-in done. The next one is on your list.")
+    )
+    return _act(
+        request,
+        followup,
+        lambda: services.followup_complete(
+            student=request.user, followup=followup, note=form.cleaned_data["note"]
+        ),
+        success,
+    )
+
+
+@student_only
+@require_POST
+def followup_snooze(request, pk: int):
+    followup = selectors.followup_get_for_student(student=request.user, pk=pk)
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose how long to snooze."))
+        return _back(followup)
+    return _act(
+        request,
+        followup,
+        lambda: services.followup_snooze(
+            student=request.user, followup=followup, period=form.cleaned_data["period"]
+        ),
+        _("Snoozed. It comes back to your list by itself."),
+    )
+
+
+@student_only
+@require_POST
+def followup_stop(request, pk: int):
+    followup = selectors.followup_get_for_student(student=request.user, pk=pk)
+    return _act(
+        request,
+        followup,
+        lambda: services.followup_stop(student=request.user, followup=followup),
+        _("Stopped. No more reminders about this one."),
+    )
+
+
+@student_only
+@require_POST
+def followup_cadence(request, pk: int):
+    followup = selectors.followup_get_for_student(student=request.user, pk=pk)
+    form = CadenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose 1, 3, 6 or 12 months."))
+        return _back(followup)
+    return _act(
+        request,
+        followup,
+        lambda: services.keep_in_touch_set_cadence(
+            student=request.user, followup=followup, months=form.cleaned_data["months"]
+        ),
+        _("Saved. The next check-in moved with it."),
+    )
+
+
+# --- Writing the thank-you ----------------------------------------------------------
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def followup_thank_you(request, pk: int):
+    followup = selectors.followup_get_for_student(student=request.user, pk=pk)
+    if followup.kind != Kind.THANK_YOU:
+        raise Http404
+    interview = followup.interview
+    recipient, _visible = selectors.thank_you_recipient(interview=interview)
+    status = 200
+    if request.method == "POST" and followup.status in (Status.OPEN, Status.SNOOZED):
+        form = ThankYouForm(request.POST)
+        action = request.POST.get("action")
+        if action == "other":
+            try:
+                services.followup_complete(student=request.user, followup=followup)
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Thank-you marked as sent."))
+            return redirect("followup_list")
+        if form.is_valid():
+            try:
+                services.followup_thank_you_send(
+                    student=request.user,
+                    followup=followup,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your thank-you is on its way to %(name)s, with a copy to you.")
+                    % {"name": followup.contact.full_name},
+                )
+                return redirect("followup_list")
+        status = 400
+    else:
+        draft = selectors.thank_you_draft(followup=followup, student=request.user)
+        form = ThankYouForm(initial={"subject": draft.subject, "body": draft.body})
+    return render(
+        request,
+        "followups/followup_thank_you.html",
+        {
+            "followup": followup,
+            "interview": interview,
+            "form": form,
+            "recipient": recipient,
+        },
+        status=status,
+    )
+
+
+# --- Preferences and unsubscribe ----------------------------------------------------
+
+
+@member
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    preference = notification_preference_get(user=request.user)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST, instance=preference, role=request.user.role)
+        if form.is_valid():
+            notification_preference_update(
+                user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
+            )
+            messages.success(request, _("Your email preferences are saved."))
+            return redirect("notification_settings")
+        status = 400
+    else:
+        form = NotificationPreferenceForm(instance=preference, role=request.user.role)
+        status = 200
+    return render(request, "followups/notification_settings.html", {"form": form}, status=status)
+
+
+@csrf_protect
+def _unsubscribe_page(request, token: str):
+    user, topic = unsubscribe_token_user(token)
+    if user is None:
+        return render(request, "followups/unsubscribe_invalid.html", status=400)
+    if request.method == "POST":
+        notification_unsubscribe(user=user, topic=topic)
+        return render(
+            request, "followups/unsubscribe_done.html", {"topic": topic, "email": user.email}
+        )
+    return render(
+        request,
+        "followups/unsubscribe_confirm.html",
+        {"topic": topic, "email": user.email, "token": token},
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """No sign-in: the signed token is the authority. A mail client's RFC 8058
+    one-click POST carries no CSRF token and needs none (it cannot be forged
+    without the token); the confirmation page's own form is CSRF-protected."""
+    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        user, topic = unsubscribe_token_user(token)
+        if user is None:
+            return HttpResponse(status=400)
+        notification_unsubscribe(user=user, topic=topic)
+        return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")
+    return _unsubscribe_page(request, token)

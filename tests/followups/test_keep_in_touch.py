@@ -1,0 +1,308 @@
+"""Keep in touch: every met contact gets check-ins on a cadence; any interaction
+resets the clock; a check-in is done (with a note), snoozed or stopped."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.accounts.services import office_update_settings
+from apps.contacts.enums import Stage
+from apps.contacts.models import Contact
+from apps.core.models import OutboundEmail
+from apps.core.outbox import outbox_send_due
+from apps.followups import reminders, services
+from apps.followups.enums import Kind, Status
+from apps.followups.models import FollowUp
+from apps.followups.services import add_months
+from apps.interviews import services as interview_services
+from apps.interviews.enums import EventKind, State
+from apps.interviews.models import InterviewEvent, InterviewNotes
+from tests.factories.interviews import InterviewFactory
+from tests.followups.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+Sent = OutboundEmail.Status
+THREE_MONTHS = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
+
+
+def _checkins(contact_id):
+    return list(
+        FollowUp.objects.filter(contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH)
+        .order_by("pk")
+        .values_list("status", "due_at", "cadence_months", "last_interaction")
+    )
+
+
+def _checkin(contact_id) -> FollowUp:
+    return FollowUp.objects.get(
+        contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH, status__in=[Status.OPEN, Status.SNOOZED]
+    )
+
+
+@pytest.fixture
+def met(student, meeting):
+    """The meeting with Alex Alumni, marked held now."""
+    services.interview_mark_held(student=student, interview=meeting)
+    return meeting
+
+
+@pytest.mark.parametrize(
+    ("at", "months", "expected"),
+    [
+        (datetime(2026, 1, 31, 9, tzinfo=UTC), 1, datetime(2026, 2, 28, 9, tzinfo=UTC)),
+        (datetime(2026, 11, 30, 9, tzinfo=UTC), 3, datetime(2027, 2, 28, 9, tzinfo=UTC)),
+        (datetime(2026, 3, 3, 9, tzinfo=UTC), 12, datetime(2027, 3, 3, 9, tzinfo=UTC)),
+        (datetime(2027, 11, 29, 9, tzinfo=UTC), 3, datetime(2028, 2, 29, 9, tzinfo=UTC)),
+    ],
+)
+def test_add_months(at, months, expected):
+    assert add_months(at, months) == expected
+
+
+def test_a_held_meeting_starts_check_ins_on_the_offices_cadence(met):
+    assert _checkins(met.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
+
+
+def test_the_office_default_cadence_applies(student, meeting, office, office_admin):
+    office_update_settings(admin=office_admin, office=office, keep_in_touch_months=6)
+    student.refresh_from_db()
+
+    services.interview_mark_held(student=student, interview=meeting)
+
+    assert _checkins(meeting.contact_id) == [
+        (Status.OPEN, datetime(2026, 9, 3, 15, 0, tzinfo=UTC), 6, "Meeting held")
+    ]
+
+
+def test_check_in_reminder_is_created_once_however_often_the_sweep_runs(
+    met, time_machine, mailoutbox
+):
+    time_machine.move_to(THREE_MONTHS + timedelta(minutes=5), tick=False)
+
+    first = reminders.checkin_reminders_create()
+    second = reminders.checkin_reminders_create()
+    # Even a sweep that lost track (reminded_at) queues nothing twice: the dedupe key.
+    FollowUp.objects.update(reminded_at=None)
+    third = reminders.checkin_reminders_create()
+    sent = outbox_send_due()
+
+    assert (first, second, third) == (1, 0, 1)
+    key = f"checkin:{met.contact_id}:2026-06-03"
+    assert list(OutboundEmail.objects.filter(kind="followups/checkin").values_list(
+        "dedupe_key", "status")) == [(key, Sent.SENT)]  # fmt: skip
+    assert sent["sent"] >= 1
+    [message] = [m for m in mailoutbox if m.subject == "Time to check in with Alex Alumni"]
+    assert (
+        "It is time to get back in touch with Alex Alumni. "
+        "Your last contact: Meeting held, on 3 March 2026."
+    ) in message.body
+    assert f"http://127.0.0.1:8000/followups/#followup-{_checkin(met.contact_id).pk}" in (
+        message.body
+    )
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_no_reminder_before_a_check_in_is_due(met, time_machine):
+    time_machine.move_to(THREE_MONTHS - timedelta(minutes=1), tick=False)
+
+    assert reminders.checkin_reminders_create() == 0
+    assert OutboundEmail.objects.filter(kind="followups/checkin").count() == 0
+
+
+def test_check_in_done_records_the_note_and_schedules_the_next(met, student, time_machine):
+    time_machine.move_to(THREE_MONTHS + timedelta(days=2), tick=False)
+    reminders.checkin_reminders_create()
+    checkin = _checkin(met.contact_id)
+
+    services.followup_complete(
+        student=student, followup=checkin, note="Told her about the internship offer"
+    )
+
+    done_at = THREE_MONTHS + timedelta(days=2)
+    assert _checkins(met.contact_id) == [
+        (Status.DONE, THREE_MONTHS, 3, "Meeting held"),
+        (
+            Status.OPEN,
+            add_months(done_at, 3),
+            3,
+            "Check-in: Told her about the internship offer",
+        ),
+    ]
+    checkin.refresh_from_db()
+    assert (checkin.note, checkin.done_at) == ("Told her about the internship offer", done_at)
+    assert Contact.objects.get(pk=met.contact_id).stage == Stage.KEEPING_IN_TOUCH
+    assert OutboundEmail.objects.get(kind="followups/checkin").status == Sent.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("period", "until"),
+    [
+        ("week", THREE_MONTHS + timedelta(days=7)),
+        ("month", datetime(2026, 7, 3, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_snoozed_check_in_comes_back_when_the_snooze_ends(
+    met, student, time_machine, period, until
+):
+    time_machine.move_to(THREE_MONTHS, tick=False)
+    reminders.checkin_reminders_create()
+    checkin = _checkin(met.contact_id)
+
+    services.followup_snooze(student=student, followup=checkin, period=period)
+    checkin.refresh_from_db()
+    snoozed = (checkin.status, checkin.snoozed_until, checkin.due_at)
+    time_machine.move_to(until - timedelta(minutes=1), tick=False)
+    early = reminders.checkin_reminders_create()
+    time_machine.move_to(until, tick=False)
+    back = reminders.checkin_reminders_create()
+    checkin.refresh_from_db()
+
+    assert snoozed == (Status.SNOOZED, until, until)
+    assert (early, back) == (0, 1)
+    assert (checkin.status, checkin.snoozed_until, checkin.due_at) == (Status.OPEN, None, until)
+    assert list(
+        OutboundEmail.objects.filter(kind="followups/checkin")
+        .order_by("pk")
+        .values_list("dedupe_key", "status")
+    ) == [
+        (f"checkin:{met.contact_id}:2026-06-03", Sent.CANCELLED),
+        (f"checkin:{met.contact_id}:{until.date().isoformat()}", Sent.PENDING),
+    ]
+
+
+def test_stopped_check_ins_stay_stopped(met, student, time_machine):
+    checkin = _checkin(met.contact_id)
+
+    services.followup_stop(student=student, followup=checkin)
+    touched = services.keep_in_touch_touch(contact=met.contact, at=NOW + timedelta(days=1))
+    time_machine.move_to(THREE_MONTHS + timedelta(days=1), tick=False)
+    created = reminders.checkin_reminders_create()
+    reconciled = reminders.keep_in_touch_reconcile()
+
+    assert touched is None
+    assert (created, reconciled) == (0, {"started": 0, "touched": 0})
+    assert _checkins(met.contact_id) == [(Status.STOPPED, THREE_MONTHS, 3, "Meeting held")]
+
+
+def test_a_new_meeting_after_a_stop_starts_check_ins_again(met, student, volunteer, time_machine):
+    services.followup_stop(student=student, followup=_checkin(met.contact_id))
+    later = NOW + timedelta(days=40)
+    time_machine.move_to(later, tick=False)
+    again = InterviewFactory(
+        student=student, contact=met.contact, state=State.SCHEDULED,
+        starts_at=later - timedelta(minutes=30), duration_minutes=15,
+    )  # fmt: skip
+
+    services.interview_mark_held(student=student, interview=again)
+
+    assert _checkins(met.contact_id) == [
+        (Status.STOPPED, THREE_MONTHS, 3, "Meeting held"),
+        (Status.OPEN, add_months(later, 3), 3, "Meeting held"),
+    ]
+
+
+def test_touch_resets_the_clock_and_an_older_touch_changes_nothing(met):
+    later = NOW + timedelta(days=20)
+
+    services.keep_in_touch_touch(contact=met.contact, at=later, what="Message")
+    services.keep_in_touch_touch(contact=met.contact, at=NOW + timedelta(days=5), what="Old")
+
+    assert _checkins(met.contact_id) == [(Status.OPEN, add_months(later, 3), 3, "Message")]
+
+
+def test_sending_the_thank_you_resets_the_clock(met, student, time_machine):
+    thanks = FollowUp.objects.get(kind=Kind.THANK_YOU)
+    time_machine.move_to(NOW + timedelta(hours=5), tick=False)
+
+    services.followup_complete(student=student, followup=thanks)
+
+    assert _checkins(met.contact_id) == [
+        (Status.OPEN, add_months(NOW + timedelta(hours=5), 3), 3, "Thank-you sent")
+    ]
+
+
+def test_a_touch_after_the_reminder_was_queued_drops_the_reminder(met, time_machine):
+    time_machine.move_to(THREE_MONTHS + timedelta(hours=1), tick=False)
+    reminders.checkin_reminders_create()
+
+    services.keep_in_touch_touch(contact=met.contact, at=THREE_MONTHS + timedelta(hours=1))
+
+    assert OutboundEmail.objects.get(kind="followups/checkin").status == Sent.CANCELLED
+
+
+def test_cadence_is_adjustable_per_contact_and_kept_for_the_next_check_in(
+    met, student, time_machine
+):
+    checkin = _checkin(met.contact_id)
+
+    services.keep_in_touch_set_cadence(student=student, followup=checkin, months=12)
+    time_machine.move_to(datetime(2027, 3, 4, 15, 0, tzinfo=UTC), tick=False)
+    services.followup_complete(student=student, followup=_checkin(met.contact_id))
+
+    assert _checkins(met.contact_id) == [
+        (Status.DONE, datetime(2027, 3, 3, 15, 0, tzinfo=UTC), 12, "Meeting held"),
+        (Status.OPEN, datetime(2028, 3, 4, 15, 0, tzinfo=UTC), 12, "Check-in"),
+    ]
+    with pytest.raises(ValidationError):
+        services.keep_in_touch_set_cadence(
+            student=student, followup=_checkin(met.contact_id), months=2
+        )
+
+
+def test_reconciliation_reads_new_interactions_from_the_interviews_app(
+    met, student, volunteer, time_machine
+):
+    message_at = NOW + timedelta(days=10)
+    notes_at = NOW + timedelta(days=12)
+    time_machine.move_to(message_at, tick=False)
+    InterviewEvent.objects.create(interview=met, actor=student, kind=EventKind.MESSAGE, note="Hi")
+    InterviewEvent.objects.create(interview=met, actor=None, kind=EventKind.NUDGED)
+    first = reminders.keep_in_touch_reconcile()
+    after_message = _checkins(met.contact_id)
+    time_machine.move_to(notes_at, tick=False)
+    InterviewNotes.objects.create(interview=met, advice="Read more.")
+    second = reminders.keep_in_touch_reconcile()
+    third = reminders.keep_in_touch_reconcile()
+
+    assert (first, second, third) == (
+        {"started": 0, "touched": 1},
+        {"started": 0, "touched": 1},
+        {"started": 0, "touched": 0},
+    )
+    assert after_message == [(Status.OPEN, add_months(message_at, 3), 3, "Message")]
+    assert _checkins(met.contact_id) == [(Status.OPEN, add_months(notes_at, 3), 3, "Notes updated")]
+
+
+def test_reconciliation_gives_meetings_held_elsewhere_their_follow_ups(
+    student, meeting, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Marked held by a path that does not know the follow-ups engine.
+    interview_services.interview_complete(student=student, interview=meeting)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        made = reminders.thank_yous_reconcile()
+    again = reminders.thank_yous_reconcile()
+    started = reminders.keep_in_touch_reconcile()
+
+    assert (made, again, started) == (1, 0, {"started": 0, "touched": 0})
+    thanks = FollowUp.objects.get(kind=Kind.THANK_YOU)
+    assert (thanks.interview_id, thanks.due_at) == (meeting.pk, NOW + timedelta(hours=24))
+    assert _checkins(meeting.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
+    assert [m.subject for m in mailoutbox] == ["Send your thank-you to Alex Alumni within 24 hours"]
+
+
+def test_reconciliation_starts_check_ins_for_contacts_met_long_ago(student, meeting):
+    interview_services.interview_complete(student=student, interview=meeting)
+    long_ago = NOW - timedelta(days=60)
+    type(meeting).objects.filter(pk=meeting.pk).update(held_at=long_ago)
+    InterviewEvent.objects.filter(interview=meeting).update(created_at=long_ago)
+
+    result = reminders.keep_in_touch_reconcile()
+
+    assert result == {"started": 1, "touched": 0}
+    assert FollowUp.objects.filter(kind=Kind.THANK_YOU).count() == 0
+    assert _checkins(meeting.contact_id) == [
+        (Status.OPEN, add_months(long_ago, 3), 3, "Meeting held")
+    ]
