@@ -33,7 +33,7 @@ run: seed
 	@echo "  Demo logins (password: fieldnotes-demo):"
 	@echo "    admin@demo.test (office admin)   advisor@demo.test"
 	@echo "    student1@demo.test .. student3@demo.test"
-	@echo "    alumni1@demo.test .. alumni3@demo.test"
+	@echo "    alumni1@demo.test .. alumni12@demo.test, alumni-pending@demo.test (awaiting approval)"
 	@echo "    second office: admin@other.test student@other.test alumni@other.test"
 	@echo "  Emails are printed in this terminal. Ctrl-C stops web, worker and beat."
 	@echo ""

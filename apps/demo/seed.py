@@ -468,6 +468,7 @@ def _seed_interviews(volunteers: dict) -> None:
 
     from django.utils import timezone
 
+    from apps.followups.services import interview_mark_held
     from apps.interviews import services as iv
     from apps.interviews.models import Interview, InterviewNotes
     from apps.interviews.notes import referrals_add
@@ -511,7 +512,7 @@ def _seed_interviews(volunteers: dict) -> None:
     )
     Interview.objects.filter(pk=held.pk).update(starts_at=now - timedelta(days=2))
     held.refresh_from_db()
-    iv.interview_complete(student=sam, interview=held)
+    interview_mark_held(student=sam, interview=held)
     InterviewNotes.objects.update_or_create(
         interview=held,
         defaults={
