@@ -3,7 +3,6 @@ from django.urls import include, path
 from apps.contacts import views
 
 urlpatterns = [
-    path("student/", views.student_home, name="student_home"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

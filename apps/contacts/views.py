@@ -15,59 +15,10 @@ from apps.accounts.permissions import role_required
 from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
-from apps.students import selectors as selectors_students
-from apps.students.selectors import field_list_for_office, student_profile_get
-from apps.students.services import pitch_stats
+from apps.students.selectors import field_list_for_office
 
 student_only = role_required(Role.STUDENT)
 PAGE_SIZE = 25
-
-
-@student_only
-def student_home(request):
-    """The student's dashboard: where they are in the practice and the next step.
-    It lives here, right of students and contacts, because it reads both."""
-    student = request.user
-    profile = student_profile_get(user=student)
-    counts = selectors.contact_counts_for_student(student=student)
-    steps = [
-        {
-            "done": profile.fields.exists(),
-            "url": reverse("student_profile"),
-            "label": _("Choose the fields you want to explore"),
-        },
-        {
-            "done": selectors_students.research_note_list_for_student(student=student).exists(),
-            "url": reverse("research_note_create"),
-            "label": _("Research a field before you ask"),
-        },
-        {
-            "done": bool(profile.pitch),
-            "url": reverse("student_profile"),
-            "label": _("Write your elevator pitch"),
-        },
-        {
-            "done": counts["total"] > 0,
-            "url": reverse("contact_create"),
-            "label": _("Add people you could talk to"),
-        },
-        {
-            "done": counts["targets"] >= 3,
-            "url": reverse("target_list"),
-            "label": _("Rank at least three people on a target list"),
-        },
-    ]
-    return render(
-        request,
-        "contacts/student_home.html",
-        {
-            "profile": profile,
-            "counts": counts,
-            "steps": steps,
-            "next_step": next((s for s in steps if not s["done"]), None),
-            "pitch_stats": pitch_stats(profile.pitch),
-        },
-    )
 
 
 @student_only

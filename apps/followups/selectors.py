@@ -68,6 +68,20 @@ def followup_groups_for_student(*, student, now: datetime | None = None) -> Foll
     return FollowUpGroups(overdue=overdue, this_week=this_week, upcoming=upcoming, done=done)
 
 
+def followups_due_soon(*, student, now: datetime | None = None) -> list[FollowUp]:
+    """Open follow-ups due within a week, overdue first: the student's home. One
+    query; each carries `is_overdue`."""
+    now = now or timezone.now()
+    items = list(
+        followup_list_for_student(student=student).filter(
+            status=Status.OPEN, due_at__lt=now + DUE_SOON
+        )
+    )
+    for item in items:
+        item.is_overdue = item.due_at < now
+    return items
+
+
 def followups_due_count(*, student, now: datetime | None = None) -> int:
     """Open follow-ups due within a week, overdue ones included: the nav badge."""
     now = now or timezone.now()

@@ -12,7 +12,6 @@ from apps.contacts.enums import Format, Stage
 from apps.interviews import services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview
-from apps.interviews.tasks import interview_requests_sweep
 from tests.factories.contacts import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,39 +139,6 @@ def test_expiry_tells_the_student_and_marks_the_contact_no_response(
     assert f"http://127.0.0.1:8000/interviews/request/contact/{jordan.pk}/" in message.body
     assert f"http://127.0.0.1:8000/interviews/{requested.pk}/" in message.body
     assert "Jordan Lee" in message.alternatives[0][0]
-
-
-# --- The sweep task -----------------------------------------------------------------
-
-
-def test_sweep_nudges_and_expires_what_is_due_once(
-    requested, student, student2, alumni, volunteer, settings,
-    django_capture_on_commit_callbacks, mailoutbox,
-):  # fmt: skip
-    # Eager for this test only: the sweep's fan-out runs in-process.
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    lapsing = services.interview_request_volunteer(
-        student=student2, volunteer=volunteer, message=MESSAGE
-    )
-    _asked_ago(requested, days=8)
-    _asked_ago(lapsing, days=15)
-    Interview.objects.filter(pk=lapsing.pk).update(nudged_at=timezone.now() - timedelta(days=7))
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = interview_requests_sweep()
-    with django_capture_on_commit_callbacks(execute=True):
-        again = interview_requests_sweep()
-
-    assert result == {"nudges": 1, "expiries": 1}
-    assert again == {"nudges": 0, "expiries": 0}
-    requested.refresh_from_db()
-    lapsing.refresh_from_db()
-    assert (requested.state, requested.nudged_at is not None) == (State.REQUESTED, True)
-    assert lapsing.state == State.EXPIRED
-    assert sorted((m.to[0], m.subject) for m in mailoutbox) == [
-        (alumni.email, "A reminder: Sam Student is waiting for your answer"),
-        (student2.email, "No answer from Alex Alumni: your request has closed"),
-    ]
 
 
 def test_a_request_due_to_lapse_is_not_nudged_first(requested):

@@ -1,0 +1,112 @@
+"""The student's home. It lives in followups, the right-most app it reads: getting
+ready (students, contacts), the conversations coming up (interviews) and what is
+due (follow-ups), with the one next step that matters most today."""
+
+from datetime import timedelta
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import role_required
+from apps.contacts.enums import Stage
+from apps.contacts.selectors import contact_counts_for_student
+from apps.followups.enums import Kind
+from apps.followups.selectors import followups_due_soon
+from apps.interviews.selectors import upcoming_for_user
+from apps.students.selectors import research_note_list_for_student, student_profile_get
+from apps.students.services import pitch_stats
+
+HOME_LIST = 3
+PREPARE_AHEAD = timedelta(days=2)
+
+
+def _getting_ready(*, student, profile, counts) -> list[dict]:
+    return [
+        {
+            "done": profile.fields.exists(),
+            "url": reverse("student_profile"),
+            "label": _("Choose the fields you want to explore"),
+        },
+        {
+            "done": research_note_list_for_student(student=student).exists(),
+            "url": reverse("research_note_create"),
+            "label": _("Research a field before you ask"),
+        },
+        {
+            "done": bool(profile.pitch),
+            "url": reverse("student_profile"),
+            "label": _("Write your elevator pitch"),
+        },
+        {
+            "done": counts["total"] > 0,
+            "url": reverse("contact_create"),
+            "label": _("Add people you could talk to"),
+        },
+        {
+            "done": counts["targets"] >= 3,
+            "url": reverse("target_list"),
+            "label": _("Rank at least three people on a target list"),
+        },
+    ]
+
+
+def _next_step(*, due, upcoming, steps, counts, now) -> dict | None:
+    """What to do first: a thank-you is the most perishable (its window is a day),
+    then a conversation within two days to prepare for, then getting ready, then
+    the first request."""
+    thank_you = next((item for item in due if item.kind == Kind.THANK_YOU), None)
+    if thank_you:
+        name = thank_you.contact.full_name
+        return {
+            "label": _("Thank %(name)s for the conversation") % {"name": name},
+            "url": reverse("followup_thank_you", args=[thank_you.pk]),
+            "action": _("Write the thank-you"),
+        }
+    soon = next((iv for iv in upcoming if iv.starts_at < now + PREPARE_AHEAD), None)
+    if soon:
+        return {
+            "label": _("Prepare your questions for %(name)s") % {"name": soon.contact.full_name},
+            "url": reverse("interview_prepare", args=[soon.pk]),
+            "action": _("Prepare now"),
+        }
+    step = next((s for s in steps if not s["done"]), None)
+    if step:
+        return {**step, "action": _("Do it now")}
+    if not any(counts[stage] for stage in Stage.values if stage != Stage.IDENTIFIED):
+        return {
+            "label": _("Ask the first person on your target list for a short conversation"),
+            "url": reverse("target_list"),
+            "action": _("Open my target list"),
+        }
+    return None
+
+
+@role_required(Role.STUDENT)
+def student_home(request):
+    student = request.user
+    now = timezone.now()
+    profile = student_profile_get(user=student)
+    counts = contact_counts_for_student(student=student)
+    steps = _getting_ready(student=student, profile=profile, counts=counts)
+    due = followups_due_soon(student=student, now=now)
+    upcoming = list(upcoming_for_user(user=student)[:HOME_LIST])
+    return render(
+        request,
+        "followups/student_home.html",
+        {
+            "profile": profile,
+            "counts": counts,
+            "steps": steps,
+            "next_step": _next_step(
+                due=due, upcoming=upcoming, steps=steps, counts=counts, now=now
+            ),
+            "pitch_stats": pitch_stats(profile.pitch),
+            "due": due[:HOME_LIST],
+            "due_count": len(due),
+            "overdue_count": sum(item.is_overdue for item in due),
+            "upcoming": upcoming,
+        },
+    )

@@ -1,0 +1,173 @@
+"""The student's home: getting ready, what is due, what is coming up, and the one
+next step."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.contacts.enums import Stage
+from apps.contacts.services import contact_create, contact_set_stage
+from apps.followups import services
+from apps.interviews.enums import State
+from apps.students.models import ResearchNote
+from apps.students.selectors import student_profile_get
+from tests.factories.contacts import ContactFactory
+from tests.factories.interviews import InterviewFactory
+from tests.factories.students import FieldFactory
+from tests.followups.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def _held(student, name, *, ended_ago=timedelta(minutes=15)):
+    """A conversation with `name` that ended `ended_ago`, marked held now: its
+    thank-you is due a day later."""
+    now = timezone.now()
+    contact = contact_create(student=student, full_name=name, organisation="Harbour Health")
+    interview = InterviewFactory(
+        student=student,
+        contact=contact,
+        state=State.SCHEDULED,
+        starts_at=now - ended_ago - timedelta(minutes=30),
+        duration_minutes=30,
+    )
+    services.interview_mark_held(student=student, interview=interview)
+    return interview
+
+
+def _booked(student, name, *, starts_in):
+    contact = contact_create(student=student, full_name=name)
+    return InterviewFactory(
+        student=student, contact=contact, state=State.SCHEDULED, starts_at=NOW + starts_in
+    )
+
+
+def _ready(student, office):
+    """A student who has done every getting-ready step."""
+    profile = student_profile_get(user=student)
+    field = FieldFactory(office=office, name="Consulting")
+    profile.fields.add(field)
+    profile.pitch = "Hi, I am Sam."
+    profile.save()
+    ResearchNote.objects.create(student=student, field=field, title="Consulting", body="Notes")
+    for name in ("Ann", "Ben", "Cy"):
+        ContactFactory(student=student, full_name=name, on_target_list=True)
+
+
+def test_new_student_is_pointed_at_the_first_step(login_as, student):
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.status_code == 200
+    assert response.context["next_step"]["url"] == reverse("student_profile")
+    assert [s["done"] for s in response.context["steps"]] == [False] * 5
+
+
+def test_home_counts_contacts_targets_referrals_and_meetings(login_as, student, office):
+    field = FieldFactory(office=office, name="Consulting")
+    profile = student_profile_get(user=student)
+    profile.fields.add(field)
+    maria = ContactFactory(student=student, full_name="Maria", field=field, on_target_list=True)
+    ContactFactory(student=student, full_name="Aisha", referred_by=maria, on_target_list=True)
+    tom = ContactFactory(student=student, full_name="Tom", on_target_list=True)
+    contact_set_stage(contact=tom, stage=Stage.MET)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    counts = response.context["counts"]
+    assert (counts["total"], counts["targets"], counts["referrals"], counts["met"]) == (3, 3, 1, 1)
+    assert [s["done"] for s in response.context["steps"]] == [True, False, False, True, True]
+    assert response.context["next_step"]["url"] == reverse("research_note_create")
+
+
+@pytest.mark.parametrize("persona", ["alumni", "advisor"])
+def test_student_home_is_for_students(login_as, request, persona):
+    assert (
+        login_as(request.getfixturevalue(persona)).get(reverse("student_home")).status_code == 403
+    )
+
+
+def test_a_thank_you_due_is_the_next_step_and_is_listed(login_as, student, office):
+    student.time_zone = "America/New_York"
+    student.save()
+    _ready(student, office)
+    meeting = _held(student, "Rosa Reyes")
+    followup = meeting.followups.get()
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.context["next_step"]["url"] == reverse("followup_thank_you", args=[followup.pk])
+    assert response.context["next_step"]["label"] == "Thank Rosa Reyes for the conversation"
+    assert [(f.contact.full_name, f.is_overdue) for f in response.context["due"]] == [
+        ("Rosa Reyes", False)
+    ]
+    html = response.content.decode()
+    assert "Thank Rosa Reyes" in html
+    # A day after it was marked held (10:00 in New York), shown in her zone.
+    assert "due Wed 4 Mar, 10:00" in html
+
+
+def test_overdue_follow_ups_come_first_and_are_counted(login_as, student, office, time_machine):
+    _held(student, "Old Olga")
+    time_machine.move_to(NOW + timedelta(days=3), tick=False)
+    _held(student, "New Nia")
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert [(f.contact.full_name, f.is_overdue) for f in response.context["due"]] == [
+        ("Old Olga", True),
+        ("New Nia", False),
+    ]
+    assert (response.context["due_count"], response.context["overdue_count"]) == (2, 1)
+    assert "overdue by 2\xa0days" in response.content.decode()
+
+
+def test_a_conversation_within_two_days_asks_for_preparation(login_as, student, office):
+    _ready(student, office)
+    later = _booked(student, "Later Lou", starts_in=timedelta(days=5))
+    soon = _booked(student, "Soon Sue", starts_in=timedelta(hours=20))
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.context["next_step"]["url"] == reverse("interview_prepare", args=[soon.pk])
+    assert [iv.pk for iv in response.context["upcoming"]] == [soon.pk, later.pk]
+
+
+def test_a_ready_student_with_no_request_is_sent_to_the_target_list(login_as, student, office):
+    _ready(student, office)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.context["next_step"]["url"] == reverse("target_list")
+    assert response.context["due"] == []
+    assert "Nothing due." in response.content.decode()
+
+
+def test_someone_elses_follow_ups_and_conversations_stay_out(
+    login_as, student, student2, other_student
+):
+    _held(student2, "Her Contact")
+    _booked(student2, "Her Booking", starts_in=timedelta(days=1))
+    _held(other_student, "Elsewhere")
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert (response.context["due"], response.context["upcoming"]) == ([], [])
+    html = response.content.decode()
+    assert "Her Contact" not in html and "Elsewhere" not in html and "Her Booking" not in html
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_student_home_query_count(login_as, student, items, django_assert_num_queries):
+    student_profile_get(user=student)
+    for n in range(items):
+        _held(student, f"Held {n}")
+        _booked(student, f"Booked {n}", starts_in=timedelta(days=n + 1))
+    browser = login_as(student)
+
+    # session, user with office, profile, fields exist, notes exist, contact counts,
+    # follow-ups due with their contacts, upcoming conversations with theirs
+    with django_assert_num_queries(8):
+        response = browser.get(reverse("student_home"))
+    assert len(response.context["due"]) == len(response.context["upcoming"]) == items
