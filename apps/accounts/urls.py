@@ -4,7 +4,6 @@ from apps.accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("alumni/", views.alumni_home, name="alumni_home"),
     path("alumni/pending/", views.alumni_pending, name="alumni_pending"),
     path("advisor/", views.advisor_home, name="advisor_home"),
     path("profile/", views.profile, name="profile"),

@@ -48,11 +48,6 @@ def home(request):
     return redirect(ROLE_HOME[user.role])
 
 
-@role_required(Role.ALUMNI)
-def alumni_home(request):
-    return render(request, "accounts/home_alumni.html")
-
-
 @role_required(Role.ADVISOR)
 def advisor_home(request):
     return render(request, "accounts/home_advisor.html")

@@ -1,8 +1,9 @@
 from django.urls import include, path
 
-from apps.interviews import views
+from apps.interviews import views, views_home
 
 urlpatterns = [
+    path("alumni/", views_home.alumni_home, name="alumni_home"),
     path("interviews/", views.interview_list, name="interview_list"),
     path("interviews/<int:pk>/", views.interview_detail, name="interview_detail"),
     path(

@@ -1,0 +1,50 @@
+"""The volunteer's home. It lives in interviews, the right-most app it reads: the
+requests waiting for an answer, the conversations coming up, and where the
+volunteer stands this month (capacity, pause, response figures)."""
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.accounts.enums import Role
+from apps.accounts.permissions import role_required
+from apps.contacts.models import VolunteerProfile
+from apps.interviews import selectors
+from apps.interviews.enums import State
+
+HOME_LIST = 3
+
+
+@role_required(Role.ALUMNI)
+def alumni_home(request):
+    user = request.user
+    # The profile with the office its month is counted in, in one query.
+    profile = VolunteerProfile.objects.filter(user=user).select_related("office").first()
+    waiting_qs = selectors.interview_inbox_for_volunteer(user=user, states=[State.REQUESTED])
+    waiting = list(waiting_qs.order_by("requested_at", "pk")[:HOME_LIST])
+    counts = selectors.interview_inbox_for_volunteer(user=user).aggregate(
+        waiting=Count("pk", filter=Q(state=State.REQUESTED)),
+        held=Count("pk", filter=Q(state=State.COMPLETED)),
+    )
+    upcoming = list(selectors.upcoming_for_user(user=user)[:HOME_LIST])
+    today = timezone.localdate()
+    month = None
+    if profile is not None:
+        used = selectors.volunteer_requests_this_month(volunteer=profile)
+        month = {
+            "used": used,
+            "capacity": profile.capacity_per_month,
+            "full": used >= profile.capacity_per_month,
+            "paused": bool(profile.paused_until and profile.paused_until >= today),
+        }
+    return render(
+        request,
+        "interviews/home_alumni.html",
+        {
+            "profile": profile,
+            "waiting": waiting,
+            "counts": counts,
+            "upcoming": upcoming,
+            "month": month,
+        },
+    )
