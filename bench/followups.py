@@ -16,7 +16,8 @@ Celery workers, beat, and `send_due_reminders` processes. See bench/README.md.
    claim query, then the same at 100,000 rows, and the ratio.
 2. dispatch: emails per second to the SMTP sink, from `send_due_reminders` (one
    SMTP connection per process, reused) in 1 and 4 processes, and from a Celery
-   worker (one connection per task) with 1 and 4 pool processes.
+   worker (one connection per pool process, kept between tasks) with 1 and 4
+   pool processes.
 3. lag: beat (the production schedule: a sweep every minute) and one worker,
    with --lag-rows emails falling due evenly over --lag-minutes; prints p50, p99
    and the worst of sent_at - due_at.
@@ -362,7 +363,7 @@ def bench_dispatch(servers: Servers, *, rows: int) -> None:
         servers.stop(worker)
         count, span = sent_span()
         print(
-            f"celery worker -c {concurrency} (one SMTP connection per task):"
+            f"celery worker -c {concurrency} (one SMTP connection per pool process, kept):"
             f" {count / span:,.0f} emails/s ({count:,} in {span:.1f} s;"
             f" sink got {servers.sink.count - before:,})"
         )

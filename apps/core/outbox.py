@@ -43,6 +43,8 @@ right.
 import base64
 import logging
 import smtplib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -220,15 +222,16 @@ def outbox_claim_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -
     return claimed
 
 
-def outbox_deliver_now(pk: int) -> str:
-    """Claim one row that is due now (the prompt path after enqueue) and deliver it."""
+def outbox_deliver_now(pk: int, *, kept: bool = False) -> str:
+    """Claim one row that is due now (the prompt path after enqueue) and deliver it,
+    over this worker's kept connection when `kept` (see `outbox_deliver_kept`)."""
     now = timezone.now()
     claimed = OutboundEmail.objects.filter(pk=pk, status=Status.PENDING, due_at__lte=now).update(
         status=Status.SENDING, lease_until=now + _lease()
     )
     if claimed != 1:
         return "not-claimed"
-    return outbox_deliver(pk)
+    return outbox_deliver_kept(pk) if kept else outbox_deliver(pk)
 
 
 def _message(row: OutboundEmail) -> EmailMultiAlternatives:
@@ -327,10 +330,10 @@ def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> s
                 )
                 return "deferred"
             message = _message(row)
-            if own_connection is not None:
-                # Opened here so that send_messages leaves it open: the QUIT comes
-                # after the `sent` UPDATE below, not inside the window for a resend.
-                own_connection.open()
+            # Opened here (a no-op when the caller's is open already) so that
+            # send_messages leaves it open: the QUIT comes after the `sent` UPDATE
+            # below, not inside the window for a resend.
+            (own_connection or connection).open()
             # Outside any transaction: a slow SMTP server must not hold database locks.
             sent = (own_connection or connection).send_messages([message])
             if not sent:
@@ -364,6 +367,73 @@ def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> s
     finally:
         if own_connection is not None:
             _close_quietly(own_connection)
+
+
+# --- One SMTP connection per worker process ------------------------------------------
+#
+# A Celery worker delivers one row per task. Opening an SMTP session for each (TCP,
+# EHLO, STARTTLS, AUTH) costs more than sending the message, so each worker process
+# (each thread, for a threaded pool) keeps its connection between tasks: checked
+# with a NOOP when it has been idle (servers drop idle sessions), dropped after an
+# error (which may have been the connection's) and renewed now and then.
+
+CONNECTION_NOOP_AFTER_SECONDS = 5.0
+CONNECTION_MAX_AGE_SECONDS = 300.0
+CONNECTION_MAX_MESSAGES = 500
+_monotonic = time.monotonic
+
+
+class _KeptConnection(threading.local):
+    connection = None
+    opened_at = 0.0
+    used_at = 0.0
+    messages = 0
+
+
+_kept = _KeptConnection()
+
+
+def _kept_connection_alive(now: float) -> bool:
+    if (
+        now - _kept.opened_at > CONNECTION_MAX_AGE_SECONDS
+        or _kept.messages >= CONNECTION_MAX_MESSAGES
+    ):
+        return False
+    if now - _kept.used_at < CONNECTION_NOOP_AFTER_SECONDS:
+        return True
+    smtp = getattr(_kept.connection, "connection", None)
+    if smtp is None:  # not an SMTP backend (console, locmem): nothing to go stale
+        return True
+    try:
+        return smtp.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def kept_connection_close() -> None:
+    """Close this process's kept connection (at worker shutdown, or after an error)."""
+    if _kept.connection is not None:
+        _close_quietly(_kept.connection)
+    _kept.connection = None
+
+
+def outbox_deliver_kept(pk: int, *, attempt: int | None = None) -> str:
+    """`outbox_deliver` over the connection this worker process keeps open between
+    deliveries (the Celery tasks' path)."""
+    now = _monotonic()
+    if _kept.connection is not None and not _kept_connection_alive(now):
+        kept_connection_close()
+    if _kept.connection is None:
+        # Opened by outbox_deliver, inside its error handling.
+        _kept.connection = get_connection()
+        _kept.opened_at, _kept.messages = now, 0
+    result = outbox_deliver(pk, connection=_kept.connection, attempt=attempt)
+    _kept.used_at = _monotonic()
+    if result == "sent":
+        _kept.messages += 1
+    elif result in {"retry", "failed"}:
+        kept_connection_close()
+    return result
 
 
 def outbox_send_due(*, batch: int = CLAIM_BATCH) -> dict:

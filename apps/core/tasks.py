@@ -1,6 +1,7 @@
 """The outbox's Celery tasks: thin wrappers over apps.core.outbox, taking ids."""
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 
 from apps.core import outbox
 
@@ -32,9 +33,15 @@ def outbox_sweep() -> int:
 
 @shared_task(ignore_result=True)
 def outbox_deliver_task(pk: int, attempt: int | None = None) -> str:
-    return outbox.outbox_deliver(pk, attempt=attempt)
+    return outbox.outbox_deliver_kept(pk, attempt=attempt)
 
 
 @shared_task(ignore_result=True)
 def outbox_deliver_now_task(pk: int) -> str:
-    return outbox.outbox_deliver_now(pk)
+    return outbox.outbox_deliver_now(pk, kept=True)
+
+
+@worker_process_shutdown.connect
+def _close_kept_smtp_connection(**_kwargs) -> None:
+    """Say QUIT to the SMTP server when a worker process ends."""
+    outbox.kept_connection_close()

@@ -55,6 +55,9 @@ class FakeSMTP(BaseEmailBackend):
         BACKENDS.append(self)
 
     def open(self):
+        # As Django's SMTP backend: a no-op returning False when already open.
+        if self.connected:
+            return False
         self.opened += 1
         self.connected = True
         return True
