@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from apps.contacts.directory import directory_month_start
+from apps.accounts.enums import Approval, Role
+from apps.contacts.directory import directory_get_for_student, directory_month_start
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.interviews.enums import OPEN_STATES, State
 from apps.interviews.models import Interview, Question, RequestTemplate
@@ -65,6 +66,40 @@ def interview_get_for_participant(*, user, pk: int) -> Interview:
     if interview is None:
         raise Http404
     return interview
+
+
+def volunteer_get_for_request(*, student, pk: int, requests_this_month=None) -> VolunteerProfile:
+    """A volunteer the student may ask, or be told plainly why not: anyone in the
+    student's directory, and also one of the student's own office who is only
+    paused or not taking requests right now (the directory hides them, but a
+    student following an old link or their own contact deserves a reason, not a
+    404). Anyone else is a 404: another office, deactivated, unapproved, inactive,
+    or a profile never filled in."""
+    try:
+        return directory_get_for_student(
+            student=student, pk=pk, requests_this_month=requests_this_month
+        )
+    except Http404:
+        pass
+    profile = (
+        VolunteerProfile.objects.filter(
+            pk=pk,
+            office_id=student.office_id,
+            user__office_id=student.office_id,
+            user__role=Role.ALUMNI,
+            user__approval=Approval.APPROVED,
+            user__is_active=True,
+            deactivated_at__isnull=True,
+        )
+        .filter(Q(accepting_requests=False) | Q(paused_until__gte=timezone.localdate()))
+        .exclude(formats=[])
+        .select_related("user")
+        .prefetch_related("fields")
+        .first()
+    )
+    if profile is None:
+        raise Http404
+    return profile
 
 
 def open_request_count(*, student) -> int:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Approval
@@ -177,10 +178,12 @@ def volunteer_availability_problem(
         or volunteer.deactivated_at is not None
     ):
         return _("This volunteer is not available in the directory.")
-    if not volunteer.accepting_requests or (
-        volunteer.paused_until is not None and volunteer.paused_until >= today
-    ):
-        return _("%(name)s is taking a break from requests.") % {"name": user.full_name}
+    if volunteer.paused_until is not None and volunteer.paused_until >= today:
+        return _(
+            "%(name)s is not taking requests right now: they are taking a break until %(date)s."
+        ) % {"name": user.full_name, "date": date_format(volunteer.paused_until, "j F Y")}
+    if not volunteer.accepting_requests:
+        return _("%(name)s is not taking requests right now.") % {"name": user.full_name}
     if volunteer_requests_this_month(volunteer=volunteer) >= volunteer.capacity_per_month:
         return _("%(name)s has had all the requests they can take this month.") % {
             "name": user.full_name

@@ -89,6 +89,7 @@ def _request_page(
         "interviews/request_form.html",
         {
             "form": form or RequestForm(initial={"message": initial_text}),
+            "name": volunteer.user.full_name if volunteer else contact.full_name,
             "contact": contact,
             "volunteer": volunteer,
             "warnings": request_text_check(text),
@@ -130,27 +131,28 @@ def _similar_volunteers(request, volunteer):
 
 @student_only
 def request_volunteer(request, volunteer_pk: int):
-    """Write and send a request to an alumni volunteer of the directory."""
-    volunteer = directory.directory_get_for_student(
+    """Write and send a request to an alumni volunteer of the directory. One who is
+    paused, not taking requests or at capacity this month is refused (409) with the
+    reason and up to three similar volunteers who are."""
+    volunteer = selectors.volunteer_get_for_request(
         student=request.user,
         pk=volunteer_pk,
         requests_this_month=requests_this_month_for(request.user.office),
     )
-    field = volunteer_field_for_student(student=request.user, profile=volunteer)
     problem = services.volunteer_availability_problem(volunteer=volunteer)
+    if problem:
+        return _request_page(
+            request,
+            contact=None,
+            volunteer=volunteer,
+            initial_text="",
+            form=RequestForm(request.POST) if request.method == "POST" else None,
+            problem=problem,
+            status=409,
+            similar=_similar_volunteers(request, volunteer),
+        )
     if request.method == "POST":
         form = RequestForm(request.POST)
-        if problem:
-            return _request_page(
-                request,
-                contact=None,
-                volunteer=volunteer,
-                initial_text="",
-                form=form,
-                problem=problem,
-                status=409,
-                similar=_similar_volunteers(request, volunteer),
-            )
         if form.is_valid():
             try:
                 interview = services.interview_request_volunteer(
@@ -168,6 +170,7 @@ def request_volunteer(request, volunteer_pk: int):
         return _request_page(
             request, contact=None, volunteer=volunteer, initial_text="", form=form, status=400
         )
+    field = volunteer_field_for_student(student=request.user, profile=volunteer)
     return _request_page(
         request,
         contact=None,
@@ -178,8 +181,6 @@ def request_volunteer(request, volunteer_pk: int):
             organisation=volunteer.employer,
             field_name=field.name if field else "",
         ),
-        problem=problem,
-        similar=_similar_volunteers(request, volunteer) if problem else (),
     )
 
 
@@ -478,11 +479,8 @@ def inbox(request):
     return render(request, "interviews/inbox.html", {"groups": groups, "has_any": bool(items)})
 
 
-@alumni_only
-def inbox_detail(request, pk: int):
-    interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
+def _inbox_page(request, interview, *, accept_form=None, status=200):
     profile = getattr(interview.student, "student_profile", None)
-    shared_questions = prepared_questions_for_volunteer(interview=interview)
     return render(
         request,
         "interviews/inbox_detail.html",
@@ -492,7 +490,8 @@ def inbox_detail(request, pk: int):
             "fields": list(profile.fields.all()) if profile else [],
             "events": interview.events.select_related("actor"),
             "slots": interview.slots.all(),
-            "accept_form": AcceptForm(
+            "accept_form": accept_form
+            or AcceptForm(
                 initial={
                     "duration_minutes": interview.duration_minutes,
                     "format": (interview.volunteer.formats or [""])[0],
@@ -502,9 +501,16 @@ def inbox_detail(request, pk: int):
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
             "reschedule_form": RescheduleForm(),
-            "shared_questions": shared_questions,
+            "shared_questions": prepared_questions_for_volunteer(interview=interview),
         },
+        status=status,
     )
+
+
+@alumni_only
+def inbox_detail(request, pk: int):
+    interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
+    return _inbox_page(request, interview)
 
 
 @alumni_only
@@ -535,23 +541,7 @@ def accept(request, pk: int):
                 else _("Accepted and scheduled. A calendar invitation is on its way."),
             )
             return redirect("inbox_detail", pk=pk)
-    return render(
-        request,
-        "interviews/inbox_detail.html",
-        {
-            "interview": interview,
-            "profile": getattr(interview.student, "student_profile", None),
-            "events": interview.events.select_related("actor"),
-            "slots": interview.slots.all(),
-            "accept_form": form,
-            "decline_form": DeclineForm(),
-            "message_form": MessageForm(),
-            "reason_form": ReasonForm(),
-            "reschedule_form": RescheduleForm(),
-            "open_accept": True,
-        },
-        status=400,
-    )
+    return _inbox_page(request, interview, accept_form=form, status=400)
 
 
 @alumni_only

@@ -1,0 +1,29 @@
+"""The request page's mailto link in a real browser: it follows edits in the
+textarea. Uses the browser fixtures of tests/e2e."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import browser, log_in, page_for  # noqa: F401 - fixtures
+from tests.factories.accounts import PASSWORD
+from tests.factories.contacts import ContactFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_mailto_link_follows_the_edited_message(page_for, student):  # noqa: F811
+    contact = ContactFactory(student=student, full_name="Jordan Lee", email="jordan@harbour.test")
+    page = page_for()
+    log_in(page, student.email, PASSWORD)
+    page.goto(f"/interviews/request/contact/{contact.pk}/")
+    edited = "Dear Jordan,\nCould we talk for 15 minutes? Q&A, 50% advice.\nSam"
+
+    page.locator("#id_message").fill(edited)
+
+    link = urlsplit(page.locator("#mailto-link").get_attribute("href"))
+    assert (link.scheme, link.path) == ("mailto", "jordan@harbour.test")
+    assert parse_qs(link.query) == {
+        "subject": ["Informational interview request"],
+        "body": [edited],
+    }
