@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.followups.models import FollowUp, NotificationPreference
+from apps.followups.models import FollowUp, Interaction, NotificationPreference
 
 
 @admin.register(FollowUp)
@@ -12,6 +12,23 @@ class FollowUpAdmin(admin.ModelAdmin):
     search_fields = ("contact__full_name", "student__email")
     list_select_related = ("contact", "student")
     raw_id_fields = ("student", "contact", "interview")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    """Read-only: logging one resets a check-in's clock, which only the service does."""
+
+    list_display = ("contact", "student", "kind", "occurred_at", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("contact__full_name", "student__email")
+    list_select_related = ("contact", "student")
+    raw_id_fields = ("student", "contact")
 
     def has_add_permission(self, request):
         return False

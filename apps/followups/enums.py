@@ -33,6 +33,15 @@ class Snooze(models.TextChoices):
 CADENCE_CHOICES = KEEP_IN_TOUCH_MONTHS_CHOICES
 
 
+class InteractionKind(models.TextChoices):
+    """How the student was in touch with a contact outside Fieldnotes's meetings."""
+
+    MESSAGE = "message", _("Message or email")
+    CALL = "call", _("Call")
+    IN_PERSON = "in_person", _("Met in person")
+    OTHER = "other", _("Other")
+
+
 class Topic(models.TextChoices):
     """What a reminder email is about; each can be switched off on its own."""
 

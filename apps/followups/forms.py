@@ -2,9 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import Role
-from apps.followups.enums import CADENCE_CHOICES, Delivery, Snooze
+from apps.followups.enums import CADENCE_CHOICES, Delivery, InteractionKind, Snooze
 from apps.followups.models import NotificationPreference
-from apps.followups.services import BODY_MAX, SUBJECT_MAX
+from apps.followups.services import (
+    BODY_MAX,
+    INTERACTION_NOTE_MAX,
+    SUBJECT_MAX,
+    interaction_day_problem,
+)
 
 
 class ThankYouForm(forms.Form):
@@ -31,6 +36,33 @@ class SnoozeForm(forms.Form):
 
 class CadenceForm(forms.Form):
     months = forms.TypedChoiceField(label=_("Check in"), choices=CADENCE_CHOICES, coerce=int)
+
+
+class InteractionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What was it?"), choices=InteractionKind.choices, widget=forms.RadioSelect
+    )
+    on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        label=_("A short note (optional)"),
+        help_text=_("What you talked about or shared, in a line."),
+        max_length=INTERACTION_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["on"].initial = today
+        self.fields["on"].widget.attrs["max"] = today.isoformat()
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        problem = interaction_day_problem(on=on, today=self.today)
+        if problem:
+            raise forms.ValidationError(problem)
+        return on
 
 
 # Which topics each role can get at all.

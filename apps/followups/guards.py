@@ -2,8 +2,9 @@
 
 A reminder was rendered when it was queued; by the time it is due the student may
 have sent the thank-you, the meeting may have moved, the person may have
-unsubscribed or be asleep. Each guard is one query at most: the business state
-first, then the recipient's preferences and quiet hours.
+unsubscribed or be asleep, or have talked to the contact a check-in is about.
+Each guard is one query at most when the email goes: the business state first,
+then the recipient's preferences and quiet hours.
 """
 
 from django.utils import timezone
@@ -24,6 +25,8 @@ from apps.followups.enums import (
 )
 from apps.followups.models import FollowUp, NotificationPreference
 from apps.followups.notifications import quiet_hours_end
+from apps.followups.selectors import checkins_with_interview_activity, interview_interaction_since
+from apps.followups.services import keep_in_touch_catch_up
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 
@@ -37,6 +40,31 @@ def _cancel(reason: str) -> Verdict:
     return Verdict("cancel", reason=reason)
 
 
+def _checkin_verdict(row: OutboundEmail, now) -> Verdict:
+    pk = _ref_id(row, "followup")
+    followup = (
+        checkins_with_interview_activity(FollowUp.objects.filter(pk=pk))
+        .only("contact_id", "status", "due_at", "last_interaction_at")
+        .first()
+        if pk
+        else None
+    )
+    if followup is None:
+        return _cancel("follow-up gone")
+    if followup.status != Status.OPEN:
+        return _cancel(f"follow-up {followup.status}")
+    if interview_interaction_since(followup) is not None:
+        # The student talked to the contact (a message, notes, a new request) since
+        # the clock last moved, and the hourly reconciliation has not read it yet:
+        # reset the clock now instead of reminding them of someone they just saw.
+        keep_in_touch_catch_up(followups=[followup])
+        return _cancel("keep-in-touch clock reset")
+    if followup.due_at > now:
+        # The clock was reset (an interaction, a new cadence) after this was queued.
+        return _cancel("check-in not due")
+    return SEND
+
+
 def _followup_verdict(row: OutboundEmail, now) -> Verdict:
     pk = _ref_id(row, "followup")
     followup = FollowUp.objects.filter(pk=pk).values("status", "due_at").first() if pk else None
@@ -46,9 +74,6 @@ def _followup_verdict(row: OutboundEmail, now) -> Verdict:
         return _cancel(f"follow-up {followup['status']}")
     if row.kind == THANKS_4H and now >= followup["due_at"]:
         return _cancel("window closed")
-    if row.kind == CHECKIN and followup["due_at"] > now:
-        # The clock was reset (an interaction, a new cadence) after this was queued.
-        return _cancel("check-in not due")
     return SEND
 
 
@@ -84,7 +109,7 @@ BUSINESS = {
     THANKS_START: _followup_verdict,
     THANKS_4H: _followup_verdict,
     THANKS_LAPSED: _followup_verdict,
-    CHECKIN: _followup_verdict,
+    CHECKIN: _checkin_verdict,
     MEETING: _meeting_verdict,
     REQUEST_NUDGE: _nudge_verdict,
 }

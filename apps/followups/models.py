@@ -8,6 +8,7 @@ from apps.followups.enums import (
     CADENCE_CHOICES,
     TOPIC_FIELDS,
     Delivery,
+    InteractionKind,
     Kind,
     SentVia,
     Status,
@@ -98,6 +99,40 @@ class FollowUp(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class Interaction(TimeStampedModel):
+    """A contact the student logged by hand (a message, a call, a coffee): the
+    history behind a check-in's clock. Interactions the interviews app records
+    (timeline, notes, new meetings) stay there and are read, not copied."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="interactions"
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=InteractionKind.choices)
+    # The moment the clock counts from: now for today, noon in the student's zone
+    # for an earlier day.
+    occurred_at = models.DateTimeField(_("when"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            # The last few per contact, on the follow-ups page and the log form.
+            models.Index(fields=["contact", "-occurred_at"], name="interaction_contact_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} with {self.contact} ({self.occurred_at:%Y-%m-%d})"
+
+    @property
+    def summary(self) -> str:
+        """What the check-in's "last contact" says about it."""
+        label = str(self.get_kind_display())
+        return f"{label}: {self.note}" if self.note else label
 
 
 class NotificationPreference(models.Model):

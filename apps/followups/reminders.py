@@ -34,15 +34,20 @@ from apps.followups.notifications import (
     reminder_row,
     zone,
 )
+from apps.followups.selectors import (
+    checkins_behind_interviews,
+    checkins_with_interview_activity,
+    interview_interaction_since,
+)
 from apps.followups.services import (
     checkin_key,
     followups_wake_snoozed,
+    keep_in_touch_catch_up,
     keep_in_touch_start,
-    keep_in_touch_touch,
     thank_you_start,
 )
-from apps.interviews.enums import EventKind, State
-from apps.interviews.models import Interview, InterviewEvent, InterviewNotes, PreparedQuestion
+from apps.interviews.enums import State
+from apps.interviews.models import Interview, PreparedQuestion
 from apps.interviews.services import interview_expire, interview_nudge
 
 MEETING_AHEAD = timedelta(hours=24)
@@ -55,8 +60,6 @@ THANK_YOU_CATCH_UP = timedelta(days=7)
 # Digests go out from 08:00 local; a sweep that missed the hour (beat down) still
 # sends the day's digest until noon, never in the evening.
 DIGEST_UNTIL = time(12, 0)
-# Timeline entries that are not the student talking to the contact.
-NOT_INTERACTIONS = (EventKind.CREATED, EventKind.NUDGED, EventKind.EXPIRED)
 
 
 def _site(name: str, *args) -> str:
@@ -132,15 +135,25 @@ def meeting_reminders_create(*, now: datetime | None = None) -> int:
 
 def checkin_reminders_create(*, now: datetime | None = None) -> int:
     """One reminder per check-in that came due, keyed by the contact and the due
-    date: a check-in snoozed or reset comes due on another date and gets its own."""
+    date: a check-in snoozed or reset comes due on another date and gets its own.
+    A check-in whose contact the student has talked to since its clock last moved
+    (the interviews app's timeline or notes, not yet reconciled) gets no reminder:
+    its clock is reset instead."""
     now = now or timezone.now()
     followups_wake_snoozed(now=now)
-    due = list(
-        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN, due_at__lte=now)
-        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at")))
-        .select_related("student", "contact")
-        .order_by("due_at", "pk")[:CHECKIN_BATCH]
+    candidates = list(
+        checkins_with_interview_activity(
+            FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN, due_at__lte=now)
+            .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at")))
+            .select_related("student", "contact")
+            .order_by("due_at", "pk")[:CHECKIN_BATCH]
+        )
     )
+    behind = [f for f in candidates if interview_interaction_since(f) is not None]
+    # A clock that moved only to another past date comes due again at the next sweep,
+    # with the right "last contact" in its email.
+    keep_in_touch_catch_up(followups=behind)
+    due = [f for f in candidates if f.pk not in {b.pk for b in behind}]
     rows = [
         reminder_row(
             user=followup.student,
@@ -184,7 +197,9 @@ def thank_yous_reconcile(*, now: datetime | None = None) -> int:
 def keep_in_touch_reconcile(*, now: datetime | None = None) -> dict:
     """The interviews app cannot call us, so its side of the story is read here:
     every met contact has check-ins, and a newer timeline entry or notes update
-    than the last interaction we know resets the clock."""
+    than the last interaction we know resets the clock. The backstop: the check-in
+    sweep, the guard and the digest catch up the check-ins they are about to remind
+    of first (services.keep_in_touch_catch_up)."""
     now = now or timezone.now()
     met = Interview.objects.filter(contact=OuterRef("pk"), state=State.COMPLETED)
     started = 0
@@ -197,31 +212,11 @@ def keep_in_touch_reconcile(*, now: datetime | None = None) -> dict:
         keep_in_touch_start(contact=contact, at=contact.last_held or now, what=_("Meeting held"))
         started += 1
 
-    events = InterviewEvent.objects.filter(interview__contact=OuterRef("contact")).exclude(
-        kind__in=NOT_INTERACTIONS
-    )
-    notes = InterviewNotes.objects.filter(interview__contact=OuterRef("contact"))
-    stale = (
-        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
-        .annotate(
-            event_at=Subquery(events.order_by("-created_at").values("created_at")[:1]),
-            event_kind=Subquery(events.order_by("-created_at").values("kind")[:1]),
-            notes_at=Subquery(notes.order_by("-updated_at").values("updated_at")[:1]),
+    touched = keep_in_touch_catch_up(
+        followups=checkins_behind_interviews(
+            FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
         )
-        .filter(Q(event_at__gt=F("last_interaction_at")) | Q(notes_at__gt=F("last_interaction_at")))
-        .select_related("contact")
     )
-    touched = 0
-    labels = dict(EventKind.choices)
-    for followup in stale:
-        if followup.notes_at and (
-            followup.event_at is None or followup.notes_at > followup.event_at
-        ):
-            at, what = followup.notes_at, _("Notes updated")
-        else:
-            at, what = followup.event_at, str(labels.get(followup.event_kind, _("Interaction")))
-        if keep_in_touch_touch(contact=followup.contact, at=at, what=what) is not None:
-            touched += 1
     return {"started": started, "touched": touched}
 
 
@@ -270,6 +265,18 @@ def _digest_context(*, user, preference, now: datetime, local: datetime) -> dict
         if wanted
     ]
     end_of_day = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
+    if Kind.KEEP_IN_TOUCH in kinds:
+        # No "check in with X" the morning after the student talked to X.
+        keep_in_touch_catch_up(
+            followups=checkins_behind_interviews(
+                FollowUp.objects.filter(
+                    student=user,
+                    kind=Kind.KEEP_IN_TOUCH,
+                    status=Status.OPEN,
+                    due_at__lt=end_of_day,
+                )
+            )
+        )
     followups = (
         list(
             FollowUp.objects.filter(

@@ -5,19 +5,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from apps.followups.enums import ACTIVE_STATUSES, Status
-from apps.followups.models import FollowUp
-from apps.interviews.models import Interview, InterviewNotes
+from apps.contacts.models import Contact
+from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
+from apps.followups.models import FollowUp, Interaction
+from apps.interviews.enums import EventKind, State
+from apps.interviews.models import Interview, InterviewEvent, InterviewNotes
 
 DUE_SOON = timedelta(days=7)
 RECENTLY_DONE = 10
 QUOTE_MAX = 220
+# Logged interactions shown under a check-in, and on the log form.
+RECENT_INTERACTIONS = 3
+# Timeline entries that are not the student talking to the contact.
+NOT_INTERACTIONS = (EventKind.CREATED, EventKind.NUDGED, EventKind.EXPIRED)
 
 
 def followup_list_for_student(*, student) -> QuerySet[FollowUp]:
@@ -49,9 +55,14 @@ class FollowUpGroups:
 
 def followup_groups_for_student(*, student, now: datetime | None = None) -> FollowUpGroups:
     """The follow-ups page: overdue, due within a week, later (and snoozed), and the
-    last few done. Two queries."""
+    last few done, and the last interactions logged with each contact. Three
+    queries."""
     now = now or timezone.now()
-    active = list(followup_list_for_student(student=student).filter(status__in=ACTIVE_STATUSES))
+    active = list(
+        followup_list_for_student(student=student)
+        .filter(status__in=ACTIVE_STATUSES)
+        .prefetch_related(_recent_interactions("contact__interactions"))
+    )
     done = list(
         followup_list_for_student(student=student)
         .filter(status=Status.DONE)
@@ -88,6 +99,82 @@ def followups_due_count(*, student, now: datetime | None = None) -> int:
     return FollowUp.objects.filter(
         student=student, status=Status.OPEN, due_at__lt=now + DUE_SOON
     ).count()
+
+
+# --- Interactions -------------------------------------------------------------------
+
+
+def _recent_interactions(lookup: str) -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=Interaction.objects.order_by("-occurred_at", "-pk")[:RECENT_INTERACTIONS],
+        to_attr="recent_interactions",
+    )
+
+
+def contact_get_met_for_student(*, student, pk: int) -> Contact:
+    """One of the student's contacts they have met (a meeting held, or check-ins
+    running or stopped), with its last logged interactions; anything else is a 404."""
+    met = Exists(Interview.objects.filter(contact=OuterRef("pk"), state=State.COMPLETED)) | Exists(
+        FollowUp.objects.filter(contact=OuterRef("pk"), kind=Kind.KEEP_IN_TOUCH)
+    )
+    contact = (
+        Contact.objects.filter(met, owner=student, pk=pk)
+        .prefetch_related(_recent_interactions("interactions"))
+        .first()
+    )
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def checkin_active_for_contact(*, contact_id: int) -> FollowUp | None:
+    return FollowUp.objects.filter(
+        contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES
+    ).first()
+
+
+def checkins_with_interview_activity(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """The check-ins, each with the interviews app's latest word on its contact:
+    `event_at` and `event_kind` (the newest timeline entry that is an interaction,
+    on any interview with the contact, a new request included) and `notes_at`.
+    Read with `interview_interaction_since`."""
+    events = (
+        InterviewEvent.objects.filter(interview__contact=OuterRef("contact"))
+        .exclude(kind__in=NOT_INTERACTIONS)
+        .order_by("-created_at", "-pk")
+    )
+    notes = InterviewNotes.objects.filter(interview__contact=OuterRef("contact")).order_by(
+        "-updated_at"
+    )
+    return queryset.annotate(
+        event_at=Subquery(events.values("created_at")[:1]),
+        event_kind=Subquery(events.values("kind")[:1]),
+        notes_at=Subquery(notes.values("updated_at")[:1]),
+    )
+
+
+def checkins_behind_interviews(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
+    """Those of the check-ins whose clock has not seen the interviews app's latest."""
+    return checkins_with_interview_activity(queryset).filter(
+        Q(event_at__gt=F("last_interaction_at")) | Q(notes_at__gt=F("last_interaction_at"))
+    )
+
+
+def interview_interaction_since(followup: FollowUp) -> tuple[datetime, str] | None:
+    """(when, what) of the interviews app's newest interaction with the contact of a
+    check-in from `checkins_with_interview_activity`, if it is newer than the
+    check-in's clock; else None."""
+    since = followup.last_interaction_at
+    candidates = []
+    if followup.event_at is not None:
+        label = dict(EventKind.choices).get(followup.event_kind, _("Interaction"))
+        candidates.append((followup.event_at, str(label)))
+    if followup.notes_at is not None:
+        candidates.append((followup.notes_at, _("Notes updated")))
+    newer = [c for c in candidates if since is None or c[0] > since]
+    # On a tie the timeline entry wins (max keeps the first).
+    return max(newer, key=lambda c: c[0]) if newer else None
 
 
 # --- The thank-you note -------------------------------------------------------------

@@ -5,7 +5,9 @@ causes them (apps.core.outbox) and re-checked by the guards when they are due.
 """
 
 import calendar
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 
@@ -30,14 +32,19 @@ from apps.followups.enums import (
     THANKS_4H,
     THANKS_LAPSED,
     THANKS_START,
+    InteractionKind,
     Kind,
     SentVia,
     Snooze,
     Status,
 )
-from apps.followups.models import FollowUp
-from apps.followups.notifications import reminder_queue
-from apps.followups.selectors import thank_you_recipient
+from apps.followups.models import FollowUp, Interaction
+from apps.followups.notifications import reminder_queue, zone
+from apps.followups.selectors import (
+    checkins_with_interview_activity,
+    interview_interaction_since,
+    thank_you_recipient,
+)
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 from apps.interviews.services import interview_complete
@@ -47,6 +54,11 @@ THANKS_LAST_CALL = timedelta(hours=4)
 SNOOZE = {Snooze.WEEK: {"days": 7}, Snooze.MONTH: {"months": 1}}
 SUBJECT_MAX = 200
 BODY_MAX = 5000
+INTERACTION_NOTE_MAX = 300
+# A logged interaction on an earlier day counts from midday, in the student's zone.
+INTERACTION_TIME = time(12, 0)
+# How far back an interaction can be logged.
+INTERACTION_PAST_DAYS = 5 * 366
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -322,6 +334,8 @@ def _touch(followup: FollowUp, *, at: datetime, what: str) -> bool:
     followup.due_at = add_months(at, followup.cadence_months)
     followup.status = Status.OPEN
     followup.snoozed_until = None
+    # The reminder for the old date is cancelled; the new date has none yet.
+    followup.reminded_at = None
     followup.save(
         update_fields=[
             "last_interaction_at",
@@ -329,6 +343,7 @@ def _touch(followup: FollowUp, *, at: datetime, what: str) -> bool:
             "due_at",
             "status",
             "snoozed_until",
+            "reminded_at",
             "updated_at",
         ]
     )
@@ -348,6 +363,28 @@ def keep_in_touch_touch(*, contact: Contact, at: datetime, what: str = "") -> Fo
     return active
 
 
+def keep_in_touch_catch_up(*, followups: Iterable[FollowUp]) -> int:
+    """Reset the clocks of these check-ins (from
+    `selectors.checkins_with_interview_activity`) to any interaction the interviews
+    app recorded after their last one: a message, a timeline entry, notes saved, a
+    new request or meeting. The interviews app cannot call us, so this runs wherever
+    a stale clock would do harm: before a check-in reminder is made or sent, before
+    the digest, and hourly for everyone (`reminders.keep_in_touch_reconcile`).
+    Returns how many clocks moved."""
+    moved = 0
+    for followup in followups:
+        newer = interview_interaction_since(followup)
+        if newer is None:
+            continue
+        at, what = newer
+        with transaction.atomic():
+            # Re-read under the lock: the check-in may have moved since it was read.
+            active = _active_checkin(followup.contact_id, lock=True)
+            if active is not None and _touch(active, at=at, what=what):
+                moved += 1
+    return moved
+
+
 @transaction.atomic
 def keep_in_touch_set_cadence(*, student, followup: FollowUp, months: int) -> FollowUp:
     followup = _lock(student=student, followup=followup)
@@ -361,8 +398,92 @@ def keep_in_touch_set_cadence(*, student, followup: FollowUp, months: int) -> Fo
     if followup.status == Status.SNOOZED:
         due = max(due, followup.snoozed_until)
     followup.due_at = due
-    followup.save(update_fields=["cadence_months", "due_at", "updated_at"])
+    # The reminder for the old date is cancelled; the new date has none yet.
+    followup.reminded_at = None
+    followup.save(update_fields=["cadence_months", "due_at", "reminded_at", "updated_at"])
     return followup
+
+
+# --- Logging an interaction ---------------------------------------------------------
+
+
+@dataclass
+class InteractionLogged:
+    interaction: Interaction
+    # The contact's running check-in, if any (none once stopped).
+    checkin: FollowUp | None
+    # Did the clock move? Not if the last interaction known is more recent.
+    moved: bool
+
+
+def student_today(*, student, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(zone(student.time_zone)).date()
+
+
+def interaction_day_problem(*, on: date, today: date) -> str:
+    """Why the student cannot log an interaction on that day, or ""."""
+    if on > today:
+        return _("That day is still to come: log what has happened.")
+    if on < today - timedelta(days=INTERACTION_PAST_DAYS):
+        return _("Choose a day in the last five years.")
+    return ""
+
+
+def interaction_at(*, on: date, student, now: datetime) -> datetime:
+    """The moment a day the student names counts from: now if it is their today,
+    else midday of that day in their zone."""
+    tz = zone(student.time_zone)
+    if on == student_today(student=student, now=now):
+        return now
+    return datetime.combine(on, INTERACTION_TIME, tzinfo=tz).astimezone(UTC)
+
+
+@transaction.atomic
+def interaction_log(
+    *, student, contact: Contact, kind: str, on: date, note: str = ""
+) -> InteractionLogged:
+    """The student was in touch with a contact they met, outside Fieldnotes (a
+    message, a call, a coffee): kept as a history row, and the check-in clock
+    restarts from it at once. Check-ins that were stopped stay stopped."""
+    if contact.owner_id != student.pk:
+        raise PermissionError("contact of another student")
+    if kind not in InteractionKind.values:
+        raise ValidationError({"kind": _("Choose what it was.")})
+    note = " ".join((note or "").split())
+    if len(note) > INTERACTION_NOTE_MAX:
+        raise ValidationError(
+            {"note": _("Keep the note under %(max)s characters.") % {"max": INTERACTION_NOTE_MAX}}
+        )
+    now = timezone.now()
+    problem = interaction_day_problem(on=on, today=student_today(student=student, now=now))
+    if problem:
+        raise ValidationError({"on": problem})
+    at = interaction_at(on=on, student=student, now=now)
+    held = (
+        Interview.objects.filter(contact=contact, state=State.COMPLETED)
+        .order_by("-held_at")
+        .values_list("held_at", flat=True)
+    )
+    ever_checked_in = FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH)
+    if not ever_checked_in.exists():
+        if not held.exists():
+            raise ValidationError(_("Log interactions with people you have met."))
+        # Met by a path the hourly reconciliation has not caught up with yet.
+        keep_in_touch_start(contact=contact, at=held.first() or at, what=_("Meeting held"))
+    interaction = Interaction.objects.create(
+        student=student, contact=contact, kind=kind, occurred_at=at, note=note
+    )
+    # What the interviews app knows first, so the clock ends on the latest of both.
+    keep_in_touch_catch_up(
+        followups=checkins_with_interview_activity(
+            FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH).filter(
+                status__in=ACTIVE_STATUSES
+            )
+        )
+    )
+    checkin = _active_checkin(contact.pk, lock=True)
+    moved = checkin is not None and _touch(checkin, at=at, what=interaction.summary)
+    return InteractionLogged(interaction=interaction, checkin=checkin, moved=moved)
 
 
 # --- Done, snooze, stop -------------------------------------------------------------

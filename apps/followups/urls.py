@@ -16,6 +16,7 @@ urlpatterns = [
     path("followups/<int:pk>/snooze/", views.followup_snooze, name="followup_snooze"),
     path("followups/<int:pk>/stop/", views.followup_stop, name="followup_stop"),
     path("followups/<int:pk>/cadence/", views.followup_cadence, name="followup_cadence"),
+    path("followups/contacts/<int:pk>/log/", views.interaction_log, name="interaction_log"),
     path("settings/notifications/", views.notification_settings, name="notification_settings"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -4,6 +4,9 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +18,7 @@ from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
 from apps.followups.forms import (
     CadenceForm,
     DoneForm,
+    InteractionForm,
     NotificationPreferenceForm,
     SnoozeForm,
     ThankYouForm,
@@ -188,6 +192,78 @@ def followup_cadence(request, pk: int):
             student=request.user, followup=followup, months=form.cleaned_data["months"]
         ),
         _("Saved. The next check-in moved with it."),
+    )
+
+
+# --- Logging an interaction --------------------------------------------------------
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _logged_message(contact, logged: services.InteractionLogged) -> str:
+    name = contact.full_name
+    if logged.checkin is None:
+        return _(
+            "Logged. Check-ins with %(name)s are stopped; they start again after your next meeting."
+        ) % {"name": name}
+    day = date_format(timezone.localtime(logged.checkin.due_at), "j F Y")
+    if logged.moved:
+        return _("Logged. The next check-in with %(name)s is due on %(date)s.") % {
+            "name": name,
+            "date": day,
+        }
+    return _(
+        "Logged. You were in touch with %(name)s more recently, so the next check-in "
+        "stays on %(date)s."
+    ) % {"name": name, "date": day}
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def interaction_log(request, pk: int):
+    """A message, a call, a coffee with someone the student met: the check-in clock
+    restarts from it."""
+    contact = selectors.contact_get_met_for_student(student=request.user, pk=pk)
+    today = services.student_today(student=request.user)
+    next_url = _safe_next(request)
+    status = 200
+    if request.method == "POST":
+        form = InteractionForm(request.POST, today=today)
+        if form.is_valid():
+            try:
+                logged = services.interaction_log(
+                    student=request.user, contact=contact, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _logged_message(contact, logged))
+                if next_url:
+                    return redirect(next_url)
+                if logged.checkin is not None:
+                    return _back(logged.checkin)
+                return redirect("contact_detail", pk=contact.pk)
+        status = 400
+    else:
+        form = InteractionForm(today=today)
+    return render(
+        request,
+        "followups/interaction_form.html",
+        {
+            "contact": contact,
+            "checkin": selectors.checkin_active_for_contact(contact_id=contact.pk),
+            "recent": contact.recent_interactions,
+            "form": form,
+            "next": next_url,
+        },
+        status=status,
     )
 
 

@@ -12,12 +12,14 @@ from apps.contacts.models import Contact
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_send_due
 from apps.followups import reminders, services
-from apps.followups.enums import Kind, Status
+from apps.followups.enums import Delivery, Kind, Status
 from apps.followups.models import FollowUp
+from apps.followups.notifications import notification_preference_update
 from apps.followups.services import add_months
 from apps.interviews import services as interview_services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import InterviewEvent, InterviewNotes
+from apps.interviews.notes import interview_notes_save
 from tests.factories.interviews import InterviewFactory
 from tests.followups.conftest import NOW
 
@@ -306,3 +308,159 @@ def test_reconciliation_starts_check_ins_for_contacts_met_long_ago(student, meet
     assert _checkins(meeting.contact_id) == [
         (Status.OPEN, add_months(long_ago, 3), 3, "Meeting held")
     ]
+
+
+# --- The clock at send time: interactions the interviews app recorded -----------------
+#
+# The hourly reconciliation (above) is the backstop; the sweep that makes check-in
+# reminders, and the guard that sends them, read the interviews app first.
+
+
+@pytest.fixture
+def met_own(student, own_meeting):
+    """The meeting with Jordan Lee (off the platform), marked held now."""
+    services.interview_mark_held(student=student, interview=own_meeting)
+    return own_meeting
+
+
+def _message(interview, student):
+    InterviewEvent.objects.create(
+        interview=interview, actor=student, kind=EventKind.MESSAGE, note="Quick update"
+    )
+
+
+def _notes(interview, student):
+    interview_notes_save(student=student, interview=interview, advice="Talk to the data team.")
+
+
+def _new_request(interview, student):
+    interview_services.interview_log_outreach(
+        student=student, contact=interview.contact, message="Could we talk again?"
+    )
+
+
+def _new_meeting(interview, student):
+    again = interview_services.interview_log_outreach(
+        student=student, contact=interview.contact, message="Could we talk again?"
+    )
+    interview_services.interview_record_reply(
+        student=student,
+        interview=again,
+        accepted=True,
+        starts_at=THREE_MONTHS + timedelta(days=7),
+        format="phone",
+    )
+
+
+INTERACTIONS = {
+    "message": (_message, "Message"),
+    "notes": (_notes, "Notes updated"),
+    "new request": (_new_request, "Request sent"),
+    "new meeting": (_new_meeting, "Time agreed"),
+}
+
+
+def _checkin_emails(mailoutbox):
+    return [m.subject for m in mailoutbox if m.subject.startswith("Time to check in")]
+
+
+@pytest.mark.parametrize("interaction", INTERACTIONS)
+def test_an_interaction_minutes_before_the_check_in_is_due_means_no_reminder(
+    met_own, student, time_machine, mailoutbox, interaction
+):
+    act, what = INTERACTIONS[interaction]
+    talked_at = THREE_MONTHS - timedelta(minutes=10)
+    time_machine.move_to(talked_at, tick=False)
+    act(met_own, student)
+    time_machine.move_to(THREE_MONTHS + timedelta(minutes=1), tick=False)
+
+    created = reminders.checkin_reminders_create()
+    outbox_send_due()
+
+    assert created == 0
+    assert OutboundEmail.objects.filter(kind="followups/checkin").count() == 0
+    assert _checkin_emails(mailoutbox) == []
+    assert _checkins(met_own.contact_id) == [(Status.OPEN, add_months(talked_at, 3), 3, what)]
+
+
+@pytest.mark.parametrize("interaction", INTERACTIONS)
+def test_an_interaction_after_the_reminder_was_queued_stops_it_at_send_time(
+    met_own, student, time_machine, mailoutbox, interaction
+):
+    act, what = INTERACTIONS[interaction]
+    time_machine.move_to(THREE_MONTHS, tick=False)
+    created = reminders.checkin_reminders_create()
+    talked_at = THREE_MONTHS + timedelta(minutes=2)
+    time_machine.move_to(talked_at, tick=False)
+    act(met_own, student)
+    time_machine.move_to(THREE_MONTHS + timedelta(minutes=3), tick=False)
+
+    outbox_send_due()
+
+    assert created == 1
+    row = OutboundEmail.objects.get(kind="followups/checkin")
+    assert (row.status, row.last_error) == (Sent.CANCELLED, "keep-in-touch clock reset")
+    assert _checkin_emails(mailoutbox) == []
+    assert _checkins(met_own.contact_id) == [(Status.OPEN, add_months(talked_at, 3), 3, what)]
+
+
+def test_without_an_interaction_the_check_in_reminder_still_goes(
+    met_own, student, meeting, time_machine, mailoutbox
+):
+    time_machine.move_to(THREE_MONTHS - timedelta(minutes=10), tick=False)
+    # Neither a message to someone else nor a timeline entry that is not the
+    # student talking to Jordan counts.
+    _message(meeting, student)
+    InterviewEvent.objects.create(interview=met_own, actor=None, kind=EventKind.NUDGED)
+    time_machine.move_to(THREE_MONTHS + timedelta(minutes=1), tick=False)
+
+    created = reminders.checkin_reminders_create()
+    outbox_send_due()
+
+    assert created == 1
+    row = OutboundEmail.objects.get(kind="followups/checkin")
+    assert (row.dedupe_key, row.status) == (f"checkin:{met_own.contact_id}:2026-06-03", Sent.SENT)
+    assert _checkin_emails(mailoutbox) == ["Time to check in with Jordan Lee"]
+    assert _checkins(met_own.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
+
+
+def test_a_clock_caught_up_to_a_past_date_reminds_at_the_next_sweep(
+    met_own, student, time_machine, mailoutbox
+):
+    # A message ten days after the meeting that nothing read (reconciliation down)
+    # until long after the check-in it moves came due.
+    message_at = NOW + timedelta(days=10)
+    time_machine.move_to(message_at, tick=False)
+    _message(met_own, student)
+    time_machine.move_to(datetime(2026, 9, 1, 15, 0, tzinfo=UTC), tick=False)
+
+    first = reminders.checkin_reminders_create()
+    second = reminders.checkin_reminders_create()
+    outbox_send_due()
+
+    assert (first, second) == (0, 1)
+    assert _checkins(met_own.contact_id) == [(Status.OPEN, add_months(message_at, 3), 3, "Message")]
+    row = OutboundEmail.objects.get(kind="followups/checkin")
+    assert (row.dedupe_key, row.status) == (f"checkin:{met_own.contact_id}:2026-06-13", Sent.SENT)
+    [message] = [m for m in mailoutbox if m.subject == "Time to check in with Jordan Lee"]
+    assert "Your last contact: Message, on 13 March 2026." in message.body
+
+
+def test_the_digest_leaves_out_a_check_in_with_someone_just_talked_to(
+    met_own, student, time_machine, mailoutbox
+):
+    notification_preference_update(user=student, delivery=Delivery.DIGEST)
+    thanked_at = NOW + timedelta(hours=1)
+    time_machine.move_to(thanked_at, tick=False)
+    services.followup_complete(student=student, followup=FollowUp.objects.get(kind=Kind.THANK_YOU))
+    # Due 3 June, 12:00 in New York; she writes at 07:30 and the digest is at 08:00.
+    assert _checkin(met_own.contact_id).due_at == add_months(thanked_at, 3)
+    talked_at = datetime(2026, 6, 3, 11, 30, tzinfo=UTC)
+    time_machine.move_to(talked_at, tick=False)
+    _message(met_own, student)
+    time_machine.move_to(datetime(2026, 6, 3, 12, 0, tzinfo=UTC), tick=False)
+
+    made = reminders.digests_create()
+
+    assert made == 0
+    assert _checkins(met_own.contact_id) == [(Status.OPEN, add_months(talked_at, 3), 3, "Message")]

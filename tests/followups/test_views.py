@@ -146,14 +146,18 @@ def test_followups_page_for_a_new_student_explains_itself(login_as, student):
 @pytest.mark.parametrize("count", [1, 3])
 def test_followups_page_query_count(login_as, student, count, django_assert_num_queries):
     for i in range(count):
-        _meet(student, f"Person {i}")
+        contact = _meet(student, f"Person {i}").contact
+        for kind in ("call", "message"):
+            services.interaction_log(student=student, contact=contact, kind=kind, on=NOW.date())
     browser = login_as(student)
 
-    # session, user with office, active follow-ups with contacts, recently done
-    with django_assert_num_queries(4):
+    # session, user with office, active follow-ups with contacts, their contacts'
+    # logged interactions, recently done
+    with django_assert_num_queries(5):
         response = browser.get(reverse("followup_list"))
 
     assert len(response.context["groups"].this_week) == count
+    assert response.content.decode().count("· Message or email</li>") == count
 
 
 def test_actions_from_the_page(login_as, student):
