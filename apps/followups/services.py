@@ -114,10 +114,12 @@ def followup_reminders_cancel(*, followup: FollowUp, reason: str) -> int:
 
 
 def thank_you_due(*, interview: Interview, now: datetime) -> tuple[datetime, datetime]:
-    """(start, due): the window opens when the meeting ended, or when it was marked
-    held if that was later, and stays open for the office's thank_you_hours."""
-    times = [t for t in (interview.ends_at, interview.held_at) if t is not None]
-    start = max(times) if times else now
+    """(start, due): the window opens when the meeting ended and stays open for the
+    office's thank_you_hours: the interviewee's day, not the student's. Marking the
+    meeting held late does not buy time (a thank-you sent after the window is
+    recorded late). Without a known end (an off-platform meeting logged without a
+    time) the window opens when it was marked held."""
+    start = interview.ends_at or interview.held_at or now
     hours = interview.student.office.thank_you_hours
     return start, start + timedelta(hours=hours)
 
@@ -138,8 +140,11 @@ def _thank_you_reminders(*, followup: FollowUp, interview: Interview, start, now
         (THANKS_LAPSED, "lapsed", due),
     ]
     for template, part, at in plan:
-        if template == THANKS_4H and at <= start:
-            continue  # a window of four hours or less has no "last call"
+        if template == THANKS_4H and (at <= start or at <= now):
+            # A window of four hours or less has no "last call", and one marked
+            # held less than four hours before it closes gets the first reminder
+            # only, which names the deadline.
+            continue
         if template != THANKS_LAPSED and due <= now:
             continue  # made late (by the reconciliation): only the lapse is news
         reminder_queue(

@@ -16,6 +16,8 @@ from tests.interviews.conftest import make_volunteer
 
 # Tuesday 3 March 2026, 10:00 in New York (EST, UTC-5).
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+# When the `meeting` and `own_meeting` fixtures ended: the thank-you window opens here.
+ENDED = NOW - timedelta(minutes=15)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from apps.interviews.enums import EventKind, State
 from apps.interviews.models import InterviewEvent, InterviewNotes
 from apps.interviews.notes import interview_notes_save
 from tests.factories.interviews import InterviewFactory
-from tests.followups.conftest import NOW
+from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -290,7 +290,7 @@ def test_reconciliation_gives_meetings_held_elsewhere_their_follow_ups(
 
     assert (made, again, started) == (1, 0, {"started": 0, "touched": 0})
     thanks = FollowUp.objects.get(kind=Kind.THANK_YOU)
-    assert (thanks.interview_id, thanks.due_at) == (meeting.pk, NOW + timedelta(hours=24))
+    assert (thanks.interview_id, thanks.due_at) == (meeting.pk, ENDED + timedelta(hours=24))
     assert _checkins(meeting.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
     assert [m.subject for m in mailoutbox] == ["Send your thank-you to Alex Alumni within 24 hours"]
 

@@ -151,7 +151,7 @@ def test_daily_digest_at_eight_local_lists_what_is_due_once(
     )
     [message] = mailoutbox
     assert message.subject == "Your Fieldnotes reminders for today"
-    assert "Follow-ups due:\n- Thank Alex Alumni, by 10:00\n" in message.body
+    assert "Follow-ups due:\n- Thank Alex Alumni, by 09:45\n" in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 

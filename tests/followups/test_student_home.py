@@ -104,8 +104,8 @@ def test_a_thank_you_due_is_the_next_step_and_is_listed(login_as, student, offic
     ]
     html = response.content.decode()
     assert "Thank Rosa Reyes" in html
-    # A day after it was marked held (10:00 in New York), shown in her zone.
-    assert "due Wed 4 Mar, 10:00" in html
+    # A day after the meeting ended (09:45 in New York), shown in her zone.
+    assert "due Wed 4 Mar, 09:45" in html
 
 
 def test_overdue_follow_ups_come_first_and_are_counted(login_as, student, office, time_machine):

@@ -17,7 +17,7 @@ from apps.followups.models import FollowUp
 from apps.followups.selectors import first_sentence, thank_you_draft
 from apps.interviews.enums import State
 from apps.interviews.models import InterviewNotes
-from tests.followups.conftest import NOW
+from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -50,19 +50,25 @@ def test_mark_held_makes_one_thank_you_and_three_reminders(
     assert list(FollowUp.objects.filter(kind=Kind.THANK_YOU).values_list("pk", flat=True)) == [
         followup.pk
     ]
-    # The meeting ended 15 minutes ago but was marked held now: the day starts now.
+    # The meeting ended 15 minutes ago and was marked held now: the day counts from
+    # its end (the interviewee's day); the first reminder, due at the end, goes now.
     assert (followup.status, followup.due_at, followup.interview_id) == (
         Status.OPEN,
-        NOW + timedelta(hours=24),
+        ENDED + timedelta(hours=24),
         meeting.pk,
     )
     assert _rows(meeting) == [
-        (f"thanks:{meeting.pk}:start", "followups/thanks_start", NOW, Sent.SENT),
-        (f"thanks:{meeting.pk}:4h", "followups/thanks_4h", NOW + timedelta(hours=20), Sent.PENDING),
+        (f"thanks:{meeting.pk}:start", "followups/thanks_start", ENDED, Sent.SENT),
+        (
+            f"thanks:{meeting.pk}:4h",
+            "followups/thanks_4h",
+            ENDED + timedelta(hours=20),
+            Sent.PENDING,
+        ),
         (
             f"thanks:{meeting.pk}:lapsed",
             "followups/thanks_lapsed",
-            NOW + timedelta(hours=24),
+            ENDED + timedelta(hours=24),
             Sent.PENDING,
         ),
     ]
@@ -70,8 +76,43 @@ def test_mark_held_makes_one_thank_you_and_three_reminders(
     assert message.to == ["sam@northfield.test"]
     assert message.subject == "Send your thank-you to Alex Alumni within 24 hours"
     assert f"http://127.0.0.1:8000/followups/{followup.pk}/thank-you/" in message.body
-    assert "Best sent by Wednesday 4 March, 10:00 (America/New_York)." in message.body
+    assert "Best sent by Wednesday 4 March, 09:45 (America/New_York)." in message.body
     assert message.alternatives[0][1] == "text/html"
+
+
+def test_marking_held_late_does_not_move_the_deadline_and_skips_a_past_last_call(
+    student, meeting, django_capture_on_commit_callbacks, mailoutbox, time_machine
+):
+    # Marked held 23 hours after the meeting ended (08:45 in New York): one hour of
+    # the day is left, and the last call (due at 05:45) has passed.
+    time_machine.move_to(ENDED + timedelta(hours=23), tick=False)
+
+    followup = _held(student, meeting, django_capture_on_commit_callbacks)
+
+    assert followup.due_at == ENDED + timedelta(hours=24)
+    assert [(key, status) for key, _k, _due, status in _rows(meeting)] == [
+        (f"thanks:{meeting.pk}:start", Sent.SENT),
+        (f"thanks:{meeting.pk}:lapsed", Sent.PENDING),
+    ]
+    [message] = mailoutbox
+    assert "Best sent by Wednesday 4 March, 09:45 (America/New_York)." in message.body
+
+
+def test_marking_held_after_the_window_leaves_only_the_lapse_and_records_late(
+    student, meeting, django_capture_on_commit_callbacks, mailoutbox, time_machine
+):
+    time_machine.move_to(ENDED + timedelta(days=2), tick=False)
+
+    followup = _held(student, meeting, django_capture_on_commit_callbacks)
+    services.followup_complete(student=student, followup=followup)
+
+    # Only the lapse is news: "it is not too late", at once.
+    assert [(key, status) for key, _k, _due, status in _rows(meeting)] == [
+        (f"thanks:{meeting.pk}:lapsed", Sent.SENT),
+    ]
+    assert [m.subject for m in mailoutbox] == ["It is not too late to thank Alex Alumni"]
+    followup.refresh_from_db()
+    assert followup.on_time is False
 
 
 def test_thank_you_is_due_a_day_after_the_end_when_marked_held_during_the_meeting(
@@ -102,7 +143,7 @@ def test_thank_you_window_follows_the_office(
 
     followup = _held(student, meeting, django_capture_on_commit_callbacks)
 
-    assert followup.due_at == NOW + timedelta(hours=48)
+    assert followup.due_at == ENDED + timedelta(hours=48)
     assert [key for key, *_rest in _rows(meeting)] == [
         f"thanks:{meeting.pk}:start",
         f"thanks:{meeting.pk}:4h",
@@ -223,19 +264,19 @@ def test_thank_you_sent_after_the_window_is_late(
     student, meeting, django_capture_on_commit_callbacks, time_machine
 ):
     followup = _held(student, meeting, django_capture_on_commit_callbacks)
-    time_machine.move_to(NOW + timedelta(hours=24, seconds=1), tick=False)
+    time_machine.move_to(ENDED + timedelta(hours=24, seconds=1), tick=False)
 
     _send(student, followup, django_capture_on_commit_callbacks)
 
     followup.refresh_from_db()
-    assert (followup.on_time, followup.done_at) == (False, NOW + timedelta(hours=24, seconds=1))
+    assert (followup.on_time, followup.done_at) == (False, ENDED + timedelta(hours=24, seconds=1))
 
 
 def test_thank_you_sent_exactly_at_the_deadline_is_on_time(
     student, meeting, django_capture_on_commit_callbacks, time_machine
 ):
     followup = _held(student, meeting, django_capture_on_commit_callbacks)
-    time_machine.move_to(NOW + timedelta(hours=24), tick=False)
+    time_machine.move_to(ENDED + timedelta(hours=24), tick=False)
 
     services.followup_complete(student=student, followup=followup)
 

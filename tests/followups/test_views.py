@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from apps.contacts.services import contact_create
 from apps.followups import services
@@ -15,7 +16,7 @@ from apps.followups.services import add_months
 from apps.interviews.enums import State
 from apps.interviews.models import InterviewNotes
 from tests.factories.interviews import InterviewFactory
-from tests.followups.conftest import NOW
+from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def _meet(student, name):
         student=student,
         contact=contact,
         state=State.SCHEDULED,
-        starts_at=NOW - timedelta(minutes=45),
+        starts_at=timezone.now() - timedelta(minutes=45),
         duration_minutes=30,
     )
     services.interview_mark_held(student=student, interview=interview)
@@ -60,7 +61,7 @@ def test_meeting_held_button_starts_the_thank_you(login_as, student, meeting):
     assert meeting.state == State.COMPLETED
     assert list(FollowUp.objects.order_by("kind").values_list("kind", "due_at")) == [
         (Kind.KEEP_IN_TOUCH, add_months(NOW, 3)),
-        (Kind.THANK_YOU, NOW + timedelta(hours=24)),
+        (Kind.THANK_YOU, ENDED + timedelta(hours=24)),
     ]
 
 
@@ -74,7 +75,7 @@ def test_the_meeting_views_held_button_saves_notes_and_starts_the_thank_you(
     assert response.status_code == 302
     assert response["Location"] == reverse("interview_notes", args=[meeting.pk])
     assert InterviewNotes.objects.get(interview=meeting).quick_notes == "Ask Kim"
-    assert FollowUp.objects.get(kind=Kind.THANK_YOU).due_at == NOW + timedelta(hours=24)
+    assert FollowUp.objects.get(kind=Kind.THANK_YOU).due_at == ENDED + timedelta(hours=24)
 
 
 def test_held_too_early_is_refused_and_makes_no_follow_up(login_as, student, meeting):
@@ -132,7 +133,7 @@ def test_followups_page_groups_overdue_this_week_upcoming_and_done(login_as, stu
     html = response.content.decode()
     assert "Emailed from my phone" in html
     assert "Snoozed until Wed 11 Mar 2026" in html
-    assert "Was due Wed 4 Mar, 10:00 (1\xa0hour ago)" in html
+    assert "Was due Wed 4 Mar, 09:45 (1\xa0hour, 15\xa0minutes ago)" in html
     assert f'href="{reverse("followup_thank_you", args=[groups.this_week[0].pk])}"' in html
 
 
