@@ -29,6 +29,7 @@ from apps.followups.notifications import (
     notification_unsubscribe,
     unsubscribe_token_user,
 )
+from apps.interviews import views as interview_views
 from apps.interviews import views_prepare
 from apps.interviews.enums import State
 from apps.interviews.selectors import interview_get_for_student
@@ -45,39 +46,31 @@ def _errors(request, exc: ValidationError) -> None:
 # --- Marking a meeting held ---------------------------------------------------------
 
 
+def _held_with_thank_you(view, request, pk: int):
+    """Run the interviews app's "Meeting held" view and, in the same transaction, start
+    the thank-you follow-up and its reminders if the meeting is now held."""
+    with transaction.atomic():
+        response = view(request, pk)
+        interview = interview_get_for_student(student=request.user, pk=pk)
+        if interview.state == State.COMPLETED:
+            services.thank_you_start(interview=interview)
+    return response
+
+
 @student_only
 @require_POST
 def interview_held(request, pk: int):
     """The "Meeting held" button of the interview page (it shadows the interviews
     app's route of the same name and path): the thank-you starts here."""
-    interview = interview_get_for_student(student=request.user, pk=pk)
-    try:
-        services.interview_mark_held(student=request.user, interview=interview)
-    except ValidationError as exc:
-        _errors(request, exc)
-        return redirect("interview_detail", pk=pk)
-    messages.success(
-        request,
-        _(
-            "Marked as held. Write down what you learned while it is fresh, "
-            "and send your thank-you within 24 hours."
-        ),
-    )
-    return redirect("interview_detail", pk=pk)
+    return _held_with_thank_you(interview_views.complete, request, pk)
 
 
 @student_only
 @require_POST
 def meeting_held(request, pk: int):
     """The meeting view's "Meeting held" (it shadows the interviews app's route).
-    That view saves the last quick notes and marks the meeting held; in the same
-    transaction the thank-you follow-up and its reminders are made."""
-    with transaction.atomic():
-        response = views_prepare.meeting_held(request, pk)
-        interview = interview_get_for_student(student=request.user, pk=pk)
-        if interview.state == State.COMPLETED:
-            services.thank_you_start(interview=interview)
-    return response
+    That view saves the last quick notes and marks the meeting held."""
+    return _held_with_thank_you(views_prepare.meeting_held, request, pk)
 
 
 # --- The follow-ups page ------------------------------------------------------------
