@@ -22,6 +22,7 @@ DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql", "psql"}
 BROKER_SCHEMES = {"redis", "rediss", "filesystem", "memory"}
 CACHE_SCHEMES = {"redis", "rediss", "locmemcache", "filecache", "dummycache"}
 EMAIL_SCHEMES = {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail"}
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
 
 class BadSetting(ImproperlyConfigured):
@@ -151,3 +152,12 @@ def choice(name: str, default: str, allowed: set[str]) -> str:
     if value not in allowed:
         raise BadSetting(name, f"{value!r} is not one of {sorted(allowed)}")
     return value
+
+
+def log_level(name: str, default: str) -> str:
+    # Checked here because logging rejects a bad level only inside dictConfig, as
+    # "Unable to configure root logger", which names neither the variable nor the value.
+    value = os.environ.get(name, "").strip() or default
+    if value.upper() not in LOG_LEVELS:
+        raise BadSetting(name, f"{value!r} is not one of {sorted(LOG_LEVELS)}")
+    return value.upper()

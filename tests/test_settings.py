@@ -1,8 +1,11 @@
 """Start-up refuses bad environment values, naming the variable. Each case starts a
-fresh interpreter, because settings are read once per process."""
+fresh interpreter, because settings are read once per process. Also here: the
+deployment checks production must pass, the error pages config.urls names, and the
+demo data."""
 
 import io
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -10,14 +13,24 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import checks
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import path
 
 from apps.accounts.demo import DEMO_PASSWORD, OFFICES, PEOPLE
 from apps.accounts.models import Office, User
+from apps.core.checks import (
+    SERVICES,
+    cache_backend_check,
+    celery_broker_check,
+    email_backend_check,
+)
 from apps.demo.seed import PENDING, VOLUNTEERS
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
+from config import env as E
+from config import urls as config_urls
 
 # Variables the cases set; anything from the surrounding shell (CI's PostgreSQL
 # and Redis URLs) is removed first so each case sees only its own value.
@@ -31,6 +44,7 @@ OWN_VARIABLES = {
     "SITE_URL",
     "ALLOWED_HOSTS",
     "DEBUG",
+    "LOG_LEVEL",
     "DJANGO_SETTINGS_MODULE",
 }
 GOOD_SECRET = "s" * 20 + "-production-secret-key-for-tests-only-0123456789"
@@ -46,11 +60,23 @@ PRODUCTION = {
 }
 
 
-def _start(settings_module: str, **variables: str) -> subprocess.CompletedProcess:
+SETUP = ("-c", "import django; django.setup()")
+CHECK_DEPLOY = ("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+# Values production accepts at start-up that only work on one machine.
+ONE_MACHINE = {
+    "EMAIL_URL": "consolemail://",
+    "CACHE_URL": "locmemcache://",
+    "CELERY_BROKER_URL": "filesystem://localhost/",
+}
+
+
+def _start(
+    settings_module: str, argv: tuple[str, ...] = SETUP, **variables: str
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in OWN_VARIABLES}
     env.update(variables, DJANGO_SETTINGS_MODULE=settings_module)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, *argv],
         env=env,
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -73,6 +99,11 @@ BAD_LOCAL = [
     ("TIME_ZONE", "Mars/Olympus_Mons", "'Mars/Olympus_Mons' is not an IANA time zone"),
     ("DEBUG", "maybe", "'maybe' is not a boolean"),
     ("SITE_URL", "fieldnotes.example.edu", "is not an http(s) URL"),
+    (
+        "LOG_LEVEL",
+        "bogus",
+        "'bogus' is not one of ['CRITICAL', 'DEBUG', 'ERROR', 'INFO', 'WARNING']",
+    ),
 ]
 BAD_PRODUCTION = [
     ("SECRET_KEY", None, "Environment variable SECRET_KEY is required and is not set"),
@@ -102,8 +133,18 @@ def started():
             "config.settings.production",
             _production(name, value),
         )
+    cases = {key: (module, SETUP, env) for key, (module, env) in cases.items()}
+    cases[("deploy", "good", None)] = ("config.settings.production", CHECK_DEPLOY, PRODUCTION)
+    cases[("deploy", "one machine", None)] = (
+        "config.settings.production",
+        CHECK_DEPLOY,
+        {**PRODUCTION, **ONE_MACHINE},
+    )
     with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = {key: pool.submit(_start, module, **env) for key, (module, env) in cases.items()}
+        futures = {
+            key: pool.submit(_start, module, argv, **env)
+            for key, (module, argv, env) in cases.items()
+        }
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -131,6 +172,153 @@ def test_settings_good_environment_starts(kind, started):
     result = started[(kind, "good", None)]
 
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_settings_log_level_is_accepted_in_any_case(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", " warning ")
+
+    assert E.log_level("LOG_LEVEL", "INFO") == "WARNING"
+
+
+# --- Deployment checks ------------------------------------------------------------
+
+
+def test_settings_production_with_real_services_passes_the_deployment_checks(started):
+    result = started[("deploy", "good", None)]
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "System check identified no issues (1 silenced).\n"
+
+
+def test_settings_production_with_one_machine_services_fails_the_deployment_checks(started):
+    result = started[("deploy", "one machine", None)]
+
+    assert result.returncode == 1
+    assert re.findall(r"\((\S+)\) ", result.stderr) == [
+        "fieldnotes.W001",
+        "fieldnotes.W002",
+        "fieldnotes.W003",
+    ]
+    assert "EMAIL_BACKEND is django.core.mail.backends.console.EmailBackend" in result.stderr
+    assert "The 'default' cache uses django.core.cache.backends.locmem.LocMemCache" in (
+        result.stderr
+    )
+    assert "CELERY_BROKER_URL uses the filesystem transport" in result.stderr
+
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+REDIS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": "redis://redis.example.edu:6379/1"}}  # fmt: skip
+REDIS_BROKER = "redis://redis.example.edu:6379/0"
+
+
+@pytest.mark.parametrize("backend", ["console", "locmem", "filebased", "dummy"])
+def test_settings_deploy_check_warns_about_email_that_is_never_delivered(backend):
+    with override_settings(EMAIL_BACKEND=f"django.core.mail.backends.{backend}.EmailBackend"):
+        warnings = email_backend_check()
+
+    assert [(w.id, w.level) for w in warnings] == [("fieldnotes.W001", checks.WARNING)]
+    assert f"backends.{backend}.EmailBackend" in warnings[0].msg
+
+
+@pytest.mark.parametrize(
+    "backend", ["locmem.LocMemCache", "filebased.FileBasedCache", "dummy.DummyCache"]
+)
+def test_settings_deploy_check_warns_about_a_cache_not_shared_by_every_process(backend):
+    caches = {
+        **REDIS_CACHE,
+        "other": {"BACKEND": f"django.core.cache.backends.{backend}", "LOCATION": "/tmp/x"},
+    }
+    with override_settings(CACHES=caches):
+        warnings = cache_backend_check()
+
+    assert [(w.id, w.level) for w in warnings] == [("fieldnotes.W002", checks.WARNING)]
+    assert f"The 'other' cache uses django.core.cache.backends.{backend}," in warnings[0].msg
+
+
+@pytest.mark.parametrize("url", ["filesystem://localhost/", "memory://"])
+def test_settings_deploy_check_warns_about_a_broker_on_one_machine(url):
+    with override_settings(CELERY_BROKER_URL=url):
+        warnings = celery_broker_check()
+
+    assert [(w.id, w.level) for w in warnings] == [("fieldnotes.W003", checks.WARNING)]
+
+
+@pytest.mark.parametrize("broker", [REDIS_BROKER, "rediss://redis.example.edu:6380/0"])
+def test_settings_deploy_checks_are_silent_with_smtp_and_redis(broker):
+    with override_settings(EMAIL_BACKEND=SMTP, CACHES=REDIS_CACHE, CELERY_BROKER_URL=broker):
+        found = checks.run_checks(include_deployment_checks=True, tags=[SERVICES])
+
+    assert found == []
+
+
+def test_settings_service_checks_run_only_with_deploy():
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CELERY_BROKER_URL="memory://",
+    ):
+        plain = checks.run_checks(tags=[SERVICES])
+        deploy = checks.run_checks(include_deployment_checks=True, tags=[SERVICES])
+
+    assert plain == []
+    assert sorted(w.id for w in deploy) == ["fieldnotes.W001", "fieldnotes.W002", "fieldnotes.W003"]
+
+
+# --- Error pages ------------------------------------------------------------------
+
+
+def _fail(request):
+    raise RuntimeError("a bug deep in a view")
+
+
+# The project's URLs and error handlers, plus one view that fails, as ROOT_URLCONF.
+urlpatterns = [path("__fail__/", _fail), *config_urls.urlpatterns]
+handler403 = config_urls.handler403
+handler404 = config_urls.handler404
+handler500 = config_urls.handler500
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_settings_unhandled_error_shows_the_friendly_500_page(student, caplog):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(student)
+
+    response = browser.get("/__fail__/")
+
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "<h1>Something went wrong on our side</h1>" in page
+    assert "a bug deep in a view" not in page
+    assert "Traceback" not in page
+    assert [r.getMessage() for r in caplog.records if r.name == "django.request"] == [
+        "Internal Server Error: /__fail__/"
+    ]
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_settings_forbidden_page_is_the_friendly_403(alumni, login_as):
+    response = login_as(alumni).get("/directory/")
+
+    assert response.status_code == 403
+    assert response.templates[0].name == "403.html"
+    assert "This page is not for your account" in response.content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_settings_missing_page_is_the_friendly_404(student, login_as, nobody):
+    for browser in (login_as(student), nobody):
+        response = browser.get("/no-such-page/")
+
+        assert response.status_code == 404
+        assert response.templates[0].name == "404.html"
+        assert "We could not find that page" in response.content.decode()
+
+
+# --- Demo data --------------------------------------------------------------------
 
 
 @pytest.mark.django_db

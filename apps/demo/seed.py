@@ -1,6 +1,8 @@
 """The demo offices, people and sample data. Idempotent: a second run finds what
-the first made and changes nothing but passwords and verification."""
+the first made and changes nothing but passwords and verification (in a new month,
+it also sends the one request that keeps a volunteer fully booked)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.demo import demo_seed as accounts_seed
@@ -394,6 +396,8 @@ VOLUNTEERS = [
     ),
 ]
 PAUSED = "alumni11@demo.test"
+# Fully booked this month by real requests from the demo students (see _seed_at_capacity).
+AT_CAPACITY = "alumni10@demo.test"
 PENDING = ("alumni-pending@demo.test", "Pat Pending")
 
 
@@ -628,6 +632,32 @@ def _seed_interviews(volunteers: dict) -> None:
     )
 
 
+def _seed_at_capacity(volunteers: dict) -> None:
+    """Requests from the demo students until AT_CAPACITY has no room left this month,
+    so the directory shows one volunteer fully booked. A second run in the same month
+    finds them full and asks nothing; in a later month it fills the new one."""
+    from apps.interviews import services as iv
+
+    profile = volunteers[AT_CAPACITY]
+    for email in ("student3@demo.test", "student2@demo.test", "student1@demo.test"):
+        profile.refresh_from_db()
+        if iv.volunteer_availability_problem(volunteer=profile):
+            return
+        student = User.objects.get(email=email)
+        try:
+            iv.interview_request_volunteer(
+                student=student,
+                volunteer=profile,
+                message=(
+                    "Dear Noah, I'm curious about finance and would value 15 minutes of your "
+                    "time to hear how you got started. I'm not looking for a job, just your "
+                    "perspective."
+                ),
+            )
+        except ValidationError:
+            continue  # an open request with them already, or this student's limit
+
+
 @transaction.atomic
 def demo_seed() -> dict:
     summary = accounts_seed()
@@ -636,5 +666,6 @@ def demo_seed() -> dict:
     _seed_students(summary["office_objects"][0])
     volunteers = _seed_volunteers(summary["office_objects"][0])
     _seed_interviews(volunteers)
+    _seed_at_capacity(volunteers)
     summary["users"] = User.objects.count()
     return summary

@@ -89,8 +89,9 @@ def test_account_already_exists_email_offers_password_reset_not_signup(
     assert "already have a Fieldnotes account" in text
 
 
-# ACCOUNT_EMAIL_NOTIFICATIONS is off, so allauth sends none of its notification
-# mails (password changed, email changed, ...); their templates are still checked.
+# Every template rendered directly, including notifications no flow here sends
+# (ACCOUNT_EMAIL_NOTIFICATIONS is on; test_profile.py follows the password and email
+# changes that send theirs).
 NOTIFICATION = {"timestamp": timezone.now(), "ip": "203.0.113.9", "user_agent": "Firefox"}
 
 

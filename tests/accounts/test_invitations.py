@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -117,6 +117,30 @@ def test_invitation_expired_shows_410_and_creates_nobody(invitation_and_token, c
     assert "It has expired." in page.content.decode()
     assert response.status_code == 410
     assert User.objects.filter(email="nora@northfield.test").exists() is False
+
+
+@pytest.mark.parametrize(
+    ("age", "status", "joined"),
+    [
+        (timedelta(days=14) - timedelta(seconds=1), 302, True),
+        (timedelta(days=14) + timedelta(seconds=1), 410, False),
+    ],
+)
+def test_invitation_expires_fourteen_days_after_it_is_sent(
+    office_admin, client, time_machine, age, status, joined
+):
+    sent = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    time_machine.move_to(sent, tick=False)
+    invitation, token = invitation_create(
+        inviter=office_admin, email="nora@northfield.test", role=Role.STUDENT
+    )
+    time_machine.move_to(sent + age, tick=False)
+
+    response = client.post(f"/invite/{token}/", ACCEPT_FORM)
+
+    assert invitation.expires_at == datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
+    assert response.status_code == status
+    assert User.objects.filter(email="nora@northfield.test").exists() is joined
 
 
 def test_invitation_used_twice_second_use_is_410_and_creates_no_second_user(

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,8 @@ from apps.contacts.volunteers import (
     volunteer_pause,
     volunteer_profile_get_or_create,
     volunteer_profile_update,
+    volunteer_stats_record_answer,
+    volunteer_stats_record_request,
 )
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
@@ -161,6 +164,46 @@ def test_directory_detail_of_an_invisible_volunteer_is_404(
     response = login_as(student).get(reverse("directory_detail", args=[profile.pk]))
 
     assert response.status_code == 404
+
+
+def _card_of(page: str, name: str) -> str:
+    [card] = [c for c in re.findall(r"<article.*?</article>", page, re.S) if name in c]
+    return card
+
+
+@pytest.mark.parametrize(
+    ("received", "answered", "hours_each", "rate", "typical"),
+    [
+        (10, 8, 5, "80%", "5 h"),
+        (4, 3, 72, "75%", "3 d"),
+        (3, 3, 47, "100%", "47 h"),
+    ],
+)
+def test_directory_card_shows_response_rate_and_typical_response_time(
+    student, login_as, office, received, answered, hours_each, rate, typical
+):
+    profile = make_volunteer(office, "Quinn Quick")
+    make_volunteer(office, "Nia New")
+    # Last month's requests: they count towards the statistics, not this month's capacity.
+    last_month = timezone.now() - timedelta(days=40)
+    for _ in range(received):
+        volunteer_stats_record_request(profile=profile, now=last_month)
+    for _ in range(answered):
+        volunteer_stats_record_answer(profile=profile, seconds=hours_each * 3600)
+
+    browser = login_as(student)
+
+    page = browser.get(DIRECTORY).content.decode()
+    detail = browser.get(reverse("directory_detail", args=[profile.pk])).content.decode()
+
+    card = _card_of(page, "Quinn Quick")
+    assert f'Response rate</dt><dd class="col-6 mb-0">{rate}</dd>' in card
+    assert f'Typical response time</dt><dd class="col-6 mb-0">{typical}</dd>' in card
+    assert "Has time this month" in card
+    assert f'Response rate</dt><dd class="col-sm-8">{rate}</dd>' in detail
+    assert f'response time</dt><dd class="col-sm-8">{typical}</dd>' in detail
+    assert card.count("not enough requests yet") == 0
+    assert _card_of(page, "Nia New").count("not enough requests yet") == 2
 
 
 # --- Order -------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""The demo office shows the directory's edge cases, as the issue asks: among about a
+dozen approved volunteers, one at capacity, one paused and one pending."""
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.accounts.enums import Approval, Role
+from apps.accounts.models import User
+from apps.contacts.directory import volunteer_list_for_admin
+from apps.contacts.volunteers import requests_this_month_expression
+from apps.demo.seed import AT_CAPACITY, PAUSED, PENDING, VOLUNTEERS
+from apps.interviews.enums import State
+from apps.interviews.models import Interview
+
+pytestmark = pytest.mark.django_db
+
+NAMES = {email: name for email, name, *_ in VOLUNTEERS}
+
+
+@pytest.fixture
+def demo(time_machine, login_as):
+    # Mid-month, so "this month" cannot end between seeding and looking.
+    time_machine.move_to(datetime(2026, 3, 11, 15, 0, tzinfo=UTC), tick=True)
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # a re-run changes nothing
+    return {
+        "admin": User.objects.get(email="admin@demo.test"),
+        "sam": login_as(User.objects.get(email="student1@demo.test")),
+        "priya": login_as(User.objects.get(email="student2@demo.test")),
+    }
+
+
+def test_demo_has_one_volunteer_paused_one_at_capacity_and_one_pending(demo):
+    admin = demo["admin"]
+
+    listed = volunteer_list_for_admin(
+        admin=admin, requests_this_month=requests_this_month_expression(office=admin.office)
+    )
+
+    statuses = {p.user.email: p.status for p in listed}
+    assert len(statuses) == 12
+    assert {e: s for e, s in statuses.items() if s != "active"} == {
+        PAUSED: "paused",
+        AT_CAPACITY: "at_capacity",
+    }
+    assert list(
+        User.objects.filter(office=admin.office, role=Role.ALUMNI)
+        .exclude(approval=Approval.APPROVED)
+        .values_list("email", "approval")
+    ) == [(PENDING[0], Approval.PENDING)]
+
+
+def test_demo_at_capacity_volunteer_is_full_through_real_requests(demo):
+    noah = User.objects.get(email=AT_CAPACITY).volunteer_profile
+
+    requests = Interview.objects.filter(volunteer=noah)
+
+    assert list(requests.values_list("student__email", "state")) == [
+        ("student3@demo.test", State.REQUESTED)
+    ]
+    assert (noah.capacity_per_month, noah.requests_in_month, noah.requests_received) == (1, 1, 1)
+
+
+def test_demo_directory_hides_paused_and_pending_and_shows_the_full_one_fully_booked(demo):
+    response = demo["sam"].get("/directory/")
+
+    page = response.content.decode()
+    shown = {v.user.email: v.spare_capacity for v in response.context["page"].object_list}
+    assert set(shown) == set(NAMES) - {PAUSED}
+    assert NAMES[PAUSED] not in page
+    assert PENDING[1] not in page
+    assert shown[AT_CAPACITY] == 0
+    assert sorted(email for email, spare in shown.items() if spare == 0) == [AT_CAPACITY]
+    noah = User.objects.get(email=AT_CAPACITY).volunteer_profile
+    [card] = [c for c in re.findall(r"<article.*?</article>", page, re.S) if "Noah Williams" in c]
+    assert "Fully booked this month" in card
+    assert reverse("interview_request_volunteer", args=[noah.pk]) not in card
+
+
+def test_demo_at_capacity_volunteer_cannot_be_requested(demo):
+    noah = User.objects.get(email=AT_CAPACITY).volunteer_profile
+
+    response = demo["priya"].post(
+        reverse("interview_request_volunteer", args=[noah.pk]),
+        {"message": "Dear Noah, could we talk for 15 minutes about finance careers?"},
+    )
+
+    assert response.status_code == 409
+    assert "Noah Williams has had all the requests they can take this month." in (
+        response.content.decode()
+    )
+    assert Interview.objects.filter(volunteer=noah).count() == 1
