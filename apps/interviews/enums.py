@@ -15,9 +15,10 @@ class State(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-# Requests still waiting on someone: they count against the student's limit and
-# the one-open-request-per-volunteer rule.
-OPEN_STATES = (State.DRAFT, State.REQUESTED, State.ACCEPTED, State.SCHEDULED)
+# Requests still waiting on someone: they count against the one-open-request-per-
+# volunteer rule. A draft is not among them: nobody but the student knows of it, so
+# it holds no place with the volunteer until it is sent.
+OPEN_STATES = (State.REQUESTED, State.ACCEPTED, State.SCHEDULED)
 ANSWERED_STATES = (
     State.ACCEPTED,
     State.DECLINED,
@@ -29,7 +30,9 @@ ANSWERED_STATES = (
 
 # The only moves the services allow: from-state -> allowed to-states.
 TRANSITIONS = {
-    State.DRAFT: {State.REQUESTED, State.WITHDRAWN},
+    # A draft is sent or discarded (deleted): withdrawing would tell a volunteer
+    # about a request they never received.
+    State.DRAFT: {State.REQUESTED},
     State.REQUESTED: {State.ACCEPTED, State.DECLINED, State.EXPIRED, State.WITHDRAWN},
     State.ACCEPTED: {State.SCHEDULED, State.CANCELLED},
     State.SCHEDULED: {State.COMPLETED, State.CANCELLED, State.NO_SHOW},

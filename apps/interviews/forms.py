@@ -10,10 +10,35 @@ from apps.contacts.enums import Format
 
 
 class RequestForm(forms.Form):
+    """The request page. What the buttons do (send, save as draft, use another
+    template) is the view's business; a message is required only to send."""
+
+    # Lenient on purpose: a template archived while the page was open is not an
+    # error, the view falls back to the default.
+    template = forms.CharField(label=_("Wording"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     message = forms.CharField(
         label=_("Your message"),
         max_length=4000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    # The template whose text is in the fields, to tell whether the student edited it.
+    filled_from = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class RequestTemplateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_("Students see it when they choose a wording."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    body = forms.CharField(
+        label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 12})
+    )
+    make_default = forms.BooleanField(
+        label=_("Make this the default (offered first)"), required=False
     )
 
 

@@ -31,7 +31,16 @@ class Interview(TimeStampedModel):
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PLATFORM)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    request_subject = models.CharField(_("subject"), max_length=200, blank=True)
     request_message = models.TextField(_("request"), max_length=4000, blank=True)
+    # The office wording the text was filled from (the student may have edited it).
+    request_template = models.ForeignKey(
+        "interviews.RequestTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     requested_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)
@@ -66,6 +75,12 @@ class Interview(TimeStampedModel):
                 condition=models.Q(state__in=[s.value for s in OPEN_STATES])
                 & models.Q(volunteer__isnull=False),
                 name="interview_one_open_per_volunteer",
+            ),
+            # Opening the request page again continues the draft.
+            models.UniqueConstraint(
+                fields=["student", "contact"],
+                condition=models.Q(state=State.DRAFT),
+                name="interview_one_draft_per_contact",
             ),
             models.CheckConstraint(
                 condition=models.Q(
@@ -128,17 +143,47 @@ class InterviewEvent(models.Model):
 
 
 class RequestTemplate(TimeStampedModel):
-    """An office's wording for a first request; placeholders are filled per request."""
+    """An office's wording for a first request; placeholders are filled per request
+    (see `request_check.PLACEHOLDERS`). Archived rather than deleted, so a request
+    keeps pointing at the wording it came from."""
 
     office = models.ForeignKey(
         "accounts.Office", on_delete=models.CASCADE, related_name="request_templates"
     )
-    name = models.CharField(max_length=120)
-    body = models.TextField(max_length=4000)
-    is_default = models.BooleanField(default=False)
+    name = models.CharField(_("name"), max_length=120)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"), max_length=4000)
+    is_default = models.BooleanField(_("default"), default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-is_default", "name"]
+        ordering = ["-is_default", "name", "pk"]
+        indexes = [models.Index(fields=["office", "archived_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office"],
+                condition=models.Q(is_default=True, archived_at__isnull=True),
+                name="requesttemplate_one_default_per_office",
+            ),
+            models.UniqueConstraint(
+                fields=["office", "name"],
+                condition=models.Q(archived_at__isnull=True),
+                name="requesttemplate_unique_active_name",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_default=False) | models.Q(archived_at__isnull=True),
+                name="requesttemplate_default_is_active",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """The value of this wording in the request page's choice ("" for the
+        built-in wording an office without templates of its own uses)."""
+        return str(self.pk) if self.pk else ""
 
 
 class Question(TimeStampedModel):

@@ -2,8 +2,10 @@
 it reads like a job application. Rules only: no external service sees the text."""
 
 import re
+import string
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_WORDS = 150
 
@@ -82,6 +84,8 @@ def request_text_check(text: str) -> list[dict]:
     return warnings
 
 
+DEFAULT_NAME = gettext_lazy("Standard request")
+DEFAULT_SUBJECT = "Informational interview request"
 DEFAULT_TEMPLATE = (
     "Dear {name},\n\n"
     "I am {my_name}, {my_programme}. I am exploring a career in {field} and would value "
@@ -93,10 +97,95 @@ DEFAULT_TEMPLATE = (
     "{my_name}"
 )
 
+# Every placeholder a template may use, with what it becomes; the office page lists
+# them and templates using any other name are refused.
+PLACEHOLDERS = {
+    "name": gettext_lazy("the person's first name"),
+    "full_name": gettext_lazy("the person's full name"),
+    "organisation": gettext_lazy("where they work (may be empty)"),
+    "organisation_clause": gettext_lazy("“ at <where they work>”, or nothing if unknown"),
+    "field": gettext_lazy("the career field the request is about"),
+    "minutes": gettext_lazy("the office's usual slot length, in minutes"),
+    "my_name": gettext_lazy("the student's name"),
+    "my_programme": gettext_lazy("“a <programme> student”, or “a student”"),
+    "office": gettext_lazy("the office's name"),
+}
+
+
+def request_template_problems(text: str) -> list[str]:
+    """Why an office's template text cannot be used, or nothing. Only the names in
+    PLACEHOLDERS, written as {name}; a literal brace is written twice."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return [
+            _(
+                "A brace is not matched. Write placeholders as {name}, and a brace that "
+                "should appear as it is as {{ or }}."
+            )
+        ]
+    problems = []
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field.isidentifier() or spec or conversion:
+            written = (
+                field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            )
+            problem = _(
+                "{%(text)s} is not a placeholder: write a plain name in braces, such as {name}."
+            ) % {"text": written}
+        elif field not in PLACEHOLDERS:
+            problem = _(
+                "{%(name)s} is not a placeholder Fieldnotes knows. Use one of: %(known)s."
+            ) % {
+                "name": field,
+                "known": ", ".join("{" + k + "}" for k in PLACEHOLDERS),
+            }
+        else:
+            continue
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
 
 class _Blank(dict):
     def __missing__(self, key):
         return "{" + key + "}"
+
+
+def request_text_values(
+    *,
+    my_name: str,
+    office_name: str,
+    name: str,
+    organisation: str,
+    field_name: str,
+    minutes: int,
+    programme: str = "",
+) -> dict:
+    return {
+        "name": name.split(" ")[0] if name else "",
+        "full_name": name,
+        "organisation": organisation,
+        "organisation_clause": f" at {organisation}" if organisation else "",
+        "field": field_name or _("your field"),
+        "minutes": minutes,
+        "my_name": my_name,
+        "my_programme": (_("a %(programme)s student") % {"programme": programme})
+        if programme
+        else _("a student"),
+        "office": office_name,
+    }
+
+
+def request_text_render(template: str, values: dict) -> str:
+    """Unknown placeholders are left as they are."""
+    try:
+        return template.format_map(_Blank(values))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        # A stray brace in a template written before they were checked: show it as written.
+        return template
 
 
 def request_text_fill(
@@ -109,23 +198,16 @@ def request_text_fill(
     minutes: int,
     programme: str = "",
 ) -> str:
-    """The office's template with the names, field and the usual short ask filled in.
-    Unknown placeholders are left as they are."""
-    values = _Blank(
-        name=name.split(" ")[0] if name else "",
-        full_name=name,
-        organisation=organisation,
-        organisation_clause=f" at {organisation}" if organisation else "",
-        field=field_name or _("your field"),
-        minutes=minutes,
-        my_name=student.full_name,
-        my_programme=(_("a %(programme)s student") % {"programme": programme})
-        if programme
-        else _("a student"),
-        office=student.office.name,
+    """The office's template with the names, field and the usual short ask filled in."""
+    return request_text_render(
+        template,
+        request_text_values(
+            my_name=student.full_name,
+            office_name=student.office.name,
+            name=name,
+            organisation=organisation,
+            field_name=field_name,
+            minutes=minutes,
+            programme=programme,
+        ),
     )
-    try:
-        return template.format_map(values)
-    except (ValueError, IndexError):
-        # A stray brace in an office's template: show it as written.
-        return template

@@ -10,7 +10,7 @@ from apps.accounts.enums import Approval, Role
 from apps.contacts.directory import directory_get_for_student, directory_month_start
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.interviews.enums import OPEN_STATES, State
-from apps.interviews.models import Interview, Question, RequestTemplate
+from apps.interviews.models import Interview, Question
 
 
 def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
@@ -31,6 +31,17 @@ def interview_get_for_student(*, student, pk: int) -> Interview:
     if interview is None:
         raise Http404
     return interview
+
+
+def interview_draft_for(*, student, contact=None, volunteer=None) -> Interview | None:
+    """The student's unsent request to this contact or volunteer, if any. A volunteer's
+    draft may hang off the contact the student had for them before they joined."""
+    qs = Interview.objects.filter(student=student, state=State.DRAFT)
+    if volunteer is not None:
+        qs = qs.filter(Q(volunteer=volunteer) | Q(contact__volunteer=volunteer))
+    else:
+        qs = qs.filter(contact=contact)
+    return qs.select_related("contact", "request_template").order_by("pk").first()
 
 
 def interview_inbox_for_volunteer(*, user, states=None) -> QuerySet[Interview]:
@@ -133,10 +144,6 @@ def next_ranked_contact(*, interview: Interview) -> Contact | None:
         .order_by("target_rank", "pk")
         .first()
     )
-
-
-def request_templates_for_office(*, office_id: int) -> QuerySet[RequestTemplate]:
-    return RequestTemplate.objects.filter(office_id=office_id)
 
 
 def question_bank_for_office(*, office_id: int) -> QuerySet[Question]:

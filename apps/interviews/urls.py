@@ -17,6 +17,7 @@ urlpatterns = [
         name="interview_request_contact",
     ),
     path("interviews/request/check/", views.request_check, name="interview_request_check"),
+    path("interviews/<int:pk>/discard/", views.draft_discard, name="interview_draft_discard"),
     path("interviews/<int:pk>/withdraw/", views.withdraw, name="interview_withdraw"),
     path("interviews/<int:pk>/message/", views.message, name="interview_message"),
     path("interviews/<int:pk>/book/", views.book, name="interview_book"),
@@ -31,4 +32,5 @@ urlpatterns = [
     path("inbox/<int:pk>/decline/", views.decline, name="inbox_decline"),
     path("", include("apps.interviews.urls_prepare")),
     path("", include("apps.interviews.urls_calendar")),
+    path("", include("apps.interviews.urls_templates")),
 ]

@@ -133,13 +133,35 @@ def test_request_received_tells_the_volunteer_who_asks_and_why(
     [message] = mailoutbox
     assert message.to == [alumni.email]
     assert message.subject == "Sam Student would like to hear about your work"
-    assert MESSAGE in message.body
+    assert f"Their message:\n\n{MESSAGE}" in message.body
     assert "Programme: Economics · Graduating in 2027" in message.body
     assert f"http://127.0.0.1:8000/inbox/{interview.pk}/" in message.body
     html = _html(message)
     assert "I&#x27;d love 15 minutes" in html
     assert "Graduating in 2027" in html
     assert f"/inbox/{interview.pk}/" in html
+
+
+def test_request_received_carries_the_students_subject_line(
+    people, volunteer, django_capture_on_commit_callbacks, mailoutbox
+):
+    student, _alumni = people
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.interview_request_volunteer(
+            student=student,
+            volunteer=volunteer,
+            message=MESSAGE,
+            subject="Economics student & your path into consulting",
+        )
+
+    [message] = mailoutbox
+    assert f"Their message:\n\nEconomics student & your path into consulting\n\n{MESSAGE}" in (
+        message.body
+    )
+    assert "<strong>Economics student &amp; your path into consulting</strong><br>" in _html(
+        message
+    )
 
 
 def test_request_received_without_a_student_profile_leaves_the_line_out(

@@ -27,3 +27,35 @@ def test_mailto_link_follows_the_edited_message(page_for, student):  # noqa: F81
         "subject": ["Informational interview request"],
         "body": [edited],
     }
+
+
+def test_choosing_another_template_refills_the_text_and_the_mailto_link(
+    page_for,  # noqa: F811
+    student,
+):
+    from apps.interviews.models import RequestTemplate
+
+    RequestTemplate.objects.create(
+        office=student.office,
+        name="Standard",
+        subject="About {field}",
+        body="Hi {name}, 15 minutes?",
+        is_default=True,
+    )
+    RequestTemplate.objects.create(
+        office=student.office,
+        name="Warm",
+        subject="Hello from {my_name}",
+        body="Hello {full_name}!",
+    )
+    contact = ContactFactory(student=student, full_name="Jordan Lee", email="jordan@harbour.test")
+    page = page_for()
+    log_in(page, student.email, PASSWORD)
+    page.goto(f"/interviews/request/contact/{contact.pk}/")
+
+    page.locator("#id_template").select_option(label="Warm")
+    page.wait_for_function("document.getElementById('id_message').value === 'Hello Jordan Lee!'")
+    page.locator("#id_subject").fill("My own subject")
+
+    link = urlsplit(page.locator("#mailto-link").get_attribute("href"))
+    assert parse_qs(link.query) == {"subject": ["My own subject"], "body": ["Hello Jordan Lee!"]}
