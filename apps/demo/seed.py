@@ -10,6 +10,11 @@ from apps.accounts.models import User
 from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
+from apps.interviews.models import RequestTemplate
+from apps.interviews.request_templates import (
+    request_template_create,
+    request_template_ensure_default,
+)
 from apps.students.models import Field
 from apps.students.selectors import student_profile_get
 from apps.students.services import field_seed_defaults, student_profile_update
@@ -658,6 +663,29 @@ def _seed_at_capacity(volunteers: dict) -> None:
             continue  # an open request with them already, or this student's limit
 
 
+ALUMNI_TEMPLATE = {
+    "name": "Fellow alumni",
+    "subject": "A {office} student with a question about {field}",
+    "body": (
+        "Dear {name},\n\n"
+        "I found you in the {office} alumni directory. I am {my_name}, studying "
+        "{my_programme}, and I am exploring {field}.\n\n"
+        "Could you spare {minutes} minutes for a short conversation about how you "
+        "got where you are{organisation_clause}? I am not asking for a job, only for "
+        "your advice.\n\n"
+        "With thanks,\n{my_name}"
+    ),
+}
+
+
+def _seed_request_templates(office) -> None:
+    """The office's standard wording, and a second template students can pick."""
+    request_template_ensure_default(office_id=office.pk)
+    if not RequestTemplate.objects.filter(office=office, name=ALUMNI_TEMPLATE["name"]).exists():
+        admin = User.objects.get(email="admin@demo.test")
+        request_template_create(admin=admin, **ALUMNI_TEMPLATE)
+
+
 @transaction.atomic
 def demo_seed() -> dict:
     summary = accounts_seed()
@@ -667,5 +695,6 @@ def demo_seed() -> dict:
     volunteers = _seed_volunteers(summary["office_objects"][0])
     _seed_interviews(volunteers)
     _seed_at_capacity(volunteers)
+    _seed_request_templates(summary["office_objects"][0])
     summary["users"] = User.objects.count()
     return summary

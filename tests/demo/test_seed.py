@@ -95,3 +95,14 @@ def test_demo_at_capacity_volunteer_cannot_be_requested(demo):
         response.content.decode()
     )
     assert Interview.objects.filter(volunteer=noah).count() == 1
+
+
+def test_the_demo_office_has_two_request_templates_with_one_default(demo):
+    from apps.interviews.models import RequestTemplate
+
+    templates = list(
+        RequestTemplate.objects.filter(office__slug="demo", archived_at__isnull=True).values_list(
+            "name", "is_default"
+        )
+    )
+    assert sorted(templates) == [("Fellow alumni", False), ("Standard request", True)]
