@@ -30,6 +30,7 @@
     var manual = Number(store(key)) || null;
     var lastSpoken = null, lastSpokenAt = 0;
     var d = box.dataset;
+    var agreedNote = note.textContent;
 
     function fill(text, n) { return text.replace("{n}", n); }
 
@@ -39,7 +40,10 @@
       var message;
       if (!start) {
         display.textContent = clock(length);
-        if (agreed) note.textContent = fill(d.msgBefore, Math.ceil((agreed - now) / MINUTE));
+        // Counted down in minutes only in the last hour; before that the agreed
+        // time as the page gave it.
+        var before = agreed ? Math.ceil((agreed - now) / MINUTE) : null;
+        note.textContent = before !== null && before <= 60 ? fill(d.msgBefore, before) : agreedNote;
         return;
       }
       var left = start + length - now;

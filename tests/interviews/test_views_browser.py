@@ -1,6 +1,8 @@
 """The request page's mailto link in a real browser: it follows edits in the
 textarea. Uses the browser fixtures of tests/e2e."""
 
+import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -59,3 +61,34 @@ def test_choosing_another_template_refills_the_text_and_the_mailto_link(
 
     link = urlsplit(page.locator("#mailto-link").get_attribute("href"))
     assert parse_qs(link.query) == {"subject": ["My own subject"], "body": ["Hello Jordan Lee!"]}
+
+
+@pytest.mark.parametrize(
+    ("starts_in", "note"),
+    [
+        # Days ahead: the agreed time, not thousands of minutes.
+        (timedelta(days=3), re.compile(r"^Agreed: 30 minutes, \d\d:\d\d–\d\d:\d\d\.$")),
+        # Within the hour: a countdown to the start.
+        (timedelta(minutes=29, seconds=30), "Starts in 30 min. Start the timer when you begin."),
+    ],
+)
+def test_meeting_timer_note_before_the_start(page_for, student, starts_in, note):  # noqa: F811
+    from django.utils import timezone
+
+    from apps.interviews.enums import State
+    from tests.factories.interviews import InterviewFactory
+
+    interview = InterviewFactory(
+        student=student, state=State.SCHEDULED, starts_at=timezone.now() + starts_in
+    )
+    page = page_for()
+    log_in(page, student.email, PASSWORD)
+    page.goto(f"/interviews/{interview.pk}/meeting/")
+    page.wait_for_timeout(1200)  # a tick of the timer
+
+    text = page.locator("#timer-note").inner_text()
+    if isinstance(note, str):
+        assert text == note
+    else:
+        assert note.match(text), text
+    assert page.locator("#timer-display").inner_text() == "30:00"
