@@ -2,6 +2,8 @@
 the first made and changes nothing but passwords and verification (in a new month,
 it also sends the one request that keeps a volunteer fully booked)."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -407,8 +409,6 @@ PENDING = ("alumni-pending@demo.test", "Pat Pending")
 
 
 def _seed_volunteers(office) -> dict:
-    from datetime import timedelta
-
     from django.utils import timezone
 
     from apps.accounts.enums import Approval, Role
@@ -473,8 +473,6 @@ def _seed_volunteers(office) -> dict:
 
 def _seed_interviews(volunteers: dict) -> None:
     """Interviews in every state for the demo students, so each screen shows something."""
-    from datetime import timedelta
-
     from django.utils import timezone
 
     from apps.followups.services import interview_mark_held
@@ -519,7 +517,8 @@ def _seed_interviews(volunteers: dict) -> None:
         slots=[soon(1)],
         meeting_url="https://meet.example.com/alex-sam",
     )
-    Interview.objects.filter(pk=held.pk).update(starts_at=now - timedelta(days=2))
+    # It ended two and a half hours ago: the thank-you is due later today.
+    Interview.objects.filter(pk=held.pk).update(starts_at=now - timedelta(hours=3))
     held.refresh_from_db()
     interview_mark_held(student=sam, interview=held)
     InterviewNotes.objects.update_or_create(
@@ -635,6 +634,40 @@ def _seed_interviews(volunteers: dict) -> None:
         format="in_person",
         location="Tatte Bakery, Beacon St",
     )
+    # Spread each story's timeline over the days it would have taken.
+    for interview, days_ago in [
+        (held, 9),
+        (scheduled, 6),
+        (accepted, 4),
+        (waiting, 2),
+        (declined, 8),
+        (expired, 15),
+        (withdrawn, 5),
+        (cancelled, 7),
+        (missed, 10),
+        (own, 3),
+    ]:
+        _backdate(interview, days_ago=days_ago, now=now)
+
+
+def _backdate(interview, *, days_ago: int, now) -> None:
+    """Move an interview's request and timeline back in time, evenly from `days_ago`
+    days ago to shortly after the meeting (held or missed) or to an hour ago."""
+    from apps.interviews.enums import State
+    from apps.interviews.models import Interview, InterviewEvent
+
+    interview.refresh_from_db()
+    events = list(interview.events.order_by("pk"))
+    start = now - timedelta(days=days_ago, hours=2)
+    if interview.state in (State.COMPLETED, State.NO_SHOW) and interview.ends_at:
+        end = min(interview.ends_at + timedelta(minutes=20), now)
+    else:
+        end = now - timedelta(hours=1)
+    step = (end - start) / max(1, len(events) - 1)
+    for n, event in enumerate(events):
+        event.created_at = start + step * n
+    InterviewEvent.objects.bulk_update(events, ["created_at"])
+    Interview.objects.filter(pk=interview.pk).update(requested_at=start)
 
 
 def _seed_at_capacity(volunteers: dict) -> None:
