@@ -106,3 +106,24 @@ def test_the_demo_office_has_two_request_templates_with_one_default(demo):
         )
     )
     assert sorted(templates) == [("Fellow alumni", False), ("Standard request", True)]
+
+
+def test_the_held_demo_conversation_has_air_notes_and_referrals_that_became_contacts(demo):
+    from apps.contacts.models import Contact
+    from apps.interviews.models import InterviewNotes
+
+    sam = User.objects.get(email="student1@demo.test")
+    held = Interview.objects.get(student=sam, state=State.COMPLETED)
+    notes = InterviewNotes.objects.get(interview=held)
+
+    assert all([notes.advice, notes.information, notes.referrals, notes.reflection])
+    referred = Contact.objects.filter(owner=sam, referred_by=held.contact)
+    assert sorted(referred.values_list("full_name", flat=True)) == ["Hana Kim", "Priya Shah"]
+    assert all(c.target_rank is not None for c in referred)
+
+
+def test_demo_timelines_run_forward_in_time(demo):
+    for interview in Interview.objects.exclude(state=State.DRAFT):
+        times = list(interview.events.order_by("pk").values_list("created_at", flat=True))
+        assert times == sorted(times), interview.pk
+        assert interview.requested_at <= times[0]
