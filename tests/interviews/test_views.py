@@ -396,6 +396,7 @@ def test_request_page_of_a_paused_volunteer_is_refused_with_the_date_and_similar
         )
         assert [v.pk for v in response.context["similar"]] == [similar.pk]
         assert reverse("directory_detail", args=[similar.pk]) in _text(response)
+        assert f'href="{reverse("directory")}">Find someone else' in _text(response)
     assert Interview.objects.count() == 0
 
 
