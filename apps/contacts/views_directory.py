@@ -142,6 +142,11 @@ def directory_list(request):
         "form": form,
         "page": page,
         "searching": bool(filters.q.strip()),
+        # On a phone the filters beyond the search box fold away unless one is set.
+        "filters_open": any(
+            request.GET.get(name)
+            for name in ("field", "format", "location", "year_from", "year_to", "accepting")
+        ),
         "labels": card_labels(),
     }
     if request.htmx and not request.htmx.history_restore_request:

@@ -401,6 +401,21 @@ def test_directory_htmx_request_gets_only_the_results_partial(student, login_as,
     assert response["Vary"].count("HX-Request") == 1
 
 
+@pytest.mark.parametrize(
+    ("query", "folded"),
+    [("", True), ("?q=data", True), ("?location=Boston", False), ("?accepting=on", False)],
+)
+def test_directory_filters_fold_away_on_a_phone_unless_one_is_set(student, login_as, query, folded):
+    html = login_as(student).get(reverse("directory") + query).content.decode()
+
+    block = re.search(
+        r'<div class="collapse d-md-block( show)?" id="directory-more-filters">', html
+    )
+    assert block is not None
+    assert (block.group(1) is None) is folded
+    assert f'aria-expanded="{"false" if folded else "true"}"' in html
+
+
 def test_directory_paginates_twenty_per_page_keeping_filters(student, login_as, office):
     for n in range(21):
         make_volunteer(office, f"Vol {n:02d}", location="Denver")
