@@ -84,3 +84,5 @@ class ContactFilterForm(forms.Form):
     def __init__(self, *args, office_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].queryset = field_list_for_office(office_id=office_id)
+        for name in ("field", "stage", "source"):
+            self.fields[name].widget.attrs["class"] = "form-select"

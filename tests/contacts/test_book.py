@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -257,3 +259,10 @@ def test_contact_list_query_count(login_as, student, consulting, count, django_a
         response = browser.get(reverse("contact_list"))
 
     assert len(response.context["page"].object_list) == count + 1
+
+
+def test_contact_filters_are_styled_selects(login_as, student):
+    html = login_as(student).get(reverse("contact_list")).content.decode()
+
+    for name in ("field", "stage", "source"):
+        assert re.search(rf'<select name="{name}" class="form-select" id="id_{name}">', html), name
