@@ -11,6 +11,11 @@ urlpatterns = [
     path("student/", views_home.student_home, name="student_home"),
     path("followups/", views.followup_list, name="followup_list"),
     path("followups/badge/", views.followups_badge, name="followups_badge"),
+    path(
+        "interviews/<int:pk>/thank-you/",
+        views.interview_thank_you_panel,
+        name="interview_thank_you_panel",
+    ),
     path("followups/<int:pk>/thank-you/", views.followup_thank_you, name="followup_thank_you"),
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
     path("followups/<int:pk>/snooze/", views.followup_snooze, name="followup_snooze"),

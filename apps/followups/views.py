@@ -97,6 +97,25 @@ def followup_list(request):
 
 @student_only
 @require_GET
+def interview_thank_you_panel(request, pk: int):
+    """The thank-you's state on a held interview's page, loaded by htmx (the
+    interviews app cannot read follow-ups): due and a link to write it, or how and
+    when it went."""
+    interview = interview_get_for_student(student=request.user, pk=pk)
+    followup = (
+        selectors.followup_list_for_student(student=request.user)
+        .filter(interview=interview, kind=Kind.THANK_YOU)
+        .first()
+    )
+    return render(
+        request,
+        "followups/_interview_thank_you.html",
+        {"followup": followup, "now": timezone.now()},
+    )
+
+
+@student_only
+@require_GET
 def followups_badge(request):
     """The nav's count, loaded by htmx after the page, so no page pays a query."""
     count = selectors.followups_due_count(student=request.user)

@@ -291,3 +291,54 @@ def test_other_roles_have_no_follow_ups_entry(login_as, alumni):
     page = login_as(alumni).get(reverse("inbox"))
 
     assert "/followups/" not in page.content.decode()
+
+
+# --- The thank-you panel on the interview page ---------------------------------------
+
+
+def test_held_interview_page_loads_the_thank_you_panel(login_as, student, meeting):
+    held = _meet(student, "Pia Panel")
+    browser = login_as(student)
+
+    page = browser.get(reverse("interview_detail", args=[held.pk])).content.decode()
+    panel = browser.get(reverse("interview_thank_you_panel", args=[held.pk]))
+
+    assert f'hx-get="/interviews/{held.pk}/thank-you/" hx-trigger="load"' in page
+    followup = FollowUp.objects.get(interview=held, kind=Kind.THANK_YOU)
+    html = panel.content.decode()
+    assert "Send it by Wed 4 Mar, 09:45" in html  # in the student's zone, New York
+    assert f'href="/followups/{followup.pk}/thank-you/"' in html
+
+
+def test_thank_you_panel_says_how_and_when_it_went(login_as, student, time_machine):
+    held = _meet(student, "Dan Done")
+    followup = FollowUp.objects.get(interview=held, kind=Kind.THANK_YOU)
+    time_machine.move_to(NOW + timedelta(hours=2), tick=False)
+    services.followup_complete(student=student, followup=followup)
+
+    html = login_as(student).get(reverse("interview_thank_you_panel", args=[held.pk])).content
+    assert "Sent another way, marked on Tue 3 Mar, 12:00 · on time." in html.decode()
+
+
+def test_thank_you_panel_of_a_late_one_says_so(login_as, student, time_machine):
+    held = _meet(student, "Lou Late")
+    time_machine.move_to(NOW + timedelta(days=2), tick=False)
+
+    html = login_as(student).get(reverse("interview_thank_you_panel", args=[held.pk])).content
+    assert "It was due Wed 4 Mar, 09:45. Late is still far better than never." in html.decode()
+
+
+def test_thank_you_panel_is_the_students_own(login_as, student, student2, other_student, alumni):
+    held = _meet(student, "Own Olive")
+    url = reverse("interview_thank_you_panel", args=[held.pk])
+
+    assert login_as(student2).get(url).status_code == 404
+    assert login_as(other_student).get(url).status_code == 404
+    assert login_as(alumni).get(url).status_code == 403
+
+
+def test_thank_you_panel_is_empty_for_an_interview_without_one(login_as, student, meeting):
+    response = login_as(student).get(reverse("interview_thank_you_panel", args=[meeting.pk]))
+
+    assert response.status_code == 200
+    assert response.content.decode().strip() == ""
