@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
 from apps.core.emails import email_queue
+from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.models import Interview, InterviewEvent, PreparedQuestion, Question
 
@@ -343,6 +344,13 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
             interview=interview, actor=student, kind=EventKind.QUESTIONS_SHARED
         )
         volunteer = interview.volunteer.user
+        attachments = None
+        if interview.state == State.SCHEDULED:
+            # The invitation already in their calendar gains the questions in its
+            # description: the same UID and SEQUENCE (not a change of time or
+            # place, so no new meeting reminders) with a later DTSTAMP.
+            ics = calendar.interview_ics(interview=interview, method="REQUEST", viewer=volunteer)
+            attachments = [("invite.ics", ics, "text/calendar; method=REQUEST")]
         email_queue(
             template="interviews/questions_shared",
             key=f"interviews/questions_shared:{interview.pk}",
@@ -358,5 +366,6 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
                 "questions": questions,
                 "url": settings.SITE_URL + reverse("inbox_detail", args=[interview.pk]),
             },
+            attachments=attachments,
         )
     return interview

@@ -181,6 +181,48 @@ def test_description_lists_the_questions_in_order_only_once_shared(student, volu
     assert "2. What skills matter most?" in after["DESCRIPTION"]
 
 
+def test_sharing_questions_after_booking_updates_the_volunteers_invitation(
+    student, volunteer, django_capture_on_commit_callbacks, mailoutbox
+):
+    from apps.interviews.questions import interview_questions_share
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interview = _scheduled(student, volunteer)
+    _cal, booked = _invitations(mailoutbox)["alex@alumni.test"]
+    PreparedQuestion.objects.create(interview=interview, text="How did you start?", position=1)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interview_questions_share(student=student, interview=interview)
+
+    [message] = mailoutbox
+    assert message.to == ["alex@alumni.test"]
+    cal, updated = _invitations(mailoutbox)["alex@alumni.test"]
+    assert str(cal["METHOD"]) == "REQUEST"
+    # The same event, not a change of time: same UID and SEQUENCE, a later stamp.
+    assert (str(updated["UID"]), updated["SEQUENCE"]) == (str(booked["UID"]), booked["SEQUENCE"])
+    assert updated["DTSTAMP"].dt >= booked["DTSTAMP"].dt
+    assert "1. How did you start?" in updated["DESCRIPTION"]
+
+
+def test_sharing_questions_before_booking_sends_no_invitation(
+    student, volunteer, django_capture_on_commit_callbacks, mailoutbox
+):
+    from apps.interviews.questions import interview_questions_share
+
+    interview = services.interview_request_volunteer(
+        student=student, volunteer=volunteer, message=MESSAGE
+    )
+    PreparedQuestion.objects.create(interview=interview, text="How did you start?", position=1)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interview_questions_share(student=student, interview=interview)
+
+    [message] = mailoutbox
+    assert message.attachments == []
+
+
 def test_interview_ics_refuses_an_unknown_method(student, volunteer):
     interview = _scheduled(student, volunteer)
 
