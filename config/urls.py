@@ -6,6 +6,8 @@ from apps.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a page names no icon (JSON, files).
+    path("favicon.ico", core_views.favicon),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),

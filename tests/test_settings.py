@@ -343,3 +343,23 @@ def test_settings_seed_demo_is_idempotent_and_every_demo_user_can_sign_in():
         browser = Client()
         response = browser.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         assert (email, response.status_code, response.get("Location")) == (email, 302, "/")
+
+
+def test_every_page_carries_a_strict_content_security_policy(client):
+    response = client.get("/accounts/login/")
+
+    policy = dict(
+        part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert "unsafe" not in response["Content-Security-Policy"]
+
+
+def test_favicon_ico_points_at_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")

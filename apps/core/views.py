@@ -1,8 +1,10 @@
+from csp.decorators import csp_exempt
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -56,6 +58,14 @@ def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+@require_GET
+def favicon(request):
+    # Resolved per request: with the production storage the hashed name is known
+    # only once collectstatic has run.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+@csp_exempt()
 def error_500(request):
     # A plain template with no context: the database or a context processor may be
     # what failed.

@@ -101,7 +101,8 @@ def browser(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def page_for(browser, live_server, settings):
-    """A fresh browser context per person; pages fail the test on a JavaScript error."""
+    """A fresh browser context per person; pages fail the test on a JavaScript error
+    or a Content-Security-Policy violation."""
     settings.SITE_URL = live_server.url
     contexts, errors = [], []
 
@@ -113,6 +114,15 @@ def page_for(browser, live_server, settings):
         ctx.set_default_timeout(10_000)
         page = ctx.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # A refused script, style or connection is only a console message.
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         return page
 
     yield make
