@@ -24,6 +24,7 @@ def contact_list_for_student(
             | Q(organisation__icontains=q)
             | Q(job_title__icontains=q)
             | Q(email__icontains=q)
+            | Q(location__icontains=q)
             | Q(notes__icontains=q)
         )
     if field_id:

@@ -182,6 +182,7 @@ def test_list_search_and_filters(login_as, student, consulting):
         full_name="Maria",
         organisation="Urban Institute",
         source=Source.PROFESSOR_STAFF,
+        location="Washington, DC",
     )
     contact_set_stage(contact=maria, stage=Stage.SCHEDULED)
     browser = login_as(student)
@@ -192,6 +193,7 @@ def test_list_search_and_filters(login_as, student, consulting):
 
     assert names() == ["Maria", "Tom Becker"]
     assert names(q="deloitte") == ["Tom Becker"]
+    assert names(q="washington") == ["Maria"]
     assert names(field=consulting.pk) == ["Tom Becker"]
     assert names(stage=Stage.SCHEDULED) == ["Maria"]
     assert names(source=Source.PROFESSOR_STAFF) == ["Maria"]
