@@ -1,0 +1,101 @@
+"""Every main page of each role passes axe-core's checks (WCAG 2 A and AA: labels,
+names, landmarks, headings, contrast, ARIA), on the demo data, at desktop and
+phone widths."""
+
+import io
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from tests.e2e.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO_PASSWORD = "fieldnotes-demo"
+
+
+def _pages(role: str) -> list[str]:
+    from apps.accounts.models import User
+    from apps.followups.models import FollowUp
+    from apps.interviews.enums import State
+    from apps.interviews.models import Interview
+
+    if role == "student":
+        sam = User.objects.get(email="student1@demo.test")
+        held = Interview.objects.get(student=sam, state=State.COMPLETED)
+        booked = Interview.objects.filter(student=sam, state=State.SCHEDULED).first()
+        thanks = FollowUp.objects.get(interview=held, kind="thank_you")
+        return [
+            "/",
+            "/me/profile/",
+            "/contacts/",
+            f"/contacts/{held.contact_id}/",
+            "/contacts/import/",
+            "/targets/",
+            "/targets/board/",
+            "/directory/",
+            f"/directory/{held.volunteer_id}/",
+            "/interviews/",
+            f"/interviews/{held.pk}/",
+            f"/interviews/{held.pk}/notes/",
+            f"/interviews/{booked.pk}/prepare/",
+            f"/interviews/{booked.pk}/meeting/",
+            "/network/",
+            "/followups/",
+            f"/followups/{thanks.pk}/thank-you/",
+            "/settings/notifications/",
+        ]
+    if role == "alumni":
+        alex = User.objects.get(email="alumni1@demo.test")
+        request = Interview.objects.filter(volunteer__user=alex).first()
+        return ["/", "/inbox/", f"/inbox/{request.pk}/", "/volunteer/profile/", "/calendar/"]
+    return [
+        "/office/",
+        "/office/invitations/",
+        "/office/volunteers/",
+        "/office/directory/",
+        "/office/fields/",
+        "/office/request-templates/",
+        "/office/deliverability/",
+        "/office/settings/",
+    ]
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("role", "email"),
+    [
+        ("student", "student1@demo.test"),
+        ("alumni", "alumni1@demo.test"),
+        ("admin", "admin@demo.test"),
+    ],
+)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_main_pages_have_no_accessibility_violations(page_for, demo, role, email, width):
+    axe = Axe()
+    page = page_for(width, 800)
+    found = {}
+    page.goto("/accounts/login/")
+    if problems := _violations(axe.run(page)):
+        found["/accounts/login/"] = problems
+    log_in(page, email, DEMO_PASSWORD)
+
+    for path in _pages(role):
+        response = page.goto(path)
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        if problems := _violations(axe.run(page)):
+            found[path] = problems
+    assert found == {}
+
+
+def _violations(result) -> list[tuple[str, str, list[str]]]:
+    return [
+        (v["id"], v["impact"], [node["target"][0] for node in v["nodes"]][:3])
+        for v in result.response["violations"]
+    ]
