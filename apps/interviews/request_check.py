@@ -172,11 +172,19 @@ def request_text_values(
         "field": field_name or _("your field"),
         "minutes": minutes,
         "my_name": my_name,
-        "my_programme": (_("a %(programme)s student") % {"programme": programme})
-        if programme
-        else _("a student"),
+        "my_programme": _programme_phrase(programme),
         "office": office_name,
     }
+
+
+def _programme_phrase(programme: str) -> str:
+    """ "an Economics student", "a Biology student", or "a student". The article
+    goes by the first letter: right for nearly every programme name."""
+    if not programme:
+        return _("a student")
+    if programme[:1].upper() in "AEIOU":
+        return _("an %(programme)s student") % {"programme": programme}
+    return _("a %(programme)s student") % {"programme": programme}
 
 
 def request_text_render(template: str, values: dict) -> str:

@@ -291,7 +291,7 @@ def test_preview_uses_the_offices_slot_length(login_as, office_admin, office):
     )
 
     assert response.context["preview"]["body"] == (
-        f"Dear Jordan,\n\nI study a Economics student. Could we talk for "
+        f"Dear Jordan,\n\nI study an Economics student. Could we talk for "
         f"{office.slot_minutes} minutes?\n\nSam Student"
     )
     assert RequestTemplate.objects.count() == 0
@@ -478,3 +478,28 @@ def test_a_template_of_another_office_is_never_used(
         services.interview_request_volunteer(
             student=student, volunteer=volunteer, message="Hi, 15 minutes?", template=theirs
         )
+
+
+@pytest.mark.parametrize(
+    ("programme", "phrase"),
+    [
+        ("Economics", "an Economics student"),
+        ("international relations", "an international relations student"),
+        ("Biology", "a Biology student"),
+        ("", "a student"),
+    ],
+)
+def test_my_programme_takes_the_right_article(programme, phrase):
+    from apps.interviews.request_check import request_text_values
+
+    values = request_text_values(
+        my_name="Sam",
+        office_name="Careers",
+        name="Jordan Lee",
+        organisation="",
+        field_name="",
+        minutes=15,
+        programme=programme,
+    )
+
+    assert values["my_programme"] == phrase
