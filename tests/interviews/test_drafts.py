@@ -93,6 +93,7 @@ def test_drafts_are_listed_in_their_own_group_and_do_not_count_as_open(
     assert response.context["open_count"] == 0
     # The draft opens the request page again, to go on writing.
     assert f'href="{_url(volunteer)}"' in response.content.decode()
+    assert "not sent; saved now" in response.content.decode()
 
 
 def test_opening_the_request_page_again_continues_the_draft(login_as, student, volunteer, draft):
