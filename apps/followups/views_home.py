@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.permissions import role_required
 from apps.contacts.enums import Stage
+from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_counts_for_student
 from apps.followups.enums import Kind
 from apps.followups.selectors import followups_due_soon
@@ -53,10 +54,11 @@ def _getting_ready(*, student, profile, counts) -> list[dict]:
     ]
 
 
-def _next_step(*, due, upcoming, steps, counts, now) -> dict | None:
+def _next_step(*, student, due, upcoming, steps, counts, now) -> dict | None:
     """What to do first: a thank-you is the most perishable (its window is a day),
     then a conversation within two days to prepare for, then getting ready, then
-    the first request."""
+    asking the best-ranked person not asked yet (while the office's limit of open
+    requests allows)."""
     thank_you = next((item for item in due if item.kind == Kind.THANK_YOU), None)
     if thank_you:
         name = thank_you.contact.full_name
@@ -75,6 +77,30 @@ def _next_step(*, due, upcoming, steps, counts, now) -> dict | None:
     step = next((s for s in steps if not s["done"]), None)
     if step:
         return {**step, "action": _("Do it now")}
+    if counts[Stage.REQUESTED] < student.office.max_open_requests:
+        # The best-ranked person not asked yet (one query, only on this path).
+        ask = (
+            Contact.objects.filter(
+                owner=student,
+                archived_at__isnull=True,
+                target_rank__isnull=False,
+                stage=Stage.IDENTIFIED,
+            )
+            .order_by("target_rank", "full_name")
+            .only("pk", "full_name", "volunteer_id")
+            .first()
+        )
+        if ask is not None:
+            url = (
+                reverse("interview_request_volunteer", args=[ask.volunteer_id])
+                if ask.volunteer_id
+                else reverse("interview_request_contact", args=[ask.pk])
+            )
+            return {
+                "label": _("Ask %(name)s for a short conversation") % {"name": ask.full_name},
+                "url": url,
+                "action": _("Write the request"),
+            }
     if not any(counts[stage] for stage in Stage.values if stage != Stage.IDENTIFIED):
         return {
             "label": _("Ask the first person on your target list for a short conversation"),
@@ -101,7 +127,7 @@ def student_home(request):
             "counts": counts,
             "steps": steps,
             "next_step": _next_step(
-                due=due, upcoming=upcoming, steps=steps, counts=counts, now=now
+                student=student, due=due, upcoming=upcoming, steps=steps, counts=counts, now=now
             ),
             "pitch_stats": pitch_stats(profile.pitch),
             "due": due[:HOME_LIST],

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.contacts.enums import Stage
+from apps.contacts.models import Contact
 from apps.contacts.services import contact_create, contact_set_stage
 from apps.followups import services
 from apps.interviews.enums import State
@@ -134,14 +135,57 @@ def test_a_conversation_within_two_days_asks_for_preparation(login_as, student, 
     assert [iv.pk for iv in response.context["upcoming"]] == [soon.pk, later.pk]
 
 
-def test_a_ready_student_with_no_request_is_sent_to_the_target_list(login_as, student, office):
+def test_a_ready_student_is_asked_to_request_the_best_ranked_person(login_as, student, office):
     _ready(student, office)
+    first = Contact.objects.filter(owner=student).order_by("target_rank").first()
 
     response = login_as(student).get(reverse("student_home"))
 
-    assert response.context["next_step"]["url"] == reverse("target_list")
+    assert response.context["next_step"]["url"] == reverse(
+        "interview_request_contact", args=[first.pk]
+    )
+    assert response.context["next_step"]["label"] == (
+        f"Ask {first.full_name} for a short conversation"
+    )
     assert response.context["due"] == []
     assert "Nothing due." in response.content.decode()
+
+
+def test_a_volunteer_on_the_list_is_asked_through_fieldnotes(login_as, student, office, alumni):
+    from tests.interviews.conftest import make_volunteer
+
+    _ready(student, office)
+    profile = make_volunteer(alumni)
+    Contact.objects.filter(owner=student).update(target_rank=5)
+    ContactFactory(student=student, full_name="Alex Alumni", volunteer=profile, on_target_list=True)
+    Contact.objects.filter(owner=student, volunteer=profile).update(target_rank=1)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.context["next_step"]["url"] == reverse(
+        "interview_request_volunteer", args=[profile.pk]
+    )
+
+
+def test_the_request_step_respects_the_limit_and_skips_those_already_asked(
+    login_as, student, office
+):
+    _ready(student, office)
+    Contact.objects.filter(owner=student).update(stage=Stage.REQUESTED)
+    dee = ContactFactory(student=student, full_name="Dee Last", on_target_list=True)
+    office.max_open_requests = 3
+    office.save()
+
+    at_limit = login_as(student).get(reverse("student_home"))
+    office.max_open_requests = 5
+    office.save()
+    below = login_as(student).get(reverse("student_home"))
+    Contact.objects.filter(pk=dee.pk).update(stage=Stage.REQUESTED)
+    nobody_left = login_as(student).get(reverse("student_home"))
+
+    assert at_limit.context["next_step"] is None
+    assert below.context["next_step"]["url"] == reverse("interview_request_contact", args=[dee.pk])
+    assert nobody_left.context["next_step"] is None
 
 
 def test_someone_elses_follow_ups_and_conversations_stay_out(
@@ -171,3 +215,15 @@ def test_student_home_query_count(login_as, student, items, django_assert_num_qu
     with django_assert_num_queries(8):
         response = browser.get(reverse("student_home"))
     assert len(response.context["due"]) == len(response.context["upcoming"]) == items
+
+
+def test_student_home_query_count_on_the_request_step(
+    login_as, student, office, django_assert_num_queries
+):
+    _ready(student, office)
+    browser = login_as(student)
+
+    # the 8 of every home, and the best-ranked person not asked yet
+    with django_assert_num_queries(9):
+        response = browser.get(reverse("student_home"))
+    assert response.context["next_step"]["action"] == "Write the request"
