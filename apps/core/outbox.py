@@ -222,16 +222,21 @@ def outbox_claim_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -
     return claimed
 
 
-def outbox_deliver_now(pk: int, *, kept: bool = False) -> str:
-    """Claim one row that is due now (the prompt path after enqueue) and deliver it,
-    over this worker's kept connection when `kept` (see `outbox_deliver_kept`)."""
+def outbox_claim_now(pk: int) -> bool:
+    """Claim one row if it is due now (the prompt path after enqueue)."""
     now = timezone.now()
-    claimed = OutboundEmail.objects.filter(pk=pk, status=Status.PENDING, due_at__lte=now).update(
-        status=Status.SENDING, lease_until=now + _lease()
+    return (
+        OutboundEmail.objects.filter(pk=pk, status=Status.PENDING, due_at__lte=now).update(
+            status=Status.SENDING, lease_until=now + _lease()
+        )
+        == 1
     )
-    if claimed != 1:
-        return "not-claimed"
-    return outbox_deliver_kept(pk) if kept else outbox_deliver(pk)
+
+
+def outbox_deliver_now(pk: int) -> str:
+    """Claim one row that is due now and deliver it over a connection of its own
+    (inline dispatch: the web process, tests)."""
+    return outbox_deliver(pk) if outbox_claim_now(pk) else "not-claimed"
 
 
 def _message(row: OutboundEmail) -> EmailMultiAlternatives:
@@ -411,52 +416,52 @@ def _kept_connection_alive(now: float) -> bool:
 
 
 def kept_connection_close() -> None:
-    """Close this process's kept connection (at worker shutdown, or after an error)."""
+    """Close this process's kept connection and forget it (at worker shutdown, at
+    the end of a sweep, or when it is too old to keep)."""
     if _kept.connection is not None:
         _close_quietly(_kept.connection)
     _kept.connection = None
 
 
+def _kept_connection_new() -> None:
+    # Opened by outbox_deliver, inside its error handling.
+    _kept.connection = get_connection()
+    _kept.opened_at, _kept.used_at, _kept.messages = _monotonic(), _monotonic(), 0
+
+
 def outbox_deliver_kept(pk: int, *, attempt: int | None = None) -> str:
     """`outbox_deliver` over the connection this worker process keeps open between
     deliveries (the Celery tasks' path)."""
-    now = _monotonic()
-    if _kept.connection is not None and not _kept_connection_alive(now):
+    if _kept.connection is not None and not _kept_connection_alive(_monotonic()):
         kept_connection_close()
     if _kept.connection is None:
-        # Opened by outbox_deliver, inside its error handling.
-        _kept.connection = get_connection()
-        _kept.opened_at, _kept.messages = now, 0
+        _kept_connection_new()
     result = outbox_deliver(pk, connection=_kept.connection, attempt=attempt)
     _kept.used_at = _monotonic()
     if result == "sent":
         _kept.messages += 1
     elif result in {"retry", "failed"}:
-        kept_connection_close()
+        # The error may have been the session's (a disconnect, a timeout), which
+        # would fail every message after it: the next delivery opens a new one.
+        _close_quietly(_kept.connection)
+        _kept.opened_at, _kept.messages = _monotonic(), 0
     return result
 
 
 def outbox_send_due(*, batch: int = CLAIM_BATCH) -> dict:
     """One synchronous sweep: claim what is due and deliver it in this process over
-    one SMTP connection (the cron path and `send_due_reminders`)."""
+    one SMTP session, kept and renewed as a worker's is (the cron path and
+    `send_due_reminders`)."""
     counts: dict[str, int] = {}
-    connection = get_connection()
+    kept_connection_close()
+    _kept_connection_new()
     try:
-        connection.open()
         while claimed := outbox_claim_due(batch=batch):
             for pk, attempt in claimed:
-                result = outbox_deliver(pk, connection=connection, attempt=attempt)
+                result = outbox_deliver_kept(pk, attempt=attempt)
                 counts[result] = counts.get(result, 0) + 1
-                if result in {"retry", "failed"}:
-                    # The error may have been the connection's (a disconnect, a
-                    # timeout), which would fail every message after it: start over.
-                    _close_quietly(connection)
-                    try:
-                        connection.open()
-                    except Exception as exc:  # each next message will try again
-                        logger.warning("could not reopen the SMTP connection: %s", exc)
             if len(claimed) < batch:
                 break
     finally:
-        _close_quietly(connection)
+        kept_connection_close()
     return counts

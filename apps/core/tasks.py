@@ -38,7 +38,9 @@ def outbox_deliver_task(pk: int, attempt: int | None = None) -> str:
 
 @shared_task(ignore_result=True)
 def outbox_deliver_now_task(pk: int) -> str:
-    return outbox.outbox_deliver_now(pk, kept=True)
+    if not outbox.outbox_claim_now(pk):
+        return "not-claimed"
+    return outbox.outbox_deliver_kept(pk)
 
 
 @worker_process_shutdown.connect
