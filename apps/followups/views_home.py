@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.permissions import role_required
 from apps.contacts.enums import Stage
-from apps.contacts.models import Contact
-from apps.contacts.selectors import contact_counts_for_student
+from apps.contacts.selectors import contact_counts_for_student, target_list_for_student
 from apps.followups.enums import Kind
 from apps.followups.selectors import followups_due_soon
 from apps.interviews.selectors import upcoming_for_user
@@ -80,12 +79,9 @@ def _next_step(*, student, due, upcoming, steps, counts, now) -> dict | None:
     if counts[Stage.REQUESTED] < student.office.max_open_requests:
         # The best-ranked person not asked yet (one query, only on this path).
         ask = (
-            Contact.objects.filter(
-                owner=student,
-                archived_at__isnull=True,
-                target_rank__isnull=False,
-                stage=Stage.IDENTIFIED,
-            )
+            target_list_for_student(student=student)
+            .filter(stage=Stage.IDENTIFIED)
+            .select_related(None)
             .order_by("target_rank", "full_name")
             .only("pk", "full_name", "volunteer_id")
             .first()
