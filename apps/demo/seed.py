@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from apps.accounts.demo import demo_seed as accounts_seed
 from apps.accounts.models import User
@@ -653,7 +654,8 @@ def _seed_interviews(volunteers: dict) -> None:
 def _backdate(interview, *, days_ago: int, now) -> None:
     """Move an interview's request and timeline back in time, evenly from `days_ago`
     days ago to shortly after the meeting (held or missed) or to an hour ago."""
-    from apps.interviews.enums import State
+    from apps.contacts.models import VolunteerProfile
+    from apps.interviews.enums import EventKind, State
     from apps.interviews.models import Interview, InterviewEvent
 
     interview.refresh_from_db()
@@ -667,7 +669,18 @@ def _backdate(interview, *, days_ago: int, now) -> None:
     for n, event in enumerate(events):
         event.created_at = start + step * n
     InterviewEvent.objects.bulk_update(events, ["created_at"])
-    Interview.objects.filter(pk=interview.pk).update(requested_at=start)
+    # The answer moves with its timeline entry, and so does the volunteer's
+    # response time that was counted from the real (seconds-long) wait.
+    answer = next((e for e in events if e.kind in (EventKind.ACCEPTED, EventKind.DECLINED)), None)
+    changes = {"requested_at": start}
+    if answer is not None and interview.answered_at and interview.requested_at:
+        changes["answered_at"] = answer.created_at
+        waited = (answer.created_at - start) - (interview.answered_at - interview.requested_at)
+        if interview.volunteer_id:
+            VolunteerProfile.objects.filter(pk=interview.volunteer_id).update(
+                response_seconds_total=F("response_seconds_total") + int(waited.total_seconds())
+            )
+    Interview.objects.filter(pk=interview.pk).update(**changes)
 
 
 def _seed_at_capacity(volunteers: dict) -> None:

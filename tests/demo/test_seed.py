@@ -127,3 +127,17 @@ def test_demo_timelines_run_forward_in_time(demo):
         times = list(interview.events.order_by("pk").values_list("created_at", flat=True))
         assert times == sorted(times), interview.pk
         assert interview.requested_at <= times[0]
+
+
+def test_demo_answers_sit_on_their_timelines(demo):
+    from apps.interviews.enums import EventKind
+
+    answered = Interview.objects.filter(
+        events__kind__in=[EventKind.ACCEPTED, EventKind.DECLINED], answered_at__isnull=False
+    ).distinct()
+    assert answered.exists()
+    for interview in answered:
+        event = interview.events.filter(kind__in=[EventKind.ACCEPTED, EventKind.DECLINED]).earliest(
+            "created_at"
+        )
+        assert interview.answered_at == event.created_at, interview.pk
