@@ -116,7 +116,7 @@ def _attachments(raw) -> list[dict]:
     ]
 
 
-def outbox_enqueue(
+def outbox_row(
     *,
     key: str,
     kind: str,
@@ -133,10 +133,10 @@ def outbox_enqueue(
     due_at: datetime | None = None,
     from_email: str | None = None,
     office_id: int | None = None,
-) -> OutboundEmail | None:
-    """Queue one email in the current transaction. Returns None when an email with
-    this key exists already (it is not queued twice)."""
-    row = OutboundEmail(
+) -> OutboundEmail:
+    """One unsaved outbox row: saved by `outbox_enqueue`, or many at once by
+    `outbox_bulk_enqueue`."""
+    return OutboundEmail(
         dedupe_key=key,
         kind=kind,
         recipient=recipient,
@@ -153,6 +153,13 @@ def outbox_enqueue(
         attachments=_attachments(attachments),
         due_at=due_at or timezone.now(),
     )
+
+
+def outbox_enqueue(**fields) -> OutboundEmail | None:
+    """Queue one email (the arguments of `outbox_row`) in the current transaction.
+    Returns None when an email with this key exists already (it is not queued
+    twice)."""
+    row = outbox_row(**fields)
     try:
         with transaction.atomic():
             row.save()
