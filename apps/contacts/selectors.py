@@ -77,7 +77,9 @@ def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
 
 
 def volunteer_profile_for_user(*, user) -> VolunteerProfile | None:
-    return VolunteerProfile.objects.filter(user=user).prefetch_related("fields").first()
+    """The user's volunteer profile with its office (the month is counted in the
+    office's time zone). Fields are not prefetched: a page that lists them asks."""
+    return VolunteerProfile.objects.filter(user=user).select_related("office").first()
 
 
 def contact_counts_for_student(*, student) -> dict:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.accounts.enums import Role
 from apps.accounts.permissions import role_required
-from apps.contacts.models import VolunteerProfile
+from apps.contacts.selectors import volunteer_profile_for_user
 from apps.interviews import selectors
 from apps.interviews.enums import State
 
@@ -18,8 +18,7 @@ HOME_LIST = 3
 @role_required(Role.ALUMNI)
 def alumni_home(request):
     user = request.user
-    # The profile with the office its month is counted in, in one query.
-    profile = VolunteerProfile.objects.filter(user=user).select_related("office").first()
+    profile = volunteer_profile_for_user(user=user)
     waiting_qs = selectors.interview_inbox_for_volunteer(user=user, states=[State.REQUESTED])
     waiting = list(waiting_qs.order_by("requested_at", "pk")[:HOME_LIST])
     counts = selectors.interview_inbox_for_volunteer(user=user).aggregate(
