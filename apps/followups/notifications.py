@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from apps.core.emails import email_queue, email_render
@@ -128,19 +127,22 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 # --- Building reminder emails -------------------------------------------------------
 
 
-def _reminder_context(*, user, template: str, context: dict) -> tuple[dict, str]:
+def reminder_unsubscribe(*, user_id: int, template: str) -> tuple[dict, dict[str, str]]:
+    """The unsubscribe footer's context (templates/emails/followups/_unsubscribe.*)
+    and the List-Unsubscribe headers every reminder carries, for its topic."""
     topic = REMINDER_TOPICS[template]
-    url = unsubscribe_url(user_id=user.pk, topic=topic)
-    return (
-        {
-            **context,
-            "recipient": user,
-            "unsubscribe_url": url,
-            "topic_label": Topic(topic).label,
-            "preferences_url": settings.SITE_URL + reverse("notification_settings"),
-        },
-        url,
-    )
+    url = unsubscribe_url(user_id=user_id, topic=topic)
+    context = {
+        "unsubscribe_url": url,
+        "topic_label": Topic(topic).label,
+        "preferences_url": settings.SITE_URL + reverse("notification_settings"),
+    }
+    return context, unsubscribe_headers(url)
+
+
+def _reminder_context(*, user, template: str, context: dict) -> tuple[dict, dict[str, str]]:
+    footer, headers = reminder_unsubscribe(user_id=user.pk, template=template)
+    return {**context, "recipient": user, **footer}, headers
 
 
 def reminder_queue(
@@ -148,7 +150,7 @@ def reminder_queue(
 ) -> None:
     """Queue one reminder in the caller's transaction (the thank-you reminders, made
     when the meeting is marked held)."""
-    full, url = _reminder_context(user=user, template=template, context=context)
+    full, headers = _reminder_context(user=user, template=template, context=context)
     email_queue(
         template=template,
         to=[user.email],
@@ -158,7 +160,7 @@ def reminder_queue(
         recipient=user,
         subject_ref=subject_ref,
         due_at=due_at,
-        headers=unsubscribe_headers(url),
+        headers=headers,
     )
 
 
@@ -166,7 +168,7 @@ def reminder_row(
     *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
 ) -> OutboundEmail:
     """An unsaved outbox row, for the sweeps' bulk_create(ignore_conflicts=True)."""
-    full, url = _reminder_context(user=user, template=template, context=context)
+    full, headers = _reminder_context(user=user, template=template, context=context)
     rendered = email_render(
         template=template, to=[user.email], context=full, time_zone=user.time_zone
     )
@@ -177,32 +179,9 @@ def reminder_row(
         subject_ref=subject_ref,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=rendered.to,
-        headers=unsubscribe_headers(url),
+        headers=headers,
         subject=rendered.subject[:300],
         text=rendered.text,
         html=rendered.html,
         due_at=due_at,
-    )
-
-
-def reminder_add_unsubscribe(*, row: OutboundEmail, user, topic: str) -> None:
-    """Give an email another app rendered (the request nudge) the unsubscribe
-    headers and footer, before its transaction commits and it is delivered."""
-    url = unsubscribe_url(user_id=user.pk, topic=topic)
-    context = {
-        "unsubscribe_url": url,
-        "topic_label": Topic(topic).label,
-        "preferences_url": settings.SITE_URL + reverse("notification_settings"),
-    }
-    text_footer = render_to_string("emails/followups/_unsubscribe.txt", context)
-    html_footer = render_to_string("emails/followups/_unsubscribe.html", context)
-    html = row.html
-    if "</body>" in html:
-        html = html.replace("</body>", f"{html_footer}</body>", 1)
-    elif html:
-        html += html_footer
-    OutboundEmail.objects.filter(pk=row.pk).update(
-        headers={**row.headers, **unsubscribe_headers(url)},
-        text=f"{row.text.rstrip()}\n\n{text_footer.strip()}\n",
-        html=html,
     )

@@ -25,13 +25,12 @@ from apps.followups.enums import (
     Delivery,
     Kind,
     Status,
-    Topic,
 )
 from apps.followups.models import FollowUp, NotificationPreference
 from apps.followups.notifications import (
     DIGEST_AT,
-    reminder_add_unsubscribe,
     reminder_row,
+    reminder_unsubscribe,
     zone,
 )
 from apps.followups.selectors import (
@@ -227,25 +226,15 @@ def request_nudge(*, interview_id: int) -> bool:
     """The interviews app's one reminder to a volunteer who has not answered, with
     the unsubscribe link every reminder carries. Claimed there by a conditional
     UPDATE on nudged_at, so it is queued once however often this runs."""
-    started = timezone.now()
-    with transaction.atomic():
-        if not interview_nudge(interview_id=interview_id):
-            return False
-        # The row was queued a moment ago, inside this transaction, and is
-        # delivered only once it commits: there is time to add the link.
-        row = (
-            OutboundEmail.objects.filter(
-                status=OutboundEmail.Status.PENDING,
-                due_at__gte=started,
-                kind=REQUEST_NUDGE,
-                subject_ref=f"interview:{interview_id}",
-            )
-            .select_related("recipient")
-            .first()
-        )
-        if row is not None and row.recipient is not None:
-            reminder_add_unsubscribe(row=row, user=row.recipient, topic=Topic.REQUESTS)
-    return True
+    user_id = (
+        Interview.objects.filter(pk=interview_id)
+        .values_list("volunteer__user_id", flat=True)
+        .first()
+    )
+    if user_id is None:
+        return interview_nudge(interview_id=interview_id)
+    footer, headers = reminder_unsubscribe(user_id=user_id, template=REQUEST_NUDGE)
+    return interview_nudge(interview_id=interview_id, headers=headers, extra_context=footer)
 
 
 def request_expire(*, interview_id: int) -> bool:

@@ -100,7 +100,7 @@ def _tell_student(interview, template, **context):
     )
 
 
-def _tell_volunteer(interview, template, **context):
+def _tell_volunteer(interview, template, *, headers=None, **context):
     user = _volunteer_user(interview)
     if user is None:
         return
@@ -111,6 +111,7 @@ def _tell_volunteer(interview, template, **context):
         subject_ref=f"interview:{interview.pk}",
         time_zone=user.time_zone,
         reply_to=[interview.student.email],
+        headers=headers,
         context={
             "interview": interview,
             "recipient": user,
@@ -715,9 +716,12 @@ def interview_no_show(*, student, interview: Interview, note: str = "") -> Inter
 # --- Periodic: nudges and expiry -----------------------------------------------------
 
 
-def interview_nudge(*, interview_id: int) -> bool:
+def interview_nudge(
+    *, interview_id: int, headers: dict | None = None, extra_context: dict | None = None
+) -> bool:
     """One reminder to a volunteer who has not answered. Claimed by a conditional
-    UPDATE, so two sweeps never both send it."""
+    UPDATE, so two sweeps never both send it. `headers` and `extra_context` go
+    into the email as they are (the follow-ups engine adds its unsubscribe link)."""
     now = timezone.now()
     with transaction.atomic():
         claimed = Interview.objects.filter(
@@ -732,7 +736,7 @@ def interview_nudge(*, interview_id: int) -> bool:
             pk=interview_id
         )
         _event(interview, actor=None, kind=EventKind.NUDGED)
-        _tell_volunteer(interview, "request_nudge")
+        _tell_volunteer(interview, "request_nudge", headers=headers, **(extra_context or {}))
     return True
 
 
