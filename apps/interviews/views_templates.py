@@ -13,6 +13,7 @@ from apps.accounts.permissions import office_admin_required
 from apps.interviews import request_templates as tpl
 from apps.interviews.forms import RequestTemplateForm
 from apps.interviews.request_check import PLACEHOLDERS
+from apps.interviews.views import _errors_to_messages, _form_errors
 
 
 @office_admin_required
@@ -68,11 +69,7 @@ def _save(request, *, template=None):
                     admin=request.user, template=template, **form.cleaned_data
                 )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            _form_errors(form, exc)
         else:
             messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
             return redirect("office_request_templates")
@@ -121,8 +118,7 @@ def _change(request, pk, action, success):
     try:
         action(admin=request.user, template=template)
     except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
+        _errors_to_messages(request, exc)
     else:
         messages.success(request, success % {"name": template.name})
     return redirect("office_request_templates")
