@@ -317,14 +317,13 @@ def request_contact(request, contact_pk: int):
 @student_only
 @require_POST
 def draft_discard(request, pk: int):
-    interview = selectors.interview_get_for_student(student=request.user, pk=pk)
-    try:
-        services.interview_draft_discard(student=request.user, interview=interview)
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-        return redirect("interview_detail", pk=pk)
-    messages.success(request, _("Draft discarded."))
-    return redirect("interview_list")
+    return _student_action(
+        request,
+        pk,
+        lambda i: services.interview_draft_discard(student=request.user, interview=i),
+        _("Draft discarded."),
+        success_url="interview_list",
+    )
 
 
 @student_only
@@ -376,7 +375,9 @@ def _shared_details(interview: Interview) -> dict:
     }
 
 
-def _student_action(request, pk, action, success):
+def _student_action(request, pk, action, success, *, success_url: str | None = None):
+    """Run action on the student's interview; on success redirect to success_url (a
+    URL name) if given, otherwise, and always on error, back to the interview."""
     interview = selectors.interview_get_for_student(student=request.user, pk=pk)
     try:
         action(interview)
@@ -384,6 +385,8 @@ def _student_action(request, pk, action, success):
         _errors_to_messages(request, exc)
     else:
         messages.success(request, success)
+        if success_url is not None:
+            return redirect(success_url)
     return redirect("interview_detail", pk=interview.pk)
 
 
