@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from apps.core.emails import email_queue, email_render
 from apps.core.models import OutboundEmail
+from apps.core.outbox import outbox_row
 from apps.followups.enums import REMINDER_TOPICS, TOPIC_FIELDS, Topic
 from apps.followups.models import NotificationPreference
 
@@ -167,20 +168,20 @@ def reminder_queue(
 def reminder_row(
     *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
 ) -> OutboundEmail:
-    """An unsaved outbox row, for the sweeps' bulk_create(ignore_conflicts=True)."""
+    """An unsaved outbox row, for the sweeps' bulk_create(ignore_conflicts=True),
+    built by core's outbox_row like every queued email (office, defaults)."""
     full, headers = _reminder_context(user=user, template=template, context=context)
     rendered = email_render(
         template=template, to=[user.email], context=full, time_zone=user.time_zone
     )
-    return OutboundEmail(
-        dedupe_key=key,
+    return outbox_row(
+        key=key,
         kind=template,
         recipient=user,
         subject_ref=subject_ref,
-        from_email=settings.DEFAULT_FROM_EMAIL,
         to=rendered.to,
         headers=headers,
-        subject=rendered.subject[:300],
+        subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
         due_at=due_at,

@@ -65,6 +65,15 @@ def test_one_reminder_per_side_due_a_day_before_however_often_the_sweep_runs(
     ]
 
 
+def test_sweep_made_reminders_are_filed_under_the_recipients_office(upcoming, office):
+    reminders.meeting_reminders_create()
+
+    # As for an email queued one at a time: office pages scope the outbox by office_id.
+    assert list(
+        OutboundEmail.objects.filter(kind="followups/meeting").values_list("office_id", flat=True)
+    ) == [office.pk, office.pk]
+
+
 def test_a_meeting_booked_less_than_a_day_ahead_is_reminded_now(upcoming, student):
     type(upcoming).objects.filter(pk=upcoming.pk).update(starts_at=NOW + timedelta(hours=3))
 
