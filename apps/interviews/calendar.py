@@ -150,6 +150,20 @@ def interview_ics(*, interview: Interview, method: str, viewer=None) -> bytes:
     return cal.to_ical()
 
 
+# The file name an emailed invitation or cancellation carries.
+ATTACHMENT_NAMES = {"REQUEST": "invite.ics", "CANCEL": "cancel.ics"}
+
+
+def invitation_attachment(*, interview: Interview, method: str, viewer) -> tuple[str, bytes, str]:
+    """An email attachment (name, content, mimetype) carrying the interview's
+    invitation (REQUEST) or cancellation (CANCEL) as `viewer` should see it."""
+    if method not in ATTACHMENT_NAMES:
+        raise ValueError(method)
+    ics = interview_ics(interview=interview, method=method, viewer=viewer)
+    # Django adds the charset itself.
+    return (ATTACHMENT_NAMES[method], ics, f"text/calendar; method={method}")
+
+
 def calendar_feed_ics(*, user, interviews) -> bytes:
     """The user's subscribed calendar: the given interviews, keeping only those
     the user takes part in, whatever the caller passed."""

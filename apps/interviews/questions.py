@@ -349,8 +349,11 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
             # The invitation already in their calendar gains the questions in its
             # description: the same UID and SEQUENCE (not a change of time or
             # place, so no new meeting reminders) with a later DTSTAMP.
-            ics = calendar.interview_ics(interview=interview, method="REQUEST", viewer=volunteer)
-            attachments = [("invite.ics", ics, "text/calendar; method=REQUEST")]
+            attachments = [
+                calendar.invitation_attachment(
+                    interview=interview, method="REQUEST", viewer=volunteer
+                )
+            ]
         email_queue(
             template="interviews/questions_shared",
             key=f"interviews/questions_shared:{interview.pk}",
