@@ -23,8 +23,8 @@ from apps.followups.enums import (
     Delivery,
     Status,
 )
-from apps.followups.models import FollowUp, NotificationPreference
-from apps.followups.notifications import quiet_hours_end
+from apps.followups.models import FollowUp
+from apps.followups.notifications import notification_preference_get, quiet_hours_end
 from apps.followups.selectors import checkins_with_interview_activity, interview_interaction_since
 from apps.followups.services import keep_in_touch_catch_up
 from apps.interviews.enums import State
@@ -130,8 +130,7 @@ def guard_recipient(row: OutboundEmail) -> Verdict:
     user = row.recipient
     if user is None or not user.is_active:
         return _cancel("inactive")
-    preference = NotificationPreference.objects.filter(user_id=user.pk).first()
-    preference = preference or NotificationPreference(user_id=user.pk)
+    preference = notification_preference_get(user=user)
     if not preference.wants(topic):
         return _cancel("unsubscribed")
     if row.kind == DIGEST:
