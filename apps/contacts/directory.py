@@ -116,23 +116,28 @@ def search_query(terms: list[str]) -> SearchQuery:
     return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
 
 
+def volunteer_member_filter(*, office_id: int) -> Q:
+    """The office's volunteers, whether or not they take requests right now: approved
+    and active alumni whose profile the office has not deactivated and which offers
+    at least one way to meet (a profile never saved offers none)."""
+    return Q(
+        office_id=office_id,
+        user__office_id=office_id,
+        user__role=Role.ALUMNI,
+        user__approval=Approval.APPROVED,
+        user__is_active=True,
+        deactivated_at__isnull=True,
+    ) & ~Q(formats=[])
+
+
+def volunteer_available_filter(*, today: date) -> Q:
+    """Volunteers taking requests right now: accepting them and not paused."""
+    return Q(accepting_requests=True) & (Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+
+
 def volunteer_visible_filter(*, office_id: int, today: date) -> Q:
-    """Who is in an office's directory: approved and active alumni whose profile is
-    neither deactivated by the office nor paused, who accept requests and offer at
-    least one way to meet (a profile never saved offers none)."""
-    return (
-        Q(
-            office_id=office_id,
-            user__office_id=office_id,
-            user__role=Role.ALUMNI,
-            user__approval=Approval.APPROVED,
-            user__is_active=True,
-            deactivated_at__isnull=True,
-            accepting_requests=True,
-        )
-        & (Q(paused_until__isnull=True) | Q(paused_until__lt=today))
-        & ~Q(formats=[])
-    )
+    """Who is in an office's directory: its volunteers who take requests right now."""
+    return volunteer_member_filter(office_id=office_id) & volunteer_available_filter(today=today)
 
 
 def directory_base_for_student(*, student) -> QuerySet[VolunteerProfile]:

@@ -6,8 +6,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.enums import Approval, Role
-from apps.contacts.directory import directory_get_for_student, directory_month_start
+from apps.contacts.directory import (
+    directory_get_for_student,
+    directory_month_start,
+    volunteer_available_filter,
+    volunteer_member_filter,
+)
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.interviews.enums import OPEN_STATES, State
 from apps.interviews.models import Interview, Question
@@ -93,17 +97,8 @@ def volunteer_get_for_request(*, student, pk: int, requests_this_month=None) -> 
     except Http404:
         pass
     profile = (
-        VolunteerProfile.objects.filter(
-            pk=pk,
-            office_id=student.office_id,
-            user__office_id=student.office_id,
-            user__role=Role.ALUMNI,
-            user__approval=Approval.APPROVED,
-            user__is_active=True,
-            deactivated_at__isnull=True,
-        )
-        .filter(Q(accepting_requests=False) | Q(paused_until__gte=timezone.localdate()))
-        .exclude(formats=[])
+        VolunteerProfile.objects.filter(volunteer_member_filter(office_id=student.office_id), pk=pk)
+        .exclude(volunteer_available_filter(today=timezone.localdate()))
         .select_related("user")
         .prefetch_related("fields")
         .first()
