@@ -83,6 +83,14 @@ def quiet_hours_end(*, at: datetime, time_zone: str | None) -> datetime | None:
     return datetime.combine(day, QUIET_UNTIL, tzinfo=tz).astimezone(UTC)
 
 
+# --- Links --------------------------------------------------------------------------
+
+
+def site_url(name: str, *args) -> str:
+    """An absolute link for an email: SITE_URL and the named route."""
+    return settings.SITE_URL + reverse(name, args=args)
+
+
 # --- Unsubscribe --------------------------------------------------------------------
 
 
@@ -114,7 +122,7 @@ def unsubscribe_token_user(token: str) -> tuple:
 
 def unsubscribe_url(*, user_id: int, topic: str) -> str:
     token = unsubscribe_token(user_id=user_id, topic=topic)
-    return settings.SITE_URL + reverse("unsubscribe", args=[token])
+    return site_url("unsubscribe", token)
 
 
 def unsubscribe_headers(url: str) -> dict[str, str]:
@@ -136,7 +144,7 @@ def reminder_unsubscribe(*, user_id: int, template: str) -> tuple[dict, dict[str
     context = {
         "unsubscribe_url": url,
         "topic_label": Topic(topic).label,
-        "preferences_url": settings.SITE_URL + reverse("notification_settings"),
+        "preferences_url": site_url("notification_settings"),
     }
     return context, unsubscribe_headers(url)
 

@@ -6,10 +6,8 @@ once, or one run twice, queue every reminder once. The outbox sweep delivers the
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +29,7 @@ from apps.followups.notifications import (
     DIGEST_AT,
     reminder_row,
     reminder_unsubscribe,
+    site_url,
     zone,
 )
 from apps.followups.selectors import (
@@ -59,10 +58,6 @@ THANK_YOU_CATCH_UP = timedelta(days=7)
 # Digests go out from 08:00 local; a sweep that missed the hour (beat down) still
 # sends the day's digest until noon, never in the evening.
 DIGEST_UNTIL = time(12, 0)
-
-
-def _site(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _missing(keys) -> set[str]:
@@ -116,7 +111,7 @@ def meeting_reminders_create(*, now: datetime | None = None) -> int:
                     if is_student
                     else interview.student.full_name,
                     "questions": list(interview.questions.all()) if shared else [],
-                    "url": _site(
+                    "url": site_url(
                         "interview_detail" if is_student else "inbox_detail", interview.pk
                     ),
                 },
@@ -160,7 +155,7 @@ def checkin_reminders_create(*, now: datetime | None = None) -> int:
             context={
                 "followup": followup,
                 "contact": followup.contact,
-                "url": _site("followup_list") + f"#followup-{followup.pk}",
+                "url": site_url("followup_list") + f"#followup-{followup.pk}",
             },
             key=checkin_key(contact_id=followup.contact_id, due_at=followup.due_at),
             subject_ref=followup.ref,
@@ -303,8 +298,8 @@ def _digest_context(*, user, preference, now: datetime, local: datetime) -> dict
         "meetings": meetings,
         "requests": requests,
         "now": now,
-        "followups_url": _site("followup_list"),
-        "inbox_url": _site("inbox"),
+        "followups_url": site_url("followup_list"),
+        "inbox_url": site_url("inbox"),
     }
 
 

@@ -14,7 +14,6 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +38,7 @@ from apps.followups.enums import (
     Status,
 )
 from apps.followups.models import FollowUp, Interaction
-from apps.followups.notifications import reminder_queue, zone
+from apps.followups.notifications import reminder_queue, site_url, zone
 from apps.followups.selectors import (
     checkins_with_interview_activity,
     interview_interaction_since,
@@ -66,10 +65,6 @@ def add_months(at: datetime, months: int) -> datetime:
     index = at.month - 1 + months
     year, month = at.year + index // 12, index % 12 + 1
     return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))
-
-
-def _site(name: str, *args) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _lock(*, student, followup: FollowUp) -> FollowUp:
@@ -132,7 +127,7 @@ def _thank_you_reminders(*, followup: FollowUp, interview: Interview, start, now
         "contact": followup.contact,
         "due_at": due,
         "hours": interview.student.office.thank_you_hours,
-        "url": _site("followup_thank_you", followup.pk),
+        "url": site_url("followup_thank_you", followup.pk),
     }
     plan = [
         (THANKS_START, "start", start),
