@@ -128,10 +128,15 @@ def contact_get_met_for_student(*, student, pk: int) -> Contact:
     return contact
 
 
-def checkin_active_for_contact(*, contact_id: int) -> FollowUp | None:
-    return FollowUp.objects.filter(
+def checkin_active_for_contact(*, contact_id: int, lock: bool = False) -> FollowUp | None:
+    """The contact's open or snoozed check-in (at most one, by constraint). `lock`
+    for services: SELECT ... FOR UPDATE, inside their transaction."""
+    checkins = FollowUp.objects.filter(
         contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES
-    ).first()
+    )
+    if lock:
+        checkins = checkins.select_for_update()
+    return checkins.first()
 
 
 def checkins_with_interview_activity(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:

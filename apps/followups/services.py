@@ -40,6 +40,7 @@ from apps.followups.enums import (
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import reminder_queue, site_url, zone
 from apps.followups.selectors import (
+    checkin_active_for_contact,
     checkins_with_interview_activity,
     interview_interaction_since,
     thank_you_recipient,
@@ -278,15 +279,6 @@ def followup_thank_you_send(*, student, followup: FollowUp, subject: str, body: 
 # --- Keep in touch ------------------------------------------------------------------
 
 
-def _active_checkin(contact_id: int, *, lock: bool = False) -> FollowUp | None:
-    qs = FollowUp.objects.filter(
-        contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES
-    )
-    if lock:
-        qs = qs.select_for_update()
-    return qs.first()
-
-
 def _cadence_for(contact: Contact) -> int:
     """The contact's own cadence if the student ever set one, else the office's."""
     previous = (
@@ -302,7 +294,7 @@ def _cadence_for(contact: Contact) -> int:
 def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowUp:
     """A meeting with the contact was held: check-ins start (again, after a stop),
     or the running ones restart their clock."""
-    active = _active_checkin(contact.pk, lock=True)
+    active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
     if active is not None:
         _touch(active, at=at, what=what)
         return active
@@ -320,7 +312,7 @@ def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowU
             )
     except IntegrityError:
         # Another transaction started them a moment ago.
-        active = _active_checkin(contact.pk, lock=True)
+        active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
         _touch(active, at=at, what=what)
         return active
 
@@ -356,7 +348,7 @@ def keep_in_touch_touch(*, contact: Contact, at: datetime, what: str = "") -> Fo
     resets the clock: the next check-in is due a cadence after `at`. A contact
     without running check-ins (never met, or stopped) is left alone; an older `at`
     than the last interaction changes nothing."""
-    active = _active_checkin(contact.pk, lock=True)
+    active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
     if active is None:
         return None
     _touch(active, at=at, what=what or _("Interaction"))
@@ -379,7 +371,7 @@ def keep_in_touch_catch_up(*, followups: Iterable[FollowUp]) -> int:
         at, what = newer
         with transaction.atomic():
             # Re-read under the lock: the check-in may have moved since it was read.
-            active = _active_checkin(followup.contact_id, lock=True)
+            active = checkin_active_for_contact(contact_id=followup.contact_id, lock=True)
             if active is not None and _touch(active, at=at, what=what):
                 moved += 1
     return moved
@@ -481,7 +473,7 @@ def interaction_log(
             )
         )
     )
-    checkin = _active_checkin(contact.pk, lock=True)
+    checkin = checkin_active_for_contact(contact_id=contact.pk, lock=True)
     moved = checkin is not None and _touch(checkin, at=at, what=interaction.summary)
     return InteractionLogged(interaction=interaction, checkin=checkin, moved=moved)
 
