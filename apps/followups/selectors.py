@@ -3,7 +3,6 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from apps.contacts.models import Contact
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
+from apps.followups.notifications import zone
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview, InterviewEvent, InterviewNotes
 
@@ -237,7 +237,7 @@ def thank_you_draft(*, followup: FollowUp, student) -> ThankYouDraft:
         interview.volunteer.employer if interview.volunteer_id else ""
     )
     when = interview.starts_at or interview.held_at or followup.created_at
-    day = date_format(timezone.localtime(when, ZoneInfo(student.time_zone or "UTC")), "l j F")
+    day = date_format(timezone.localtime(when, zone(student.time_zone)), "l j F")
     if organisation:
         thanks = _(
             "Thank you for taking the time to talk with me on %(day)s about your work at "
