@@ -179,7 +179,8 @@ def thank_yous_reconcile(*, now: datetime | None = None) -> int:
     missing = (
         Interview.objects.filter(state=State.COMPLETED, held_at__gte=now - THANK_YOU_CATCH_UP)
         .exclude(Exists(FollowUp.objects.filter(interview=OuterRef("pk"), kind=Kind.THANK_YOU)))
-        .select_related("student__office", "contact")
+        # keep_in_touch_start reads the contact's owner's office (its default cadence).
+        .select_related("student__office", "contact__owner__office")
     )
     made = 0
     for interview in missing:

@@ -295,6 +295,26 @@ def test_reconciliation_gives_meetings_held_elsewhere_their_follow_ups(
     assert [m.subject for m in mailoutbox] == ["Send your thank-you to Alex Alumni within 24 hours"]
 
 
+@pytest.mark.parametrize(("meetings", "queries"), [(1, 22), (3, 64)])
+def test_reconciling_thank_yous_costs_the_same_queries_per_meeting(
+    student, meetings, queries, django_assert_num_queries
+):
+    # One query finds the meetings, then 21 a meeting (the follow-up, its three
+    # reminders, the check-in), none of them loading the contact's owner or office.
+    for _ in range(meetings):
+        InterviewFactory(
+            student=student,
+            state=State.COMPLETED,
+            starts_at=NOW - timedelta(hours=2),
+            held_at=NOW - timedelta(hours=1),
+        )
+
+    with django_assert_num_queries(queries):
+        made = reminders.thank_yous_reconcile()
+
+    assert made == meetings
+
+
 def test_reconciliation_starts_check_ins_for_contacts_met_long_ago(student, meeting):
     interview_services.interview_complete(student=student, interview=meeting)
     long_ago = NOW - timedelta(days=60)
