@@ -21,10 +21,6 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.followups.tasks.followups_digest_sweep",
         "schedule": crontab(minute="*/15"),
     },
-    "followups-keep-in-touch-reconcile": {
-        "task": "apps.followups.tasks.followups_keep_in_touch_reconcile",
-        "schedule": crontab(minute=23),
-    },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
         "schedule": crontab(minute=7),

@@ -13,9 +13,8 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.students.urls")),
     path("", include("apps.contacts.urls")),
-    # Before interviews: it shadows the "Meeting held" routes (see apps/followups/urls.py).
-    path("", include("apps.followups.urls")),
     path("", include("apps.interviews.urls")),
+    path("", include("apps.followups.urls")),
 ]
 
 handler403 = "apps.core.views.error_403"

@@ -476,7 +476,6 @@ def _seed_interviews(volunteers: dict) -> None:
     """Interviews in every state for the demo students, so each screen shows something."""
     from django.utils import timezone
 
-    from apps.followups.services import interview_mark_held
     from apps.interviews import services as iv
     from apps.interviews.models import Interview, InterviewNotes
     from apps.interviews.notes import referrals_add
@@ -521,7 +520,7 @@ def _seed_interviews(volunteers: dict) -> None:
     # It ended two and a half hours ago: the thank-you is due later today.
     Interview.objects.filter(pk=held.pk).update(starts_at=now - timedelta(hours=3))
     held.refresh_from_db()
-    interview_mark_held(student=sam, interview=held)
+    iv.interview_complete(student=sam, interview=held)
     InterviewNotes.objects.update_or_create(
         interview=held,
         defaults={

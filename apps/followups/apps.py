@@ -6,6 +6,7 @@ class FollowupsConfig(AppConfig):
     label = "followups"
 
     def ready(self):
-        from apps.followups import guards
+        from apps.followups import guards, handlers
 
         guards.register()
+        handlers.register()

@@ -25,8 +25,6 @@ from apps.followups.enums import (
 )
 from apps.followups.models import FollowUp
 from apps.followups.notifications import notification_preference_get, quiet_hours_end
-from apps.followups.selectors import checkins_with_interview_activity, interview_interaction_since
-from apps.followups.services import keep_in_touch_catch_up
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 
@@ -42,25 +40,15 @@ def _cancel(reason: str) -> Verdict:
 
 def _checkin_verdict(row: OutboundEmail, now) -> Verdict:
     pk = _ref_id(row, "followup")
-    followup = (
-        checkins_with_interview_activity(FollowUp.objects.filter(pk=pk))
-        .only("contact_id", "status", "due_at", "last_interaction_at")
-        .first()
-        if pk
-        else None
-    )
+    followup = FollowUp.objects.filter(pk=pk).values("status", "due_at").first() if pk else None
     if followup is None:
         return _cancel("follow-up gone")
-    if followup.status != Status.OPEN:
-        return _cancel(f"follow-up {followup.status}")
-    if interview_interaction_since(followup) is not None:
-        # The student talked to the contact (a message, notes, a new request) since
-        # the clock last moved, and the hourly reconciliation has not read it yet:
-        # reset the clock now instead of reminding them of someone they just saw.
-        keep_in_touch_catch_up(followups=[followup])
-        return _cancel("keep-in-touch clock reset")
-    if followup.due_at > now:
-        # The clock was reset (an interaction, a new cadence) after this was queued.
+    if followup["status"] != Status.OPEN:
+        return _cancel(f"follow-up {followup['status']}")
+    if followup["due_at"] > now:
+        # The clock was reset after this was queued: the student was in touch with
+        # the contact (a message, notes, a meeting: apps.followups.handlers) or
+        # chose another cadence.
         return _cancel("check-in not due")
     return SEND
 

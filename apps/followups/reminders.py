@@ -7,15 +7,12 @@ once, or one run twice, queue every reminder once. The outbox sweep delivers the
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from apps.contacts.models import Contact
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_bulk_enqueue
 from apps.followups.enums import (
-    ACTIVE_STATUSES,
     CHECKIN,
     DIGEST,
     MEETING,
@@ -32,18 +29,7 @@ from apps.followups.notifications import (
     site_url,
     zone,
 )
-from apps.followups.selectors import (
-    checkins_behind_interviews,
-    checkins_with_interview_activity,
-    interview_interaction_since,
-)
-from apps.followups.services import (
-    checkin_key,
-    followups_wake_snoozed,
-    keep_in_touch_catch_up,
-    keep_in_touch_start,
-    thank_you_start,
-)
+from apps.followups.services import checkin_key, followups_wake_snoozed
 from apps.interviews.enums import State
 from apps.interviews.models import Interview, PreparedQuestion
 from apps.interviews.services import interview_expire, interview_nudge
@@ -52,9 +38,6 @@ MEETING_AHEAD = timedelta(hours=24)
 # A little more than a day, so a sweep that runs late still finds every meeting.
 MEETING_LOOKAHEAD = timedelta(hours=25)
 CHECKIN_BATCH = 500
-# A meeting marked held by a path that bypasses interview_mark_held still gets its
-# thank-you if it was held this recently.
-THANK_YOU_CATCH_UP = timedelta(days=7)
 # Digests go out from 08:00 local; a sweep that missed the hour (beat down) still
 # sends the day's digest until noon, never in the evening.
 DIGEST_UNTIL = time(12, 0)
@@ -130,24 +113,16 @@ def meeting_reminders_create(*, now: datetime | None = None) -> int:
 def checkin_reminders_create(*, now: datetime | None = None) -> int:
     """One reminder per check-in that came due, keyed by the contact and the due
     date: a check-in snoozed or reset comes due on another date and gets its own.
-    A check-in whose contact the student has talked to since its clock last moved
-    (the interviews app's timeline or notes, not yet reconciled) gets no reminder:
-    its clock is reset instead."""
+    A clock is always current (apps.followups.handlers moves it in the transaction
+    of the activity that moved it), so what is due here is due."""
     now = now or timezone.now()
     followups_wake_snoozed(now=now)
-    candidates = list(
-        checkins_with_interview_activity(
-            FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN, due_at__lte=now)
-            .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at")))
-            .select_related("student", "contact")
-            .order_by("due_at", "pk")[:CHECKIN_BATCH]
-        )
+    due = list(
+        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN, due_at__lte=now)
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at")))
+        .select_related("student", "contact")
+        .order_by("due_at", "pk")[:CHECKIN_BATCH]
     )
-    behind = [f for f in candidates if interview_interaction_since(f) is not None]
-    # A clock that moved only to another past date comes due again at the next sweep,
-    # with the right "last contact" in its email.
-    keep_in_touch_catch_up(followups=behind)
-    due = [f for f in candidates if f.pk not in {b.pk for b in behind}]
     rows = [
         reminder_row(
             user=followup.student,
@@ -167,52 +142,6 @@ def checkin_reminders_create(*, now: datetime | None = None) -> int:
         outbox_bulk_enqueue(rows)
         FollowUp.objects.filter(pk__in=[f.pk for f in due]).update(reminded_at=now)
     return len(rows)
-
-
-# --- Reconciliation -----------------------------------------------------------------
-
-
-def thank_yous_reconcile(*, now: datetime | None = None) -> int:
-    """Held meetings without a thank-you follow-up (marked held by a path other than
-    interview_mark_held): give them one now."""
-    now = now or timezone.now()
-    missing = (
-        Interview.objects.filter(state=State.COMPLETED, held_at__gte=now - THANK_YOU_CATCH_UP)
-        .exclude(Exists(FollowUp.objects.filter(interview=OuterRef("pk"), kind=Kind.THANK_YOU)))
-        # keep_in_touch_start reads the contact's owner's office (its default cadence).
-        .select_related("student__office", "contact__owner__office")
-    )
-    made = 0
-    for interview in missing:
-        if thank_you_start(interview=interview, now=now) is not None:
-            made += 1
-    return made
-
-
-def keep_in_touch_reconcile(*, now: datetime | None = None) -> dict:
-    """The interviews app cannot call us, so its side of the story is read here:
-    every met contact has check-ins, and a newer timeline entry or notes update
-    than the last interaction we know resets the clock. The backstop: the check-in
-    sweep, the guard and the digest catch up the check-ins they are about to remind
-    of first (services.keep_in_touch_catch_up)."""
-    now = now or timezone.now()
-    met = Interview.objects.filter(contact=OuterRef("pk"), state=State.COMPLETED)
-    started = 0
-    unstarted = Contact.objects.filter(Exists(met)).exclude(
-        Exists(FollowUp.objects.filter(contact=OuterRef("pk"), kind=Kind.KEEP_IN_TOUCH))
-    )
-    for contact in unstarted.select_related("owner__office").annotate(
-        last_held=Subquery(met.order_by("-held_at").values("held_at")[:1])
-    ):
-        keep_in_touch_start(contact=contact, at=contact.last_held or now, what=_("Meeting held"))
-        started += 1
-
-    touched = keep_in_touch_catch_up(
-        followups=checkins_behind_interviews(
-            FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
-        )
-    )
-    return {"started": started, "touched": touched}
 
 
 # --- Request nudges and expiry ------------------------------------------------------
@@ -250,18 +179,6 @@ def _digest_context(*, user, preference, now: datetime, local: datetime) -> dict
         if wanted
     ]
     end_of_day = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
-    if Kind.KEEP_IN_TOUCH in kinds:
-        # No "check in with X" the morning after the student talked to X.
-        keep_in_touch_catch_up(
-            followups=checkins_behind_interviews(
-                FollowUp.objects.filter(
-                    student=user,
-                    kind=Kind.KEEP_IN_TOUCH,
-                    status=Status.OPEN,
-                    due_at__lt=end_of_day,
-                )
-            )
-        )
     followups = (
         list(
             FollowUp.objects.filter(

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,18 +14,17 @@ from apps.contacts.models import Contact
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import zone
-from apps.interviews.enums import EventKind, State
-from apps.interviews.models import Interview, InterviewEvent, InterviewNotes
+from apps.interviews.enums import State
+from apps.interviews.models import Interview, InterviewNotes
 
 DUE_SOON = timedelta(days=7)
 RECENTLY_DONE = 10
 QUOTE_MAX = 220
 # Logged interactions shown under a check-in, and on the log form.
 RECENT_INTERACTIONS = 3
+
+
 # Timeline entries that are not the student talking to the contact.
-NOT_INTERACTIONS = (EventKind.CREATED, EventKind.NUDGED, EventKind.EXPIRED)
-
-
 def followup_list_for_student(*, student) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(student=student)
@@ -137,49 +136,6 @@ def checkin_active_for_contact(*, contact_id: int, lock: bool = False) -> Follow
     if lock:
         checkins = checkins.select_for_update()
     return checkins.first()
-
-
-def checkins_with_interview_activity(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
-    """The check-ins, each with the interviews app's latest word on its contact:
-    `event_at` and `event_kind` (the newest timeline entry that is an interaction,
-    on any interview with the contact, a new request included) and `notes_at`.
-    Read with `interview_interaction_since`."""
-    events = (
-        InterviewEvent.objects.filter(interview__contact=OuterRef("contact"))
-        .exclude(kind__in=NOT_INTERACTIONS)
-        .order_by("-created_at", "-pk")
-    )
-    notes = InterviewNotes.objects.filter(interview__contact=OuterRef("contact")).order_by(
-        "-updated_at"
-    )
-    return queryset.annotate(
-        event_at=Subquery(events.values("created_at")[:1]),
-        event_kind=Subquery(events.values("kind")[:1]),
-        notes_at=Subquery(notes.values("updated_at")[:1]),
-    )
-
-
-def checkins_behind_interviews(queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
-    """Those of the check-ins whose clock has not seen the interviews app's latest."""
-    return checkins_with_interview_activity(queryset).filter(
-        Q(event_at__gt=F("last_interaction_at")) | Q(notes_at__gt=F("last_interaction_at"))
-    )
-
-
-def interview_interaction_since(followup: FollowUp) -> tuple[datetime, str] | None:
-    """(when, what) of the interviews app's newest interaction with the contact of a
-    check-in from `checkins_with_interview_activity`, if it is newer than the
-    check-in's clock; else None."""
-    since = followup.last_interaction_at
-    candidates = []
-    if followup.event_at is not None:
-        label = dict(EventKind.choices).get(followup.event_kind, _("Interaction"))
-        candidates.append((followup.event_at, str(label)))
-    if followup.notes_at is not None:
-        candidates.append((followup.notes_at, _("Notes updated")))
-    newer = [c for c in candidates if since is None or c[0] > since]
-    # On a tie the timeline entry wins (max keeps the first).
-    return max(newer, key=lambda c: c[0]) if newer else None
 
 
 # --- The thank-you note -------------------------------------------------------------

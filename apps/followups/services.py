@@ -5,7 +5,6 @@ causes them (apps.core.outbox) and re-checked by the guards when they are due.
 """
 
 import calendar
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.headerregistry import Address
@@ -39,15 +38,9 @@ from apps.followups.enums import (
 )
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import reminder_queue, site_url, zone
-from apps.followups.selectors import (
-    checkin_active_for_contact,
-    checkins_with_interview_activity,
-    interview_interaction_since,
-    thank_you_recipient,
-)
+from apps.followups.selectors import checkin_active_for_contact, thank_you_recipient
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
-from apps.interviews.services import interview_complete
 
 # The second thank-you reminder comes this long before the window closes.
 THANKS_LAST_CALL = timedelta(hours=4)
@@ -142,7 +135,7 @@ def _thank_you_reminders(*, followup: FollowUp, interview: Interview, start, now
             # only, which names the deadline.
             continue
         if template != THANKS_LAPSED and due <= now:
-            continue  # made late (by the reconciliation): only the lapse is news
+            continue  # marked held after the window closed: only the lapse is news
         reminder_queue(
             user=followup.student,
             template=template,
@@ -155,9 +148,10 @@ def _thank_you_reminders(*, followup: FollowUp, interview: Interview, start, now
 
 @transaction.atomic
 def thank_you_start(*, interview: Interview, now: datetime | None = None) -> FollowUp | None:
-    """For a held meeting: the thank-you follow-up and its three reminders, and the
-    contact's keep-in-touch clock. Does nothing for a meeting that has its thank-you
-    already, so it is safe to call again (the reconciliation does)."""
+    """For a held meeting (on InterviewHeld, apps.followups.handlers): the thank-you
+    follow-up and its three reminders, and the contact's keep-in-touch clock. Does
+    nothing for a meeting that has its thank-you already, so it is safe to call
+    again."""
     now = now or timezone.now()
     if interview.state != State.COMPLETED:
         raise ValidationError(_("Mark the meeting as held first."))
@@ -180,16 +174,6 @@ def thank_you_start(*, interview: Interview, now: datetime | None = None) -> Fol
         what=_("Meeting held"),
     )
     return followup
-
-
-@transaction.atomic
-def interview_mark_held(*, student, interview: Interview) -> FollowUp:
-    """The student says the meeting took place. The interview becomes held, and in
-    the same transaction the thank-you becomes due and its reminders are queued."""
-    interview = interview_complete(student=student, interview=interview)
-    # The caller's user object, whose office is usually loaded already.
-    interview.student = student
-    return thank_you_start(interview=interview)
 
 
 def thank_you_from_address(*, student) -> str:
@@ -318,7 +302,9 @@ def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowU
 
 
 def _touch(followup: FollowUp, *, at: datetime, what: str) -> bool:
-    if followup.last_interaction_at is not None and at <= followup.last_interaction_at:
+    # At the same moment, the later announcement wins: a reply recorded and the time
+    # agreed in one request read "Time agreed".
+    if followup.last_interaction_at is not None and at < followup.last_interaction_at:
         return False
     followup_reminders_cancel(followup=followup, reason="keep-in-touch clock reset")
     followup.last_interaction_at = at
@@ -353,28 +339,6 @@ def keep_in_touch_touch(*, contact: Contact, at: datetime, what: str = "") -> Fo
         return None
     _touch(active, at=at, what=what or _("Interaction"))
     return active
-
-
-def keep_in_touch_catch_up(*, followups: Iterable[FollowUp]) -> int:
-    """Reset the clocks of these check-ins (from
-    `selectors.checkins_with_interview_activity`) to any interaction the interviews
-    app recorded after their last one: a message, a timeline entry, notes saved, a
-    new request or meeting. The interviews app cannot call us, so this runs wherever
-    a stale clock would do harm: before a check-in reminder is made or sent, before
-    the digest, and hourly for everyone (`reminders.keep_in_touch_reconcile`).
-    Returns how many clocks moved."""
-    moved = 0
-    for followup in followups:
-        newer = interview_interaction_since(followup)
-        if newer is None:
-            continue
-        at, what = newer
-        with transaction.atomic():
-            # Re-read under the lock: the check-in may have moved since it was read.
-            active = checkin_active_for_contact(contact_id=followup.contact_id, lock=True)
-            if active is not None and _touch(active, at=at, what=what):
-                moved += 1
-    return moved
 
 
 @transaction.atomic
@@ -451,27 +415,12 @@ def interaction_log(
     if problem:
         raise ValidationError({"on": problem})
     at = interaction_at(on=on, student=student, now=now)
-    held = (
-        Interview.objects.filter(contact=contact, state=State.COMPLETED)
-        .order_by("-held_at")
-        .values_list("held_at", flat=True)
-    )
-    ever_checked_in = FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH)
-    if not ever_checked_in.exists():
-        if not held.exists():
-            raise ValidationError(_("Log interactions with people you have met."))
-        # Met by a path the hourly reconciliation has not caught up with yet.
-        keep_in_touch_start(contact=contact, at=held.first() or at, what=_("Meeting held"))
+    # Check-ins start the moment a meeting is held (apps.followups.handlers), so a
+    # contact who never had any was never met.
+    if not FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH).exists():
+        raise ValidationError(_("Log interactions with people you have met."))
     interaction = Interaction.objects.create(
         student=student, contact=contact, kind=kind, occurred_at=at, note=note
-    )
-    # What the interviews app knows first, so the clock ends on the latest of both.
-    keep_in_touch_catch_up(
-        followups=checkins_with_interview_activity(
-            FollowUp.objects.filter(contact=contact, kind=Kind.KEEP_IN_TOUCH).filter(
-                status__in=ACTIVE_STATUSES
-            )
-        )
     )
     checkin = checkin_active_for_contact(contact_id=contact.pk, lock=True)
     moved = checkin is not None and _touch(checkin, at=at, what=interaction.summary)

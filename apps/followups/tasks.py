@@ -13,18 +13,12 @@ from apps.interviews import services as interview_services
 
 @shared_task(ignore_result=True)
 def followups_reminders_sweep() -> dict:
-    """Every few minutes: meeting reminders for the next day, check-ins that came
-    due, and thank-yous for meetings held by another path."""
+    """Every few minutes: meeting reminders for the next day, and check-ins that came
+    due."""
     return {
         "meetings": reminders.meeting_reminders_create(),
         "checkins": reminders.checkin_reminders_create(),
-        "thank_yous": reminders.thank_yous_reconcile(),
     }
-
-
-@shared_task(ignore_result=True)
-def followups_keep_in_touch_reconcile() -> dict:
-    return reminders.keep_in_touch_reconcile()
 
 
 @shared_task(ignore_result=True)

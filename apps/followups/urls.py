@@ -3,11 +3,6 @@ from django.urls import path
 from apps.followups import views, views_home
 
 urlpatterns = [
-    # These two shadow the interviews app's routes of the same path and name
-    # (config/urls.py includes this module first), so every "Meeting held" button
-    # goes through the follow-ups engine; the interviews app cannot import it.
-    path("interviews/<int:pk>/held/", views.interview_held, name="interview_complete"),
-    path("interviews/<int:pk>/meeting/held/", views.meeting_held, name="interview_meeting_held"),
     path("student/", views_home.student_home, name="student_home"),
     path("followups/", views.followup_list, name="followup_list"),
     path("followups/badge/", views.followups_badge, name="followups_badge"),

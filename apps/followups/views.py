@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,9 +28,6 @@ from apps.followups.notifications import (
     notification_unsubscribe,
     unsubscribe_token_user,
 )
-from apps.interviews import views as interview_views
-from apps.interviews import views_prepare
-from apps.interviews.enums import State
 from apps.interviews.selectors import interview_get_for_student
 
 student_only = role_required(Role.STUDENT)
@@ -41,36 +37,6 @@ member = role_required(Role.STUDENT, Role.ALUMNI, Role.ADVISOR)
 def _errors(request, exc: ValidationError) -> None:
     for text in exc.messages:
         messages.error(request, text)
-
-
-# --- Marking a meeting held ---------------------------------------------------------
-
-
-def _held_with_thank_you(view, request, pk: int):
-    """Run the interviews app's "Meeting held" view and, in the same transaction, start
-    the thank-you follow-up and its reminders if the meeting is now held."""
-    with transaction.atomic():
-        response = view(request, pk)
-        interview = interview_get_for_student(student=request.user, pk=pk)
-        if interview.state == State.COMPLETED:
-            services.thank_you_start(interview=interview)
-    return response
-
-
-@student_only
-@require_POST
-def interview_held(request, pk: int):
-    """The "Meeting held" button of the interview page (it shadows the interviews
-    app's route of the same name and path): the thank-you starts here."""
-    return _held_with_thank_you(interview_views.complete, request, pk)
-
-
-@student_only
-@require_POST
-def meeting_held(request, pk: int):
-    """The meeting view's "Meeting held" (it shadows the interviews app's route).
-    That view saves the last quick notes and marks the meeting held."""
-    return _held_with_thank_you(views_prepare.meeting_held, request, pk)
 
 
 # --- The follow-ups page ------------------------------------------------------------

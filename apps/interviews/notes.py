@@ -17,7 +17,9 @@ from apps.contacts.enums import Source, Stage
 from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_find_duplicates
 from apps.contacts.services import contact_create
+from apps.core.events import event_announce
 from apps.interviews.enums import State
+from apps.interviews.events import InterviewNotesSaved
 from apps.interviews.models import Interview, InterviewNotes, Referral
 from apps.interviews.questions import MEETING_STATES
 
@@ -59,6 +61,7 @@ def interview_quick_notes_save(*, student, interview: Interview, text: str) -> I
     notes.quick_notes = text or ""
     notes.full_clean(exclude=["interview"])
     notes.save()
+    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
     return notes
 
 
@@ -79,6 +82,7 @@ def interview_notes_save(*, student, interview: Interview, **data) -> InterviewN
         setattr(notes, name, value)
     notes.full_clean(exclude=["interview"])
     notes.save()
+    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
     return notes
 
 

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
 from apps.core.emails import email_queue
+from apps.core.events import event_announce
 from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
+from apps.interviews.events import InterviewActivity
 from apps.interviews.models import Interview, InterviewEvent, PreparedQuestion, Question
 
 # The office's starting bank, by topic, from the practice (docs: domain.md step 4).
@@ -340,9 +342,10 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
         if claimed != 1:
             raise ValidationError(_("You have already shared your questions."))
         interview.questions_shared_at = now
-        InterviewEvent.objects.create(
+        event = InterviewEvent.objects.create(
             interview=interview, actor=student, kind=EventKind.QUESTIONS_SHARED
         )
+        event_announce(InterviewActivity.of(event))
         volunteer = interview.volunteer.user
         attachments = None
         if interview.state == State.SCHEDULED:

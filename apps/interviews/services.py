@@ -21,8 +21,10 @@ from apps.contacts.volunteers import (
     volunteer_stats_record_request,
 )
 from apps.core.emails import email_queue
+from apps.core.events import event_announce
 from apps.interviews import calendar
 from apps.interviews.enums import OPEN_STATES, TRANSITIONS, Channel, EventKind, State
+from apps.interviews.events import InterviewActivity, InterviewHeld
 from apps.interviews.models import Interview, InterviewEvent, RequestTemplate, TimeSlot
 from apps.interviews.selectors import (
     next_ranked_contact,
@@ -46,13 +48,15 @@ def _link(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
-def _transition(interview: Interview, to_state: str, *, actor, kind: str, note: str = "") -> None:
+def _transition(
+    interview: Interview, to_state: str, *, actor, kind: str, note: str = ""
+) -> InterviewEvent:
     if to_state not in TRANSITIONS[interview.state]:
         raise TransitionError(
             _("This interview is %(state)s, so it cannot be %(to)s.")
             % {"state": interview.get_state_display().lower(), "to": State(to_state).label.lower()}
         )
-    InterviewEvent.objects.create(
+    event = InterviewEvent.objects.create(
         interview=interview,
         actor=actor,
         kind=kind,
@@ -61,6 +65,7 @@ def _transition(interview: Interview, to_state: str, *, actor, kind: str, note: 
         note=note,
     )
     interview.state = to_state
+    return event
 
 
 def _lock(interview: Interview) -> Interview:
@@ -74,6 +79,13 @@ def _lock(interview: Interview) -> Interview:
 
 def _event(interview, *, actor, kind, note="") -> InterviewEvent:
     return InterviewEvent.objects.create(interview=interview, actor=actor, kind=kind, note=note)
+
+
+def _announce(event: InterviewEvent) -> None:
+    """Tell the apps to the right (apps.core.events) about a timeline entry, once the
+    interview it changed is saved: in this transaction, so what they do with it
+    commits or rolls back with it."""
+    event_announce(InterviewActivity.of(event))
 
 
 def _volunteer_user(interview):
@@ -259,7 +271,7 @@ def _send(
         raise ValidationError(
             _("You already have an open request with %(name)s.") % {"name": busy_name}
         ) from exc
-    InterviewEvent.objects.create(
+    event = InterviewEvent.objects.create(
         interview=interview,
         actor=student,
         kind=EventKind.REQUESTED,
@@ -268,6 +280,7 @@ def _send(
         note=interview.request_message,
     )
     contact_set_stage(contact=contact, stage=Stage.REQUESTED)
+    _announce(event)
     return interview
 
 
@@ -401,12 +414,14 @@ def interview_draft_save(
             if draft is None:
                 raise
         else:
-            InterviewEvent.objects.create(
-                interview=draft,
-                actor=student,
-                kind=EventKind.CREATED,
-                from_state="",
-                to_state=State.DRAFT,
+            _announce(
+                InterviewEvent.objects.create(
+                    interview=draft,
+                    actor=student,
+                    kind=EventKind.CREATED,
+                    from_state="",
+                    to_state=State.DRAFT,
+                )
             )
             return draft
     for key, value in fields.items():
@@ -433,9 +448,12 @@ def interview_withdraw(*, student, interview: Interview, note: str = "") -> Inte
     if interview.student_id != student.pk:
         raise PermissionError("not the student's interview")
     _lock(interview)
-    _transition(interview, State.WITHDRAWN, actor=student, kind=EventKind.WITHDRAWN, note=note)
+    event = _transition(
+        interview, State.WITHDRAWN, actor=student, kind=EventKind.WITHDRAWN, note=note
+    )
     interview.save(update_fields=["state", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.IDENTIFIED)
+    _announce(event)
     _tell_volunteer(interview, "request_withdrawn", note=note)
     return interview
 
@@ -453,6 +471,7 @@ def interview_message(*, actor, interview: Interview, body: str) -> InterviewEve
     if interview.state not in OPEN_STATES:
         raise TransitionError(_("This conversation is closed."))
     event = _event(interview, actor=actor, kind=EventKind.MESSAGE, note=body)
+    _announce(event)
     if is_student:
         _tell_volunteer(interview, "message", message=body, sender=actor)
     else:
@@ -511,7 +530,7 @@ def interview_accept(
     _check_volunteer(user, interview)
     slots = _clean_slots(slots)
     _lock(interview)
-    _transition(interview, State.ACCEPTED, actor=user, kind=EventKind.ACCEPTED)
+    event = _transition(interview, State.ACCEPTED, actor=user, kind=EventKind.ACCEPTED)
     interview.format = format
     interview.duration_minutes = duration_minutes
     interview.location = location.strip()
@@ -526,6 +545,7 @@ def interview_accept(
     TimeSlot.objects.bulk_create([TimeSlot(interview=interview, starts_at=s) for s in slots])
     _reveal_details(interview)
     contact_set_stage(contact=interview.contact, stage=Stage.REQUESTED)
+    _announce(event)
     if len(slots) == 1:
         return _schedule(interview, starts_at=slots[0], actor=user)
     _tell_student(interview, "request_accepted", slots=slots)
@@ -538,7 +558,7 @@ def interview_decline(
 ) -> Interview:
     _check_volunteer(user, interview)
     _lock(interview)
-    _transition(interview, State.DECLINED, actor=user, kind=EventKind.DECLINED, note=note)
+    event = _transition(interview, State.DECLINED, actor=user, kind=EventKind.DECLINED, note=note)
     interview.decline_note = note.strip()
     interview.answered_at = timezone.now()
     interview.save(update_fields=["state", "decline_note", "answered_at", "updated_at"])
@@ -549,6 +569,7 @@ def interview_decline(
     if pause_until is not None:
         volunteer_pause(user=user, profile=interview.volunteer, until=pause_until)
     contact_set_stage(contact=interview.contact, stage=Stage.DECLINED)
+    _announce(event)
     _tell_student(
         interview, "request_declined", next_contact=next_ranked_contact(interview=interview)
     )
@@ -573,20 +594,26 @@ def interview_record_reply(
         raise PermissionError("not the student's own outreach")
     _lock(interview)
     if not accepted:
-        _transition(interview, State.DECLINED, actor=student, kind=EventKind.DECLINED, note=note)
+        event = _transition(
+            interview, State.DECLINED, actor=student, kind=EventKind.DECLINED, note=note
+        )
         interview.answered_at = timezone.now()
         interview.save(update_fields=["state", "answered_at", "updated_at"])
         contact_set_stage(contact=interview.contact, stage=Stage.DECLINED)
+        _announce(event)
         return interview
     if starts_at is None:
         raise ValidationError({"starts_at": _("Enter the agreed time.")})
-    _transition(interview, State.ACCEPTED, actor=student, kind=EventKind.REPLY_LOGGED, note=note)
+    event = _transition(
+        interview, State.ACCEPTED, actor=student, kind=EventKind.REPLY_LOGGED, note=note
+    )
     interview.format = format
     interview.duration_minutes = duration_minutes or interview.duration_minutes
     interview.location = location.strip()
     interview.meeting_url = meeting_url.strip()
     interview.answered_at = timezone.now()
     interview.save()
+    _announce(event)
     return _schedule(interview, starts_at=starts_at, actor=student)
 
 
@@ -594,10 +621,11 @@ def interview_record_reply(
 
 
 def _schedule(interview: Interview, *, starts_at: datetime, actor) -> Interview:
-    _transition(interview, State.SCHEDULED, actor=actor, kind=EventKind.SCHEDULED)
+    event = _transition(interview, State.SCHEDULED, actor=actor, kind=EventKind.SCHEDULED)
     interview.starts_at = starts_at
     interview.save(update_fields=["state", "starts_at", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.SCHEDULED)
+    _announce(event)
     _send_invitations(interview, "scheduled", "REQUEST")
     return interview
 
@@ -642,7 +670,7 @@ def interview_reschedule(
     if interview.state != State.SCHEDULED:
         raise TransitionError(_("Only a scheduled meeting can be moved."))
     old = interview.starts_at
-    InterviewEvent.objects.create(
+    event = InterviewEvent.objects.create(
         interview=interview,
         actor=actor,
         kind=EventKind.RESCHEDULED,
@@ -657,6 +685,7 @@ def interview_reschedule(
         interview.meeting_url = meeting_url.strip()
     interview.sequence += 1
     interview.save(update_fields=["starts_at", "location", "meeting_url", "sequence", "updated_at"])
+    _announce(event)
     _send_invitations(
         interview, "rescheduled", "REQUEST", reason=reason.strip(), previous_start=old, actor=actor
     )
@@ -670,13 +699,14 @@ def interview_cancel(*, actor, interview: Interview, reason: str) -> Interview:
         raise ValidationError({"reason": _("Say why, so the other person understands.")})
     _lock(interview)
     was_scheduled = interview.state == State.SCHEDULED
-    _transition(
+    event = _transition(
         interview, State.CANCELLED, actor=actor, kind=EventKind.CANCELLED, note=reason.strip()
     )
     interview.cancel_reason = reason.strip()
     interview.sequence += 1
     interview.save(update_fields=["state", "cancel_reason", "sequence", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.IDENTIFIED)
+    _announce(event)
     if was_scheduled:
         _send_invitations(interview, "cancelled", "CANCEL", reason=reason.strip(), actor=actor)
     else:
@@ -687,7 +717,10 @@ def interview_cancel(*, actor, interview: Interview, reason: str) -> Interview:
 
 @transaction.atomic
 def interview_complete(*, student, interview: Interview) -> Interview:
-    """The meeting was held. The thank-you follow-up starts from here."""
+    """The meeting was held: the interview is held from now, the contact met, and
+    InterviewHeld is announced, on which the follow-ups engine makes the thank-you
+    due and queues its reminders (apps.followups.handlers), all in this
+    transaction. Every "Meeting held" button comes here."""
     if interview.student_id != student.pk:
         raise PermissionError("not the student's interview")
     _lock(interview)
@@ -697,6 +730,7 @@ def interview_complete(*, student, interview: Interview) -> Interview:
     interview.held_at = timezone.now()
     interview.save(update_fields=["state", "held_at", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.MET)
+    event_announce(InterviewHeld(interview=interview))
     return interview
 
 
@@ -707,9 +741,10 @@ def interview_no_show(*, student, interview: Interview, note: str = "") -> Inter
     _lock(interview)
     if interview.state == State.SCHEDULED and interview.starts_at > timezone.now():
         raise TransitionError(_("The meeting has not started yet."))
-    _transition(interview, State.NO_SHOW, actor=student, kind=EventKind.NO_SHOW, note=note)
+    event = _transition(interview, State.NO_SHOW, actor=student, kind=EventKind.NO_SHOW, note=note)
     interview.save(update_fields=["state", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.NO_RESPONSE)
+    _announce(event)
     return interview
 
 
@@ -735,7 +770,7 @@ def interview_nudge(
         interview = Interview.objects.select_related("volunteer__user", "student").get(
             pk=interview_id
         )
-        _event(interview, actor=None, kind=EventKind.NUDGED)
+        _announce(_event(interview, actor=None, kind=EventKind.NUDGED))
         _tell_volunteer(interview, "request_nudge", headers=headers, **(extra_context or {}))
     return True
 
@@ -752,9 +787,10 @@ def interview_expire(*, interview_id: int) -> bool:
         )
         if interview is None:
             return False
-        _transition(interview, State.EXPIRED, actor=None, kind=EventKind.EXPIRED)
+        event = _transition(interview, State.EXPIRED, actor=None, kind=EventKind.EXPIRED)
         interview.save(update_fields=["state", "updated_at"])
         contact_set_stage(contact=interview.contact, stage=Stage.NO_RESPONSE)
+        _announce(event)
         _tell_student(
             interview, "request_expired", next_contact=next_ranked_contact(interview=interview)
         )

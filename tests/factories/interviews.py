@@ -57,3 +57,14 @@ def add_questions(interview, *texts):
         PreparedQuestion.objects.create(interview=interview, text=text, position=start + i)
         for i, text in enumerate(texts, start=1)
     ]
+
+
+def mark_held(*, student, interview):
+    """Mark the meeting held the way every "Meeting held" button does
+    (interview_complete), and return the thank-you follow-up it made due."""
+    from apps.followups.enums import Kind
+    from apps.followups.models import FollowUp
+    from apps.interviews.services import interview_complete
+
+    interview_complete(student=student, interview=interview)
+    return FollowUp.objects.get(interview=interview, kind=Kind.THANK_YOU)

@@ -14,8 +14,8 @@ from apps.followups.enums import Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.services import add_months
 from apps.interviews import services as interview_services
-from apps.interviews.enums import EventKind
-from apps.interviews.models import InterviewEvent
+from apps.interviews.notes import interview_notes_save
+from tests.factories.interviews import mark_held
 from tests.followups.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ LATER = datetime(2026, 3, 23, 15, 0, tzinfo=UTC)
 @pytest.fixture
 def met(student, meeting):
     """The meeting with Alex Alumni, marked held now (3 March)."""
-    services.interview_mark_held(student=student, interview=meeting)
+    mark_held(student=student, interview=meeting)
     return meeting
 
 
@@ -182,7 +182,7 @@ def test_stopped_check_ins_keep_the_history_and_stay_stopped(
     assert _clock(contact) == (Status.STOPPED, add_months(NOW, 3), NOW, "Meeting held")
 
 
-def test_a_meeting_held_by_another_path_gets_its_check_ins_when_logging(
+def test_a_meeting_held_through_the_interviews_service_has_check_ins_to_log_against(
     student, meeting, time_machine
 ):
     interview_services.interview_complete(student=student, interview=meeting)
@@ -199,9 +199,11 @@ def test_a_meeting_held_by_another_path_gets_its_check_ins_when_logging(
     ) == [(Status.OPEN, add_months(LATER, 3), "Call")]
 
 
-def test_the_interviews_apps_newer_news_is_read_first(student, contact, met, time_machine):
+def test_a_call_logged_for_an_earlier_day_leaves_the_interviews_apps_newer_news(
+    student, contact, met, time_machine
+):
     time_machine.move_to(LATER, tick=False)
-    InterviewEvent.objects.create(interview=met, actor=student, kind=EventKind.MESSAGE, note="Hi")
+    interview_notes_save(student=student, interview=met, advice="Join the society.")
     time_machine.move_to(LATER + timedelta(hours=1), tick=False)
 
     logged = services.interaction_log(
@@ -209,7 +211,7 @@ def test_the_interviews_apps_newer_news_is_read_first(student, contact, met, tim
     )
 
     assert logged.moved is False
-    assert _clock(contact) == (Status.OPEN, add_months(LATER, 3), LATER, "Message")
+    assert _clock(contact) == (Status.OPEN, add_months(LATER, 3), LATER, "Notes updated")
 
 
 # --- Bad input ----------------------------------------------------------------------

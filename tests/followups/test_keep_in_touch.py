@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from apps.accounts.services import office_update_settings
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
+from apps.core.events import event_announce
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_send_due
 from apps.followups import reminders, services
@@ -18,9 +19,10 @@ from apps.followups.notifications import notification_preference_update
 from apps.followups.services import add_months
 from apps.interviews import services as interview_services
 from apps.interviews.enums import EventKind, State
-from apps.interviews.models import InterviewEvent, InterviewNotes
+from apps.interviews.events import InterviewActivity
+from apps.interviews.models import InterviewEvent
 from apps.interviews.notes import interview_notes_save
-from tests.factories.interviews import InterviewFactory
+from tests.factories.interviews import InterviewFactory, mark_held
 from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ def _checkin(contact_id) -> FollowUp:
 @pytest.fixture
 def met(student, meeting):
     """The meeting with Alex Alumni, marked held now."""
-    services.interview_mark_held(student=student, interview=meeting)
+    mark_held(student=student, interview=meeting)
     return meeting
 
 
@@ -71,7 +73,7 @@ def test_the_office_default_cadence_applies(student, meeting, office, office_adm
     office_update_settings(admin=office_admin, office=office, keep_in_touch_months=6)
     student.refresh_from_db()
 
-    services.interview_mark_held(student=student, interview=meeting)
+    mark_held(student=student, interview=meeting)
 
     assert _checkins(meeting.contact_id) == [
         (Status.OPEN, datetime(2026, 9, 3, 15, 0, tzinfo=UTC), 6, "Meeting held")
@@ -181,10 +183,9 @@ def test_stopped_check_ins_stay_stopped(met, student, time_machine):
     touched = services.keep_in_touch_touch(contact=met.contact, at=NOW + timedelta(days=1))
     time_machine.move_to(THREE_MONTHS + timedelta(days=1), tick=False)
     created = reminders.checkin_reminders_create()
-    reconciled = reminders.keep_in_touch_reconcile()
 
     assert touched is None
-    assert (created, reconciled) == (0, {"started": 0, "touched": 0})
+    assert created == 0
     assert _checkins(met.contact_id) == [(Status.STOPPED, THREE_MONTHS, 3, "Meeting held")]
 
 
@@ -197,7 +198,7 @@ def test_a_new_meeting_after_a_stop_starts_check_ins_again(met, student, volunte
         starts_at=later - timedelta(minutes=30), duration_minutes=15,
     )  # fmt: skip
 
-    services.interview_mark_held(student=student, interview=again)
+    mark_held(student=student, interview=again)
 
     assert _checkins(met.contact_id) == [
         (Status.STOPPED, THREE_MONTHS, 3, "Meeting held"),
@@ -253,100 +254,72 @@ def test_cadence_is_adjustable_per_contact_and_kept_for_the_next_check_in(
         )
 
 
-def test_reconciliation_reads_new_interactions_from_the_interviews_app(
-    met, student, volunteer, time_machine
-):
+def test_the_interviews_apps_activity_moves_the_clock_at_once(met, student, time_machine):
     message_at = NOW + timedelta(days=10)
     notes_at = NOW + timedelta(days=12)
     time_machine.move_to(message_at, tick=False)
-    InterviewEvent.objects.create(interview=met, actor=student, kind=EventKind.MESSAGE, note="Hi")
-    InterviewEvent.objects.create(interview=met, actor=None, kind=EventKind.NUDGED)
-    first = reminders.keep_in_touch_reconcile()
+    _message(met, student)
     after_message = _checkins(met.contact_id)
     time_machine.move_to(notes_at, tick=False)
-    InterviewNotes.objects.create(interview=met, advice="Read more.")
-    second = reminders.keep_in_touch_reconcile()
-    third = reminders.keep_in_touch_reconcile()
+    interview_notes_save(student=student, interview=met, advice="Read more.")
 
-    assert (first, second, third) == (
-        {"started": 0, "touched": 1},
-        {"started": 0, "touched": 1},
-        {"started": 0, "touched": 0},
-    )
     assert after_message == [(Status.OPEN, add_months(message_at, 3), 3, "Message")]
     assert _checkins(met.contact_id) == [(Status.OPEN, add_months(notes_at, 3), 3, "Notes updated")]
 
 
-def test_reconciliation_gives_meetings_held_elsewhere_their_follow_ups(
+def test_a_meeting_marked_held_has_its_thank_you_due_in_the_same_transaction(
     student, meeting, django_capture_on_commit_callbacks, mailoutbox
 ):
-    # Marked held by a path that does not know the follow-ups engine.
-    interview_services.interview_complete(student=student, interview=meeting)
-
+    # The interviews service alone, as every "Meeting held" button calls it: no
+    # sweep, no follow-ups view in between.
     with django_capture_on_commit_callbacks(execute=True):
-        made = reminders.thank_yous_reconcile()
-    again = reminders.thank_yous_reconcile()
-    started = reminders.keep_in_touch_reconcile()
+        interview_services.interview_complete(student=student, interview=meeting)
 
-    assert (made, again, started) == (1, 0, {"started": 0, "touched": 0})
     thanks = FollowUp.objects.get(kind=Kind.THANK_YOU)
-    assert (thanks.interview_id, thanks.due_at) == (meeting.pk, ENDED + timedelta(hours=24))
+    assert (thanks.interview_id, thanks.status, thanks.due_at) == (
+        meeting.pk,
+        Status.OPEN,
+        ENDED + timedelta(hours=24),
+    )
     assert _checkins(meeting.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
     assert [m.subject for m in mailoutbox] == ["Send your thank-you to Alex Alumni within 24 hours"]
 
 
-@pytest.mark.parametrize(("meetings", "queries"), [(1, 22), (3, 64)])
-def test_reconciling_thank_yous_costs_the_same_queries_per_meeting(
-    student, meetings, queries, django_assert_num_queries
-):
-    # One query finds the meetings, then 21 a meeting (the follow-up, its three
-    # reminders, the check-in), none of them loading the contact's owner or office.
-    for _ in range(meetings):
-        InterviewFactory(
-            student=student,
-            state=State.COMPLETED,
-            starts_at=NOW - timedelta(hours=2),
-            held_at=NOW - timedelta(hours=1),
-        )
+def test_a_failing_thank_you_undoes_the_meeting_held(student, meeting, monkeypatch):
+    # One transaction: a meeting is never held without its thank-you.
+    def broken(**kwargs):
+        raise RuntimeError("the follow-ups engine failed")
 
-    with django_assert_num_queries(queries):
-        made = reminders.thank_yous_reconcile()
+    monkeypatch.setattr(services, "reminder_queue", broken)
 
-    assert made == meetings
+    with pytest.raises(RuntimeError):
+        interview_services.interview_complete(student=student, interview=meeting)
 
-
-def test_reconciliation_starts_check_ins_for_contacts_met_long_ago(student, meeting):
-    interview_services.interview_complete(student=student, interview=meeting)
-    long_ago = NOW - timedelta(days=60)
-    type(meeting).objects.filter(pk=meeting.pk).update(held_at=long_ago)
-    InterviewEvent.objects.filter(interview=meeting).update(created_at=long_ago)
-
-    result = reminders.keep_in_touch_reconcile()
-
-    assert result == {"started": 1, "touched": 0}
-    assert FollowUp.objects.filter(kind=Kind.THANK_YOU).count() == 0
-    assert _checkins(meeting.contact_id) == [
-        (Status.OPEN, add_months(long_ago, 3), 3, "Meeting held")
-    ]
+    meeting.refresh_from_db()
+    assert (meeting.state, meeting.held_at) == (State.SCHEDULED, None)
+    assert FollowUp.objects.count() == 0
+    assert Contact.objects.get(pk=meeting.contact_id).stage != Stage.MET
 
 
 # --- The clock at send time: interactions the interviews app recorded -----------------
 #
-# The hourly reconciliation (above) is the backstop; the sweep that makes check-in
-# reminders, and the guard that sends them, read the interviews app first.
+# The interviews services announce each interaction, and the clock moves in the same
+# transaction: a reminder already queued is cancelled, none is made for a clock that
+# has moved.
 
 
 @pytest.fixture
 def met_own(student, own_meeting):
     """The meeting with Jordan Lee (off the platform), marked held now."""
-    services.interview_mark_held(student=student, interview=own_meeting)
+    mark_held(student=student, interview=own_meeting)
     return own_meeting
 
 
 def _message(interview, student):
-    InterviewEvent.objects.create(
-        interview=interview, actor=student, kind=EventKind.MESSAGE, note="Quick update"
-    )
+    """A message on an open request to the same person (made directly: its own
+    events are not the point)."""
+    request = InterviewFactory(student=student, contact=interview.contact, state=State.REQUESTED)
+    interview_services.interview_message(actor=student, interview=request, body="Quick update")
 
 
 def _notes(interview, student):
@@ -431,7 +404,11 @@ def test_without_an_interaction_the_check_in_reminder_still_goes(
     # Neither a message to someone else nor a timeline entry that is not the
     # student talking to Jordan counts.
     _message(meeting, student)
-    InterviewEvent.objects.create(interview=met_own, actor=None, kind=EventKind.NUDGED)
+    event_announce(
+        InterviewActivity.of(
+            InterviewEvent.objects.create(interview=met_own, actor=None, kind=EventKind.NUDGED)
+        )
+    )
     time_machine.move_to(THREE_MONTHS + timedelta(minutes=1), tick=False)
 
     created = reminders.checkin_reminders_create()
@@ -444,21 +421,20 @@ def test_without_an_interaction_the_check_in_reminder_still_goes(
     assert _checkins(met_own.contact_id) == [(Status.OPEN, THREE_MONTHS, 3, "Meeting held")]
 
 
-def test_a_clock_caught_up_to_a_past_date_reminds_at_the_next_sweep(
+def test_a_message_after_the_meeting_moves_the_next_check_in_with_it(
     met_own, student, time_machine, mailoutbox
 ):
-    # A message ten days after the meeting that nothing read (reconciliation down)
-    # until long after the check-in it moves came due.
     message_at = NOW + timedelta(days=10)
     time_machine.move_to(message_at, tick=False)
     _message(met_own, student)
+    time_machine.move_to(THREE_MONTHS + timedelta(days=1), tick=False)
+    early = reminders.checkin_reminders_create()
     time_machine.move_to(datetime(2026, 9, 1, 15, 0, tzinfo=UTC), tick=False)
 
-    first = reminders.checkin_reminders_create()
-    second = reminders.checkin_reminders_create()
+    late = reminders.checkin_reminders_create()
     outbox_send_due()
 
-    assert (first, second) == (0, 1)
+    assert (early, late) == (0, 1)
     assert _checkins(met_own.contact_id) == [(Status.OPEN, add_months(message_at, 3), 3, "Message")]
     row = OutboundEmail.objects.get(kind="followups/checkin")
     assert (row.dedupe_key, row.status) == (f"checkin:{met_own.contact_id}:2026-06-13", Sent.SENT)

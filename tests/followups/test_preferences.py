@@ -22,6 +22,7 @@ from apps.followups.notifications import (
     unsubscribe_token,
     unsubscribe_url,
 )
+from tests.factories.interviews import mark_held
 from tests.followups.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def _start_row(meeting) -> OutboundEmail:
 
 def _held(student, meeting, capture):
     with capture(execute=True):
-        return services.interview_mark_held(student=student, interview=meeting)
+        return mark_held(student=student, interview=meeting)
 
 
 # --- Preferences --------------------------------------------------------------------
@@ -81,7 +82,7 @@ def test_another_topic_switched_off_changes_nothing(
 def test_an_inactive_account_gets_no_reminders(
     student, meeting, django_capture_on_commit_callbacks, mailoutbox
 ):
-    followup = services.interview_mark_held(student=student, interview=meeting)
+    followup = mark_held(student=student, interview=meeting)
     User.objects.filter(pk=student.pk).update(is_active=False)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +132,7 @@ def test_daily_digest_at_eight_local_lists_what_is_due_once(
     student, meeting, time_machine, mailoutbox
 ):
     notification_preference_update(user=student, delivery=Delivery.DIGEST)
-    services.interview_mark_held(student=student, interview=meeting)
+    mark_held(student=student, interview=meeting)
     # Wednesday 4 March: 07:59 and then 08:00 in New York.
     time_machine.move_to(datetime(2026, 3, 4, 12, 59, tzinfo=UTC), tick=False)
     early = reminders.digests_create()

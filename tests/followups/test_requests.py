@@ -45,11 +45,12 @@ def test_beat_runs_requests_through_the_follow_ups_engine():
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
 
     assert "apps.interviews.tasks.interview_requests_sweep" not in tasks
+    # Nothing polls the interviews app: it announces what happened (apps.core.events).
+    assert "apps.followups.tasks.followups_keep_in_touch_reconcile" not in tasks
     assert {
         "apps.followups.tasks.followups_requests_sweep",
         "apps.followups.tasks.followups_reminders_sweep",
         "apps.followups.tasks.followups_digest_sweep",
-        "apps.followups.tasks.followups_keep_in_touch_reconcile",
         "apps.core.tasks.outbox_sweep",
     } <= tasks
 

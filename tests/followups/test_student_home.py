@@ -10,12 +10,11 @@ from django.utils import timezone
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create, contact_set_stage
-from apps.followups import services
 from apps.interviews.enums import State
 from apps.students.models import ResearchNote
 from apps.students.selectors import student_profile_get
 from tests.factories.contacts import ContactFactory
-from tests.factories.interviews import InterviewFactory
+from tests.factories.interviews import InterviewFactory, mark_held
 from tests.factories.students import FieldFactory
 from tests.followups.conftest import NOW
 
@@ -34,7 +33,7 @@ def _held(student, name, *, ended_ago=timedelta(minutes=15)):
         starts_at=now - ended_ago - timedelta(minutes=30),
         duration_minutes=30,
     )
-    services.interview_mark_held(student=student, interview=interview)
+    mark_held(student=student, interview=interview)
     return interview
 
 

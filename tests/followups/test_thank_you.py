@@ -17,6 +17,7 @@ from apps.followups.models import FollowUp
 from apps.followups.selectors import first_sentence, thank_you_draft
 from apps.interviews.enums import State
 from apps.interviews.models import InterviewNotes
+from tests.factories.interviews import mark_held
 from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def _rows(interview):
 
 def _held(student, interview, capture):
     with capture(execute=True):
-        return services.interview_mark_held(student=student, interview=interview)
+        return mark_held(student=student, interview=interview)
 
 
 # --- Marking the meeting held -------------------------------------------------------
@@ -157,7 +158,7 @@ def test_marking_held_twice_is_refused_and_makes_nothing_more(
     _held(student, meeting, django_capture_on_commit_callbacks)
 
     with pytest.raises(ValidationError):
-        services.interview_mark_held(student=student, interview=meeting)
+        mark_held(student=student, interview=meeting)
 
     assert FollowUp.objects.filter(kind=Kind.THANK_YOU).count() == 1
     assert len(_rows(meeting)) == 3
@@ -168,7 +169,7 @@ def test_a_meeting_that_has_not_started_cannot_be_marked_held(student, meeting):
     meeting.save()
 
     with pytest.raises(ValidationError):
-        services.interview_mark_held(student=student, interview=meeting)
+        mark_held(student=student, interview=meeting)
 
     assert FollowUp.objects.count() == 0
     assert OutboundEmail.objects.count() == 0
@@ -512,7 +513,7 @@ def test_the_compose_page_sends_the_edited_draft(
 
 
 def test_the_compose_page_marks_sent_another_way(login_as, student, meeting):
-    followup = services.interview_mark_held(student=student, interview=meeting)
+    followup = mark_held(student=student, interview=meeting)
 
     response = login_as(student).post(
         reverse("followup_thank_you", args=[followup.pk]), {"action": "other"}
@@ -524,7 +525,7 @@ def test_the_compose_page_marks_sent_another_way(login_as, student, meeting):
 
 
 def test_the_compose_page_refuses_an_empty_message(login_as, student, meeting):
-    followup = services.interview_mark_held(student=student, interview=meeting)
+    followup = mark_held(student=student, interview=meeting)
 
     response = login_as(student).post(
         reverse("followup_thank_you", args=[followup.pk]),

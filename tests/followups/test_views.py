@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from apps.contacts.services import contact_create
 from apps.followups import services
-from apps.followups import views as followup_views
 from apps.followups.enums import Kind, Status
 from apps.followups.models import FollowUp
 from apps.followups.services import add_months
+from apps.interviews import views as interview_views
+from apps.interviews import views_prepare
 from apps.interviews.enums import State
 from apps.interviews.models import InterviewNotes
-from tests.factories.interviews import InterviewFactory
+from tests.factories.interviews import InterviewFactory, mark_held
 from tests.followups.conftest import ENDED, NOW
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def _meet(student, name):
         starts_at=timezone.now() - timedelta(minutes=45),
         duration_minutes=30,
     )
-    services.interview_mark_held(student=student, interview=interview)
+    mark_held(student=student, interview=interview)
     return interview
 
 
@@ -43,11 +44,11 @@ def _ids(items):
 # --- Marking held through the engine ------------------------------------------------
 
 
-def test_the_meeting_held_routes_are_the_engines():
-    assert resolve(reverse("interview_complete", args=[7])).func is followup_views.interview_held
-    assert resolve(reverse("interview_meeting_held", args=[7])).func is (
-        followup_views.meeting_held
-    )
+def test_the_meeting_held_routes_are_the_interviews_apps_own():
+    # No shadowing: the buttons go to the interviews app's views, whose service
+    # announces the meeting held (apps.followups.handlers makes the thank-you due).
+    assert resolve(reverse("interview_complete", args=[7])).func is interview_views.complete
+    assert resolve(reverse("interview_meeting_held", args=[7])).func is (views_prepare.meeting_held)
     assert reverse("interview_complete", args=[7]) == "/interviews/7/held/"
     assert reverse("interview_meeting_held", args=[7]) == "/interviews/7/meeting/held/"
 
