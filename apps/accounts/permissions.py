@@ -41,3 +41,13 @@ def office_admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# The role checks views use, defined once.
+student_only = role_required(Role.STUDENT)
+alumni_only = role_required(Role.ALUMNI)
+advisor_only = role_required(Role.ADVISOR)
+# Both sides of a conversation.
+participant = role_required(Role.STUDENT, Role.ALUMNI)
+# Everyone with a home in an office (not office-admin-only pages).
+member = role_required(Role.STUDENT, Role.ALUMNI, Role.ADVISOR)

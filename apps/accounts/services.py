@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from apps.accounts.enums import Approval, Role
 from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue
+from apps.core.links import site_url
 
 
 class InvitationError(ValidationError):
@@ -99,7 +99,7 @@ def invitation_create(
                 "invitation": invitation,
                 "office": inviter.office,
                 "inviter": inviter,
-                "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+                "accept_url": site_url("invitation_accept", token),
                 "days": settings.INVITATION_TTL_DAYS,
             },
         )
@@ -179,7 +179,7 @@ def volunteer_signup(
                 context={
                     "volunteer": user,
                     "office": office,
-                    "review_url": settings.SITE_URL + reverse("office_volunteers"),
+                    "review_url": site_url("office_volunteers"),
                 },
             )
     return user
@@ -206,7 +206,7 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
                 "volunteer": volunteer,
                 "office": volunteer.office,
                 "reason": reason,
-                "login_url": settings.SITE_URL + reverse("account_login"),
+                "login_url": site_url("account_login"),
             },
         )
     return volunteer

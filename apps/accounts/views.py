@@ -24,17 +24,10 @@ from apps.accounts.forms import (
     VolunteerRejectForm,
     VolunteerSignupForm,
 )
-from apps.accounts.permissions import office_admin_required, role_required
+from apps.accounts.permissions import advisor_only, office_admin_required
+from apps.core.feedback import form_add_errors
 
 ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "advisor_home"}
-
-
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def home(request):
@@ -48,7 +41,7 @@ def home(request):
     return redirect(ROLE_HOME[user.role])
 
 
-@role_required(Role.ADVISOR)
+@advisor_only
 def advisor_home(request):
     return render(request, "accounts/home_advisor.html")
 
@@ -102,7 +95,7 @@ def invitation_accept(request, token: str):
                 time_zone=form.cleaned_data["time_zone"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             login(request, user, backend="apps.accounts.backends.AccountBackend")
             messages.success(
@@ -140,7 +133,7 @@ def volunteer_signup(request, slug: str):
                     time_zone=data["time_zone"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 return complete_signup(
                     request, user, allauth_settings.EMAIL_VERIFICATION, reverse("alumni_pending")
@@ -180,7 +173,7 @@ def office_invitations(request):
         try:
             invitation, _token = services.invitation_create(inviter=admin, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}

@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import Source, Stage
-from apps.contacts.models import Contact
+from apps.contacts.models import CONTACT_FIELDS, Contact
 from apps.students.selectors import field_list_for_office
 from apps.students.services import split_list
 
@@ -19,22 +19,12 @@ class ContactForm(forms.ModelForm):
         label=_("This is a different person: save anyway"), required=False
     )
 
+    # Who they are and where they work first; the rest in CONTACT_FIELDS order.
+    field_order = ["full_name", "organisation", "job_title", "field"]
+
     class Meta:
         model = Contact
-        fields = [
-            "full_name",
-            "organisation",
-            "job_title",
-            "field",
-            "email",
-            "phone",
-            "location",
-            "linkedin_url",
-            "source",
-            "referred_by",
-            "notes",
-            "tags",
-        ]
+        fields = CONTACT_FIELDS
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 4}),
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),

@@ -107,6 +107,25 @@ class VolunteerProfile(TimeStampedModel):
         return [labels.get(f, f) for f in self.formats]
 
 
+# What a student can say about a contact, in the order of the CSV template and
+# export: contact_create/contact_update, the contact form and the CSV columns
+# ("name" there) all read this one list.
+CONTACT_FIELDS = (
+    "full_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "field",
+    "location",
+    "linkedin_url",
+    "source",
+    "referred_by",
+    "notes",
+    "tags",
+)
+
+
 class Contact(TimeStampedModel):
     """A person a student might talk to. Private to the student; the student's
     advisors may read it."""

@@ -5,22 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.contacts.enums import Stage
-from apps.contacts.models import Contact, VolunteerProfile
-
-CONTACT_FIELDS = [
-    "full_name",
-    "email",
-    "phone",
-    "organisation",
-    "job_title",
-    "field",
-    "location",
-    "linkedin_url",
-    "source",
-    "referred_by",
-    "notes",
-    "tags",
-]
+from apps.contacts.models import CONTACT_FIELDS, Contact, VolunteerProfile
 
 
 def tags_clean(tags) -> list[str]:

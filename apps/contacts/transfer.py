@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.contacts.enums import ImportStatus, Source
-from apps.contacts.models import Contact, ContactImport
+from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
 from apps.contacts.services import tags_clean
 from apps.students.models import Field
@@ -43,20 +43,8 @@ PROGRESS_TTL = 60 * 60
 FORMAT_TEMPLATE = "template"
 FORMAT_LINKEDIN = "linkedin"
 
-TEMPLATE_COLUMNS = [
-    "name",
-    "email",
-    "phone",
-    "organisation",
-    "job_title",
-    "field",
-    "location",
-    "linkedin_url",
-    "source",
-    "referred_by",
-    "notes",
-    "tags",
-]
+# The contact's fields, with "name" for full_name (what a spreadsheet calls it).
+TEMPLATE_COLUMNS = ["name" if f == "full_name" else f for f in CONTACT_FIELDS]
 TEMPLATE_EXAMPLE = {
     "name": "Ada Lovelace",
     "email": "ada@example.org",

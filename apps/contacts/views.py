@@ -10,14 +10,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
 from apps.students.selectors import field_list_for_office
 
-student_only = role_required(Role.STUDENT)
 PAGE_SIZE = 25
 
 

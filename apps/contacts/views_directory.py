@@ -9,14 +9,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import office_admin_required, role_required
+from apps.accounts.permissions import (
+    alumni_only,
+    office_admin_required,
+    student_only,
+)
 from apps.contacts import directory, volunteers
 from apps.contacts.forms_directory import (
     DirectoryFilterForm,
     VolunteerPauseForm,
     VolunteerProfileForm,
 )
+from apps.core.feedback import form_add_errors
 
 PAGE_SIZE = 20
 
@@ -25,14 +29,6 @@ def requests_this_month_for(office):
     """Each volunteer's requests this month, from the counters the interviews
     services keep on the profile row."""
     return volunteers.requests_this_month_expression(office=office)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- The volunteer ------------------------------------------------------------------
@@ -52,7 +48,7 @@ def _profile_page(request, profile, form, pause_form, status=200):
     )
 
 
-@role_required(Role.ALUMNI)
+@alumni_only
 def volunteer_profile(request):
     profile = volunteers.volunteer_profile_get_or_create(user=request.user)
     form = VolunteerProfileForm(
@@ -65,7 +61,7 @@ def volunteer_profile(request):
                     user=request.user, profile=profile, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                form_add_errors(form, exc)
                 profile.refresh_from_db()
             else:
                 messages.success(request, _("Your volunteer profile is saved."))
@@ -74,7 +70,7 @@ def volunteer_profile(request):
     return _profile_page(request, profile, form, VolunteerPauseForm())
 
 
-@role_required(Role.ALUMNI)
+@alumni_only
 @require_POST
 def volunteer_pause(request):
     profile = volunteers.volunteer_profile_get_or_create(user=request.user)
@@ -124,7 +120,7 @@ def card_labels() -> dict[str, str]:
     }
 
 
-@role_required(Role.STUDENT)
+@student_only
 @require_GET
 @vary_on_headers("HX-Request")
 def directory_list(request):
@@ -154,7 +150,7 @@ def directory_list(request):
     return render(request, "contacts/directory_list.html", context)
 
 
-@role_required(Role.STUDENT)
+@student_only
 @require_GET
 def directory_detail(request, pk: int):
     student = request.user
@@ -166,7 +162,7 @@ def directory_detail(request, pk: int):
     )
 
 
-@role_required(Role.STUDENT)
+@student_only
 @require_POST
 def directory_contact_add(request, pk: int):
     profile = directory.directory_get_for_student(student=request.user, pk=pk)

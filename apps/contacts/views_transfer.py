@@ -8,13 +8,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import student_only
 from apps.contacts import selectors, transfer
 from apps.contacts.enums import ImportStatus
 from apps.contacts.forms_transfer import ContactImportConfirmForm, ContactImportUploadForm
-
-student_only = role_required(Role.STUDENT)
 
 
 def _attachment(content_type: str, filename: str) -> HttpResponse:

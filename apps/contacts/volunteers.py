@@ -5,12 +5,10 @@ volunteer to their contact book."""
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +18,7 @@ from apps.contacts.enums import Format, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
 from apps.core.emails import email_queue
+from apps.core.links import site_url
 from apps.students.models import StudentProfile
 
 PROFILE_FIELDS = [
@@ -228,7 +227,7 @@ def _tell_volunteer(*, template: str, admin, profile: VolunteerProfile) -> None:
         context={
             "volunteer": profile.user,
             "office": admin.office,
-            "profile_url": settings.SITE_URL + reverse("volunteer_profile"),
+            "profile_url": site_url("volunteer_profile"),
         },
     )
 

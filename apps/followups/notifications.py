@@ -10,13 +10,12 @@ reminder already waiting in the outbox.
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 
 from apps.core.emails import email_queue, email_render
+from apps.core.links import site_url
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_row
 from apps.followups.enums import REMINDER_TOPICS, TOPIC_FIELDS, Topic
@@ -81,14 +80,6 @@ def quiet_hours_end(*, at: datetime, time_zone: str | None) -> datetime | None:
         return None
     day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
     return datetime.combine(day, QUIET_UNTIL, tzinfo=tz).astimezone(UTC)
-
-
-# --- Links --------------------------------------------------------------------------
-
-
-def site_url(name: str, *args) -> str:
-    """An absolute link for an email: SITE_URL and the named route."""
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 # --- Unsubscribe --------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from apps.core.links import site_url
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_bulk_enqueue
 from apps.followups.enums import (
@@ -26,7 +27,6 @@ from apps.followups.notifications import (
     DIGEST_AT,
     reminder_row,
     reminder_unsubscribe,
-    site_url,
     zone,
 )
 from apps.followups.services import checkin_key, followups_wake_snoozed

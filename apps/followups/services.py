@@ -20,6 +20,7 @@ from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_set_stage
 from apps.core.emails import email_render
+from apps.core.links import site_url
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_enqueue
 from apps.followups.enums import (
@@ -37,7 +38,7 @@ from apps.followups.enums import (
     Status,
 )
 from apps.followups.models import FollowUp, Interaction
-from apps.followups.notifications import reminder_queue, site_url, zone
+from apps.followups.notifications import reminder_queue, zone
 from apps.followups.selectors import checkin_active_for_contact, thank_you_recipient
 from apps.interviews.enums import State
 from apps.interviews.models import Interview

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import member, student_only
+from apps.core.feedback import error_messages
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
 from apps.followups.forms import (
@@ -29,15 +29,6 @@ from apps.followups.notifications import (
     unsubscribe_token_user,
 )
 from apps.interviews.selectors import interview_get_for_student
-
-student_only = role_required(Role.STUDENT)
-member = role_required(Role.STUDENT, Role.ALUMNI, Role.ADVISOR)
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
 
 # --- The follow-ups page ------------------------------------------------------------
 
@@ -96,7 +87,7 @@ def _act(request, followup, action, success):
     try:
         action()
     except ValidationError as exc:
-        _errors(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, success)
     return _back(followup)
@@ -108,7 +99,7 @@ def followup_done(request, pk: int):
     followup = selectors.followup_get_for_student(student=request.user, pk=pk)
     form = DoneForm(request.POST)
     if not form.is_valid():
-        _errors(request, ValidationError(form.errors["note"]))
+        error_messages(request, ValidationError(form.errors["note"]))
         return _back(followup)
     success = (
         _("Thank-you marked as sent.")
@@ -264,7 +255,7 @@ def followup_thank_you(request, pk: int):
             try:
                 services.followup_complete(student=request.user, followup=followup)
             except ValidationError as exc:
-                _errors(request, exc)
+                error_messages(request, exc)
             else:
                 messages.success(request, _("Thank-you marked as sent."))
             return redirect("followup_list")

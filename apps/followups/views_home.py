@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import contact_counts_for_student, target_list_for_student
 from apps.followups.enums import Kind
@@ -106,7 +105,7 @@ def _next_step(*, student, due, upcoming, steps, counts, now) -> dict | None:
     return None
 
 
-@role_required(Role.STUDENT)
+@student_only
 def student_home(request):
     student = request.user
     now = timezone.now()

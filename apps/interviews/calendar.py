@@ -11,11 +11,11 @@ from datetime import UTC, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
+from apps.core.links import site_url
 from apps.interviews.models import Interview
 
 PRODID = "-//Fieldnotes//Informational interviews//EN"
@@ -47,7 +47,7 @@ def _summary(interview: Interview, viewer) -> str:
 
 def _page_url(interview: Interview, viewer) -> str:
     name = "inbox_detail" if _is_volunteer(interview, viewer) else "interview_detail"
-    return settings.SITE_URL + reverse(name, args=[interview.pk])
+    return site_url(name, interview.pk)
 
 
 def _description(interview: Interview, viewer) -> str:

@@ -8,17 +8,16 @@ its student. The volunteer sees a list only after the student shares it.
 from datetime import timedelta
 from urllib.parse import quote
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
 from apps.core.emails import email_queue
 from apps.core.events import event_announce
+from apps.core.links import site_url
 from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.events import InterviewActivity
@@ -370,7 +369,7 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
                 "recipient": volunteer,
                 "student": interview.student,
                 "questions": questions,
-                "url": settings.SITE_URL + reverse("inbox_detail", args=[interview.pk]),
+                "url": site_url("inbox_detail", interview.pk),
             },
             attachments=attachments,
         )

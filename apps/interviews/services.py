@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from apps.contacts.volunteers import (
 )
 from apps.core.emails import email_queue
 from apps.core.events import event_announce
+from apps.core.links import site_url
 from apps.interviews import calendar
 from apps.interviews.enums import OPEN_STATES, TRANSITIONS, Channel, EventKind, State
 from apps.interviews.events import InterviewActivity, InterviewHeld
@@ -40,12 +40,6 @@ MAX_SLOTS = 3
 
 class TransitionError(ValidationError):
     """A move the lifecycle does not allow; nothing was changed."""
-
-
-def _link(name: str, *args) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _transition(
@@ -106,7 +100,7 @@ def _tell_student(interview, template, **context):
         context={
             "interview": interview,
             "recipient": student,
-            "url": _link("interview_detail", interview.pk),
+            "url": site_url("interview_detail", interview.pk),
             **context,
         },
     )
@@ -127,7 +121,7 @@ def _tell_volunteer(interview, template, *, headers=None, **context):
         context={
             "interview": interview,
             "recipient": user,
-            "url": _link("inbox_detail", interview.pk),
+            "url": site_url("inbox_detail", interview.pk),
             **context,
         },
     )
@@ -150,7 +144,7 @@ def _send_invitations(interview, template, method, **context):
         context={
             "interview": interview,
             "recipient": student,
-            "url": _link("interview_detail", interview.pk),
+            "url": site_url("interview_detail", interview.pk),
             **context,
         },
         attachments=[(attachment, ics, mimetype)],
@@ -169,7 +163,7 @@ def _send_invitations(interview, template, method, **context):
             context={
                 "interview": interview,
                 "recipient": user,
-                "url": _link("inbox_detail", interview.pk),
+                "url": site_url("inbox_detail", interview.pk),
                 **context,
             },
             attachments=[(attachment, ics, mimetype)],

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import alumni_only, participant, student_only
 from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.views_directory import requests_this_month_for
 from apps.contacts.volunteers import volunteer_field_for_student
+from apps.core.feedback import error_messages, form_add_errors
 from apps.interviews import selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, State
 from apps.interviews.forms import (
@@ -29,24 +30,6 @@ from apps.interviews.questions import prepared_questions_for_volunteer
 from apps.interviews.request_check import request_text_check, request_text_fill
 from apps.interviews.request_templates import request_template_builtin, request_template_choices
 from apps.students.selectors import student_profile_get
-
-student_only = role_required(Role.STUDENT)
-alumni_only = role_required(Role.ALUMNI)
-participant = role_required(Role.STUDENT, Role.ALUMNI)
-
-
-def _errors_to_messages(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
 
 # --- Student: lists, requests -------------------------------------------------------
 
@@ -227,7 +210,7 @@ def _request_post(page: _RequestPage, *, send, sent_message: str):
                 template=page.source(data),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
             return page.render(form=form, status=400)
         messages.success(
             request,
@@ -243,7 +226,7 @@ def _request_post(page: _RequestPage, *, send, sent_message: str):
             template=page.source(data),
         )
     except ValidationError as exc:
-        _form_errors(form, exc)
+        form_add_errors(form, exc)
         return page.render(form=form, status=400)
     messages.success(request, sent_message)
     return redirect("interview_detail", pk=interview.pk)
@@ -382,7 +365,7 @@ def _student_action(request, pk, action, success, *, success_url: str | None = N
     try:
         action(interview)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, success)
         if success_url is not None:
@@ -424,7 +407,7 @@ def complete(request, pk: int):
     try:
         services.interview_complete(student=request.user, interview=interview)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        error_messages(request, exc)
         return redirect("interview_detail", pk=pk)
     messages.success(
         request,
@@ -473,7 +456,7 @@ def record_reply(request, pk: int):
             note=data.get("note", ""),
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Reply recorded."))
     return redirect("interview_detail", pk=pk)
@@ -494,66 +477,74 @@ def _back(request, interview):
     return redirect("inbox_detail", pk=interview.pk)
 
 
+def _participant_action(request, pk: int, form_class, act, success: str, invalid: str = ""):
+    """What either side does from the conversation's page (a message, a new time, a
+    cancellation): bind the form, call the service, say how it went, and go back to
+    the page. `invalid` replaces the form's own errors when it says it better."""
+    interview = _participant_interview(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        if invalid:
+            messages.error(request, invalid)
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return _back(request, interview)
+    try:
+        act(interview, form.cleaned_data)
+    except ValidationError as exc:
+        error_messages(request, exc)
+    else:
+        messages.success(request, success)
+    return _back(request, interview)
+
+
 @participant
 @require_POST
 def message(request, pk: int):
-    interview = _participant_interview(request, pk)
-    form = MessageForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write a message first."))
-        return _back(request, interview)
-    try:
-        services.interview_message(
-            actor=request.user, interview=interview, body=form.cleaned_data["body"]
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("Message sent."))
-    return _back(request, interview)
+    return _participant_action(
+        request,
+        pk,
+        MessageForm,
+        lambda interview, data: services.interview_message(
+            actor=request.user, interview=interview, body=data["body"]
+        ),
+        _("Message sent."),
+        invalid=_("Write a message first."),
+    )
 
 
 @participant
 @require_POST
 def reschedule(request, pk: int):
-    interview = _participant_interview(request, pk)
-    form = RescheduleForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return _back(request, interview)
-    try:
-        services.interview_reschedule(
+    return _participant_action(
+        request,
+        pk,
+        RescheduleForm,
+        lambda interview, data: services.interview_reschedule(
             actor=request.user,
             interview=interview,
-            starts_at=form.cleaned_data["starts_at"],
-            reason=form.cleaned_data["reason"],
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("Moved. Updated calendar invitations are on their way."))
-    return _back(request, interview)
+            starts_at=data["starts_at"],
+            reason=data["reason"],
+        ),
+        _("Moved. Updated calendar invitations are on their way."),
+    )
 
 
 @participant
 @require_POST
 def cancel(request, pk: int):
-    interview = _participant_interview(request, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why, so the other person understands."))
-        return _back(request, interview)
-    try:
-        services.interview_cancel(
-            actor=request.user, interview=interview, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as exc:
-        _errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("Cancelled. The other side has been told."))
-    return _back(request, interview)
+    return _participant_action(
+        request,
+        pk,
+        ReasonForm,
+        lambda interview, data: services.interview_cancel(
+            actor=request.user, interview=interview, reason=data["reason"]
+        ),
+        _("Cancelled. The other side has been told."),
+        invalid=_("Say why, so the other person understands."),
+    )
 
 
 # --- Volunteer inbox ----------------------------------------------------------------
@@ -639,7 +630,7 @@ def accept(request, pk: int):
                 meeting_url=data["meeting_url"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -670,7 +661,7 @@ def decline(request, pk: int):
             pause_until=form.cleaned_data["pause_until"],
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Declined. Thank you for letting the student know."))
     return redirect("inbox_detail", pk=pk)

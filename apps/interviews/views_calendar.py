@@ -1,18 +1,16 @@
 """Calendar pages: the .ics a participant downloads, the secret feed calendar
 programs subscribe to, and the page where a person finds or resets that feed."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import participant
+from apps.core.links import site_url
 from apps.interviews import calendar, feeds
 from apps.interviews.enums import State
 from apps.interviews.selectors import interview_get_for_participant
@@ -54,7 +52,7 @@ def calendar_feed(request, token: str):
 
 
 def _feed_urls(feed) -> dict:
-    https_url = settings.SITE_URL + reverse("calendar_feed", args=[feed.token])
+    https_url = site_url("calendar_feed", feed.token)
     return {
         "feed_url": https_url,
         # Apple Calendar and Outlook on the desktop subscribe when given webcal://.
@@ -62,7 +60,7 @@ def _feed_urls(feed) -> dict:
     }
 
 
-@role_required(Role.STUDENT, Role.ALUMNI)
+@participant
 @require_GET
 @never_cache
 def calendar_settings(request):
@@ -70,7 +68,7 @@ def calendar_settings(request):
     return render(request, "interviews/calendar_settings.html", {"feed": feed, **_feed_urls(feed)})
 
 
-@role_required(Role.STUDENT, Role.ALUMNI)
+@participant
 @require_http_methods(["GET", "POST"])
 @never_cache
 def calendar_reset(request):

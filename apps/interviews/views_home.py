@@ -6,8 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import alumni_only
 from apps.contacts.selectors import volunteer_profile_for_user
 from apps.interviews import selectors
 from apps.interviews.enums import State
@@ -15,7 +14,7 @@ from apps.interviews.enums import State
 HOME_LIST = 3
 
 
-@role_required(Role.ALUMNI)
+@alumni_only
 def alumni_home(request):
     user = request.user
     profile = volunteer_profile_for_user(user=user)

@@ -19,9 +19,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import role_required
+from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
+from apps.core.feedback import error_messages
 from apps.interviews import notes as notes_services
 from apps.interviews import questions as q
 from apps.interviews.enums import State
@@ -35,8 +35,6 @@ from apps.interviews.forms_prepare import (
 from apps.interviews.selectors import interview_get_for_student, question_bank_for_office
 from apps.interviews.services import interview_complete
 from apps.students.selectors import student_profile_get
-
-student_only = role_required(Role.STUDENT)
 
 
 def _is_htmx(request) -> bool:
@@ -369,8 +367,7 @@ def meeting_held(request, pk: int):
     try:
         interview_complete(student=request.user, interview=interview)
     except ValidationError as exc:
-        for text in exc.messages:
-            messages.error(request, text)
+        error_messages(request, exc)
         back = "interview_meeting" if interview.state == State.SCHEDULED else "interview_detail"
         return redirect(back, pk=interview.pk)
     messages.success(

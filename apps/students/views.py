@@ -4,13 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.enums import Role
-from apps.accounts.permissions import office_admin_required, role_required
+from apps.accounts.permissions import office_admin_required, student_only
 from apps.students import selectors, services
 from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
 
 
-@role_required(Role.STUDENT)
+@student_only
 def profile_edit(request):
     profile = selectors.student_profile_get(user=request.user)
     form = StudentProfileForm(
@@ -37,19 +36,19 @@ def profile_edit(request):
     )
 
 
-@role_required(Role.STUDENT)
+@student_only
 def note_list(request):
     notes = selectors.research_note_list_for_student(student=request.user)
     return render(request, "students/researchnote_list.html", {"notes": notes})
 
 
-@role_required(Role.STUDENT)
+@student_only
 def note_detail(request, pk: int):
     note = selectors.research_note_get_for_student(student=request.user, pk=pk)
     return render(request, "students/researchnote_detail.html", {"note": note})
 
 
-@role_required(Role.STUDENT)
+@student_only
 def note_edit(request, pk: int | None = None):
     note = selectors.research_note_get_for_student(student=request.user, pk=pk) if pk else None
     form = ResearchNoteForm(request.POST or None, instance=note, office_id=request.user.office_id)
@@ -64,7 +63,7 @@ def note_edit(request, pk: int | None = None):
     return render(request, "students/researchnote_form.html", {"form": form, "note": note})
 
 
-@role_required(Role.STUDENT)
+@student_only
 @require_POST
 def note_delete(request, pk: int):
     note = selectors.research_note_get_for_student(student=request.user, pk=pk)

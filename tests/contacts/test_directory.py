@@ -19,31 +19,18 @@ from apps.contacts.volunteers import (
     volunteer_deactivate,
     volunteer_pause,
     volunteer_profile_get_or_create,
-    volunteer_profile_update,
     volunteer_stats_record_answer,
     volunteer_stats_record_request,
 )
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
-from tests.factories.contacts import ContactFactory
+from tests.factories.contacts import ContactFactory, volunteer_named
 from tests.factories.students import FieldFactory
 
 pytestmark = pytest.mark.django_db
 
 DIRECTORY = "/directory/"
-
-
-def make_volunteer(office, name, *, approval=Approval.APPROVED, fields=(), **data):
-    slug = name.lower().replace(" ", ".")
-    user = UserFactory(
-        office=office, email=f"{slug}@alumni.test", full_name=name, role=Role.ALUMNI,
-        approval=approval,
-    )  # fmt: skip
-    profile = volunteer_profile_get_or_create(user=user)
-    data.setdefault("formats", [Format.VIDEO])
-    volunteer_profile_update(user=user, profile=profile, fields=list(fields), **data)
-    return profile
 
 
 def set_student_interests(student, *, fields=(), companies=()):
@@ -69,22 +56,22 @@ def fields(office):
 def test_directory_shows_only_eligible_volunteers_of_the_students_office(
     student, login_as, office, other_office, office_admin
 ):
-    make_volunteer(office, "Eve Eligible")
-    make_volunteer(office, "Pat Pending", approval=Approval.PENDING)
-    make_volunteer(office, "Rita Rejected", approval=Approval.REJECTED)
-    paused = make_volunteer(office, "Paula Paused")
+    volunteer_named(office, "Eve Eligible")
+    volunteer_named(office, "Pat Pending", approval=Approval.PENDING)
+    volunteer_named(office, "Rita Rejected", approval=Approval.REJECTED)
+    paused = volunteer_named(office, "Paula Paused")
     volunteer_pause(user=paused.user, profile=paused, until=timezone.localdate() + timedelta(1))
-    gone = make_volunteer(office, "Dee Deactivated")
+    gone = volunteer_named(office, "Dee Deactivated")
     volunteer_deactivate(admin=office_admin, profile=gone)
-    make_volunteer(office, "Nina Notaccepting", accepting_requests=False)
-    inactive = make_volunteer(office, "Ian Inactive")
+    volunteer_named(office, "Nina Notaccepting", accepting_requests=False)
+    inactive = volunteer_named(office, "Ian Inactive")
     inactive.user.is_active = False
     inactive.user.save()
     volunteer_profile_get_or_create(
         user=UserFactory(office=office, email="new@alumni.test", full_name="Ned New",
                          role=Role.ALUMNI)
     )  # fmt: skip
-    make_volunteer(other_office, "Olga Otheroffice")
+    volunteer_named(other_office, "Olga Otheroffice")
 
     response = login_as(student).get(DIRECTORY)
 
@@ -96,7 +83,7 @@ def test_directory_shows_only_eligible_volunteers_of_the_students_office(
 
 
 def test_directory_pause_that_ended_yesterday_shows_the_volunteer_again(student, login_as, office):
-    profile = make_volunteer(office, "Paula Paused")
+    profile = volunteer_named(office, "Paula Paused")
     profile.__class__.objects.filter(pk=profile.pk).update(
         paused_until=timezone.localdate() - timedelta(days=1)
     )
@@ -106,7 +93,7 @@ def test_directory_pause_that_ended_yesterday_shows_the_volunteer_again(student,
 
 @pytest.mark.parametrize("persona", ["alumni", "advisor", "office_admin"])
 def test_directory_is_for_students_only(request, login_as, office, persona):
-    profile = make_volunteer(office, "Eve Eligible")
+    profile = volunteer_named(office, "Eve Eligible")
     browser = login_as(request.getfixturevalue(persona))
 
     assert browser.get(DIRECTORY).status_code == 403
@@ -115,7 +102,7 @@ def test_directory_is_for_students_only(request, login_as, office, persona):
 
 
 def test_directory_and_detail_never_show_email_or_phone(student, login_as, office):
-    profile = make_volunteer(
+    profile = volunteer_named(
         office, "Eve Eligible", phone="+1 617 555 0199", employer="Acme",
         linkedin_url="https://www.linkedin.com/in/eve", show_linkedin_in_directory=False,
         share_phone_on_accept=True,
@@ -131,7 +118,7 @@ def test_directory_and_detail_never_show_email_or_phone(student, login_as, offic
 
 
 def test_directory_detail_shows_linkedin_only_when_the_volunteer_allows(student, login_as, office):
-    profile = make_volunteer(
+    profile = volunteer_named(
         office, "Eve Eligible", linkedin_url="https://www.linkedin.com/in/eve",
         show_linkedin_in_directory=True, bio="Ten years in health tech.", languages="French",
     )  # fmt: skip
@@ -149,16 +136,16 @@ def test_directory_detail_of_an_invisible_volunteer_is_404(
     student, login_as, office, other_office, office_admin, who
 ):
     if who == "paused":
-        profile = make_volunteer(office, "Paula Paused")
+        profile = volunteer_named(office, "Paula Paused")
         volunteer_pause(
             user=profile.user, profile=profile, until=timezone.localdate() + timedelta(days=3)
         )
     elif who == "pending":
-        profile = make_volunteer(office, "Pat Pending", approval=Approval.PENDING)
+        profile = volunteer_named(office, "Pat Pending", approval=Approval.PENDING)
     elif who == "other_office":
-        profile = make_volunteer(other_office, "Olga Otheroffice")
+        profile = volunteer_named(other_office, "Olga Otheroffice")
     else:
-        profile = make_volunteer(office, "Dee Deactivated")
+        profile = volunteer_named(office, "Dee Deactivated")
         volunteer_deactivate(admin=office_admin, profile=profile)
 
     response = login_as(student).get(reverse("directory_detail", args=[profile.pk]))
@@ -182,8 +169,8 @@ def _card_of(page: str, name: str) -> str:
 def test_directory_card_shows_response_rate_and_typical_response_time(
     student, login_as, office, received, answered, hours_each, rate, typical
 ):
-    profile = make_volunteer(office, "Quinn Quick")
-    make_volunteer(office, "Nia New")
+    profile = volunteer_named(office, "Quinn Quick")
+    volunteer_named(office, "Nia New")
     # Last month's requests: they count towards the statistics, not this month's capacity.
     last_month = timezone.now() - timedelta(days=40)
     for _ in range(received):
@@ -214,23 +201,23 @@ def test_directory_fit_score_orders_by_fields_company_and_spare_capacity(student
         student, fields=[fields["Consulting"], fields["Healthcare"]], companies=[" acme HEALTH"]
     )
     # relevance = 1 + 2 × shared fields + 3 × target company; × spare / capacity
-    both = make_volunteer(
+    both = volunteer_named(
         office,
         "Ann Both",
         fields=[fields["Consulting"], fields["Healthcare"]],
         employer="Acme Health",
         capacity_per_month=4,
     )  # 1+4+3 = 8 × 2/4 = 4
-    company = make_volunteer(
+    company = volunteer_named(
         office, "Bo Company", employer="ACME Health", capacity_per_month=2
     )  # 1+0+3 = 4 × 2/2 = 4
-    one_field = make_volunteer(
+    one_field = volunteer_named(
         office, "Cy Onefield", fields=[fields["Consulting"], fields["Law"]], capacity_per_month=3
     )  # 1+2 = 3 × 3/3 = 3
-    nothing = make_volunteer(
+    nothing = volunteer_named(
         office, "Di Nothing", fields=[fields["Law"]], employer="Acme Health Partners"
     )  # 1 × 3/3 = 1
-    booked = make_volunteer(
+    booked = volunteer_named(
         office,
         "Ed Booked",
         employer="Acme Health",
@@ -257,8 +244,8 @@ def test_directory_fit_score_orders_by_fields_company_and_spare_capacity(student
 def test_directory_fit_score_without_student_profile_orders_by_spare_share_then_name(
     student, login_as, office
 ):
-    make_volunteer(office, "Zed Roomy", capacity_per_month=10)
-    make_volunteer(office, "Amy Small", capacity_per_month=1)
+    volunteer_named(office, "Zed Roomy", capacity_per_month=10)
+    volunteer_named(office, "Amy Small", capacity_per_month=1)
 
     response = login_as(student).get(DIRECTORY)
 
@@ -267,8 +254,8 @@ def test_directory_fit_score_without_student_profile_orders_by_spare_share_then_
 
 
 def test_directory_accepting_now_filter_leaves_out_fully_booked(student, office):
-    roomy = make_volunteer(office, "Rae Roomy")
-    booked = make_volunteer(office, "Bea Booked", capacity_per_month=2)
+    roomy = volunteer_named(office, "Rae Roomy")
+    booked = volunteer_named(office, "Bea Booked", capacity_per_month=2)
     requests = Case(
         When(pk=booked.pk, then=Value(2)), default=Value(0), output_field=IntegerField()
     )
@@ -286,11 +273,11 @@ def test_directory_accepting_now_filter_leaves_out_fully_booked(student, office)
 @pytest.fixture
 def searchable(office, fields):
     return {
-        "employer": make_volunteer(office, "Ann Employer", employer="Globex Shipping",
+        "employer": volunteer_named(office, "Ann Employer", employer="Globex Shipping",
                                    job_title="Analyst"),
-        "topic": make_volunteer(office, "Bo Topic", topics="Negotiating salaries, freelancing"),
-        "bio": make_volunteer(office, "Cy Bio", bio="I left architecture for urban planning."),
-        "field": make_volunteer(office, "Di Field", fields=[fields["Healthcare"]]),
+        "topic": volunteer_named(office, "Bo Topic", topics="Negotiating salaries, freelancing"),
+        "bio": volunteer_named(office, "Cy Bio", bio="I left architecture for urban planning."),
+        "field": volunteer_named(office, "Di Field", fields=[fields["Healthcare"]]),
     }  # fmt: skip
 
 
@@ -319,9 +306,9 @@ def test_directory_text_search_finds_by_name_employer_topic_bio_and_field(
 
 @pytest.mark.needs_postgres
 def test_directory_text_search_ranks_employer_above_topics_above_bio(student, office):
-    make_volunteer(office, "Cy Bio", bio="Before that I interned at Initech for a summer.")
-    make_volunteer(office, "Bo Topic", topics="What working at Initech taught me")
-    make_volunteer(office, "Ann Employer", employer="Initech")
+    volunteer_named(office, "Cy Bio", bio="Before that I interned at Initech for a summer.")
+    volunteer_named(office, "Bo Topic", topics="What working at Initech taught me")
+    volunteer_named(office, "Ann Employer", employer="Initech")
 
     rows = directory_list_for_student(student=student, filters=DirectoryFilters(q="initech"))
 
@@ -330,7 +317,7 @@ def test_directory_text_search_ranks_employer_above_topics_above_bio(student, of
 
 
 def test_directory_filters_by_field_location_format_and_years(student, login_as, office, fields):
-    make_volunteer(
+    volunteer_named(
         office,
         "Ann A",
         fields=[fields["Law"]],
@@ -338,7 +325,7 @@ def test_directory_filters_by_field_location_format_and_years(student, login_as,
         formats=[Format.IN_PERSON],
         graduation_year=2010,
     )
-    make_volunteer(
+    volunteer_named(
         office,
         "Bo B",
         fields=[fields["Law"], fields["Consulting"]],
@@ -346,7 +333,7 @@ def test_directory_filters_by_field_location_format_and_years(student, login_as,
         formats=[Format.VIDEO, Format.EMAIL],
         graduation_year=2018,
     )
-    make_volunteer(office, "Cy C", location="South Boston", formats=[Format.PHONE],
+    volunteer_named(office, "Cy C", location="South Boston", formats=[Format.PHONE],
                    graduation_year=2022)  # fmt: skip
     browser = login_as(student)
 
@@ -379,7 +366,7 @@ def test_directory_filters_by_field_location_format_and_years(student, login_as,
 def test_directory_bad_filters_are_reported_and_left_out(
     student, login_as, office, params, message
 ):
-    make_volunteer(office, "Ann A", graduation_year=2012)
+    volunteer_named(office, "Ann A", graduation_year=2012)
 
     response = login_as(student).get(DIRECTORY, params)
 
@@ -389,7 +376,7 @@ def test_directory_bad_filters_are_reported_and_left_out(
 
 
 def test_directory_htmx_request_gets_only_the_results_partial(student, login_as, office):
-    make_volunteer(office, "Ann A", employer="Globex")
+    volunteer_named(office, "Ann A", employer="Globex")
 
     response = login_as(student).get(DIRECTORY, {"q": "globex"}, headers={"HX-Request": "true"})
 
@@ -418,7 +405,7 @@ def test_directory_filters_fold_away_on_a_phone_unless_one_is_set(student, login
 
 def test_directory_paginates_twenty_per_page_keeping_filters(student, login_as, office):
     for n in range(21):
-        make_volunteer(office, f"Vol {n:02d}", location="Denver")
+        volunteer_named(office, f"Vol {n:02d}", location="Denver")
     browser = login_as(student)
 
     first = browser.get(DIRECTORY, {"location": "denver"})
@@ -438,7 +425,7 @@ def test_directory_query_count_is_constant(
 ):
     set_student_interests(student, fields=[fields["Law"]], companies=["Acme"])
     for n in range(count):
-        profile = make_volunteer(office, f"Vol {n}", fields=[fields["Law"], fields["Consulting"]])
+        profile = volunteer_named(office, f"Vol {n}", fields=[fields["Law"], fields["Consulting"]])
         if n == 0:
             volunteer_add_to_contacts(student=student, profile=profile)
     browser = login_as(student)
@@ -456,7 +443,7 @@ def test_directory_add_to_contacts_creates_a_linked_contact_without_email_or_pho
     student, login_as, office, fields
 ):
     set_student_interests(student, fields=[fields["Law"]])
-    profile = make_volunteer(
+    profile = volunteer_named(
         office, "Eve Eligible", employer="Acme", job_title="Counsel", location="Boston",
         fields=[fields["Consulting"], fields["Law"]], phone="+1 617 555 0199",
         linkedin_url="https://www.linkedin.com/in/eve",
@@ -485,7 +472,7 @@ def test_directory_add_to_contacts_creates_a_linked_contact_without_email_or_pho
 def test_directory_add_to_contacts_field_falls_back_to_the_volunteers_first(
     student, office, fields
 ):
-    profile = make_volunteer(office, "Eve Eligible", fields=[fields["Law"], fields["Consulting"]])
+    profile = volunteer_named(office, "Eve Eligible", fields=[fields["Law"], fields["Consulting"]])
 
     contact, created = volunteer_add_to_contacts(student=student, profile=profile)
 
@@ -495,7 +482,7 @@ def test_directory_add_to_contacts_field_falls_back_to_the_volunteers_first(
 def test_directory_add_to_contacts_twice_redirects_to_the_existing_contact(
     student, login_as, office
 ):
-    profile = make_volunteer(office, "Eve Eligible")
+    profile = volunteer_named(office, "Eve Eligible")
     browser = login_as(student)
     browser.post(reverse("directory_contact_add", args=[profile.pk]), follow=True)
     contact = Contact.objects.get()
@@ -510,7 +497,7 @@ def test_directory_add_to_contacts_twice_redirects_to_the_existing_contact(
 
 
 def test_directory_add_to_contacts_is_per_student(student, student2, login_as, office):
-    profile = make_volunteer(office, "Eve Eligible")
+    profile = volunteer_named(office, "Eve Eligible")
     ContactFactory(student=student2, full_name="Someone else")
 
     login_as(student).post(reverse("directory_contact_add", args=[profile.pk]))
@@ -525,7 +512,7 @@ def test_directory_add_to_contacts_is_per_student(student, student2, login_as, o
 def test_directory_add_to_contacts_of_an_invisible_volunteer_is_404(
     student, login_as, office, other_office, who
 ):
-    profile = make_volunteer(other_office if who == "other_office" else office, "Olga Other")
+    profile = volunteer_named(other_office if who == "other_office" else office, "Olga Other")
     if who == "paused":
         volunteer_pause(
             user=profile.user, profile=profile, until=timezone.localdate() + timedelta(days=3)
@@ -538,7 +525,7 @@ def test_directory_add_to_contacts_of_an_invisible_volunteer_is_404(
 
 
 def test_directory_add_to_contacts_get_is_not_allowed(student, login_as, office):
-    profile = make_volunteer(office, "Eve Eligible")
+    profile = volunteer_named(office, "Eve Eligible")
 
     response = login_as(student).get(reverse("directory_contact_add", args=[profile.pk]))
 

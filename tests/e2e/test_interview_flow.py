@@ -12,7 +12,7 @@ from apps.interviews.enums import State
 from apps.interviews.models import Interview
 from tests.e2e.conftest import log_in
 from tests.factories.accounts import PASSWORD
-from tests.interviews.conftest import make_volunteer
+from tests.factories.contacts import make_volunteer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

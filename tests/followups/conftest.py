@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.interviews.enums import State
+from tests.factories.contacts import make_volunteer
 from tests.factories.interviews import InterviewFactory
 from tests.factories.students import FieldFactory
-from tests.interviews.conftest import make_volunteer
 
 # Tuesday 3 March 2026, 10:00 in New York (EST, UTC-5).
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)

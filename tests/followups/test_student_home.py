@@ -151,7 +151,7 @@ def test_a_ready_student_is_asked_to_request_the_best_ranked_person(login_as, st
 
 
 def test_a_volunteer_on_the_list_is_asked_through_fieldnotes(login_as, student, office, alumni):
-    from tests.interviews.conftest import make_volunteer
+    from tests.factories.contacts import make_volunteer
 
     _ready(student, office)
     profile = make_volunteer(alumni)

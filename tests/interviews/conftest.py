@@ -2,23 +2,8 @@
 
 import pytest
 
-from apps.contacts.models import VolunteerProfile
-from apps.contacts.volunteers import volunteer_profile_get_or_create
+from tests.factories.contacts import make_volunteer
 from tests.factories.students import FieldFactory
-
-
-def make_volunteer(user, *, fields=(), capacity=3, employer="Acme Analytics") -> VolunteerProfile:
-    profile = volunteer_profile_get_or_create(user=user)
-    VolunteerProfile.objects.filter(pk=profile.pk).update(
-        employer=employer,
-        job_title="Data Scientist",
-        formats=["video", "phone"],
-        capacity_per_month=capacity,
-        accepting_requests=True,
-    )
-    profile.refresh_from_db()
-    profile.fields.set(fields)
-    return profile
 
 
 @pytest.fixture

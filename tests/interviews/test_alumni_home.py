@@ -78,7 +78,7 @@ def test_coming_up_lists_booked_conversations_only(login_as, alumni, student, st
 
 
 def test_someone_elses_requests_stay_out(login_as, alumni, office, volunteer, other_volunteer):
-    from tests.interviews.conftest import make_volunteer
+    from tests.factories.contacts import make_volunteer
 
     colleague = make_volunteer(UserFactory(office=office, role="alumni", full_name="Colleague"))
     _ask(office, colleague, "Not Yours")

@@ -13,7 +13,7 @@ from apps.contacts.models import VolunteerProfile
 from apps.interviews import calendar, feeds, services
 from apps.interviews.models import CalendarFeed, Interview, PreparedQuestion
 from tests.factories.accounts import UserFactory
-from tests.interviews.conftest import make_volunteer
+from tests.factories.contacts import make_volunteer
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,8 @@ from apps.interviews import services
 from apps.interviews.enums import Channel, EventKind, State
 from apps.interviews.models import Interview
 from apps.interviews.selectors import volunteer_requests_this_month
-from tests.factories.contacts import ContactFactory
+from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory
-from tests.interviews.conftest import make_volunteer
 
 TEXT = "Dear Alex, could you spare 15 minutes for a short call about your path?"
 EDITED = "Dear Alex, I am not looking for a job. Could we talk for 15 minutes next week?"

@@ -16,8 +16,7 @@ from apps.interviews import services
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
-from tests.factories.contacts import ContactFactory
-from tests.interviews.conftest import make_volunteer
+from tests.factories.contacts import ContactFactory, make_volunteer
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from apps.interviews import services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview
 from apps.interviews.services import TransitionError
-from tests.factories.contacts import ContactFactory
-from tests.interviews.conftest import make_volunteer
+from tests.factories.contacts import ContactFactory, make_volunteer
 
 MESSAGE = "Dear Alex, could you spare 15 minutes for a short conversation about your path?"
 

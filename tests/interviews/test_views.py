@@ -20,10 +20,9 @@ from apps.interviews.request_check import request_text_check
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
-from tests.factories.contacts import ContactFactory
+from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory
 from tests.factories.students import FieldFactory
-from tests.interviews.conftest import make_volunteer
 
 GOOD = "Dear Alex, I study economics. Could you spare 15 minutes for a short call about your path?"
 
