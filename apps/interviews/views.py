@@ -11,8 +11,8 @@ from apps.accounts.enums import Role
 from apps.accounts.permissions import role_required
 from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
-from apps.contacts.views_directory import requests_this_month_for
-from apps.contacts.volunteers import volunteer_field_for_student
+from apps.contacts.volunteers import requests_this_month_expression, volunteer_field_for_student
+from apps.core.form_errors import errors_to_messages, form_errors_add
 from apps.interviews import selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, State
 from apps.interviews.forms import (
@@ -33,19 +33,6 @@ from apps.students.selectors import student_profile_get
 student_only = role_required(Role.STUDENT)
 alumni_only = role_required(Role.ALUMNI)
 participant = role_required(Role.STUDENT, Role.ALUMNI)
-
-
-def _errors_to_messages(request, exc: ValidationError) -> None:
-    for text in exc.messages:
-        messages.error(request, text)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Student: lists, requests -------------------------------------------------------
@@ -227,7 +214,7 @@ def _request_post(page: _RequestPage, *, send, sent_message: str):
                 template=page.source(data),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors_add(form, exc)
             return page.render(form=form, status=400)
         messages.success(
             request,
@@ -243,7 +230,7 @@ def _request_post(page: _RequestPage, *, send, sent_message: str):
             template=page.source(data),
         )
     except ValidationError as exc:
-        _form_errors(form, exc)
+        form_errors_add(form, exc)
         return page.render(form=form, status=400)
     messages.success(request, sent_message)
     return redirect("interview_detail", pk=interview.pk)
@@ -255,7 +242,7 @@ def _similar_volunteers(request, volunteer):
     qs = directory.directory_list_for_student(
         student=request.user,
         filters=directory.DirectoryFilters(accepting_now=True),
-        requests_this_month=requests_this_month_for(request.user.office),
+        requests_this_month=requests_this_month_expression(office=request.user.office),
     ).exclude(pk=volunteer.pk)
     if field_ids:
         qs = qs.filter(fields__in=field_ids).distinct()
@@ -271,7 +258,7 @@ def request_volunteer(request, volunteer_pk: int):
     volunteer = selectors.volunteer_get_for_request(
         student=request.user,
         pk=volunteer_pk,
-        requests_this_month=requests_this_month_for(request.user.office),
+        requests_this_month=requests_this_month_expression(office=request.user.office),
     )
     page = _RequestPage(request, volunteer=volunteer)
     problem = services.volunteer_availability_problem(volunteer=volunteer)
@@ -382,7 +369,7 @@ def _student_action(request, pk, action, success, *, success_url: str | None = N
     try:
         action(interview)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, success)
         if success_url is not None:
@@ -424,7 +411,7 @@ def complete(request, pk: int):
     try:
         services.interview_complete(student=request.user, interview=interview)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
         return redirect("interview_detail", pk=pk)
     messages.success(
         request,
@@ -473,7 +460,7 @@ def record_reply(request, pk: int):
             note=data.get("note", ""),
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("Reply recorded."))
     return redirect("interview_detail", pk=pk)
@@ -507,7 +494,7 @@ def message(request, pk: int):
             actor=request.user, interview=interview, body=form.cleaned_data["body"]
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("Message sent."))
     return _back(request, interview)
@@ -531,7 +518,7 @@ def reschedule(request, pk: int):
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("Moved. Updated calendar invitations are on their way."))
     return _back(request, interview)
@@ -550,7 +537,7 @@ def cancel(request, pk: int):
             actor=request.user, interview=interview, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("Cancelled. The other side has been told."))
     return _back(request, interview)
@@ -639,7 +626,7 @@ def accept(request, pk: int):
                 meeting_url=data["meeting_url"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(
                 request,
@@ -670,7 +657,7 @@ def decline(request, pk: int):
             pause_until=form.cleaned_data["pause_until"],
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, _("Declined. Thank you for letting the student know."))
     return redirect("inbox_detail", pk=pk)

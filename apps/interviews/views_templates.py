@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import office_admin_required
+from apps.core.form_errors import errors_to_messages, form_errors_add
 from apps.interviews import request_templates as tpl
 from apps.interviews.forms import RequestTemplateForm
 from apps.interviews.request_check import PLACEHOLDERS
-from apps.interviews.views import _errors_to_messages, _form_errors
 
 
 @office_admin_required
@@ -69,7 +69,7 @@ def _save(request, *, template=None):
                     admin=request.user, template=template, **form.cleaned_data
                 )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
             return redirect("office_request_templates")
@@ -118,7 +118,7 @@ def _change(request, pk, action, success):
     try:
         action(admin=request.user, template=template)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(request, success % {"name": template.name})
     return redirect("office_request_templates")
