@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
@@ -185,9 +186,8 @@ def outbox_dispatch(pk: int) -> None:
         outbox_deliver_now(pk)
         return
     try:
-        from config.celery import app
-
-        app.send_task("apps.core.tasks.outbox_deliver_now_task", args=[pk])
+        # By name: apps.core.tasks imports this module.
+        current_app.send_task("apps.core.tasks.outbox_deliver_now_task", args=[pk])
     except Exception:  # a broker outage must not fail the request that queued it
         logger.warning("could not hand outbox row %s to a worker; the sweep will", pk)
 

@@ -1,3 +1,4 @@
+from celery import current_app
 from csp.decorators import csp_exempt
 from django.conf import settings
 from django.db import connection
@@ -7,8 +8,6 @@ from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from config.celery import app as celery_app
 
 
 def _database_ok() -> bool:
@@ -22,7 +21,9 @@ def _database_ok() -> bool:
 
 def _broker_ok() -> bool:
     try:
-        with celery_app.connection_for_write() as conn:
+        # The project's app (config/celery.py), made the default for every thread by
+        # Celery's Django fix-up: core does not import config.
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(
                 max_retries=1,
                 interval_start=0,

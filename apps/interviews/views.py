@@ -11,8 +11,7 @@ from apps.accounts.enums import Role
 from apps.accounts.permissions import alumni_only, participant, student_only
 from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
-from apps.contacts.views_directory import requests_this_month_for
-from apps.contacts.volunteers import volunteer_field_for_student
+from apps.contacts.volunteers import requests_this_month_expression, volunteer_field_for_student
 from apps.core.feedback import error_messages, form_add_errors
 from apps.interviews import selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, State
@@ -238,7 +237,7 @@ def _similar_volunteers(request, volunteer):
     qs = directory.directory_list_for_student(
         student=request.user,
         filters=directory.DirectoryFilters(accepting_now=True),
-        requests_this_month=requests_this_month_for(request.user.office),
+        requests_this_month=requests_this_month_expression(office=request.user.office),
     ).exclude(pk=volunteer.pk)
     if field_ids:
         qs = qs.filter(fields__in=field_ids).distinct()
@@ -254,7 +253,7 @@ def request_volunteer(request, volunteer_pk: int):
     volunteer = selectors.volunteer_get_for_request(
         student=request.user,
         pk=volunteer_pk,
-        requests_this_month=requests_this_month_for(request.user.office),
+        requests_this_month=requests_this_month_expression(office=request.user.office),
     )
     page = _RequestPage(request, volunteer=volunteer)
     problem = services.volunteer_availability_problem(volunteer=volunteer)
