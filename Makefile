@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint format migrate seed setup clean
+.PHONY: run test test-migrations lint format migrate seed setup clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -42,6 +42,10 @@ run: seed
 ## Set up, then run the whole test suite.
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+## The data-migration tests, on a database built by the real migrations (the suite skips them).
+test-migrations: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m migrations --migrations --create-db $(PYTEST_ARGS)
 
 ## Ruff, then the layering contracts of docs/architecture.md (import-linter, pyproject.toml).
 lint: $(STAMP)

@@ -175,6 +175,11 @@ class Contact(TimeStampedModel):
     # Position on the target list of the contact's field; null when not on the list.
     target_rank = models.PositiveIntegerField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The keep-in-touch clock: when the student was last in touch with them, and
+    # how. Kept by contacts.services.contact_record_interaction, which the interviews
+    # and follow-ups services call; check-ins are due a cadence after it.
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_interaction = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["full_name"]

@@ -1,7 +1,9 @@
 """Writes of contacts and volunteer profiles."""
 
+from datetime import datetime
+
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.contacts.enums import Stage
@@ -87,6 +89,31 @@ def contact_set_stage(*, contact: Contact, stage: str) -> Contact:
         contact.stage_changed_at = timezone.now()
         contact.save(update_fields=["stage", "stage_changed_at", "updated_at"])
     return contact
+
+
+def contact_record_interaction(*, contact: Contact, at: datetime, what: str) -> bool:
+    """The student was in touch with the contact at `at` (a request, a message, a
+    meeting, notes, a thank-you, a check-in, one they logged by hand): the one clock
+    every app reads. It only moves forward; at the same moment the later call wins
+    (a reply recorded and the time agreed in one request read "Time agreed").
+    Returns whether it moved, and leaves `contact` holding the clock either way.
+    Called by the interviews and follow-ups services."""
+    what = what[:200]
+    # One conditional UPDATE: two writers at once cannot move it backwards.
+    moved = (
+        Contact.objects.filter(pk=contact.pk)
+        .filter(Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lte=at))
+        .update(last_interaction_at=at, last_interaction=what)
+    )
+    if moved:
+        contact.last_interaction_at, contact.last_interaction = at, what
+    else:
+        contact.last_interaction_at, contact.last_interaction = (
+            Contact.objects.filter(pk=contact.pk)
+            .values_list("last_interaction_at", "last_interaction")
+            .get()
+        )
+    return bool(moved)
 
 
 def _next_rank(*, student, field_id) -> int:

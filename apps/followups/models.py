@@ -47,9 +47,6 @@ class FollowUp(TimeStampedModel):
     cadence_months = models.PositiveSmallIntegerField(
         _("check in"), choices=CADENCE_CHOICES, null=True, blank=True
     )
-    # Keep-in-touch only: the clock. Any interaction moves it, and due_at with it.
-    last_interaction_at = models.DateTimeField(null=True, blank=True)
-    last_interaction = models.CharField(max_length=200, blank=True)
     # When the check-in reminder for the current due_at was queued, so the sweep
     # does not render it again every run.
     reminded_at = models.DateTimeField(null=True, blank=True)

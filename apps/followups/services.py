@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
-from apps.contacts.services import contact_set_stage
+from apps.contacts.services import contact_record_interaction, contact_set_stage
 from apps.core.emails import email_render
 from apps.core.links import site_url
 from apps.core.models import OutboundEmail
@@ -278,10 +278,12 @@ def _cadence_for(contact: Contact) -> int:
 @transaction.atomic
 def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowUp:
     """A meeting with the contact was held: check-ins start (again, after a stop),
-    or the running ones restart their clock."""
+    due a cadence after the contact's keep-in-touch clock, or the running ones
+    restart from it."""
+    contact_record_interaction(contact=contact, at=at, what=what)
     active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
     if active is not None:
-        _touch(active, at=at, what=what)
+        _checkin_reset(active, contact=contact)
         return active
     months = _cadence_for(contact)
     try:
@@ -291,55 +293,48 @@ def keep_in_touch_start(*, contact: Contact, at: datetime, what: str) -> FollowU
                 contact=contact,
                 kind=Kind.KEEP_IN_TOUCH,
                 cadence_months=months,
-                due_at=add_months(at, months),
-                last_interaction_at=at,
-                last_interaction=what[:200],
+                due_at=add_months(contact.last_interaction_at, months),
             )
     except IntegrityError:
         # Another transaction started them a moment ago.
         active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
-        _touch(active, at=at, what=what)
+        _checkin_reset(active, contact=contact)
         return active
 
 
-def _touch(followup: FollowUp, *, at: datetime, what: str) -> bool:
-    # At the same moment, the later announcement wins: a reply recorded and the time
-    # agreed in one request read "Time agreed".
-    if followup.last_interaction_at is not None and at < followup.last_interaction_at:
-        return False
+def _checkin_reset(followup: FollowUp, *, contact: Contact) -> None:
+    """The contact's clock moved: the running check-in is due a cadence after it,
+    open again (a snooze is over), and its reminder for the old date cancelled."""
     followup_reminders_cancel(followup=followup, reason="keep-in-touch clock reset")
-    followup.last_interaction_at = at
-    followup.last_interaction = what[:200]
-    followup.due_at = add_months(at, followup.cadence_months)
+    followup.due_at = add_months(contact.last_interaction_at, followup.cadence_months)
     followup.status = Status.OPEN
     followup.snoozed_until = None
     # The reminder for the old date is cancelled; the new date has none yet.
     followup.reminded_at = None
-    followup.save(
-        update_fields=[
-            "last_interaction_at",
-            "last_interaction",
-            "due_at",
-            "status",
-            "snoozed_until",
-            "reminded_at",
-            "updated_at",
-        ]
-    )
-    return True
+    followup.save(update_fields=["due_at", "status", "snoozed_until", "reminded_at", "updated_at"])
+
+
+@transaction.atomic
+def keep_in_touch_clock_moved(*, contact: Contact) -> FollowUp | None:
+    """The contact's clock was just moved (contacts.services.
+    contact_record_interaction, by the interviews services): the running check-in
+    counts from it. A contact without running check-ins (never met, or stopped) is
+    left alone."""
+    active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
+    if active is not None:
+        _checkin_reset(active, contact=contact)
+    return active
 
 
 @transaction.atomic
 def keep_in_touch_touch(*, contact: Contact, at: datetime, what: str = "") -> FollowUp | None:
-    """Any interaction with the contact (a note, a message, a meeting, a check-in)
-    resets the clock: the next check-in is due a cadence after `at`. A contact
-    without running check-ins (never met, or stopped) is left alone; an older `at`
-    than the last interaction changes nothing."""
-    active = checkin_active_for_contact(contact_id=contact.pk, lock=True)
-    if active is None:
-        return None
-    _touch(active, at=at, what=what or _("Interaction"))
-    return active
+    """Any interaction with the contact (a thank-you, a message, a check-in) moves
+    their clock, and the next check-in is due a cadence after `at`. A contact
+    without running check-ins (never met, or stopped) has only the clock moved; an
+    older `at` than the last interaction changes nothing."""
+    if not contact_record_interaction(contact=contact, at=at, what=what or _("Interaction")):
+        return checkin_active_for_contact(contact_id=contact.pk)
+    return keep_in_touch_clock_moved(contact=contact)
 
 
 @transaction.atomic
@@ -351,7 +346,8 @@ def keep_in_touch_set_cadence(*, student, followup: FollowUp, months: int) -> Fo
         raise ValidationError(_("Choose 1, 3, 6 or 12 months."))
     followup_reminders_cancel(followup=followup, reason="cadence changed")
     followup.cadence_months = months
-    due = add_months(followup.last_interaction_at or followup.created_at, months)
+    contact = followup.contact
+    due = add_months(contact.last_interaction_at or followup.created_at, months)
     if followup.status == Status.SNOOZED:
         due = max(due, followup.snoozed_until)
     followup.due_at = due
@@ -423,8 +419,11 @@ def interaction_log(
     interaction = Interaction.objects.create(
         student=student, contact=contact, kind=kind, occurred_at=at, note=note
     )
+    clock_moved = contact_record_interaction(contact=contact, at=at, what=interaction.summary)
     checkin = checkin_active_for_contact(contact_id=contact.pk, lock=True)
-    moved = checkin is not None and _touch(checkin, at=at, what=interaction.summary)
+    moved = checkin is not None and clock_moved
+    if moved:
+        _checkin_reset(checkin, contact=contact)
     return InteractionLogged(interaction=interaction, checkin=checkin, moved=moved)
 
 
@@ -449,14 +448,13 @@ def followup_complete(*, student, followup: FollowUp, note: str = "") -> FollowU
         update_fields=["status", "done_at", "on_time", "note", "snoozed_until", "updated_at"]
     )
     what = _("Check-in: %(note)s") % {"note": followup.note} if followup.note else _("Check-in")
+    contact_record_interaction(contact=followup.contact, at=now, what=what)
     FollowUp.objects.create(
         student=student,
         contact=followup.contact,
         kind=Kind.KEEP_IN_TOUCH,
         cadence_months=followup.cadence_months,
         due_at=add_months(now, followup.cadence_months),
-        last_interaction_at=now,
-        last_interaction=what[:200],
     )
     if followup.contact.stage in (Stage.MET, Stage.THANKED):
         contact_set_stage(contact=followup.contact, stage=Stage.KEEPING_IN_TOUCH)

@@ -63,6 +63,12 @@ class EventKind(models.TextChoices):
     REPLY_LOGGED = "reply_logged", _("Reply recorded")
 
 
+# Timeline entries the system makes on its own (a draft saved, the automatic
+# reminder, the expiry): not a sign the student and the contact were in touch.
+# Every other entry moves the contact's keep-in-touch clock.
+NOT_INTERACTIONS = frozenset({EventKind.CREATED, EventKind.NUDGED, EventKind.EXPIRED})
+
+
 class QuestionTopic(models.TextChoices):
     PATH = "path", _("Path into the field")
     DAY_TO_DAY = "day_to_day", _("Day to day")

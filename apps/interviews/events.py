@@ -1,9 +1,10 @@
 """What the interviews services announce (apps.core.events), for the apps to the right
 to react to in the same transaction. Each is announced after the change is saved.
 
-Subscribers today (grep event_subscribe): the follow-ups engine starts the thank-you
-when a meeting is held, and moves a contact's keep-in-touch clock on any other
-activity with them.
+The services move the contact's keep-in-touch clock themselves
+(contacts.services.contact_record_interaction) before announcing. Subscribers today
+(grep event_subscribe): the follow-ups engine starts the thank-you when a meeting is
+held, and moves the running check-in with the contact's clock on any other activity.
 """
 
 from dataclasses import dataclass

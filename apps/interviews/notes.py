@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from apps.contacts.enums import Source, Stage
 from apps.contacts.models import Contact
 from apps.contacts.selectors import contact_find_duplicates
-from apps.contacts.services import contact_create
+from apps.contacts.services import contact_create, contact_record_interaction
 from apps.core.events import event_announce
 from apps.interviews.enums import State
 from apps.interviews.events import InterviewNotesSaved
@@ -46,6 +46,14 @@ def interview_notes_get(*, interview: Interview) -> InterviewNotes | None:
     return InterviewNotes.objects.filter(interview=interview).first()
 
 
+def _notes_saved(interview: Interview, notes: InterviewNotes) -> None:
+    """Writing notes about the person counts as being in touch with them."""
+    contact_record_interaction(
+        contact=interview.contact, at=notes.updated_at, what=_("Notes updated")
+    )
+    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
+
+
 def _notes_for_update(interview: Interview) -> InterviewNotes:
     notes = InterviewNotes.objects.select_for_update().filter(interview=interview).first()
     return notes or InterviewNotes(interview=interview)
@@ -61,7 +69,7 @@ def interview_quick_notes_save(*, student, interview: Interview, text: str) -> I
     notes.quick_notes = text or ""
     notes.full_clean(exclude=["interview"])
     notes.save()
-    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
+    _notes_saved(interview, notes)
     return notes
 
 
@@ -82,7 +90,7 @@ def interview_notes_save(*, student, interview: Interview, **data) -> InterviewN
         setattr(notes, name, value)
     notes.full_clean(exclude=["interview"])
     notes.save()
-    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
+    _notes_saved(interview, notes)
     return notes
 
 

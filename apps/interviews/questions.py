@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
+from apps.contacts.services import contact_record_interaction
 from apps.core.emails import email_queue
 from apps.core.events import event_announce
 from apps.core.links import site_url
@@ -343,6 +344,9 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
         interview.questions_shared_at = now
         event = InterviewEvent.objects.create(
             interview=interview, actor=student, kind=EventKind.QUESTIONS_SHARED
+        )
+        contact_record_interaction(
+            contact=interview.contact, at=event.created_at, what=str(event.get_kind_display())
         )
         event_announce(InterviewActivity.of(event))
         volunteer = interview.volunteer.user

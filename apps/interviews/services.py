@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Approval
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.contacts.services import contact_set_stage
+from apps.contacts.services import contact_record_interaction, contact_set_stage
 from apps.contacts.volunteers import (
     volunteer_add_to_contacts,
     volunteer_pause,
@@ -23,7 +23,14 @@ from apps.core.emails import email_queue
 from apps.core.events import event_announce
 from apps.core.links import site_url
 from apps.interviews import calendar
-from apps.interviews.enums import OPEN_STATES, TRANSITIONS, Channel, EventKind, State
+from apps.interviews.enums import (
+    NOT_INTERACTIONS,
+    OPEN_STATES,
+    TRANSITIONS,
+    Channel,
+    EventKind,
+    State,
+)
 from apps.interviews.events import InterviewActivity, InterviewHeld
 from apps.interviews.models import Interview, InterviewEvent, RequestTemplate, TimeSlot
 from apps.interviews.selectors import (
@@ -76,9 +83,16 @@ def _event(interview, *, actor, kind, note="") -> InterviewEvent:
 
 
 def _announce(event: InterviewEvent) -> None:
-    """Tell the apps to the right (apps.core.events) about a timeline entry, once the
-    interview it changed is saved: in this transaction, so what they do with it
-    commits or rolls back with it."""
+    """Once the interview a timeline entry changed is saved: move the contact's
+    keep-in-touch clock if the entry is the student and the contact in touch, and
+    tell the apps to the right (apps.core.events), in this transaction, so what
+    they do with it commits or rolls back with it."""
+    if event.kind not in NOT_INTERACTIONS:
+        contact_record_interaction(
+            contact=event.interview.contact,
+            at=event.created_at,
+            what=str(EventKind(event.kind).label),
+        )
     event_announce(InterviewActivity.of(event))
 
 
@@ -724,6 +738,9 @@ def interview_complete(*, student, interview: Interview) -> Interview:
     interview.held_at = timezone.now()
     interview.save(update_fields=["state", "held_at", "updated_at"])
     contact_set_stage(contact=interview.contact, stage=Stage.MET)
+    contact_record_interaction(
+        contact=interview.contact, at=interview.held_at, what=str(EventKind.COMPLETED.label)
+    )
     event_announce(InterviewHeld(interview=interview))
     return interview
 

@@ -64,4 +64,4 @@ def test_a_failing_subscriber_rolls_back_the_announcing_transaction(student):
 def test_the_follow_ups_engine_subscribes_to_what_interviews_announce():
     assert event_handlers(InterviewHeld) == [handlers.on_interview_held]
     assert event_handlers(InterviewActivity) == [handlers.on_interview_activity]
-    assert event_handlers(InterviewNotesSaved) == [handlers.on_interview_notes_saved]
+    assert event_handlers(InterviewNotesSaved) == [handlers.on_interview_activity]

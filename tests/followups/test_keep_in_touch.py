@@ -32,10 +32,12 @@ THREE_MONTHS = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
 
 
 def _checkins(contact_id):
+    """Each check-in with the contact, oldest first, and the contact's clock (what
+    the last interaction was, the same on every row)."""
     return list(
         FollowUp.objects.filter(contact_id=contact_id, kind=Kind.KEEP_IN_TOUCH)
         .order_by("pk")
-        .values_list("status", "due_at", "cadence_months", "last_interaction")
+        .values_list("status", "due_at", "cadence_months", "contact__last_interaction")
     )
 
 
@@ -126,7 +128,7 @@ def test_check_in_done_records_the_note_and_schedules_the_next(met, student, tim
 
     done_at = THREE_MONTHS + timedelta(days=2)
     assert _checkins(met.contact_id) == [
-        (Status.DONE, THREE_MONTHS, 3, "Meeting held"),
+        (Status.DONE, THREE_MONTHS, 3, "Check-in: Told her about the internship offer"),
         (
             Status.OPEN,
             add_months(done_at, 3),
@@ -186,7 +188,8 @@ def test_stopped_check_ins_stay_stopped(met, student, time_machine):
 
     assert touched is None
     assert created == 0
-    assert _checkins(met.contact_id) == [(Status.STOPPED, THREE_MONTHS, 3, "Meeting held")]
+    # Not due again; the contact's clock still knows of the interaction.
+    assert _checkins(met.contact_id) == [(Status.STOPPED, THREE_MONTHS, 3, "Interaction")]
 
 
 def test_a_new_meeting_after_a_stop_starts_check_ins_again(met, student, volunteer, time_machine):
@@ -245,7 +248,7 @@ def test_cadence_is_adjustable_per_contact_and_kept_for_the_next_check_in(
     services.followup_complete(student=student, followup=_checkin(met.contact_id))
 
     assert _checkins(met.contact_id) == [
-        (Status.DONE, datetime(2027, 3, 3, 15, 0, tzinfo=UTC), 12, "Meeting held"),
+        (Status.DONE, datetime(2027, 3, 3, 15, 0, tzinfo=UTC), 12, "Check-in"),
         (Status.OPEN, datetime(2028, 3, 4, 15, 0, tzinfo=UTC), 12, "Check-in"),
     ]
     with pytest.raises(ValidationError):

@@ -197,9 +197,9 @@ def test_check_in_done_from_the_page_keeps_the_note(login_as, student):
 
     checkin.refresh_from_db()
     assert (checkin.status, checkin.note) == (Status.DONE, "Shared my new internship")
-    assert FollowUp.objects.get(kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN).last_interaction == (
-        "Check-in: Shared my new internship"
-    )
+    assert FollowUp.objects.get(
+        kind=Kind.KEEP_IN_TOUCH, status=Status.OPEN
+    ).contact.last_interaction == ("Check-in: Shared my new internship")
 
 
 def test_another_students_follow_up_is_404(login_as, student, student2, other_student):
