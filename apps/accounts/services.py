@@ -16,6 +16,7 @@ from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue
 from apps.core.links import site_url
+from apps.core.notify import notify
 
 
 class InvitationError(ValidationError):
@@ -197,10 +198,9 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
         volunteer.approval = Approval.APPROVED if approve else Approval.REJECTED
         volunteer.rejection_reason = "" if approve else reason
         volunteer.save(update_fields=["approval", "rejection_reason"])
-        email_queue(
+        notify(
+            user=volunteer,
             template="accounts/volunteer_approved" if approve else "accounts/volunteer_rejected",
-            to=[volunteer.email],
-            recipient=volunteer,
             reply_to=[admin.email],
             context={
                 "volunteer": volunteer,

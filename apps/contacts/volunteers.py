@@ -17,8 +17,8 @@ from apps.contacts.directory import SEARCH_CONFIG
 from apps.contacts.enums import Format, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
-from apps.core.emails import email_queue
 from apps.core.links import site_url
+from apps.core.notify import notify
 from apps.students.models import StudentProfile
 
 PROFILE_FIELDS = [
@@ -220,9 +220,10 @@ def _check_admin(admin, profile: VolunteerProfile) -> None:
 
 
 def _tell_volunteer(*, template: str, admin, profile: VolunteerProfile) -> None:
-    email_queue(
+    notify(
+        user=profile.user,
         template=template,
-        to=[profile.user.email],
+        about=profile,
         reply_to=[admin.email],
         context={
             "volunteer": profile.user,

@@ -15,7 +15,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.core.outbox import outbox_enqueue
+from apps.core.models import OutboundEmail
+from apps.core.outbox import outbox_enqueue, outbox_row
 
 
 @dataclass
@@ -68,7 +69,7 @@ def email_render(
     )
 
 
-def email_queue(
+def _queued(
     *,
     template: str,
     to: list[str],
@@ -77,14 +78,11 @@ def email_queue(
     attachments=None,
     time_zone: str | None = None,
     key: str | None = None,
-    recipient=None,
-    subject_ref: str = "",
-    due_at=None,
-    headers: dict | None = None,
-    office_id: int | None = None,
-) -> None:
-    """Render an email now and put it in the outbox, in the caller's transaction;
-    it is delivered once that transaction commits (see apps.core.outbox)."""
+    **row,
+) -> dict:
+    """The outbox fields of a rendered email (apps.core.outbox.outbox_row's
+    arguments); `row` passes the rest on as it is (recipient, subject_ref, cc,
+    headers, due_at, from_email, office_id)."""
     rendered = email_render(
         template=template,
         to=to,
@@ -93,21 +91,33 @@ def email_queue(
         attachments=attachments,
         time_zone=time_zone,
     )
-    outbox_enqueue(
-        key=key or f"{template}:{uuid.uuid4().hex}",
-        kind=template,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        to=rendered.to,
-        reply_to=rendered.reply_to,
-        attachments=rendered.attachments,
-        headers=headers,
-        recipient=recipient,
-        subject_ref=subject_ref,
-        due_at=due_at,
-        office_id=office_id,
-    )
+    return {
+        "key": key or f"{template}:{uuid.uuid4().hex}",
+        "kind": template,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "to": rendered.to,
+        "reply_to": rendered.reply_to,
+        "attachments": rendered.attachments,
+        **row,
+    }
+
+
+def email_queue(**email) -> OutboundEmail | None:
+    """Render an email now and put it in the outbox, in the caller's transaction;
+    it is delivered once that transaction commits (see apps.core.outbox). Takes
+    `template`, `to`, `context`, optionally `reply_to`, `attachments`,
+    `time_zone`, `key` (a dedupe key: queued once; None when it was already) and
+    outbox_row's `recipient`, `subject_ref`, `cc`, `headers`, `due_at`,
+    `from_email`, `office_id`. To a user: apps.core.notify.notify."""
+    return outbox_enqueue(**_queued(**email))
+
+
+def email_row(**email) -> OutboundEmail:
+    """What `email_queue` queues, as an unsaved row, for the sweeps'
+    outbox_bulk_enqueue (one INSERT for many)."""
+    return outbox_row(**_queued(**email))
 
 
 def email_queue_message(msg, *, kind: str, key: str | None = None, recipient=None) -> None:

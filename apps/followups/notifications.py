@@ -14,10 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 
-from apps.core.emails import email_queue, email_render
 from apps.core.links import site_url
 from apps.core.models import OutboundEmail
-from apps.core.outbox import outbox_row
+from apps.core.notify import notification_row, notify
 from apps.followups.enums import REMINDER_TOPICS, TOPIC_FIELDS, Topic
 from apps.followups.models import NotificationPreference
 
@@ -140,48 +139,31 @@ def reminder_unsubscribe(*, user_id: int, template: str) -> tuple[dict, dict[str
     return context, unsubscribe_headers(url)
 
 
-def _reminder_context(*, user, template: str, context: dict) -> tuple[dict, dict[str, str]]:
+def _reminder(
+    *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
+) -> dict:
+    """A reminder is a notification (apps.core.notify) with the unsubscribe footer
+    and headers of its topic."""
     footer, headers = reminder_unsubscribe(user_id=user.pk, template=template)
-    return {**context, "recipient": user, **footer}, headers
+    return {
+        "user": user,
+        "template": template,
+        "context": {**context, **footer},
+        "about": subject_ref,
+        "headers": headers,
+        "key": key,
+        "due_at": due_at,
+    }
 
 
-def reminder_queue(
-    *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
-) -> None:
+def reminder_queue(**reminder) -> None:
     """Queue one reminder in the caller's transaction (the thank-you reminders, made
-    when the meeting is marked held)."""
-    full, headers = _reminder_context(user=user, template=template, context=context)
-    email_queue(
-        template=template,
-        to=[user.email],
-        context=full,
-        time_zone=user.time_zone,
-        key=key,
-        recipient=user,
-        subject_ref=subject_ref,
-        due_at=due_at,
-        headers=headers,
-    )
+    when the meeting is marked held). Takes `user`, `template`, `context`, `key`,
+    `subject_ref`, `due_at`."""
+    notify(**_reminder(**reminder))
 
 
-def reminder_row(
-    *, user, template: str, context: dict, key: str, subject_ref: str, due_at: datetime
-) -> OutboundEmail:
-    """An unsaved outbox row, for the sweeps' bulk_create(ignore_conflicts=True),
-    built by core's outbox_row like every queued email (office, defaults)."""
-    full, headers = _reminder_context(user=user, template=template, context=context)
-    rendered = email_render(
-        template=template, to=[user.email], context=full, time_zone=user.time_zone
-    )
-    return outbox_row(
-        key=key,
-        kind=template,
-        recipient=user,
-        subject_ref=subject_ref,
-        to=rendered.to,
-        headers=headers,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        due_at=due_at,
-    )
+def reminder_row(**reminder) -> OutboundEmail:
+    """What `reminder_queue` queues, as an unsaved row, for the sweeps'
+    bulk_create(ignore_conflicts=True)."""
+    return notification_row(**_reminder(**reminder))

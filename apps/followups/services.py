@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_record_interaction, contact_set_stage
-from apps.core.emails import email_render
+from apps.core.emails import email_queue
 from apps.core.links import site_url
 from apps.core.models import OutboundEmail
-from apps.core.outbox import outbox_enqueue
+from apps.core.notify import notify
 from apps.followups.enums import (
     ACTIVE_STATUSES,
     CADENCE_CHOICES,
@@ -226,36 +226,29 @@ def followup_thank_you_send(*, student, followup: FollowUp, subject: str, body: 
         )
     volunteer_user = interview.volunteer.user if interview.volunteer_id else None
     context = {"subject": subject, "body": body, "student": student, "to_name": interview.contact}
-    note = email_render(template=THANK_YOU_NOTE, to=[to], context=context)
-    from_email = thank_you_from_address(student=student)
-    row = outbox_enqueue(
-        key=f"thanks-note:{interview.pk}",
-        kind=THANK_YOU_NOTE,
-        subject=note.subject,
-        text=note.text,
-        html=note.html,
+    # To the interviewee's address, which may have no account behind it.
+    row = email_queue(
+        template=THANK_YOU_NOTE,
         to=[to],
+        context=context,
+        key=f"thanks-note:{interview.pk}",
         # A volunteer who did not share their address keeps it: the student's copy
         # then goes separately instead of showing it in a Cc'd To: line.
         cc=[student.email] if visible else [],
         reply_to=[student.email],
-        from_email=from_email,
+        from_email=thank_you_from_address(student=student),
         recipient=volunteer_user,
         subject_ref=followup.ref,
     )
     if row is None:
         raise ValidationError(_("Your thank-you has been sent already."))
     if not visible:
-        copy = email_render(template=THANK_YOU_COPY, to=[student.email], context=context)
-        outbox_enqueue(
+        notify(
+            user=student,
+            template=THANK_YOU_COPY,
+            about=followup,
             key=f"thanks-note:{interview.pk}:copy",
-            kind=THANK_YOU_COPY,
-            subject=copy.subject,
-            text=copy.text,
-            html=copy.html,
-            to=[student.email],
-            recipient=student,
-            subject_ref=followup.ref,
+            context=context,
         )
     _thank_you_done(followup, at=timezone.now(), sent_via=SentVia.FIELDNOTES)
     return followup

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
 from apps.contacts.services import contact_record_interaction
-from apps.core.emails import email_queue
 from apps.core.events import event_announce
 from apps.core.links import site_url
+from apps.core.notify import notify
 from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.events import InterviewActivity
@@ -360,17 +360,14 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
                     interview=interview, method="REQUEST", viewer=volunteer
                 )
             ]
-        email_queue(
+        notify(
+            user=volunteer,
             template="interviews/questions_shared",
+            about=interview,
             key=f"interviews/questions_shared:{interview.pk}",
-            recipient=volunteer,
-            subject_ref=f"interview:{interview.pk}",
-            to=[volunteer.email],
-            time_zone=volunteer.time_zone,
             reply_to=[interview.student.email],
             context={
                 "interview": interview,
-                "recipient": volunteer,
                 "student": interview.student,
                 "questions": questions,
                 "url": site_url("inbox_detail", interview.pk),

@@ -19,9 +19,9 @@ from apps.contacts.volunteers import (
     volunteer_stats_record_answer,
     volunteer_stats_record_request,
 )
-from apps.core.emails import email_queue
 from apps.core.events import event_announce
 from apps.core.links import site_url
+from apps.core.notify import notify
 from apps.interviews import calendar
 from apps.interviews.enums import (
     NOT_INTERACTIONS,
@@ -100,23 +100,38 @@ def _volunteer_user(interview):
     return interview.volunteer.user if interview.volunteer_id else None
 
 
-def _tell_student(interview, template, **context):
-    student = interview.student
-    email_queue(
+def _tell(interview, user, template, *, reply_to, **options):
+    """Email one side of the interview about it, with the link to their view of it:
+    the student's interview page, the volunteer's inbox."""
+    is_student = user.pk == interview.student_id
+    context = {
+        "interview": interview,
+        "url": site_url("interview_detail" if is_student else "inbox_detail", interview.pk),
+        **options.pop("context", {}),
+    }
+    notify(
+        user=user,
         template=f"interviews/{template}",
-        to=[student.email],
-        recipient=student,
-        subject_ref=f"interview:{interview.pk}",
-        time_zone=student.time_zone,
-        # Only an address the student may already see: a volunteer's own address
-        # is shared only on acceptance, and only if they chose to.
-        reply_to=[interview.contact.email] if interview.contact.email else None,
-        context={
-            "interview": interview,
-            "recipient": student,
-            "url": site_url("interview_detail", interview.pk),
-            **context,
-        },
+        about=interview,
+        reply_to=reply_to,
+        context=context,
+        **options,
+    )
+
+
+def _student_reply_to(interview) -> list[str] | None:
+    # Only an address the student may already see: a volunteer's own address is
+    # shared only on acceptance, and only if they chose to.
+    return [interview.contact.email] if interview.contact.email else None
+
+
+def _tell_student(interview, template, **context):
+    _tell(
+        interview,
+        interview.student,
+        template,
+        reply_to=_student_reply_to(interview),
+        context=context,
     )
 
 
@@ -124,20 +139,13 @@ def _tell_volunteer(interview, template, *, headers=None, **context):
     user = _volunteer_user(interview)
     if user is None:
         return
-    email_queue(
-        template=f"interviews/{template}",
-        to=[user.email],
-        recipient=user,
-        subject_ref=f"interview:{interview.pk}",
-        time_zone=user.time_zone,
+    _tell(
+        interview,
+        user,
+        template,
         reply_to=[interview.student.email],
         headers=headers,
-        context={
-            "interview": interview,
-            "recipient": user,
-            "url": site_url("inbox_detail", interview.pk),
-            **context,
-        },
+        context=context,
     )
 
 
@@ -147,40 +155,18 @@ def _send_invitations(interview, template, method, **context):
     attachment = "invite.ics" if method == "REQUEST" else "cancel.ics"
     # Django adds the charset itself.
     mimetype = f"text/calendar; method={method}"
-    ics = calendar.interview_ics(interview=interview, method=method, viewer=student)
-    email_queue(
-        template=f"interviews/{template}",
-        to=[student.email],
-        recipient=student,
-        subject_ref=f"interview:{interview.pk}",
-        key=f"interviews/{template}:{interview.pk}:{interview.sequence}:{student.pk}",
-        time_zone=student.time_zone,
-        context={
-            "interview": interview,
-            "recipient": student,
-            "url": site_url("interview_detail", interview.pk),
-            **context,
-        },
-        attachments=[(attachment, ics, mimetype)],
-    )
-    user = _volunteer_user(interview)
-    if user is not None:
+    volunteer = _volunteer_user(interview)
+    sides = [(student, None), (volunteer, [student.email])] if volunteer else [(student, None)]
+    for user, reply_to in sides:
         ics = calendar.interview_ics(interview=interview, method=method, viewer=user)
-        email_queue(
-            template=f"interviews/{template}",
-            to=[user.email],
-            recipient=user,
-            subject_ref=f"interview:{interview.pk}",
+        _tell(
+            interview,
+            user,
+            template,
+            reply_to=reply_to,
             key=f"interviews/{template}:{interview.pk}:{interview.sequence}:{user.pk}",
-            time_zone=user.time_zone,
-            reply_to=[student.email],
-            context={
-                "interview": interview,
-                "recipient": user,
-                "url": site_url("inbox_detail", interview.pk),
-                **context,
-            },
             attachments=[(attachment, ics, mimetype)],
+            context=context,
         )
 
 

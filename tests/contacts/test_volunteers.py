@@ -16,6 +16,7 @@ from apps.contacts.volunteers import (
     volunteer_profile_get_or_create,
     volunteer_profile_update,
 )
+from apps.core.models import OutboundEmail
 from tests.factories.accounts import UserFactory
 from tests.factories.students import FieldFactory
 
@@ -325,6 +326,11 @@ def test_office_volunteer_deactivate_and_reactivate_tell_the_volunteer(
         "Your volunteer profile at Northfield University Career Center is back in the directory"
     )
     assert "/volunteer/profile/" in mailoutbox[1].body
+    # Both are the volunteer's (their data export, their office's delivery page).
+    assert list(OutboundEmail.objects.values_list("recipient_id", "subject_ref")) == [
+        (profile.user_id, f"volunteerprofile:{profile.pk}"),
+        (profile.user_id, f"volunteerprofile:{profile.pk}"),
+    ]
 
 
 def test_office_volunteer_deactivate_other_offices_admin_gets_404(other_admin, login_as, office):
