@@ -1,22 +1,16 @@
 """Reads for the alumni directory: who a student may see, text search, filters and
-the fit score that orders the list.
+the fit score that orders the list; and the office's list of its volunteers.
 
 Everything here is computed in SQL, so a page of 20 costs the same few queries
 whether the office has ten volunteers or ten thousand.
 
-Requests this month. The interviews app owns interview requests; until it exists,
-nobody has received any. Every selector here takes `requests_this_month`: an
-expression evaluated against a VolunteerProfile row (use `OuterRef("pk")` for the
-volunteer) giving the number of requests that volunteer received since
-`directory_month_start()`. None means zero. The interviews issue supplies, e.g.::
-
-    Coalesce(Subquery(
-        InterviewRequest.objects.filter(volunteer=OuterRef("pk"), created_at__gte=start)
-        .order_by().values("volunteer").annotate(n=Count("pk")).values("n")
-    ), 0)
-
-returned from `requests_this_month_for()` in views_directory.py, which every
-directory and office view already passes on; nothing else changes.
+Requests this month. A volunteer's capacity is per calendar month as the office
+counts it (`directory_month_start`). When a student sends a request, the interviews
+services count it on the volunteer's own row (`volunteer_stats_record_request` in
+volunteers.py keeps `month_started` and `requests_in_month`). The selectors that
+show capacity read that count off the row themselves (`_requests_this_month`: zero
+when the stored month is an earlier one) and annotate each volunteer with
+`requests_this_month` and `spare_capacity`.
 """
 
 import re
@@ -43,7 +37,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import Expression
 from django.db.models.functions import Cast, Greatest, Lower
 from django.http import Http404
 from django.utils import timezone
@@ -88,14 +81,19 @@ def directory_month_start(*, office, now: datetime | None = None) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _requests_expression(requests_this_month: Expression | None) -> Expression:
-    if requests_this_month is None:
-        return Value(0, output_field=IntegerField())
-    return requests_this_month
+def _requests_this_month(*, office) -> Case:
+    """Each volunteer's requests this month, read off the row: the count the
+    interviews services keep, or zero when it is of an earlier month."""
+    month = directory_month_start(office=office).date()
+    return Case(
+        When(month_started=month, then=F("requests_in_month")),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
-def _with_spare_capacity(qs: QuerySet, requests_this_month: Expression | None) -> QuerySet:
-    return qs.annotate(requests_this_month=_requests_expression(requests_this_month)).annotate(
+def _with_spare_capacity(qs: QuerySet, *, office) -> QuerySet:
+    return qs.annotate(requests_this_month=_requests_this_month(office=office)).annotate(
         spare_capacity=Greatest(
             F("capacity_per_month") - F("requests_this_month"),
             Value(0),
@@ -164,7 +162,7 @@ def with_fit_score(
     *,
     field_ids: list[int],
     target_companies: list[str],
-    requests_this_month: Expression | None = None,
+    office,
 ) -> QuerySet[VolunteerProfile]:
     """Annotate `field_overlap`, `company_match`, `spare_capacity` and `fit_score`."""
     through = VolunteerProfile.fields.through.objects
@@ -183,7 +181,7 @@ def with_fit_score(
         ),
         start=Value(0),
     )  # fmt: skip
-    qs = _with_spare_capacity(qs, requests_this_month)
+    qs = _with_spare_capacity(qs, office=office)
     if target_companies:
         # Lower-cased once per row and compared with `IN (…)`: an OR of iexact
         # lookups upper-cased the employer once per company.
@@ -216,9 +214,7 @@ def _with_my_contact(qs: QuerySet, *, student) -> QuerySet:
     return qs.annotate(my_contact_id=Subquery(mine.values("pk")[:1]))
 
 
-def _directory_ordered(
-    *, student, filters: DirectoryFilters, requests_this_month: Expression | None
-) -> QuerySet[VolunteerProfile]:
+def _directory_ordered(*, student, filters: DirectoryFilters) -> QuerySet[VolunteerProfile]:
     qs = directory_base_for_student(student=student)
     if filters.field_id:
         qs = qs.filter(
@@ -238,12 +234,7 @@ def _directory_ordered(
         qs = qs.filter(graduation_year__lte=filters.year_to)
 
     field_ids, companies = student_interests(student)
-    qs = with_fit_score(
-        qs,
-        field_ids=field_ids,
-        target_companies=companies,
-        requests_this_month=requests_this_month,
-    )
+    qs = with_fit_score(qs, field_ids=field_ids, target_companies=companies, office=student.office)
     if filters.accepting_now:
         qs = qs.filter(spare_capacity__gt=0)
 
@@ -280,18 +271,11 @@ def _for_display(
 
 
 def directory_list_for_student(
-    *,
-    student,
-    filters: DirectoryFilters | None = None,
-    requests_this_month: Expression | None = None,
+    *, student, filters: DirectoryFilters | None = None
 ) -> QuerySet[VolunteerProfile]:
     """The directory as a student sees it, filtered and ordered: by text rank then fit
     when searching on PostgreSQL, by fit otherwise."""
-    qs = _directory_ordered(
-        student=student,
-        filters=filters or DirectoryFilters(),
-        requests_this_month=requests_this_month,
-    )
+    qs = _directory_ordered(student=student, filters=filters or DirectoryFilters())
     return _for_display(qs, student=student)
 
 
@@ -311,18 +295,15 @@ def directory_page_for_student(
     filters: DirectoryFilters | None = None,
     page_number=1,
     per_page: int = 20,
-    requests_this_month: Expression | None = None,
 ) -> Page:
     """One page of `directory_list_for_student`, like Paginator.get_page but cheaper
     on a large office: one narrow query orders every match and counts them (a
     window count) and returns only the page's ids; a second loads those rows for
     display. Sorting thousands of full rows, bios and all, then counting them again
     was most of the page's time (see bench/)."""
-    ordered = _directory_ordered(
-        student=student,
-        filters=filters or DirectoryFilters(),
-        requests_this_month=requests_this_month,
-    ).annotate(total=Window(Count("pk")))
+    ordered = _directory_ordered(student=student, filters=filters or DirectoryFilters()).annotate(
+        total=Window(Count("pk"))
+    )
     try:
         number = max(1, int(page_number))
     except (TypeError, ValueError):
@@ -341,7 +322,7 @@ def directory_page_for_student(
     by_pk = {}
     if scores:
         display = _with_spare_capacity(
-            VolunteerProfile.objects.filter(pk__in=scores), requests_this_month
+            VolunteerProfile.objects.filter(pk__in=scores), office=student.office
         )
         by_pk = {p.pk: p for p in _for_display(display, student=student, columns=CARD_COLUMNS)}
     profiles = []
@@ -353,13 +334,11 @@ def directory_page_for_student(
     return Page(profiles, number, Paginator(_Total(total), per_page))
 
 
-def directory_get_for_student(
-    *, student, pk: int, requests_this_month: Expression | None = None
-) -> VolunteerProfile:
+def directory_get_for_student(*, student, pk: int) -> VolunteerProfile:
     """One volunteer the student may see; 404 for anyone else, including a
     volunteer who is paused, deactivated or of another office."""
     qs = _with_spare_capacity(
-        directory_base_for_student(student=student).filter(pk=pk), requests_this_month
+        directory_base_for_student(student=student).filter(pk=pk), office=student.office
     )
     profile = (
         _with_my_contact(qs, student=student)
@@ -382,9 +361,7 @@ STATUS_DEACTIVATED = "deactivated"
 STATUS_INCOMPLETE = "incomplete"
 
 
-def volunteer_list_for_admin(
-    *, admin, requests_this_month: Expression | None = None
-) -> QuerySet[VolunteerProfile]:
+def volunteer_list_for_admin(*, admin) -> QuerySet[VolunteerProfile]:
     """The office's approved volunteers who have a profile, each with a `status`."""
     today = timezone.localdate()
     qs = VolunteerProfile.objects.filter(
@@ -393,7 +370,7 @@ def volunteer_list_for_admin(
         user__role=Role.ALUMNI,
         user__approval=Approval.APPROVED,
     )
-    qs = _with_spare_capacity(qs, requests_this_month).annotate(
+    qs = _with_spare_capacity(qs, office=admin.office).annotate(
         status=Case(
             When(deactivated_at__isnull=False, then=Value(STATUS_DEACTIVATED)),
             When(paused_until__gte=today, then=Value(STATUS_PAUSED)),

@@ -25,12 +25,6 @@ from apps.core.feedback import form_add_errors
 PAGE_SIZE = 20
 
 
-def requests_this_month_for(office):
-    """Each volunteer's requests this month, from the counters the interviews
-    services keep on the profile row."""
-    return volunteers.requests_this_month_expression(office=office)
-
-
 # --- The volunteer ------------------------------------------------------------------
 
 
@@ -132,7 +126,6 @@ def directory_list(request):
         filters=filters,
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
-        requests_this_month=requests_this_month_for(student.office),
     )
     context = {
         "form": form,
@@ -154,9 +147,7 @@ def directory_list(request):
 @require_GET
 def directory_detail(request, pk: int):
     student = request.user
-    profile = directory.directory_get_for_student(
-        student=student, pk=pk, requests_this_month=requests_this_month_for(student.office)
-    )
+    profile = directory.directory_get_for_student(student=student, pk=pk)
     return render(
         request, "contacts/directory_detail.html", {"volunteer": profile, "labels": card_labels()}
     )
@@ -194,9 +185,7 @@ def office_directory(request):
         request,
         "contacts/directory_office.html",
         {
-            "profiles": directory.volunteer_list_for_admin(
-                admin=admin, requests_this_month=requests_this_month_for(admin.office)
-            ),
+            "profiles": directory.volunteer_list_for_admin(admin=admin),
             "without_profile": directory.alumni_without_profile_for_admin(admin=admin),
         },
     )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -331,17 +331,4 @@ def volunteer_stats_record_answer(*, profile: VolunteerProfile, seconds: float) 
     VolunteerProfile.objects.filter(pk=profile.pk).update(
         requests_answered=F("requests_answered") + 1,
         response_seconds_total=F("response_seconds_total") + max(0, int(seconds)),
-    )
-
-
-def requests_this_month_expression(*, office, now=None):
-    """For the directory: each volunteer's requests this month, read off the row
-    (zero when the stored month is an earlier one)."""
-    from apps.contacts.directory import directory_month_start
-
-    month = directory_month_start(office=office, now=now).date()
-    return Case(
-        When(month_started=month, then=F("requests_in_month")),
-        default=Value(0),
-        output_field=IntegerField(),
     )

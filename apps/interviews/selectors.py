@@ -83,7 +83,7 @@ def interview_get_for_participant(*, user, pk: int) -> Interview:
     return interview
 
 
-def volunteer_get_for_request(*, student, pk: int, requests_this_month=None) -> VolunteerProfile:
+def volunteer_get_for_request(*, student, pk: int) -> VolunteerProfile:
     """A volunteer the student may ask, or be told plainly why not: anyone in the
     student's directory, and also one of the student's own office who is only
     paused or not taking requests right now (the directory hides them, but a
@@ -91,9 +91,7 @@ def volunteer_get_for_request(*, student, pk: int, requests_this_month=None) -> 
     404). Anyone else is a 404: another office, deactivated, unapproved, inactive,
     or a profile never filled in."""
     try:
-        return directory_get_for_student(
-            student=student, pk=pk, requests_this_month=requests_this_month
-        )
+        return directory_get_for_student(student=student, pk=pk)
     except Http404:
         pass
     profile = (

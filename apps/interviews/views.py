@@ -11,7 +11,7 @@ from apps.accounts.enums import Role
 from apps.accounts.permissions import alumni_only, participant, student_only
 from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
-from apps.contacts.volunteers import requests_this_month_expression, volunteer_field_for_student
+from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import error_messages, form_add_errors
 from apps.interviews import selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, State
@@ -237,7 +237,6 @@ def _similar_volunteers(request, volunteer):
     qs = directory.directory_list_for_student(
         student=request.user,
         filters=directory.DirectoryFilters(accepting_now=True),
-        requests_this_month=requests_this_month_expression(office=request.user.office),
     ).exclude(pk=volunteer.pk)
     if field_ids:
         qs = qs.filter(fields__in=field_ids).distinct()
@@ -250,11 +249,7 @@ def request_volunteer(request, volunteer_pk: int):
     as a draft. One who is paused, not taking requests or at capacity this month is
     refused (409) with the reason and up to three similar volunteers who are; a
     draft already written to them stays, to send when they are back."""
-    volunteer = selectors.volunteer_get_for_request(
-        student=request.user,
-        pk=volunteer_pk,
-        requests_this_month=requests_this_month_expression(office=request.user.office),
-    )
+    volunteer = selectors.volunteer_get_for_request(student=request.user, pk=volunteer_pk)
     page = _RequestPage(request, volunteer=volunteer)
     problem = services.volunteer_availability_problem(volunteer=volunteer)
     sending = request.method == "POST" and request.POST.get("action", "send") == "send"

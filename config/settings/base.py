@@ -72,7 +72,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.navigation",
-                "apps.followups.context_processors.followups_nav",
             ],
         },
     },

@@ -11,6 +11,8 @@ from tests.factories.accounts import PASSWORD
 pytestmark = pytest.mark.django_db
 
 HOMES = {"student": "/student/", "alumni": "/alumni/", "advisor": "/advisor/"}
+# Every entry of the main navigation, in order, as (href, what the link holds): the
+# student's Follow-ups entry carries the badge htmx loads after the page.
 STUDENT_NAV = [
     ("/student/", "My progress"),
     ("/me/profile/", "Profile"),
@@ -19,16 +21,24 @@ STUDENT_NAV = [
     ("/directory/", "Directory"),
     ("/interviews/", "Conversations"),
     ("/network/", "Network"),
+    (
+        "/followups/",
+        'Follow-ups <span hx-get="/followups/badge/" hx-trigger="load" hx-swap="outerHTML"></span>',
+    ),
 ]
 OFFICE_PAGES = ["/office/", "/office/settings/", "/office/invitations/", "/office/volunteers/"]
 
 
 def _nav_links(response) -> list[tuple[str, str]]:
+    """Each entry of the main navigation as (href, the link's inner HTML)."""
     html = response.content.decode()
     main_nav = re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>', html, re.S)
     if main_nav is None:
         return []
-    return re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"[^>]*>([^<]+)</a>', main_nav[1])
+    links = re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"[^>]*>(.*?)</a>', main_nav[1])
+    # An entry this pattern could not read would otherwise go unnoticed.
+    assert len(links) == main_nav[1].count('<li class="nav-item">')
+    return links
 
 
 @pytest.mark.parametrize(
@@ -208,7 +218,7 @@ def test_home_invitation_revoke_by_pk_from_other_office_is_404(office_admin, oth
         ("other_admin", [("/advisor/", "Students"), ("/office/", "Office")]),
     ],
 )
-def test_home_navigation_shows_each_role_only_its_own_links(persona, links, request, login_as):
+def test_home_navigation_lists_every_entry_of_each_role_in_order(persona, links, request, login_as):
     browser = login_as(request.getfixturevalue(persona))
 
     response = browser.get("/", follow=True)

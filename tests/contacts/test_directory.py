@@ -2,7 +2,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,12 +222,11 @@ def test_directory_fit_score_orders_by_fields_company_and_spare_capacity(student
         employer="Acme Health",
         fields=[fields["Consulting"], fields["Healthcare"]],
     )  # 8 × 0/3 = 0
-    requests = Case(
-        When(pk=both.pk, then=Value(2)), When(pk=booked.pk, then=Value(5)),
-        default=Value(0), output_field=IntegerField(),
-    )  # fmt: skip
+    for profile, received in ((both, 2), (booked, 5)):
+        for _ in range(received):
+            volunteer_stats_record_request(profile=profile)
 
-    rows = list(directory_list_for_student(student=student, requests_this_month=requests))
+    rows = list(directory_list_for_student(student=student))
 
     assert [(r.user.full_name, r.field_overlap, r.company_match, r.spare_capacity, r.fit_score)
             for r in rows] == [
@@ -256,13 +254,10 @@ def test_directory_fit_score_without_student_profile_orders_by_spare_share_then_
 def test_directory_accepting_now_filter_leaves_out_fully_booked(student, office):
     roomy = volunteer_named(office, "Rae Roomy")
     booked = volunteer_named(office, "Bea Booked", capacity_per_month=2)
-    requests = Case(
-        When(pk=booked.pk, then=Value(2)), default=Value(0), output_field=IntegerField()
-    )
+    for _ in range(2):
+        volunteer_stats_record_request(profile=booked)
 
-    rows = directory_list_for_student(
-        student=student, filters=DirectoryFilters(accepting_now=True), requests_this_month=requests
-    )
+    rows = directory_list_for_student(student=student, filters=DirectoryFilters(accepting_now=True))
 
     assert [r.pk for r in rows] == [roomy.pk]
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,6 +14,7 @@ from apps.contacts.volunteers import (
     volunteer_pause,
     volunteer_profile_get_or_create,
     volunteer_profile_update,
+    volunteer_stats_record_request,
 )
 from apps.core.models import OutboundEmail
 from tests.factories.accounts import UserFactory
@@ -273,12 +273,21 @@ def test_office_directory_lists_approved_volunteers_with_status(
     assert "Ola Alumni" not in page
 
 
-def test_office_directory_shows_at_capacity_from_supplied_request_count(office_admin, office):
-    _volunteer(office, 1, capacity_per_month=2)
+def test_office_directory_shows_at_capacity_from_this_months_requests(office_admin, office):
+    full = _volunteer(office, 1, capacity_per_month=2)
+    roomy = _volunteer(office, 2, capacity_per_month=2)
+    for _ in range(2):
+        volunteer_stats_record_request(profile=full)
+    # Last month's requests do not count against this month's capacity.
+    volunteer_stats_record_request(profile=roomy, now=timezone.now() - timedelta(days=40))
+    volunteer_stats_record_request(profile=roomy)
 
-    rows = list(volunteer_list_for_admin(admin=office_admin, requests_this_month=Value(2)))
+    rows = list(volunteer_list_for_admin(admin=office_admin))
 
-    assert [(r.status, r.spare_capacity) for r in rows] == [("at_capacity", 0)]
+    assert [(r.pk, r.status, r.requests_this_month, r.spare_capacity) for r in rows] == [
+        (full.pk, "at_capacity", 2, 0),
+        (roomy.pk, "active", 1, 1),
+    ]
 
 
 @pytest.mark.parametrize(("count", "queries"), [(1, 4), (3, 4)])
