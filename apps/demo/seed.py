@@ -14,7 +14,7 @@ from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
 from apps.interviews.models import RequestTemplate
-from apps.interviews.request_templates import (
+from apps.interviews.services.request_templates import (
     request_template_create,
     request_template_ensure_default,
 )
@@ -478,13 +478,13 @@ def _seed_interviews(volunteers: dict) -> None:
 
     from apps.interviews import services as iv
     from apps.interviews.models import Interview, InterviewNotes
-    from apps.interviews.notes import referrals_add
-    from apps.interviews.questions import (
+    from apps.interviews.selectors import question_bank_for_office
+    from apps.interviews.services.notes import referrals_add
+    from apps.interviews.services.questions import (
         interview_questions_share,
         prepared_questions_add_from_bank,
         question_bank_ensure,
     )
-    from apps.interviews.selectors import question_bank_for_office
 
     sam = User.objects.get(email="student1@demo.test")
     priya = User.objects.get(email="student2@demo.test")
@@ -686,12 +686,13 @@ def _seed_at_capacity(volunteers: dict) -> None:
     """Requests from the demo students until AT_CAPACITY has no room left this month,
     so the directory shows one volunteer fully booked. A second run in the same month
     finds them full and asks nothing; in a later month it fills the new one."""
+    from apps.interviews import selectors as interview_selectors
     from apps.interviews import services as iv
 
     profile = volunteers[AT_CAPACITY]
     for email in ("student3@demo.test", "student2@demo.test", "student1@demo.test"):
         profile.refresh_from_db()
-        if iv.volunteer_availability_problem(volunteer=profile):
+        if interview_selectors.volunteer_availability_problem(volunteer=profile):
             return
         student = User.objects.get(email=email)
         try:

@@ -8,7 +8,7 @@ due, so a missed or repeated run is harmless.
 from celery import shared_task
 
 from apps.followups import reminders
-from apps.interviews import services as interview_services
+from apps.interviews import selectors as interview_selectors
 
 
 @shared_task(ignore_result=True)
@@ -31,8 +31,8 @@ def followups_requests_sweep() -> dict:
     """Unanswered requests: one nudge after the office's nudge days, and expiry after
     two weeks. One task per request; each claims its row, so a repeated sweep
     does nothing twice."""
-    nudges = interview_services.interviews_due_for_nudge()
-    expiries = interview_services.interviews_due_for_expiry()
+    nudges = interview_selectors.interviews_due_for_nudge()
+    expiries = interview_selectors.interviews_due_for_expiry()
     for pk in nudges:
         followups_request_nudge_task.delay(pk)
     for pk in expiries:

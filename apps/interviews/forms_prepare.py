@@ -4,7 +4,7 @@ the rules live in questions.py and notes.py."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.interviews.questions import TEXT_MAX
+from apps.interviews.selectors.questions import TEXT_MAX
 
 FIELD_FIT_CHOICES = [
     (1, _("1 – Not for me")),

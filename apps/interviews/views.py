@@ -25,9 +25,12 @@ from apps.interviews.forms import (
     RescheduleForm,
 )
 from apps.interviews.models import Interview
-from apps.interviews.questions import prepared_questions_for_volunteer
 from apps.interviews.request_check import request_text_check, request_text_fill
-from apps.interviews.request_templates import request_template_builtin, request_template_choices
+from apps.interviews.selectors.questions import prepared_questions_for_volunteer
+from apps.interviews.selectors.request_templates import (
+    request_template_builtin,
+    request_template_choices,
+)
 from apps.students.selectors import student_profile_get
 
 # --- Student: lists, requests -------------------------------------------------------
@@ -251,7 +254,7 @@ def request_volunteer(request, volunteer_pk: int):
     draft already written to them stays, to send when they are back."""
     volunteer = selectors.volunteer_get_for_request(student=request.user, pk=volunteer_pk)
     page = _RequestPage(request, volunteer=volunteer)
-    problem = services.volunteer_availability_problem(volunteer=volunteer)
+    problem = selectors.volunteer_availability_problem(volunteer=volunteer)
     sending = request.method == "POST" and request.POST.get("action", "send") == "send"
     if problem and (page.draft is None or sending or request.method == "GET"):
         if request.method == "POST":

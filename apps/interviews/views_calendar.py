@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.permissions import participant
 from apps.core.links import site_url
-from apps.interviews import calendar, feeds
+from apps.interviews import calendar, selectors, services
 from apps.interviews.enums import State
 from apps.interviews.selectors import interview_get_for_participant
 
@@ -41,10 +41,10 @@ def interview_invite_ics(request, pk: int):
 def calendar_feed(request, token: str):
     """No sign-in: calendar programs fetch this on their own. The token is the
     credential, so the answer is never cached by anyone but the caller."""
-    feed = feeds.calendar_feed_for_token(token=token)
+    feed = selectors.calendar_feed_for_token(token=token)
     if feed is None:
         raise Http404
-    interviews = feeds.calendar_feed_interviews(user=feed.user)
+    interviews = selectors.calendar_feed_interviews(user=feed.user)
     body = calendar.calendar_feed_ics(user=feed.user, interviews=interviews)
     response = _ics_response(body, filename="fieldnotes.ics", disposition="inline")
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -64,7 +64,7 @@ def _feed_urls(feed) -> dict:
 @require_GET
 @never_cache
 def calendar_settings(request):
-    feed = feeds.calendar_feed_get_or_create(user=request.user)
+    feed = services.calendar_feed_get_or_create(user=request.user)
     return render(request, "interviews/calendar_settings.html", {"feed": feed, **_feed_urls(feed)})
 
 
@@ -73,7 +73,7 @@ def calendar_settings(request):
 @never_cache
 def calendar_reset(request):
     if request.method == "POST":
-        feeds.calendar_feed_reset(user=request.user)
+        services.calendar_feed_reset(user=request.user)
         messages.success(
             request,
             _(

@@ -22,8 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
 from apps.core.feedback import error_messages
-from apps.interviews import notes as notes_services
-from apps.interviews import questions as q
+from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms_prepare import (
     FIELD_FIT_CHOICES,
@@ -59,34 +58,34 @@ def _htmx_error(text: str, *, target: str) -> HttpResponse:
 def _render_prepare(
     request, interview, *, status=200, partial=False, write_form=None, errors=(), announce=""
 ):
-    prepared = list(q.prepared_questions_for_interview(interview=interview))
-    editable = interview.state in q.EDITABLE_STATES
+    prepared = list(selectors.prepared_questions_for_interview(interview=interview))
+    editable = interview.state in selectors.EDITABLE_STATES
     context = {
         "interview": interview,
         "questions": prepared,
         "editable": editable,
-        "outside_advice": q.question_count_advice(len(prepared)),
-        "advised_min": q.ADVISED_MIN,
-        "advised_max": q.ADVISED_MAX,
-        "text_max": q.TEXT_MAX,
+        "outside_advice": selectors.question_count_advice(len(prepared)),
+        "advised_min": selectors.ADVISED_MIN,
+        "advised_max": selectors.ADVISED_MAX,
+        "text_max": selectors.TEXT_MAX,
         "write_form": write_form or QuestionWriteForm(),
         "errors": errors,
         "announce": announce,
         "can_share": (
             interview.volunteer_id is not None
-            and interview.state in q.SHARE_STATES
+            and interview.state in selectors.SHARE_STATES
             and interview.questions_shared_at is None
             and bool(prepared)
         ),
         "mailto": (
-            q.questions_mailto(interview=interview, questions=prepared)
+            selectors.questions_mailto(interview=interview, questions=prepared)
             if interview.volunteer_id is None and prepared and editable
             else ""
         ),
     }
     if editable:
         bank = question_bank_for_office(office_id=interview.student.office_id)
-        context["bank"] = q.question_bank_grouped(
+        context["bank"] = selectors.question_bank_grouped(
             questions=bank, on_list_ids={p.source_id for p in prepared if p.source_id}
         )
     if partial:
@@ -103,14 +102,14 @@ def _prepare_url(interview, anchor="questions") -> str:
 @require_GET
 def prepare(request, pk: int):
     interview = _interview(request, pk)
-    if interview.state not in q.VIEWABLE_STATES:
+    if interview.state not in selectors.VIEWABLE_STATES:
         messages.warning(
             request,
             _("This interview is %(state)s, so there is no conversation to prepare for.")
             % {"state": interview.get_state_display().lower()},
         )
         return redirect("interview_detail", pk=interview.pk)
-    q.question_bank_ensure(office=interview.student.office)
+    services.question_bank_ensure(office=interview.student.office)
     return _render_prepare(request, interview)
 
 
@@ -150,7 +149,7 @@ def question_write(request, pk: int):
     return _prepare_action(
         request,
         interview,
-        lambda: q.prepared_question_add(
+        lambda: services.prepared_question_add(
             student=request.user, interview=interview, text=form.cleaned_data["text"]
         ),
         _("Question added."),
@@ -177,7 +176,7 @@ def questions_pick(request, pk: int):
     return _prepare_action(
         request,
         interview,
-        lambda: q.prepared_questions_add_from_bank(
+        lambda: services.prepared_questions_add_from_bank(
             student=request.user, interview=interview, question_ids=ids
         ),
         _("Added to your list."),
@@ -191,7 +190,7 @@ def question_remove(request, pk: int, question_pk: int):
     return _prepare_action(
         request,
         interview,
-        lambda: q.prepared_question_remove(
+        lambda: services.prepared_question_remove(
             student=request.user, interview=interview, question_id=question_pk
         ),
         _("Question removed."),
@@ -214,7 +213,7 @@ def question_move(request, pk: int, question_pk: int):
     return _prepare_action(
         request,
         interview,
-        lambda: q.prepared_question_move(
+        lambda: services.prepared_question_move(
             student=request.user,
             interview=interview,
             question_id=question_pk,
@@ -232,7 +231,9 @@ def questions_reorder(request, pk: int):
     try:
         payload = json.loads(request.body)
         ids = [int(i) for i in payload["order"]]
-        q.prepared_questions_reorder(student=request.user, interview=interview, question_ids=ids)
+        services.prepared_questions_reorder(
+            student=request.user, interview=interview, question_ids=ids
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return HttpResponseBadRequest(_("That order does not match your list. Reload the page."))
     except ValidationError as exc:
@@ -245,7 +246,7 @@ def questions_reorder(request, pk: int):
 def questions_share(request, pk: int):
     interview = _interview(request, pk)
     try:
-        q.interview_questions_share(student=request.user, interview=interview)
+        services.interview_questions_share(student=request.user, interview=interview)
     except ValidationError as exc:
         return _render_prepare(request, interview, status=400, errors=exc.messages)
     messages.success(
@@ -259,7 +260,7 @@ def questions_share(request, pk: int):
 
 
 def _meeting_or_redirect(request, interview):
-    problem = q.meeting_view_problem(interview=interview)
+    problem = selectors.meeting_view_problem(interview=interview)
     if problem is None:
         return None
     messages.warning(request, problem)
@@ -275,13 +276,13 @@ def meeting(request, pk: int):
     refused = _meeting_or_redirect(request, interview)
     if refused:
         return refused
-    notes = notes_services.interview_notes_get(interview=interview)
+    notes = selectors.interview_notes_get(interview=interview)
     return render(
         request,
         "interviews/meeting.html",
         {
             "interview": interview,
-            "questions": list(q.prepared_questions_for_interview(interview=interview)),
+            "questions": list(selectors.prepared_questions_for_interview(interview=interview)),
             "profile": student_profile_get(user=request.user),
             "quick_notes": notes.quick_notes if notes else "",
             "now": timezone.now(),
@@ -297,7 +298,7 @@ def question_asked(request, pk: int, question_pk: int):
     if value not in ("0", "1"):
         return HttpResponseBadRequest(_("Say whether the question was asked."))
     try:
-        question = q.prepared_question_set_asked(
+        question = services.prepared_question_set_asked(
             student=request.user,
             interview=interview,
             question_id=question_pk,
@@ -325,7 +326,7 @@ def quick_notes(request, pk: int):
     error = None
     if form.is_valid():
         try:
-            notes_services.interview_quick_notes_save(
+            services.interview_quick_notes_save(
                 student=request.user, interview=interview, text=form.cleaned_data["quick_notes"]
             )
         except ValidationError as exc:
@@ -359,7 +360,7 @@ def meeting_held(request, pk: int):
         # A wrong state is reported by interview_complete just below.
         if form.is_valid():
             with suppress(ValidationError):
-                notes_services.interview_quick_notes_save(
+                services.interview_quick_notes_save(
                     student=request.user,
                     interview=interview,
                     text=form.cleaned_data["quick_notes"],
@@ -386,7 +387,7 @@ def meeting_held(request, pk: int):
 def _notes_initial(notes) -> dict:
     if notes is None:
         return {}
-    return {name: getattr(notes, name) for name in notes_services.NOTES_FIELDS}
+    return {name: getattr(notes, name) for name in services.NOTES_FIELDS}
 
 
 def _render_notes(
@@ -409,7 +410,7 @@ def _render_notes(
         "interview": interview,
         "notes": notes,
         "quick_notes": notes.quick_notes if notes else "",
-        "referral_list": list(notes_services.referral_list_for_interview(interview=interview)),
+        "referral_list": list(selectors.referral_list_for_interview(interview=interview)),
         "formset": formset or ReferralFormSet(prefix="ref"),
         "referral_errors": referral_errors,
         "has_notes": has_notes,
@@ -446,13 +447,13 @@ def notes(request, pk: int):
             {"interview": interview, "not_held": True},
             status=400 if request.method == "POST" else 200,
         )
-    saved = notes_services.interview_notes_get(interview=interview)
+    saved = selectors.interview_notes_get(interview=interview)
     if request.method == "GET":
         return _render_notes(request, interview, notes=saved, editing="edit" in request.GET)
     form = NotesForm(request.POST)
     if form.is_valid():
         try:
-            notes_services.interview_notes_save(
+            services.interview_notes_save(
                 student=request.user, interview=interview, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -471,11 +472,11 @@ def referrals_add(request, pk: int):
     if refused:
         return refused
     formset = ReferralFormSet(request.POST, prefix="ref")
-    saved = notes_services.interview_notes_get(interview=interview)
+    saved = selectors.interview_notes_get(interview=interview)
     if not formset.is_valid():
         return _render_notes(request, interview, notes=saved, formset=formset, status=400)
     try:
-        outcomes = notes_services.referrals_add(
+        outcomes = services.referrals_add(
             student=request.user, interview=interview, people=formset.people()
         )
     except ValidationError as exc:
@@ -521,7 +522,7 @@ def referral_map(request):
         request,
         "interviews/referral_map.html",
         {
-            "map": notes_services.referral_map_for_student(student=request.user),
+            "map": selectors.referral_map_for_student(student=request.user),
             "stages": Stage.choices,
         },
     )

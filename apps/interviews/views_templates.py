@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import office_admin_required
 from apps.core.feedback import error_messages, form_add_errors
-from apps.interviews import request_templates as tpl
+from apps.interviews import selectors, services
 from apps.interviews.forms import RequestTemplateForm
 from apps.interviews.request_check import PLACEHOLDERS
 
@@ -19,11 +19,11 @@ from apps.interviews.request_check import PLACEHOLDERS
 @office_admin_required
 def request_template_list(request):
     office_id = request.user.office_id
-    templates = list(tpl.request_template_list_for_office(office_id=office_id))
+    templates = list(selectors.request_template_list_for_office(office_id=office_id))
     if not any(t.is_default and t.archived_at is None for t in templates):
         # An office that never had templates gets the built-in wording as its default.
-        tpl.request_template_ensure_default(office_id=office_id)
-        templates = list(tpl.request_template_list_for_office(office_id=office_id))
+        services.request_template_ensure_default(office_id=office_id)
+        templates = list(selectors.request_template_list_for_office(office_id=office_id))
     return render(
         request,
         "interviews/requesttemplate_list.html",
@@ -49,7 +49,7 @@ def _form_page(request, *, form, template=None, status=200, preview=None):
 
 
 def _preview_of(request, form) -> dict:
-    return tpl.request_template_preview(
+    return selectors.request_template_preview(
         office=request.user.office,
         subject=form["subject"].value() or "",
         body=form["body"].value() or "",
@@ -63,9 +63,9 @@ def _save(request, *, template=None):
     if form.is_valid():
         try:
             if template is None:
-                saved = tpl.request_template_create(admin=request.user, **form.cleaned_data)
+                saved = services.request_template_create(admin=request.user, **form.cleaned_data)
             else:
-                saved = tpl.request_template_update(
+                saved = services.request_template_update(
                     admin=request.user, template=template, **form.cleaned_data
                 )
         except ValidationError as exc:
@@ -87,7 +87,7 @@ def request_template_create(request):
 
 @office_admin_required
 def request_template_edit(request, pk: int):
-    template = tpl.request_template_get_for_office(office_id=request.user.office_id, pk=pk)
+    template = selectors.request_template_get_for_office(office_id=request.user.office_id, pk=pk)
     if request.method == "POST":
         return _save(request, template=template)
     form = RequestTemplateForm(
@@ -114,7 +114,7 @@ def request_template_preview(request):
 
 
 def _change(request, pk, action, success):
-    template = tpl.request_template_get_for_office(office_id=request.user.office_id, pk=pk)
+    template = selectors.request_template_get_for_office(office_id=request.user.office_id, pk=pk)
     try:
         action(admin=request.user, template=template)
     except ValidationError as exc:
@@ -130,7 +130,7 @@ def request_template_archive(request, pk: int):
     return _change(
         request,
         pk,
-        tpl.request_template_archive,
+        services.request_template_archive,
         _("“%(name)s” archived: students no longer see it."),
     )
 
@@ -139,5 +139,8 @@ def request_template_archive(request, pk: int):
 @require_POST
 def request_template_restore(request, pk: int):
     return _change(
-        request, pk, tpl.request_template_restore, _("“%(name)s” is offered to students again.")
+        request,
+        pk,
+        services.request_template_restore,
+        _("“%(name)s” is offered to students again."),
     )

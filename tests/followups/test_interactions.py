@@ -14,7 +14,7 @@ from apps.followups.enums import Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.services import add_months
 from apps.interviews import services as interview_services
-from apps.interviews.notes import interview_notes_save
+from apps.interviews.services.notes import interview_notes_save
 from tests.factories.interviews import mark_held
 from tests.followups.conftest import NOW
 

@@ -21,7 +21,7 @@ from apps.interviews import services as interview_services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.events import InterviewActivity
 from apps.interviews.models import InterviewEvent
-from apps.interviews.notes import interview_notes_save
+from apps.interviews.services.notes import interview_notes_save
 from tests.factories.interviews import InterviewFactory, mark_held
 from tests.followups.conftest import ENDED, NOW
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from apps.contacts.enums import Format
 from apps.contacts.models import VolunteerProfile
-from apps.interviews import calendar, feeds, services
+from apps.interviews import calendar, services
 from apps.interviews.models import CalendarFeed, Interview, PreparedQuestion
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import make_volunteer
@@ -184,7 +184,7 @@ def test_description_lists_the_questions_in_order_only_once_shared(student, volu
 def test_sharing_questions_after_booking_updates_the_volunteers_invitation(
     student, volunteer, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from apps.interviews.questions import interview_questions_share
+    from apps.interviews.services.questions import interview_questions_share
 
     with django_capture_on_commit_callbacks(execute=True):
         interview = _scheduled(student, volunteer)
@@ -208,7 +208,7 @@ def test_sharing_questions_after_booking_updates_the_volunteers_invitation(
 def test_sharing_questions_before_booking_sends_no_invitation(
     student, volunteer, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from apps.interviews.questions import interview_questions_share
+    from apps.interviews.services.questions import interview_questions_share
 
     interview = services.interview_request_volunteer(
         student=student, volunteer=volunteer, message=MESSAGE
@@ -315,7 +315,7 @@ def test_download_needs_an_agreed_time(student, volunteer, login_as):
 
 
 def _feed_url(user) -> str:
-    return f"/calendar/{feeds.calendar_feed_get_or_create(user=user).token}.ics"
+    return f"/calendar/{services.calendar_feed_get_or_create(user=user).token}.ics"
 
 
 def _feed_uids(response) -> list[str]:
@@ -483,6 +483,6 @@ def test_reset_is_refused_to_other_roles(advisor, login_as, nobody):
     assert login_as(advisor).post("/calendar/reset/").status_code == 403
     assert nobody.post("/calendar/reset/").status_code == 302
     with pytest.raises(PermissionError):
-        feeds.calendar_feed_reset(user=advisor)
+        services.calendar_feed_reset(user=advisor)
     with pytest.raises(PermissionError):
-        feeds.calendar_feed_get_or_create(user=advisor)
+        services.calendar_feed_get_or_create(user=advisor)

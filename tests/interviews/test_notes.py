@@ -9,7 +9,7 @@ from apps.contacts.enums import Source, Stage
 from apps.contacts.models import Contact
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import InterviewEvent, InterviewNotes, Referral
-from apps.interviews.notes import interview_quick_notes_save
+from apps.interviews.services.notes import interview_quick_notes_save
 from tests.factories.contacts import ContactFactory
 from tests.factories.interviews import InterviewFactory, add_questions
 

@@ -11,11 +11,8 @@ from django.urls import reverse
 
 from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.models import InterviewEvent, PreparedQuestion, Question
-from apps.interviews.questions import (
-    DEFAULT_QUESTIONS,
-    prepared_questions_for_volunteer,
-    question_bank_ensure,
-)
+from apps.interviews.selectors.questions import prepared_questions_for_volunteer
+from apps.interviews.services.questions import DEFAULT_QUESTIONS, question_bank_ensure
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
 from tests.factories.accounts import OfficeFactory

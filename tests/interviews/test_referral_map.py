@@ -7,7 +7,7 @@ from django.utils import timezone
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_set_stage, contact_update
-from apps.interviews.notes import NODE_HEIGHT, NODE_WIDTH, referral_map_for_student
+from apps.interviews.selectors.notes import NODE_HEIGHT, NODE_WIDTH, referral_map_for_student
 from tests.factories.contacts import ContactFactory
 
 NETWORK = reverse("referral_map")

@@ -10,10 +10,8 @@ from django.utils import timezone
 from apps.interviews import services
 from apps.interviews.models import Interview, RequestTemplate
 from apps.interviews.request_check import DEFAULT_TEMPLATE, request_template_problems
-from apps.interviews.request_templates import (
-    request_template_choices,
-    request_template_create,
-)
+from apps.interviews.selectors.request_templates import request_template_choices
+from apps.interviews.services.request_templates import request_template_create
 
 BODY = "Dear {name},\n\nI study {my_programme}. Could we talk for {minutes} minutes?\n\n{my_name}"
 OTHER = "Hello {full_name}! I am exploring {field}{organisation_clause}. 15 minutes?"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.services import office_update_settings
 from apps.contacts.enums import Format, Stage
-from apps.interviews import services
+from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview
 from tests.factories.contacts import ContactFactory
@@ -48,17 +48,17 @@ def _nudges(interview) -> int:
 
 def test_nudge_is_due_after_the_offices_nudge_days_not_before(requested):
     _asked_ago(requested, days=6, hours=23)
-    assert services.interviews_due_for_nudge() == []
+    assert selectors.interviews_due_for_nudge() == []
 
     _asked_ago(requested, days=7, minutes=1)
-    assert services.interviews_due_for_nudge() == [requested.pk]
+    assert selectors.interviews_due_for_nudge() == [requested.pk]
 
 
 def test_nudge_follows_the_offices_own_setting(requested, office, office_admin):
     office_update_settings(admin=office_admin, office=office, request_nudge_days=3)
     _asked_ago(requested, days=3, minutes=1)
 
-    assert services.interviews_due_for_nudge() == [requested.pk]
+    assert selectors.interviews_due_for_nudge() == [requested.pk]
 
 
 def test_nudge_is_sent_once_even_when_run_twice(
@@ -71,7 +71,7 @@ def test_nudge_is_sent_once_even_when_run_twice(
         second = services.interview_nudge(interview_id=requested.pk)
 
     assert (first, second) == (True, False)
-    assert services.interviews_due_for_nudge() == []
+    assert selectors.interviews_due_for_nudge() == []
     assert _nudges(requested) == 1
     [message] = mailoutbox
     assert message.to == [alumni.email]
@@ -97,7 +97,7 @@ def test_an_answered_request_is_never_nudged(change, requested, student, alumni,
     _asked_ago(requested, days=8)
     change(requested, student, alumni)
 
-    assert services.interviews_due_for_nudge() == []
+    assert selectors.interviews_due_for_nudge() == []
     assert services.interview_nudge(interview_id=requested.pk) is False
     assert _nudges(requested) == 0
 
@@ -107,10 +107,10 @@ def test_an_answered_request_is_never_nudged(change, requested, student, alumni,
 
 def test_expiry_is_due_after_14_days(requested):
     _asked_ago(requested, days=13, hours=23)
-    assert services.interviews_due_for_expiry() == []
+    assert selectors.interviews_due_for_expiry() == []
 
     _asked_ago(requested, days=14, minutes=1)
-    assert services.interviews_due_for_expiry() == [requested.pk]
+    assert selectors.interviews_due_for_expiry() == [requested.pk]
 
 
 def test_expiry_tells_the_student_and_marks_the_contact_no_response(
@@ -144,4 +144,4 @@ def test_expiry_tells_the_student_and_marks_the_contact_no_response(
 def test_a_request_due_to_lapse_is_not_nudged_first(requested):
     _asked_ago(requested, days=15)
 
-    assert services.interviews_due_for_nudge() == []
+    assert selectors.interviews_due_for_nudge() == []

@@ -1,6 +1,6 @@
 """Give every existing office the default question bank.
 
-A frozen copy of apps.interviews.questions.DEFAULT_QUESTIONS as it stood when this
+A frozen copy of apps.interviews.services.questions.DEFAULT_QUESTIONS as it stood when this
 migration was written: a migration must not import app code, which changes later.
 Offices that already have questions are left alone, so running it twice adds
 nothing. Offices created later get the bank from question_bank_ensure on first use.

@@ -1,11 +1,15 @@
-"""Reads of interviews, each scoped to the person asking."""
+"""Reads of interviews, each scoped to the person asking, and the ids the periodic
+sweeps act on."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from apps.accounts.enums import Approval
 from apps.contacts.directory import (
     directory_get_for_student,
     directory_month_start,
@@ -13,8 +17,70 @@ from apps.contacts.directory import (
     volunteer_member_filter,
 )
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.interviews.enums import OPEN_STATES, State
-from apps.interviews.models import Interview, Question
+from apps.interviews.enums import (
+    OPEN_STATES,
+    Channel,
+    State,
+)
+from apps.interviews.models import Interview
+
+# No answer for this long and a request lapses (the nudge comes at the office's
+# request_nudge_days, 7 by default).
+EXPIRE_AFTER_DAYS = 14
+
+
+def volunteer_availability_problem(
+    *, volunteer: VolunteerProfile, today: date | None = None
+) -> str | None:
+    """Why this volunteer cannot take a request now, or None."""
+    today = today or timezone.localdate()
+    user = volunteer.user
+    if (
+        not user.is_active
+        or user.approval != Approval.APPROVED
+        or volunteer.deactivated_at is not None
+    ):
+        return _("This volunteer is not available in the directory.")
+    if volunteer.paused_until is not None and volunteer.paused_until >= today:
+        return _(
+            "%(name)s is not taking requests right now: they are taking a break until %(date)s."
+        ) % {"name": user.full_name, "date": date_format(volunteer.paused_until, "j F Y")}
+    if not volunteer.accepting_requests:
+        return _("%(name)s is not taking requests right now.") % {"name": user.full_name}
+    if volunteer_requests_this_month(volunteer=volunteer) >= volunteer.capacity_per_month:
+        return _("%(name)s has had all the requests they can take this month.") % {
+            "name": user.full_name
+        }
+    return None
+
+
+def interviews_due_for_nudge(*, now: datetime | None = None) -> list[int]:
+    """Unanswered platform requests past their office's nudge days."""
+    now = now or timezone.now()
+    due = []
+    rows = Interview.objects.filter(
+        state=State.REQUESTED,
+        channel=Channel.PLATFORM,
+        nudged_at__isnull=True,
+        requested_at__lte=now - timedelta(days=1),
+        # Past the expiry age it lapses instead: no reminder about a closing request.
+        requested_at__gt=now - timedelta(days=EXPIRE_AFTER_DAYS),
+    ).values_list("pk", "requested_at", "student__office__request_nudge_days")
+    for pk, requested_at, days in rows:
+        if requested_at <= now - timedelta(days=days):
+            due.append(pk)
+    return due
+
+
+def interviews_due_for_expiry(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Interview.objects.filter(
+            state=State.REQUESTED,
+            channel=Channel.PLATFORM,
+            requested_at__lte=now - timedelta(days=EXPIRE_AFTER_DAYS),
+        ).values_list("pk", flat=True)
+    )
 
 
 def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
@@ -136,12 +202,6 @@ def next_ranked_contact(*, interview: Interview) -> Contact | None:
         .exclude(Exists(busy))
         .order_by("target_rank", "pk")
         .first()
-    )
-
-
-def question_bank_for_office(*, office_id: int) -> QuerySet[Question]:
-    return Question.objects.filter(office_id=office_id, is_active=True).order_by(
-        "topic", "position", "pk"
     )
 
 

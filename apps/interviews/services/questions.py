@@ -1,28 +1,28 @@
-"""The question bank and each interview's prepared, ordered question list.
-
-Services do every write (named `<entity>_<action>`, keyword-only), selectors read.
-The bank belongs to an office; a prepared list belongs to one interview and so to
-its student. The volunteer sees a list only after the student shares it.
-"""
-
-from datetime import timedelta
-from urllib.parse import quote
+"""Writes of the question bank and each interview's prepared, ordered question
+list, and sharing it with the volunteer. The limits and the states a list can be
+edited in are in selectors/questions.py, with the reads."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
-from apps.contacts.services import contact_record_interaction
-from apps.core.events import event_announce
 from apps.core.links import site_url
 from apps.core.notify import notify
 from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
-from apps.interviews.events import InterviewActivity
-from apps.interviews.models import Interview, InterviewEvent, PreparedQuestion, Question
+from apps.interviews.models import Interview, PreparedQuestion, Question
+from apps.interviews.selectors.questions import (
+    EDITABLE_STATES,
+    MAX_QUESTIONS,
+    MEETING_STATES,
+    SHARE_STATES,
+    TEXT_MAX,
+    prepared_questions_for_interview,
+)
+from apps.interviews.services.lifecycle import announce, record_event
 
 # The office's starting bank, by topic, from the practice (docs: domain.md step 4).
 # Migration 0002 holds a frozen copy; change this list and old offices keep theirs.
@@ -58,25 +58,6 @@ DEFAULT_QUESTIONS: list[tuple[str, str]] = [
     (QuestionTopic.PAY, "Which benefits or working arrangements are common in this field?"),
 ]
 
-# The practice's advice: 6-10 questions, most important first.
-ADVISED_MIN = 6
-ADVISED_MAX = 10
-# A hard ceiling, far above the advice, so a list stays a list.
-MAX_QUESTIONS = 30
-TEXT_MAX = 300
-
-# The list is prepared while the request is open; after the meeting it is a record.
-EDITABLE_STATES = (State.DRAFT, State.REQUESTED, State.ACCEPTED, State.SCHEDULED)
-VIEWABLE_STATES = (*EDITABLE_STATES, State.COMPLETED)
-# Sharing needs someone who has the request in front of them.
-SHARE_STATES = (State.REQUESTED, State.ACCEPTED, State.SCHEDULED)
-MEETING_STATES = (State.SCHEDULED, State.COMPLETED)
-# How long after "meeting held" the meeting view stays open for last check-offs.
-MEETING_GRACE = timedelta(hours=24)
-
-
-# --- The bank -----------------------------------------------------------------------
-
 
 def question_bank_ensure(*, office: Office) -> int:
     """Give an office the default bank if it has no questions at all (an office whose
@@ -97,76 +78,6 @@ def question_bank_ensure(*, office: Office) -> int:
             rows.append(Question(office=office, topic=topic, text=text, position=positions[topic]))
         Question.objects.bulk_create(rows)
     return len(rows)
-
-
-def question_bank_grouped(*, questions, on_list_ids=frozenset()) -> list[dict]:
-    """The bank by topic, in the topics' own order, marking questions already picked."""
-    groups = {topic: [] for topic in QuestionTopic.values}
-    for question in questions:
-        question.on_list = question.pk in on_list_ids
-        groups.setdefault(question.topic, []).append(question)
-    labels = dict(QuestionTopic.choices)
-    return [
-        {"topic": topic, "label": labels.get(topic, topic), "questions": items}
-        for topic, items in groups.items()
-        if items
-    ]
-
-
-# --- Reading a prepared list --------------------------------------------------------
-
-
-def prepared_questions_for_interview(*, interview: Interview) -> QuerySet[PreparedQuestion]:
-    return PreparedQuestion.objects.filter(interview=interview).order_by("position", "pk")
-
-
-def prepared_questions_for_volunteer(*, interview: Interview) -> QuerySet[PreparedQuestion]:
-    """What the volunteer may read: the current list once the student shared it,
-    nothing before."""
-    if interview.questions_shared_at is None:
-        return PreparedQuestion.objects.none()
-    return prepared_questions_for_interview(interview=interview)
-
-
-def question_count_advice(count: int) -> bool:
-    """True when the list is outside the advised 6-10."""
-    return not ADVISED_MIN <= count <= ADVISED_MAX
-
-
-def questions_mailto(*, interview: Interview, questions) -> str:
-    """For a contact off the platform: a mailto: link with the questions in the body,
-    sent from the student's own mail."""
-    lines = [
-        _("Dear %(name)s,") % {"name": interview.contact.full_name},
-        "",
-        _(
-            "Thank you again for agreeing to talk with me. So that we make the most of "
-            "your time, here are the questions I hope to ask, most important first:"
-        ),
-        "",
-    ]
-    lines += [f"{i}. {q.text}" for i, q in enumerate(questions, start=1)]
-    lines += ["", _("Best wishes,"), interview.student.full_name]
-    subject = _("Questions for our conversation")
-    address = quote(interview.contact.email or "", safe="@")
-    return f"mailto:{address}?subject={quote(subject)}&body={quote(chr(10).join(lines))}"
-
-
-def meeting_view_problem(*, interview: Interview, now=None) -> str | None:
-    """Why the meeting view is not the right page for this interview now, or None."""
-    now = now or timezone.now()
-    if interview.state == State.SCHEDULED:
-        return None
-    if interview.state == State.COMPLETED:
-        if interview.held_at is None or interview.held_at >= now - MEETING_GRACE:
-            return None
-        return _("This meeting was held more than a day ago. Your notes are here.")
-    return _("The meeting view is for scheduled meetings; this interview is %(state)s.") % {
-        "state": interview.get_state_display().lower()
-    }
-
-
-# --- Writing a prepared list --------------------------------------------------------
 
 
 def _check_student(student, interview: Interview) -> None:
@@ -312,9 +223,6 @@ def prepared_question_set_asked(
     return question
 
 
-# --- Sharing with the volunteer -----------------------------------------------------
-
-
 def interview_questions_share(*, student, interview: Interview) -> Interview:
     """Send the list to the volunteer ahead of the meeting, once. Later edits show on
     the volunteer's request page, which always reads the current list."""
@@ -342,13 +250,7 @@ def interview_questions_share(*, student, interview: Interview) -> Interview:
         if claimed != 1:
             raise ValidationError(_("You have already shared your questions."))
         interview.questions_shared_at = now
-        event = InterviewEvent.objects.create(
-            interview=interview, actor=student, kind=EventKind.QUESTIONS_SHARED
-        )
-        contact_record_interaction(
-            contact=interview.contact, at=event.created_at, what=str(event.get_kind_display())
-        )
-        event_announce(InterviewActivity.of(event))
+        announce(record_event(interview, actor=student, kind=EventKind.QUESTIONS_SHARED))
         volunteer = interview.volunteer.user
         attachments = None
         if interview.state == State.SCHEDULED:

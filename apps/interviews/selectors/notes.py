@@ -1,174 +1,25 @@
-"""What the student takes away: quick notes during the meeting, A.I.R. notes after
-it, referrals that become contacts in one step, and the map of who led to whom.
-
-Notes belong to the student. Nothing here is ever read for the volunteer; the
-`shared_with_advisor` flag is stored for the advising pages to honour.
-"""
+"""Reads of what the student took away: their notes, the referrals of a meeting,
+and the map of who led to whom (laid out here, drawn as SVG by the template).
+Nothing here is ever read for the volunteer."""
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from apps.contacts.enums import Source, Stage
+from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
-from apps.contacts.selectors import contact_find_duplicates
-from apps.contacts.services import contact_create, contact_record_interaction
-from apps.core.events import event_announce
-from apps.interviews.enums import State
-from apps.interviews.events import InterviewNotesSaved
 from apps.interviews.models import Interview, InterviewNotes, Referral
-from apps.interviews.questions import MEETING_STATES
-
-NOTES_FIELDS = (
-    "advice",
-    "information",
-    "referrals",
-    "reflection",
-    "field_fit",
-    "shared_with_advisor",
-)
-MAX_REFERRALS_AT_ONCE = 10
-
-
-def _check_student(student, interview: Interview) -> None:
-    if interview.student_id != student.pk:
-        raise PermissionError("not the student's interview")
-
-
-# --- Notes --------------------------------------------------------------------------
 
 
 def interview_notes_get(*, interview: Interview) -> InterviewNotes | None:
     return InterviewNotes.objects.filter(interview=interview).first()
 
 
-def _notes_saved(interview: Interview, notes: InterviewNotes) -> None:
-    """Writing notes about the person counts as being in touch with them."""
-    contact_record_interaction(
-        contact=interview.contact, at=notes.updated_at, what=_("Notes updated")
-    )
-    event_announce(InterviewNotesSaved(interview=interview, at=notes.updated_at))
-
-
-def _notes_for_update(interview: Interview) -> InterviewNotes:
-    notes = InterviewNotes.objects.select_for_update().filter(interview=interview).first()
-    return notes or InterviewNotes(interview=interview)
-
-
-@transaction.atomic
-def interview_quick_notes_save(*, student, interview: Interview, text: str) -> InterviewNotes:
-    """Saved as the student types during the meeting."""
-    _check_student(student, interview)
-    if interview.state not in MEETING_STATES:
-        raise ValidationError(_("Quick notes are for a scheduled or just-held meeting."))
-    notes = _notes_for_update(interview)
-    notes.quick_notes = text or ""
-    notes.full_clean(exclude=["interview"])
-    notes.save()
-    _notes_saved(interview, notes)
-    return notes
-
-
-@transaction.atomic
-def interview_notes_save(*, student, interview: Interview, **data) -> InterviewNotes:
-    """Advice, Information, Referrals, reflections and the field-fit score, after
-    the meeting was held."""
-    _check_student(student, interview)
-    if interview.state != State.COMPLETED:
-        raise ValidationError(_("Mark the meeting as held before you write up your notes."))
-    unknown = set(data) - set(NOTES_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown notes fields: {sorted(unknown)}")
-    notes = _notes_for_update(interview)
-    for name, value in data.items():
-        if isinstance(value, str):
-            value = value.strip()
-        setattr(notes, name, value)
-    notes.full_clean(exclude=["interview"])
-    notes.save()
-    _notes_saved(interview, notes)
-    return notes
-
-
-# --- Referrals ----------------------------------------------------------------------
-
-
 def referral_list_for_interview(*, interview: Interview) -> QuerySet[Referral]:
     return Referral.objects.filter(interview=interview).select_related("contact")
 
-
-@dataclass
-class ReferralOutcome:
-    referral: Referral
-    contact: Contact
-    # True when the person was already in the contact book and was linked, not added.
-    existing: bool
-
-
-@transaction.atomic
-def referrals_add(*, student, interview: Interview, people: list[dict]) -> list[ReferralOutcome]:
-    """Record the people the interviewee suggested and put each in the contact book at
-    once: referred by the interviewee, in the same field, on the target list. Someone
-    already in the book (same email, or same name at the same organisation) is linked
-    instead of added twice. All or nothing."""
-    _check_student(student, interview)
-    if interview.state != State.COMPLETED:
-        raise ValidationError(_("Referrals are recorded after the meeting was held."))
-    if not people:
-        raise ValidationError(_("Fill in at least one person."))
-    if len(people) > MAX_REFERRALS_AT_ONCE:
-        raise ValidationError(
-            _("Add at most %(n)s people at a time.") % {"n": MAX_REFERRALS_AT_ONCE}
-        )
-    referrer = interview.contact
-    outcomes = []
-    for person in people:
-        full_name = " ".join((person.get("full_name") or "").split())
-        organisation = " ".join((person.get("organisation") or "").split())
-        email = (person.get("email") or "").strip().lower()
-        why = (person.get("note") or "").strip()
-        referral = Referral(
-            interview=interview,
-            full_name=full_name,
-            organisation=organisation,
-            email=email,
-            note=why,
-        )
-        referral.full_clean(exclude=["interview", "contact"])
-        existing = (
-            contact_find_duplicates(
-                student=student, full_name=full_name, email=email, organisation=organisation
-            )
-            .order_by(F("archived_at").asc(nulls_first=True), "pk")
-            .first()
-        )
-        if existing is None:
-            contact = contact_create(
-                student=student,
-                full_name=full_name,
-                organisation=organisation,
-                email=email,
-                notes=why,
-                source=Source.REFERRAL,
-                referred_by=referrer,
-                field=referrer.field,
-                on_target_list=True,
-            )
-        else:
-            contact = existing
-        referral.contact = contact
-        referral.save()
-        outcomes.append(
-            ReferralOutcome(referral=referral, contact=contact, existing=existing is not None)
-        )
-    return outcomes
-
-
-# --- The referral map ---------------------------------------------------------------
 
 # The pipeline colours of static/css/fieldnotes.css (.stage-*), as SVG fills.
 STAGE_COLOURS = {
@@ -181,13 +32,26 @@ STAGE_COLOURS = {
     Stage.DECLINED: ("#f8d7da", "#58151c"),
     Stage.NO_RESPONSE: ("#fff3cd", "#664d03"),
 }
+
+
 ROOT_COLOURS = ("#1d4e89", "#ffffff")
 
+
 NODE_WIDTH = 176
+
+
 NODE_HEIGHT = 36
+
+
 COLUMN_GAP = 48
+
+
 ROW_GAP = 14
+
+
 PADDING = 12
+
+
 LABEL_CHARS = 22
 
 
