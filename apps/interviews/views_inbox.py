@@ -1,0 +1,138 @@
+"""The volunteer's inbox: the requests they received, grouped by what they need,
+one request's page, and their answer (accept with times, or decline)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import alumni_only
+from apps.core.feedback import error_messages, form_add_errors
+from apps.interviews import selectors, services
+from apps.interviews.enums import EventKind, State
+from apps.interviews.forms import (
+    AcceptForm,
+    DeclineForm,
+    MessageForm,
+    ReasonForm,
+    RescheduleForm,
+)
+from apps.interviews.selectors.questions import prepared_questions_for_volunteer
+
+INBOX_GROUPS = [
+    ("new", _("Waiting for your answer"), [State.REQUESTED]),
+    ("upcoming", _("Accepted and scheduled"), [State.ACCEPTED, State.SCHEDULED]),
+    (
+        "past",
+        _("Past"),
+        [
+            State.COMPLETED,
+            State.DECLINED,
+            State.EXPIRED,
+            State.WITHDRAWN,
+            State.CANCELLED,
+            State.NO_SHOW,
+        ],
+    ),
+]
+
+
+@alumni_only
+def inbox(request):
+    items = list(selectors.interview_inbox_for_volunteer(user=request.user))
+    groups = [
+        {"key": key, "label": label, "items": [i for i in items if i.state in states]}
+        for key, label, states in INBOX_GROUPS
+    ]
+    return render(request, "interviews/inbox.html", {"groups": groups, "has_any": bool(items)})
+
+
+def _inbox_page(request, interview, *, accept_form=None, status=200):
+    profile = getattr(interview.student, "student_profile", None)
+    return render(
+        request,
+        "interviews/inbox_detail.html",
+        {
+            "interview": interview,
+            "profile": profile,
+            "fields": list(profile.fields.all()) if profile else [],
+            # When the student began writing is theirs alone.
+            "events": interview.events.exclude(kind=EventKind.CREATED).select_related("actor"),
+            "slots": interview.slots.all(),
+            "accept_form": accept_form
+            or AcceptForm(
+                initial={
+                    "duration_minutes": interview.duration_minutes,
+                    "format": (interview.volunteer.formats or [""])[0],
+                }
+            ),
+            "decline_form": DeclineForm(),
+            "message_form": MessageForm(),
+            "reason_form": ReasonForm(),
+            "reschedule_form": RescheduleForm(),
+            "shared_questions": prepared_questions_for_volunteer(interview=interview),
+        },
+        status=status,
+    )
+
+
+@alumni_only
+def inbox_detail(request, pk: int):
+    interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
+    return _inbox_page(request, interview)
+
+
+@alumni_only
+@require_POST
+def accept(request, pk: int):
+    interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.interview_accept(
+                user=request.user,
+                interview=interview,
+                format=data["format"],
+                duration_minutes=data["duration_minutes"],
+                slots=data["slots"],
+                location=data["location"],
+                meeting_url=data["meeting_url"],
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Accepted. %(name)s has been told and will pick a time.")
+                % {"name": interview.student.full_name}
+                if len(data["slots"]) > 1
+                else _("Accepted and scheduled. A calendar invitation is on its way."),
+            )
+            return redirect("inbox_detail", pk=pk)
+    return _inbox_page(request, interview, accept_form=form, status=400)
+
+
+@alumni_only
+@require_POST
+def decline(request, pk: int):
+    interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("inbox_detail", pk=pk)
+    try:
+        services.interview_decline(
+            user=request.user,
+            interview=interview,
+            note=form.cleaned_data["note"],
+            pause_until=form.cleaned_data["pause_until"],
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+    else:
+        messages.success(request, _("Declined. Thank you for letting the student know."))
+    return redirect("inbox_detail", pk=pk)

@@ -1,0 +1,297 @@
+"""The student asking: their list of conversations, the request page (to a
+volunteer through Fieldnotes, or to one of their own contacts), drafts, and the
+request checker's live verdict."""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from apps.accounts.permissions import student_only
+from apps.contacts import directory
+from apps.contacts.selectors import contact_get_for_student
+from apps.contacts.volunteers import volunteer_field_for_student
+from apps.core.feedback import form_add_errors
+from apps.interviews import selectors, services
+from apps.interviews.enums import State
+from apps.interviews.forms import (
+    RequestForm,
+)
+from apps.interviews.request_check import request_text_check, request_text_fill
+from apps.interviews.selectors.request_templates import (
+    request_template_builtin,
+    request_template_choices,
+)
+from apps.students.selectors import student_profile_get
+
+GROUPS = [
+    ("upcoming", _("Scheduled"), [State.SCHEDULED]),
+    ("drafts", _("Drafts"), [State.DRAFT]),
+    ("waiting", _("Waiting for an answer"), [State.REQUESTED, State.ACCEPTED]),
+    ("held", _("Held"), [State.COMPLETED]),
+    (
+        "closed",
+        _("Closed"),
+        [State.DECLINED, State.EXPIRED, State.WITHDRAWN, State.CANCELLED, State.NO_SHOW],
+    ),
+]
+
+
+@student_only
+def interview_list(request):
+    interviews = list(selectors.interview_list_for_student(student=request.user))
+    groups = [
+        {"key": key, "label": label, "items": [i for i in interviews if i.state in states]}
+        for key, label, states in GROUPS
+    ]
+    return render(
+        request,
+        "interviews/interview_list.html",
+        {
+            "groups": groups,
+            "has_any": bool(interviews),
+            "open_count": sum(
+                1 for i in interviews if i.state in (State.REQUESTED, State.ACCEPTED)
+            ),
+            "limit": request.user.office.max_open_requests,
+        },
+    )
+
+
+def _same_text(a: str, b: str) -> bool:
+    # Browsers send a textarea's line breaks as CRLF.
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
+class _RequestPage:
+    """One request page: who it is to, the office's wordings to choose from, and the
+    student's draft to them if there is one (opening the page again continues it)."""
+
+    def __init__(self, request, *, contact=None, volunteer=None):
+        self.request = request
+        self.student = request.user
+        self.contact = contact
+        self.volunteer = volunteer
+        self.name = volunteer.user.full_name if volunteer else contact.full_name
+        self.choices = request_template_choices(office_id=self.student.office_id)
+        self.draft = selectors.interview_draft_for(
+            student=self.student, contact=contact, volunteer=volunteer
+        )
+
+    def choice(self, key: str):
+        """The template with this key among the student's choices, or None. The
+        built-in wording counts too, for texts filled from it before the office
+        had templates of its own."""
+        for template in self.choices:
+            if template.key == key:
+                return template
+        if key == "":
+            return request_template_builtin(office_id=self.student.office_id)
+        return None
+
+    @cached_property
+    def _fill_kwargs(self) -> dict:
+        if self.volunteer is not None:
+            field = volunteer_field_for_student(student=self.student, profile=self.volunteer)
+            organisation = self.volunteer.employer
+        else:
+            field = self.contact.field
+            organisation = self.contact.organisation
+        return {
+            "student": self.student,
+            "name": self.name,
+            "organisation": organisation,
+            "field_name": field.name if field else "",
+            "minutes": self.student.office.slot_minutes,
+            "programme": student_profile_get(user=self.student).programme,
+        }
+
+    def fill(self, template) -> tuple[str, str]:
+        return (
+            request_text_fill(template.subject, **self._fill_kwargs),
+            request_text_fill(template.body, **self._fill_kwargs),
+        )
+
+    def initial(self) -> dict:
+        if self.draft is not None:
+            key = self.draft.request_template.key if self.draft.request_template else ""
+            return {
+                "template": key,
+                "subject": self.draft.request_subject,
+                "message": self.draft.request_message,
+                "filled_from": key,
+            }
+        template = self.choices[0]
+        subject, message = self.fill(template)
+        return {
+            "template": template.key,
+            "subject": subject,
+            "message": message,
+            "filled_from": template.key,
+        }
+
+    def refill(self, data: dict, *, force: bool):
+        """Another template's text, unless the student has edited the one in the
+        fields (then theirs is kept, and they may replace it on purpose). Returns
+        the new initial data and the template not applied, if any."""
+        new = self.choice(data["template"]) or self.choices[0]
+        old = self.choice(data["filled_from"])
+        untouched = not (data["subject"].strip() or data["message"].strip())
+        if old is not None and not untouched:
+            old_subject, old_message = self.fill(old)
+            untouched = _same_text(old_subject, data["subject"]) and _same_text(
+                old_message, data["message"]
+            )
+        if force or untouched:
+            subject, message = self.fill(new)
+            return {
+                "template": new.key,
+                "subject": subject,
+                "message": message,
+                "filled_from": new.key,
+            }, None
+        return {**data, "template": new.key}, new
+
+    def source(self, data: dict):
+        """The office template the text came from, to record with the request."""
+        return self.choice(data["filled_from"])
+
+    def render(self, *, form, status=200, problem=None, similar=(), not_applied=None):
+        text = form["message"].value() or ""
+        context = {
+            "form": form,
+            "page": self,
+            "name": self.name,
+            "contact": self.contact,
+            "volunteer": self.volunteer,
+            "draft": self.draft,
+            "choices": self.choices,
+            "selected": form["template"].value() or "",
+            "not_applied": not_applied,
+            "warnings": request_text_check(text),
+            "problem": problem,
+            "similar": similar,
+            "limit": self.student.office.max_open_requests,
+            "open_count": selectors.open_request_count(student=self.student),
+        }
+        if self.request.htmx and self.request.POST.get("action") in ("template", "replace"):
+            return render(self.request, "interviews/_request_text.html", context, status=status)
+        return render(self.request, "interviews/request_form.html", context, status=status)
+
+
+def _request_post(page: _RequestPage, *, send, sent_message: str):
+    """What the request page's buttons do: use another template, save as draft, send."""
+    request = page.request
+    form = RequestForm(request.POST)
+    action = request.POST.get("action", "send")
+    if not form.is_valid():
+        return page.render(form=form, status=400)
+    data = form.cleaned_data
+    if action in ("template", "replace"):
+        initial, not_applied = page.refill(data, force=action == "replace")
+        return page.render(form=RequestForm(initial=initial), not_applied=not_applied)
+    if action == "draft":
+        try:
+            services.interview_draft_save(
+                student=page.student,
+                contact=page.contact if page.volunteer is None else None,
+                volunteer=page.volunteer,
+                subject=data["subject"],
+                message=data["message"],
+                template=page.source(data),
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+            return page.render(form=form, status=400)
+        messages.success(
+            request,
+            _("Draft saved. It waits under Drafts in your conversations; %(name)s sees nothing.")
+            % {"name": page.name},
+        )
+        return redirect("interview_list")
+    try:
+        interview = send(
+            student=page.student,
+            subject=data["subject"],
+            message=data["message"],
+            template=page.source(data),
+        )
+    except ValidationError as exc:
+        form_add_errors(form, exc)
+        return page.render(form=form, status=400)
+    messages.success(request, sent_message)
+    return redirect("interview_detail", pk=interview.pk)
+
+
+def _similar_volunteers(request, volunteer):
+    """Up to three available volunteers sharing a field, best fit first."""
+    field_ids = [f.pk for f in volunteer.fields.all()]
+    qs = directory.directory_list_for_student(
+        student=request.user,
+        filters=directory.DirectoryFilters(accepting_now=True),
+    ).exclude(pk=volunteer.pk)
+    if field_ids:
+        qs = qs.filter(fields__in=field_ids).distinct()
+    return list(qs[:3])
+
+
+@student_only
+def request_volunteer(request, volunteer_pk: int):
+    """Write and send a request to an alumni volunteer of the directory, or save it
+    as a draft. One who is paused, not taking requests or at capacity this month is
+    refused (409) with the reason and up to three similar volunteers who are; a
+    draft already written to them stays, to send when they are back."""
+    volunteer = selectors.volunteer_get_for_request(student=request.user, pk=volunteer_pk)
+    page = _RequestPage(request, volunteer=volunteer)
+    problem = selectors.volunteer_availability_problem(volunteer=volunteer)
+    sending = request.method == "POST" and request.POST.get("action", "send") == "send"
+    if problem and (page.draft is None or sending or request.method == "GET"):
+        if request.method == "POST":
+            form = RequestForm(request.POST)
+        else:
+            form = RequestForm(initial=page.initial() if page.draft else {})
+        return page.render(
+            form=form,
+            problem=problem,
+            status=409,
+            similar=_similar_volunteers(request, volunteer),
+        )
+    if request.method == "POST":
+        return _request_post(
+            page,
+            send=lambda **kw: services.interview_request_volunteer(volunteer=volunteer, **kw),
+            sent_message=_("Your request is on its way to %(name)s.") % {"name": page.name},
+        )
+    return page.render(form=RequestForm(initial=page.initial()))
+
+
+@student_only
+def request_contact(request, contact_pk: int):
+    """Write a request to one of the student's own contacts, from their own mail,
+    or save it as a draft. A volunteer goes through Fieldnotes instead."""
+    contact = contact_get_for_student(student=request.user, pk=contact_pk)
+    if contact.volunteer_id:
+        return redirect("interview_request_volunteer", volunteer_pk=contact.volunteer_id)
+    page = _RequestPage(request, contact=contact)
+    if request.method == "POST":
+        return _request_post(
+            page,
+            send=lambda **kw: services.interview_log_outreach(contact=contact, **kw),
+            sent_message=_("Recorded. When %(name)s answers, record the reply here.")
+            % {"name": page.name},
+        )
+    return page.render(form=RequestForm(initial=page.initial()))
+
+
+@student_only
+@require_GET
+def request_check(request):
+    """htmx: the warnings for the message being typed."""
+    return render(
+        request,
+        "interviews/_request_warnings.html",
+        {"warnings": request_text_check(request.GET.get("message", ""))},
+    )
