@@ -134,11 +134,14 @@ def outbox_row(
     due_at: datetime | None = None,
     from_email: str | None = None,
     office_id: int | None = None,
+    channel: str = "email",
 ) -> OutboundEmail:
     """One unsaved outbox row: saved by `outbox_enqueue`, or many at once by
-    `outbox_bulk_enqueue`."""
+    `outbox_bulk_enqueue`. `channel` names the channel that will deliver it
+    (apps.core.channels), which reads from the row the fields it needs."""
     return OutboundEmail(
         dedupe_key=key,
+        channel=channel,
         kind=kind,
         recipient=recipient,
         office_id=office_id if office_id is not None else getattr(recipient, "office_id", None),
