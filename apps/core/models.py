@@ -22,10 +22,12 @@ class WebURLField(models.URLField):
 
 
 class OutboundEmail(models.Model):
-    """The outbox: every email Fieldnotes sends is a row here first, written in the
-    same transaction as the change that causes it. The database is the only source
-    of truth; the broker only carries row ids, so a lost or repeated task never loses
-    or doubles a message. See apps/core/outbox.py and docs/reminders.md."""
+    """The outbox: every message Fieldnotes sends is a row here first, written in
+    the same transaction as the change that causes it. A row is one message on one
+    channel (`channel`: "email" for every row today; apps/core/channels/), so the
+    name says less than the model holds. The database is the only source of truth;
+    the broker only carries row ids, so a lost or repeated task never loses or
+    doubles a message. See apps/core/outbox.py and docs/reminders.md."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
@@ -35,6 +37,10 @@ class OutboundEmail(models.Model):
         CANCELLED = "cancelled", "cancelled"
 
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # The name of the channel that delivers it (apps.core.channels.channel_for). No
+    # choices: channels are registered at start-up, and a row naming none of them
+    # fails at delivery with the reason.
+    channel = models.CharField(max_length=20, default="email")
     # What kind of email: guards registered for a kind re-check, at send time,
     # that it is still wanted (thank-you already sent? meeting cancelled?).
     kind = models.CharField(max_length=60)

@@ -1,8 +1,9 @@
-"""The transactional outbox and its delivery.
+"""The transactional outbox and its delivery, whatever the channel.
 
-Writing: `outbox_enqueue` stores a fully rendered email as a row in the caller's
+Writing: `outbox_enqueue` stores a fully rendered message as a row in the caller's
 transaction, keyed by a unique dedupe key (a second enqueue with the same key is a
-no-op), and asks for prompt delivery once that transaction commits.
+no-op), and asks for prompt delivery once that transaction commits. The row names
+its channel ("email" unless the caller says otherwise).
 
 Delivering, at least once and in practice exactly once:
 1. `outbox_claim_due` moves due `pending` rows, and `sending` rows whose lease ran
@@ -16,23 +17,29 @@ Delivering, at least once and in practice exactly once:
    broker hands out twice, or a second task for a row claimed again while the
    first waited in the queue, finds the counter moved and does nothing, so two
    deliveries of one row never run side by side, and whichever task comes first
-   does the work. It then asks the guards whether the email is still wanted
-   (send, defer to a later time, or cancel), sends it over SMTP outside any
-   transaction with a deterministic Message-ID, and marks it `sent` with a
-   conditional UPDATE before it closes the SMTP session. Temporary SMTP errors
-   (and errors in a guard) put it back to `pending` with exponential backoff;
-   after MAX_ATTEMPTS, or on a permanent (5xx) refusal, it is `failed`. Attempts
-   count when they start, so a row whose delivery keeps killing its worker ends
-   `failed` too instead of going round for ever.
+   does the work. It then asks the guards whether the message is still wanted
+   (send, defer to a later time, or cancel), has the row's channel send it
+   outside any transaction (email: over SMTP, with a deterministic Message-ID),
+   and marks it `sent` with a conditional UPDATE before it closes the channel's
+   session. Temporary errors (and errors in a guard) put it back to `pending`
+   with exponential backoff; after MAX_ATTEMPTS, or on an error the channel calls
+   permanent (an SMTP 5xx refusal), it is `failed`, and so is a row whose channel
+   is not registered. Attempts count when they start, so a row whose delivery
+   keeps killing its worker ends `failed` too instead of going round for ever.
 
-The one window for a duplicate: the SMTP server accepted the message and the
-process died before the `sent` UPDATE committed. The lease then expires and the
-row is sent again with the same Message-ID, which lets the receiving side drop
-it. The window is one database round trip long: nothing else (not even the SMTP
-QUIT) happens between the server's "250 queued" and that UPDATE. (A delivery
-that outlived its lease could also be doubled, by the sweep claiming the row
-again while it is still under way; with a lease of minutes and an SMTP timeout of
-20 s, only a process frozen for minutes does that.)
+The one window for a duplicate: the other side (the SMTP server) accepted the
+message and the process died before the `sent` UPDATE committed. The lease then
+expires and the row is sent again, by email with the same Message-ID, which lets
+the receiving side drop it. The window is one database round trip long: nothing
+else (not even the SMTP QUIT) happens between the server's "250 queued" and that
+UPDATE. (A delivery that outlived its lease could also be doubled, by the sweep
+claiming the row again while it is still under way; with a lease of minutes and
+an SMTP timeout of 20 s, only a process frozen for minutes does that.)
+
+Channels (apps.core.channels) know their transport and nothing else: how to make
+a connection, send a row over it, whether an error is permanent, whether a kept
+connection still works. This module knows no transport: it keeps the claims,
+leases, attempts, verdicts, backoff, and one connection per channel per worker.
 
 Guards are registered by the apps that know the business rules (followups:
 preferences, quiet hours, "thank-you already sent"), keyed by `kind`; this module
@@ -42,7 +49,6 @@ right.
 
 import base64
 import logging
-import smtplib
 import threading
 import time
 from collections.abc import Callable
@@ -52,10 +58,10 @@ from typing import NamedTuple
 
 from celery import current_app
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.channels import Channel, ChannelConnection, UnknownChannel, channel_for
 from apps.core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -134,11 +140,14 @@ def outbox_row(
     due_at: datetime | None = None,
     from_email: str | None = None,
     office_id: int | None = None,
+    channel: str = "email",
 ) -> OutboundEmail:
     """One unsaved outbox row: saved by `outbox_enqueue`, or many at once by
-    `outbox_bulk_enqueue`."""
+    `outbox_bulk_enqueue`. `channel` names the channel that will deliver it
+    (apps.core.channels), which reads from the row the fields it needs."""
     return OutboundEmail(
         dedupe_key=key,
+        channel=channel,
         kind=kind,
         recipient=recipient,
         office_id=office_id if office_id is not None else getattr(recipient, "office_id", None),
@@ -246,52 +255,51 @@ def outbox_deliver_now(pk: int) -> str:
     return outbox_deliver(pk) if outbox_claim_now(pk) else "not-claimed"
 
 
-def _message(row: OutboundEmail) -> EmailMultiAlternatives:
-    headers = {"Message-ID": row.message_id, **row.headers}
-    msg = EmailMultiAlternatives(
-        subject=row.subject,
-        body=row.text,
-        from_email=row.from_email,
-        to=row.to,
-        cc=row.cc or None,
-        reply_to=row.reply_to or None,
-        headers=headers,
-    )
-    if row.html:
-        msg.attach_alternative(row.html, "text/html")
-    for item in row.attachments:
-        msg.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
-    return msg
-
-
-def _is_permanent(exc: Exception) -> bool:
-    code = getattr(exc, "smtp_code", None)
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [c for c, _ in exc.recipients.values()]
-        return bool(codes) and all(500 <= c < 600 for c in codes)
-    return isinstance(code, int) and 500 <= code < 600
-
-
 def _backoff(attempts: int) -> timedelta:
     first = timedelta(seconds=settings.EMAIL_OUTBOX_BACKOFF_SECONDS)
     return min(BACKOFF_MAX, first * (2 ** max(0, attempts - 1)))
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(channel_name: str, connection) -> None:
     try:
         connection.close()
     except Exception as exc:  # the message is already accepted, or already failed
-        logger.info("closing the SMTP connection failed: %s", exc)
+        logger.info("closing the %s connection failed: %s", channel_name, exc)
 
 
 def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> str:
-    """Deliver a claimed row (status `sending`) over `connection`, or over a
-    connection of its own. Returns what happened: sent, deferred, cancelled, retry,
-    failed, gone (not `sending` any more) or not-claimed (another delivery has it).
+    """Deliver a claimed row (status `sending`) over `connection` (one of the row's
+    channel), or over a connection of its own. Returns what happened: sent,
+    deferred, cancelled, retry, failed, gone (not `sending` any more) or
+    not-claimed (another delivery has it).
 
     `attempt` is the claim's token (`Claimed.attempt`; the sweep passes it with each
     task). Without it the row's next attempt is taken, which is right only when
     the caller made the claim itself and delivers it at once."""
+    if connection is not None:
+        return _deliver(pk, attempt=attempt, connection_for=lambda channel: connection)
+    own: list[tuple[str, ChannelConnection]] = []
+
+    def connect(channel: Channel) -> ChannelConnection:
+        own.append((channel.name, channel.connect()))
+        return own[-1][1]
+
+    try:
+        return _deliver(pk, attempt=attempt, connection_for=connect)
+    finally:
+        # After the `sent` UPDATE (see `_deliver`).
+        for channel_name, own_connection in own:
+            _close_quietly(channel_name, own_connection)
+
+
+def _deliver(
+    pk: int,
+    *,
+    attempt: int | None,
+    connection_for: Callable[[Channel], ChannelConnection],
+) -> str:
+    """`outbox_deliver`, over the connection `connection_for` gives for the row's
+    channel (asked once, only for a row this delivery has taken)."""
     row = (
         OutboundEmail.objects.select_related("recipient")
         .filter(pk=pk, status=Status.SENDING)
@@ -321,73 +329,81 @@ def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> s
     ):
         return "not-claimed"
     this = this.filter(attempts=attempt)
-    own_connection = get_connection() if connection is None else None
     try:
-        try:
-            verdict = _verdict(row)
-            if verdict.action == "cancel":
-                this.update(
-                    status=Status.CANCELLED,
-                    lease_until=None,
-                    attempts=attempt - 1,
-                    last_error=verdict.reason[:500],
-                )
-                return "cancelled"
-            if verdict.action == "defer":
-                this.update(
-                    status=Status.PENDING,
-                    lease_until=None,
-                    attempts=attempt - 1,
-                    due_at=verdict.until,
-                )
-                return "deferred"
-            message = _message(row)
-            # Opened here (a no-op when the caller's is open already) so that
-            # send_messages leaves it open: the QUIT comes after the `sent` UPDATE
-            # below, not inside the window for a resend.
-            (own_connection or connection).open()
-            # Outside any transaction: a slow SMTP server must not hold database locks.
-            sent = (own_connection or connection).send_messages([message])
-            if not sent:
-                raise smtplib.SMTPException("the mail backend accepted nothing")
-        except Exception as exc:
-            failed = _is_permanent(exc) or attempt >= MAX_ATTEMPTS
-            this.update(
-                status=Status.FAILED if failed else Status.PENDING,
-                lease_until=None,
-                due_at=row.due_at if failed else timezone.now() + _backoff(attempt),
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            logger.warning(
-                "outbox %s attempt %s failed: %s",
-                pk,
-                attempt,
-                exc,
-                exc_info=not isinstance(exc, smtplib.SMTPException | OSError),
-            )
-            return "failed" if failed else "retry"
-        # The server has the message: record it before anything else can happen. A
-        # crash before this commits is the one way to send twice (see above). Not
-        # fenced by the attempt: whoever delivered it, it is sent.
-        OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-            status=Status.SENT,
-            sent_at=timezone.now(),
+        channel = channel_for(row.channel)
+    except UnknownChannel as exc:
+        # No retry can mend a name nothing is registered under (a typo, or a channel
+        # this deployment lacks): failed at once, where an admin sees it, and the
+        # sweep goes on with the other rows.
+        this.update(
+            status=Status.FAILED,
             lease_until=None,
-            last_error="",
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
-        return "sent"
-    finally:
-        if own_connection is not None:
-            _close_quietly(own_connection)
+        logger.error("outbox %s: %s", pk, exc)
+        return "failed"
+    connection = connection_for(channel)
+    try:
+        verdict = _verdict(row)
+        if verdict.action == "cancel":
+            this.update(
+                status=Status.CANCELLED,
+                lease_until=None,
+                attempts=attempt - 1,
+                last_error=verdict.reason[:500],
+            )
+            return "cancelled"
+        if verdict.action == "defer":
+            this.update(
+                status=Status.PENDING,
+                lease_until=None,
+                attempts=attempt - 1,
+                due_at=verdict.until,
+            )
+            return "deferred"
+        # Opened here (a no-op when it is open already) so that the channel's send
+        # leaves it open: the session ends after the `sent` UPDATE below, not inside
+        # the window for a resend.
+        connection.open()
+        # Outside any transaction: a slow server must not hold database locks.
+        channel.send(row, connection)
+    except Exception as exc:
+        failed = channel.is_permanent(exc) or attempt >= MAX_ATTEMPTS
+        this.update(
+            status=Status.FAILED if failed else Status.PENDING,
+            lease_until=None,
+            due_at=row.due_at if failed else timezone.now() + _backoff(attempt),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        logger.warning(
+            "outbox %s attempt %s failed: %s",
+            pk,
+            attempt,
+            exc,
+            # A traceback only for what is not a network error (smtplib's included).
+            exc_info=not isinstance(exc, OSError),
+        )
+        return "failed" if failed else "retry"
+    # The other side has the message: record it before anything else can happen. A
+    # crash before this commits is the one way to send twice (see above). Not fenced
+    # by the attempt: whoever delivered it, it is sent.
+    OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+        last_error="",
+    )
+    return "sent"
 
 
-# --- One SMTP connection per worker process ------------------------------------------
+# --- One connection per channel per worker process -----------------------------------
 #
-# A Celery worker delivers one row per task. Opening an SMTP session for each (TCP,
-# EHLO, STARTTLS, AUTH) costs more than sending the message, so each worker process
-# (each thread, for a threaded pool) keeps its connection between tasks: checked
-# with a NOOP when it has been idle (servers drop idle sessions), dropped after an
-# error (which may have been the connection's) and renewed now and then.
+# A Celery worker delivers one row per task. Opening a session for each (for SMTP:
+# TCP, EHLO, STARTTLS, AUTH) costs more than sending the message, so each worker
+# process (each thread, for a threaded pool) keeps a connection per channel between
+# tasks: checked by the channel (an SMTP NOOP) when it has been idle (servers drop
+# idle sessions), dropped after an error (which may have been the connection's) and
+# renewed now and then. Made when a row of its channel first needs it.
 
 CONNECTION_NOOP_AFTER_SECONDS = 5.0
 CONNECTION_MAX_AGE_SECONDS = 300.0
@@ -395,73 +411,86 @@ CONNECTION_MAX_MESSAGES = 500
 _monotonic = time.monotonic
 
 
-class _KeptConnection(threading.local):
-    connection = None
-    opened_at = 0.0
-    used_at = 0.0
-    messages = 0
+@dataclass
+class _Kept:
+    connection: ChannelConnection
+    opened_at: float
+    used_at: float
+    messages: int = 0
 
 
-_kept = _KeptConnection()
+class _KeptConnections(threading.local):
+    def __init__(self):
+        self.by_channel: dict[str, _Kept] = {}
+
+    def connection(self, channel_name: str) -> ChannelConnection | None:
+        kept = self.by_channel.get(channel_name)
+        return kept.connection if kept is not None else None
 
 
-def _kept_connection_alive(now: float) -> bool:
+_kept = _KeptConnections()
+
+
+def _kept_alive(channel: Channel, kept: _Kept, now: float) -> bool:
     if (
-        now - _kept.opened_at > CONNECTION_MAX_AGE_SECONDS
-        or _kept.messages >= CONNECTION_MAX_MESSAGES
+        now - kept.opened_at > CONNECTION_MAX_AGE_SECONDS
+        or kept.messages >= CONNECTION_MAX_MESSAGES
     ):
         return False
-    if now - _kept.used_at < CONNECTION_NOOP_AFTER_SECONDS:
+    if now - kept.used_at < CONNECTION_NOOP_AFTER_SECONDS:
         return True
-    smtp = getattr(_kept.connection, "connection", None)
-    if smtp is None:  # not an SMTP backend (console, locmem): nothing to go stale
-        return True
-    try:
-        return smtp.noop()[0] == 250
-    except (smtplib.SMTPException, OSError):
-        return False
+    return channel.alive(kept.connection)
+
+
+def _kept_for(channel: Channel) -> _Kept:
+    kept = _kept.by_channel.get(channel.name)
+    if kept is not None and not _kept_alive(channel, kept, _monotonic()):
+        _close_quietly(channel.name, kept.connection)
+        kept = None
+    if kept is None:
+        # Opened by _deliver, inside its error handling.
+        now = _monotonic()
+        kept = _kept.by_channel[channel.name] = _Kept(channel.connect(), now, now)
+    return kept
 
 
 def kept_connection_close() -> None:
-    """Close this process's kept connection and forget it (at worker shutdown, at
-    the end of a sweep, or when it is too old to keep)."""
-    if _kept.connection is not None:
-        _close_quietly(_kept.connection)
-    _kept.connection = None
-
-
-def _kept_connection_new() -> None:
-    # Opened by outbox_deliver, inside its error handling.
-    _kept.connection = get_connection()
-    _kept.opened_at, _kept.used_at, _kept.messages = _monotonic(), _monotonic(), 0
+    """Close this process's kept connections, one per channel, and forget them (at
+    worker shutdown, or around a sweep)."""
+    while _kept.by_channel:
+        channel_name, kept = _kept.by_channel.popitem()
+        _close_quietly(channel_name, kept.connection)
 
 
 def outbox_deliver_kept(pk: int, *, attempt: int | None = None) -> str:
     """`outbox_deliver` over the connection this worker process keeps open between
-    deliveries (the Celery tasks' path)."""
-    if _kept.connection is not None and not _kept_connection_alive(_monotonic()):
-        kept_connection_close()
-    if _kept.connection is None:
-        _kept_connection_new()
-    result = outbox_deliver(pk, connection=_kept.connection, attempt=attempt)
-    _kept.used_at = _monotonic()
-    if result == "sent":
-        _kept.messages += 1
-    elif result in {"retry", "failed"}:
-        # The error may have been the session's (a disconnect, a timeout), which
-        # would fail every message after it: the next delivery opens a new one.
-        _close_quietly(_kept.connection)
-        _kept.opened_at, _kept.messages = _monotonic(), 0
+    deliveries for the row's channel (the Celery tasks' path)."""
+    used: list[tuple[str, _Kept]] = []
+
+    def kept_connection(channel: Channel) -> ChannelConnection:
+        kept = _kept_for(channel)
+        used.append((channel.name, kept))
+        return kept.connection
+
+    result = _deliver(pk, attempt=attempt, connection_for=kept_connection)
+    for channel_name, kept in used:
+        kept.used_at = _monotonic()
+        if result == "sent":
+            kept.messages += 1
+        elif result in {"retry", "failed"}:
+            # The error may have been the session's (a disconnect, a timeout), which
+            # would fail every message after it: the next delivery opens a new one.
+            _close_quietly(channel_name, kept.connection)
+            kept.opened_at, kept.messages = _monotonic(), 0
     return result
 
 
 def outbox_send_due(*, batch: int = CLAIM_BATCH) -> dict:
     """One synchronous sweep: claim what is due and deliver it in this process over
-    one SMTP session, kept and renewed as a worker's is (the cron path and
-    `send_due_reminders`)."""
+    one connection per channel, kept and renewed as a worker's are (the cron path
+    and `send_due_reminders`)."""
     counts: dict[str, int] = {}
     kept_connection_close()
-    _kept_connection_new()
     try:
         while claimed := outbox_claim_due(batch=batch):
             for pk, attempt in claimed:

@@ -44,6 +44,6 @@ def outbox_deliver_now_task(pk: int) -> str:
 
 
 @worker_process_shutdown.connect
-def _close_kept_smtp_connection(**_kwargs) -> None:
-    """Say QUIT to the SMTP server when a worker process ends."""
+def _close_kept_connections(**_kwargs) -> None:
+    """End the kept sessions (QUIT to the SMTP server) when a worker process ends."""
     outbox.kept_connection_close()

@@ -557,7 +557,7 @@ def test_send_due_reminders_prints_counts_and_is_safe_to_rerun(fake_backend, set
 
     assert first.getvalue() == "sent 2, retry 1, failed 0, deferred 0, cancelled 0\n"
     assert second.getvalue() == "sent 0, retry 0, failed 0, deferred 0, cancelled 0\n"
-    assert [len(smtp.sent) for smtp in fake_backend] == [2, 0]
+    assert [len(smtp.sent) for smtp in fake_backend] == [2]
     assert sorted(OutboundEmail.objects.values_list("status", flat=True)) == [
         Status.PENDING,
         Status.SENT,

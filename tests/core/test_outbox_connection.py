@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from apps.core import outbox, tasks
+from apps.core.channels import email
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_claim_due, outbox_enqueue
 
@@ -144,7 +145,7 @@ def test_a_session_is_renewed_after_its_share_of_messages(server, clock, monkeyp
 
 def test_after_a_failed_delivery_the_next_one_opens_a_new_session(server, clock, monkeypatch):
     _deliver(1, "first")
-    real_send = outbox.get_connection().__class__.send_messages
+    real_send = email.get_connection().__class__.send_messages
     calls = []
 
     def flaky(self, messages):
@@ -153,18 +154,18 @@ def test_after_a_failed_delivery_the_next_one_opens_a_new_session(server, clock,
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return real_send(self, messages)
 
-    monkeypatch.setattr(outbox.get_connection().__class__, "send_messages", flaky)
+    monkeypatch.setattr(email.get_connection().__class__, "send_messages", flaky)
 
     assert _deliver(2, "second") == ["retry", "sent"]
     assert server.sessions == 2
-    assert outbox._kept.connection is not None
+    assert outbox._kept.connection("email") is not None
 
 
 def test_worker_shutdown_closes_the_session(server, clock):
     _deliver(1)
-    kept = outbox._kept.connection
+    kept = outbox._kept.connection("email")
     assert kept.connection is not None  # smtplib's session is open
 
-    tasks._close_kept_smtp_connection()
+    tasks._close_kept_connections()
 
-    assert (outbox._kept.connection, kept.connection) == (None, None)
+    assert (outbox._kept.connection("email"), kept.connection) == (None, None)
