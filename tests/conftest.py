@@ -19,6 +19,8 @@ from django.test import Client
 
 from apps.accounts.enums import Approval, Role
 from tests.factories.accounts import OfficeFactory, UserFactory
+from tests.factories.contacts import make_volunteer
+from tests.factories.students import FieldFactory
 
 # --- Servers ----------------------------------------------------------------------
 
@@ -179,3 +181,23 @@ def other_admin(other_office):
 def nobody():
     """A visitor who is not signed in."""
     return Client()
+
+
+# --- Fields and volunteers --------------------------------------------------------
+
+
+@pytest.fixture
+def consulting(office):
+    """The office's field the personas explore and talk about."""
+    return FieldFactory(office=office, name="Consulting")
+
+
+@pytest.fixture
+def volunteer(alumni, consulting):
+    """The `alumni` persona's offer, taking requests."""
+    return make_volunteer(alumni, fields=[consulting])
+
+
+@pytest.fixture
+def other_volunteer(other_alumni):
+    return make_volunteer(other_alumni)

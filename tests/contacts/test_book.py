@@ -7,12 +7,6 @@ from apps.contacts.enums import Source, Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_archive, contact_set_stage
 from tests.factories.contacts import ContactFactory
-from tests.factories.students import FieldFactory
-
-
-@pytest.fixture
-def consulting(office):
-    return FieldFactory(office=office, name="Consulting")
 
 
 def _post(**overrides):

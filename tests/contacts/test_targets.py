@@ -11,11 +11,6 @@ from tests.factories.students import FieldFactory
 
 
 @pytest.fixture
-def consulting(office):
-    return FieldFactory(office=office, name="Consulting")
-
-
-@pytest.fixture
 def policy(office):
     return FieldFactory(office=office, name="Policy")
 

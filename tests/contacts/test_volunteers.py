@@ -18,6 +18,7 @@ from apps.contacts.volunteers import (
 )
 from apps.core.models import OutboundEmail
 from tests.factories.accounts import UserFactory
+from tests.factories.contacts import volunteer_named
 from tests.factories.students import FieldFactory
 
 pytestmark = pytest.mark.django_db
@@ -237,12 +238,7 @@ def test_volunteer_profile_expired_pause_does_not_block_other_edits(alumni, fiel
 
 
 def _volunteer(office, n, **data):
-    user = UserFactory(
-        office=office, email=f"vol{n}@alumni.test", full_name=f"Vol {n}", role=Role.ALUMNI
-    )
-    profile = volunteer_profile_get_or_create(user=user)
-    volunteer_profile_update(user=user, profile=profile, **{"formats": [Format.VIDEO], **data})
-    return profile
+    return volunteer_named(office, f"Vol {n}", email=f"vol{n}@alumni.test", **data)
 
 
 def test_office_directory_lists_approved_volunteers_with_status(

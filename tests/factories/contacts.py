@@ -40,11 +40,12 @@ def make_volunteer(user, *, fields=(), capacity=3, employer="Acme Analytics") ->
     return profile
 
 
-def volunteer_named(office, name, *, approval=Approval.APPROVED, fields=(), **data):
-    """A new alumni volunteer in the office, their profile saved through the service."""
+def volunteer_named(office, name, *, email=None, approval=Approval.APPROVED, fields=(), **data):
+    """A new alumni volunteer in the office, their profile saved through the service.
+    Their address is first.last@alumni.test unless `email` says otherwise."""
     slug = name.lower().replace(" ", ".")
     user = UserFactory(
-        office=office, email=f"{slug}@alumni.test", full_name=name, role=Role.ALUMNI,
+        office=office, email=email or f"{slug}@alumni.test", full_name=name, role=Role.ALUMNI,
         approval=approval,
     )  # fmt: skip
     profile = volunteer_profile_get_or_create(user=user)

@@ -10,9 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.interviews.enums import State
-from tests.factories.contacts import make_volunteer
 from tests.factories.interviews import InterviewFactory
-from tests.factories.students import FieldFactory
 
 # Tuesday 3 March 2026, 10:00 in New York (EST, UTC-5).
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -24,16 +22,6 @@ ENDED = NOW - timedelta(minutes=15)
 def _mid_morning(time_machine):
     time_machine.move_to(NOW, tick=False)
     return time_machine
-
-
-@pytest.fixture
-def consulting(office):
-    return FieldFactory(office=office, name="Consulting")
-
-
-@pytest.fixture
-def volunteer(alumni, consulting):
-    return make_volunteer(alumni, fields=[consulting])
 
 
 @pytest.fixture
