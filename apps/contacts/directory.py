@@ -81,9 +81,18 @@ def directory_month_start(*, office, now: datetime | None = None) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+def volunteer_requests_this_month(*, volunteer: VolunteerProfile, now: datetime | None = None):
+    """Requests the volunteer received this calendar month (the office's month), off
+    a row already loaded: the count the interviews services keep
+    (volunteers.volunteer_stats_record_request), or zero when it is of an earlier
+    month. `_requests_this_month` is the same rule in SQL."""
+    month = directory_month_start(office=volunteer.office, now=now).date()
+    return volunteer.requests_in_month if volunteer.month_started == month else 0
+
+
 def _requests_this_month(*, office) -> Case:
-    """Each volunteer's requests this month, read off the row: the count the
-    interviews services keep, or zero when it is of an earlier month."""
+    """Each volunteer's requests this month, in the query: the rule of
+    `volunteer_requests_this_month`."""
     month = directory_month_start(office=office).date()
     return Case(
         When(month_started=month, then=F("requests_in_month")),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
-from apps.contacts.directory import SEARCH_CONFIG
+from apps.contacts.directory import SEARCH_CONFIG, directory_month_start
 from apps.contacts.enums import Format, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
@@ -308,8 +308,6 @@ def volunteer_add_to_contacts(*, student, profile: VolunteerProfile) -> tuple[Co
 
 
 def _month_start(profile: VolunteerProfile, now) -> date:
-    from apps.contacts.directory import directory_month_start
-
     return directory_month_start(office=profile.office, now=now).date()
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.accounts.permissions import alumni_only
+from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.selectors import volunteer_profile_for_user
 from apps.interviews import selectors
 from apps.interviews.enums import State
@@ -28,7 +29,7 @@ def alumni_home(request):
     today = timezone.localdate()
     month = None
     if profile is not None:
-        used = selectors.volunteer_requests_this_month(volunteer=profile)
+        used = volunteer_requests_this_month(volunteer=profile)
         month = {
             "used": used,
             "capacity": profile.capacity_per_month,

@@ -10,13 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Office
+from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.volunteers import volunteer_stats_record_request
 from apps.interviews import services
 from apps.interviews.enums import Channel, EventKind, State
 from apps.interviews.models import Interview
-from apps.interviews.selectors import volunteer_requests_this_month
 from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory
 

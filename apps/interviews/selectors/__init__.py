@@ -32,7 +32,6 @@ from apps.interviews.selectors.interviews import (
     upcoming_for_user,
     volunteer_availability_problem,
     volunteer_get_for_request,
-    volunteer_requests_this_month,
 )
 from apps.interviews.selectors.notes import (
     COLUMN_GAP,
@@ -135,5 +134,4 @@ __all__ = [
     "upcoming_for_user",
     "volunteer_availability_problem",
     "volunteer_get_for_request",
-    "volunteer_requests_this_month",
 ]

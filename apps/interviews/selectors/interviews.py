@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Approval
 from apps.contacts.directory import (
     directory_get_for_student,
-    directory_month_start,
     volunteer_available_filter,
     volunteer_member_filter,
+    volunteer_requests_this_month,
 )
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.interviews.enums import (
@@ -176,12 +176,6 @@ def open_request_count(*, student) -> int:
     return Interview.objects.filter(
         student=student, state__in=[State.REQUESTED, State.ACCEPTED]
     ).count()
-
-
-def volunteer_requests_this_month(*, volunteer: VolunteerProfile, now: datetime | None = None):
-    """Requests the volunteer received this calendar month (the office's month)."""
-    month = directory_month_start(office=volunteer.office, now=now).date()
-    return volunteer.requests_in_month if volunteer.month_started == month else 0
 
 
 def next_ranked_contact(*, interview: Interview) -> Contact | None:
