@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,23 +25,8 @@ class RenderedEmail:
     html: str
     to: list[str]
     reply_to: list[str] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
     # (filename, content, mimetype), e.g. a calendar invitation.
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
-
-    def message(self) -> EmailMultiAlternatives:
-        msg = EmailMultiAlternatives(
-            subject=self.subject,
-            body=self.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=self.to,
-            reply_to=self.reply_to or None,
-            headers=self.headers or None,
-        )
-        msg.attach_alternative(self.html, "text/html")
-        for filename, content, mimetype in self.attachments:
-            msg.attach(filename, content, mimetype)
-        return msg
 
 
 def email_render(

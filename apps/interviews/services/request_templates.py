@@ -55,6 +55,15 @@ def _make_default(template: RequestTemplate) -> None:
     template.is_default = True
 
 
+def _save(template: RequestTemplate) -> None:
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as exc:
+        # Only a race gets here: _clean has checked the name.
+        raise ValidationError(_RACE) from exc
+
+
 @transaction.atomic
 def request_template_create(
     *, admin, name: str, subject: str, body: str, make_default: bool = False
@@ -67,12 +76,7 @@ def request_template_create(
     template = RequestTemplate(office_id=office_id, **data)
     if make_default or not has_default:
         _make_default(template)
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError as exc:
-        # Only a race gets here: _clean has checked the name.
-        raise ValidationError(_RACE) from exc
+    _save(template)
     return template
 
 
@@ -99,12 +103,7 @@ def request_template_update(
         setattr(template, key, value)
     if make_default:
         _make_default(template)
-    try:
-        with transaction.atomic():
-            template.save()
-    except IntegrityError as exc:
-        # Only a race gets here: _clean has checked the name.
-        raise ValidationError(_RACE) from exc
+    _save(template)
     return template
 
 
