@@ -1,6 +1,19 @@
 """Reads of contacts and volunteers, always scoped to the requesting user."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from apps.contacts.enums import Stage
@@ -91,3 +104,66 @@ def contact_counts_for_student(*, student) -> dict:
         **{stage: Count("pk", filter=Q(stage=stage)) for stage in Stage.values},
     )
     return counts
+
+
+# --- Figures per student (an advisor's caseload) -----------------------------------
+
+# The pipeline from least to most advanced. Declined and no response are where a
+# conversation ended without a meeting, so they rank below identified (declined
+# lowest, so that a tie between the two has one answer).
+STAGE_ORDER = [
+    Stage.DECLINED.value,
+    Stage.NO_RESPONSE.value,
+    Stage.IDENTIFIED.value,
+    Stage.REQUESTED.value,
+    Stage.SCHEDULED.value,
+    Stage.MET.value,
+    Stage.THANKED.value,
+    Stage.KEEPING_IN_TOUCH.value,
+]
+
+
+def _count(qs: QuerySet) -> Expression:
+    # Grouped by owner inside the subquery so each figure is its own scalar
+    # subquery: several compose on one User queryset without joins multiplying rows.
+    rows = qs.order_by().values("owner").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def _latest(qs: QuerySet, field: str) -> Expression:
+    # Max, not ORDER BY ... DESC LIMIT 1: the databases disagree on where NULLs sort.
+    return Subquery(qs.order_by().values("owner").annotate(m=Max(field)).values("m"))
+
+
+def student_contact_figures() -> dict[str, Expression]:
+    """Annotations for a queryset of student users (`OuterRef("pk")` is the
+    student), one correlated subquery each:
+
+    - contacts_count: the student's contacts not archived (not "contacts": that
+      is User's reverse relation from Contact.owner, and Django refuses an
+      annotation that shadows it);
+    - targets: of those, the ones on a target list (`target_rank` set);
+    - furthest_stage: the most advanced stage among those, in STAGE_ORDER, or ""
+      when there are none;
+    - last_contact_added_at: when the latest contact was added, archived ones
+      included (adding them happened), None when there are none;
+    - last_interaction_at: the latest keep-in-touch clock over all the student's
+      contacts, archived ones included, None when never in touch.
+
+    Counts are 0, never NULL. Served by the Contact indexes that start with owner.
+    """
+    mine = Contact.objects.filter(owner=OuterRef("pk"))
+    current = mine.filter(archived_at__isnull=True)
+    rank = Case(
+        *(When(stage=stage, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    furthest = current.order_by(rank.desc()).values("stage")[:1]
+    return {
+        "contacts_count": _count(current),
+        "targets": _count(current.filter(target_rank__isnull=False)),
+        "furthest_stage": Coalesce(Subquery(furthest), Value("")),
+        "last_contact_added_at": _latest(mine, "created_at"),
+        "last_interaction_at": _latest(mine, "last_interaction_at"),
+    }

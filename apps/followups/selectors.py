@@ -4,7 +4,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -236,3 +247,42 @@ def thank_you_draft(*, followup: FollowUp, student) -> ThankYouDraft:
         body="\n".join(lines),
         quoted_from=quoted_from,
     )
+
+
+# --- Figures per student (an advisor's caseload) -----------------------------------
+
+
+def _count(qs: QuerySet) -> Expression:
+    # Grouped by student inside the subquery so each figure is its own scalar
+    # subquery: several compose on one User queryset without joins multiplying rows.
+    rows = qs.order_by().values("student").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
+    """Annotations for a queryset of student users (`OuterRef("pk")` is the
+    student), one correlated subquery each, as they stand at `now`:
+
+    - thanks_on_time / thanks_late: thank-yous done, sent within the window or
+      after it (`on_time`, recorded when it was done);
+    - thanks_missing: thank-yous not done whose window has closed (`due_at` before
+      `now`): still open, or stopped by the student without being sent. A stopped
+      one whose window is still open is not counted yet: until the window closes,
+      nothing is late. (A thank-you cannot be snoozed.)
+    - overdue_followups: follow-ups of either kind, thank-you or check-in, open
+      with `due_at` before `now`. A snoozed check-in is not counted, even once
+      its snooze has ended and the sweep has not woken it yet. An overdue open
+      thank-you counts here and in thanks_missing.
+
+    Counts are 0, never NULL. Served by the FollowUp (student, status, due_at)
+    index.
+    """
+    theirs = FollowUp.objects.filter(student=OuterRef("pk"))
+    thanks = theirs.filter(kind=Kind.THANK_YOU)
+    done = thanks.filter(status=Status.DONE)
+    return {
+        "thanks_on_time": _count(done.filter(on_time=True)),
+        "thanks_late": _count(done.filter(on_time=False)),
+        "thanks_missing": _count(thanks.exclude(status=Status.DONE).filter(due_at__lt=now)),
+        "overdue_followups": _count(theirs.filter(status=Status.OPEN, due_at__lt=now)),
+    }

@@ -3,7 +3,7 @@ topic; writes are in apps.interviews.services. Callers import from here, or from
 the topic module.
 
 - interviews: a student's and a volunteer's interviews, the request page's
-  volunteer, what the periodic sweeps act on
+  volunteer, what the periodic sweeps act on, a student's figures for the caseload
 - notes: notes, referrals and the referral map
 - questions: the bank, prepared lists, and the rules both sides follow
 - request_templates: the office's request wording, and the built-in one
@@ -29,6 +29,7 @@ from apps.interviews.selectors.interviews import (
     interviews_due_for_nudge,
     next_ranked_contact,
     open_request_count,
+    student_interview_figures,
     upcoming_for_user,
     volunteer_availability_problem,
     volunteer_get_for_request,
@@ -131,6 +132,7 @@ __all__ = [
     "request_template_get_for_office",
     "request_template_list_for_office",
     "request_template_preview",
+    "student_interview_figures",
     "upcoming_for_user",
     "volunteer_availability_problem",
     "volunteer_get_for_request",

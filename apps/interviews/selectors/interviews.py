@@ -3,7 +3,19 @@ sweeps act on."""
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,11 +30,12 @@ from apps.contacts.directory import (
 )
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.interviews.enums import (
+    NOT_INTERACTIONS,
     OPEN_STATES,
     Channel,
     State,
 )
-from apps.interviews.models import Interview
+from apps.interviews.models import Interview, InterviewEvent
 
 # No answer for this long and a request lapses (the nudge comes at the office's
 # request_nudge_days, 7 by default).
@@ -207,3 +220,64 @@ def upcoming_for_user(*, user) -> QuerySet[Interview]:
         .select_related("contact", "volunteer__user", "student")
         .order_by("starts_at")
     )
+
+
+# --- Figures per student (an advisor's caseload) -----------------------------------
+
+# States only an accepted interview reaches (TRANSITIONS: scheduled comes from
+# accepted, held and no-show from scheduled).
+_ACCEPTED_STATES = (State.ACCEPTED, State.SCHEDULED, State.COMPLETED, State.NO_SHOW)
+
+
+def _count(qs: QuerySet) -> Expression:
+    # Grouped by student inside the subquery so each figure is its own scalar
+    # subquery: several compose on one User queryset without joins multiplying rows.
+    rows = qs.order_by().values("student").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def student_interview_figures() -> dict[str, Expression]:
+    """Annotations for a queryset of student users (`OuterRef("pk")` is the
+    student), one correlated subquery each:
+
+    - requests_sent: interviews ever sent: `requested_at` set and not a draft
+      (withdrawn, declined, expired and every later state count);
+    - accepted: interviews the contact said yes to: in accepted, scheduled, held
+      (completed) or no-show, or cancelled from accepted or scheduled according to
+      the timeline's cancellation entry (its `from_state`). A cancelled interview
+      without such an entry is not counted;
+    - held: in state completed;
+    - last_interview_activity_at: the latest timeline entry on any of the
+      student's interviews, leaving out the system's own (NOT_INTERACTIONS: a
+      draft saved, the reminder, the expiry), None when there is none.
+
+    Counts are 0, never NULL. Served by the Interview (student, state) and
+    InterviewEvent (interview, created_at) indexes.
+    """
+    theirs = Interview.objects.filter(student=OuterRef("pk"))
+    cancelled_after_yes = InterviewEvent.objects.filter(
+        interview=OuterRef("pk"),
+        to_state=State.CANCELLED,
+        from_state__in=(State.ACCEPTED, State.SCHEDULED),
+    )
+    activity = (
+        InterviewEvent.objects.filter(interview__student=OuterRef("pk"))
+        .exclude(kind__in=NOT_INTERACTIONS)
+        .order_by()
+        .values("interview__student")
+        .annotate(m=Max("created_at"))
+        .values("m")
+    )
+    return {
+        "requests_sent": _count(
+            theirs.filter(requested_at__isnull=False).exclude(state=State.DRAFT)
+        ),
+        "accepted": _count(
+            theirs.filter(
+                Q(state__in=_ACCEPTED_STATES)
+                | Q(Exists(cancelled_after_yes), state=State.CANCELLED)
+            )
+        ),
+        "held": _count(theirs.filter(state=State.COMPLETED)),
+        "last_interview_activity_at": Subquery(activity),
+    }
