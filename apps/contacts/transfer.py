@@ -28,6 +28,7 @@ from apps.contacts.enums import ImportStatus, Source
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
 from apps.contacts.services import tags_clean
+from apps.core.csv_cells import FORMULA_TRIGGERS, csv_cell_safe
 from apps.students.models import Field
 
 logger = logging.getLogger(__name__)
@@ -80,8 +81,6 @@ LINKEDIN_COLUMN_OF = {
     "organisation": "Company",
     "job_title": "Position",
 }
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(ValueError):
@@ -602,10 +601,6 @@ def _write_rows(*, student, rows: list[dict], progress) -> int:
 # --- Export ------------------------------------------------------------------------
 
 
-def _neutralise(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
-
-
 def _referrers_first(contacts: list[Contact]) -> list[Contact]:
     """Name order, except that a referrer comes before the people they referred, so
     the export imports again (a referral must name an earlier row)."""
@@ -626,7 +621,7 @@ def _write_template_csv(out: IO[str], rows) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(TEMPLATE_COLUMNS)
     for row in rows:
-        writer.writerow([_neutralise(row[name]) for name in TEMPLATE_COLUMNS])
+        writer.writerow([csv_cell_safe(row[name]) for name in TEMPLATE_COLUMNS])
 
 
 def contacts_export_csv(*, student, out: IO[str]) -> None:

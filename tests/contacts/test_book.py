@@ -262,3 +262,12 @@ def test_contact_filters_are_styled_selects(login_as, student):
 
     for name in ("field", "stage", "source"):
         assert re.search(rf'<select name="{name}" class="form-select" id="id_{name}">', html), name
+
+
+def test_the_next_page_link_keeps_the_search(login_as, student):
+    for n in range(30):
+        ContactFactory(student=student, full_name=f"Analyst {n:02}")
+
+    html = login_as(student).get(reverse("contact_list"), {"q": "Analyst"}).content.decode()
+
+    assert 'href="?q=Analyst&amp;page=2"' in html
