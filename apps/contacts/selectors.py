@@ -5,7 +5,6 @@ from django.db.models import (
     Count,
     Expression,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -18,6 +17,7 @@ from django.http import Http404
 
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.core.figures import subquery_count, subquery_latest
 
 
 def contact_list_for_student(
@@ -123,18 +123,6 @@ STAGE_ORDER = [
 ]
 
 
-def _count(qs: QuerySet) -> Expression:
-    # Grouped by owner inside the subquery so each figure is its own scalar
-    # subquery: several compose on one User queryset without joins multiplying rows.
-    rows = qs.order_by().values("owner").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
-
-
-def _latest(qs: QuerySet, field: str) -> Expression:
-    # Max, not ORDER BY ... DESC LIMIT 1: the databases disagree on where NULLs sort.
-    return Subquery(qs.order_by().values("owner").annotate(m=Max(field)).values("m"))
-
-
 def student_contact_figures() -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
     student), one correlated subquery each:
@@ -161,9 +149,9 @@ def student_contact_figures() -> dict[str, Expression]:
     )
     furthest = current.order_by(rank.desc()).values("stage")[:1]
     return {
-        "contacts_count": _count(current),
-        "targets": _count(current.filter(target_rank__isnull=False)),
+        "contacts_count": subquery_count(current, per="owner"),
+        "targets": subquery_count(current.filter(target_rank__isnull=False), per="owner"),
         "furthest_stage": Coalesce(Subquery(furthest), Value("")),
-        "last_contact_added_at": _latest(mine, "created_at"),
-        "last_interaction_at": _latest(mine, "last_interaction_at"),
+        "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
+        "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),
     }

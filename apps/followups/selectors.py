@@ -5,23 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    Count,
     Exists,
     Expression,
-    IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.contacts.models import Contact
+from apps.core.figures import subquery_count
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import zone
@@ -252,13 +248,6 @@ def thank_you_draft(*, followup: FollowUp, student) -> ThankYouDraft:
 # --- Figures per student (an advisor's caseload) -----------------------------------
 
 
-def _count(qs: QuerySet) -> Expression:
-    # Grouped by student inside the subquery so each figure is its own scalar
-    # subquery: several compose on one User queryset without joins multiplying rows.
-    rows = qs.order_by().values("student").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
-
-
 def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
     student), one correlated subquery each, as they stand at `now`:
@@ -281,8 +270,12 @@ def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
     thanks = theirs.filter(kind=Kind.THANK_YOU)
     done = thanks.filter(status=Status.DONE)
     return {
-        "thanks_on_time": _count(done.filter(on_time=True)),
-        "thanks_late": _count(done.filter(on_time=False)),
-        "thanks_missing": _count(thanks.exclude(status=Status.DONE).filter(due_at__lt=now)),
-        "overdue_followups": _count(theirs.filter(status=Status.OPEN, due_at__lt=now)),
+        "thanks_on_time": subquery_count(done.filter(on_time=True), per="student"),
+        "thanks_late": subquery_count(done.filter(on_time=False), per="student"),
+        "thanks_missing": subquery_count(
+            thanks.exclude(status=Status.DONE).filter(due_at__lt=now), per="student"
+        ),
+        "overdue_followups": subquery_count(
+            theirs.filter(status=Status.OPEN, due_at__lt=now), per="student"
+        ),
     }

@@ -4,18 +4,14 @@ sweeps act on."""
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
-    Count,
     Exists,
     Expression,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +25,7 @@ from apps.contacts.directory import (
     volunteer_requests_this_month,
 )
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.core.figures import subquery_count
 from apps.interviews.enums import (
     NOT_INTERACTIONS,
     OPEN_STATES,
@@ -229,13 +226,6 @@ def upcoming_for_user(*, user) -> QuerySet[Interview]:
 _ACCEPTED_STATES = (State.ACCEPTED, State.SCHEDULED, State.COMPLETED, State.NO_SHOW)
 
 
-def _count(qs: QuerySet) -> Expression:
-    # Grouped by student inside the subquery so each figure is its own scalar
-    # subquery: several compose on one User queryset without joins multiplying rows.
-    rows = qs.order_by().values("student").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
-
-
 def student_interview_figures() -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
     student), one correlated subquery each:
@@ -269,15 +259,16 @@ def student_interview_figures() -> dict[str, Expression]:
         .values("m")
     )
     return {
-        "requests_sent": _count(
-            theirs.filter(requested_at__isnull=False).exclude(state=State.DRAFT)
+        "requests_sent": subquery_count(
+            theirs.filter(requested_at__isnull=False).exclude(state=State.DRAFT), per="student"
         ),
-        "accepted": _count(
+        "accepted": subquery_count(
             theirs.filter(
                 Q(state__in=_ACCEPTED_STATES)
                 | Q(Exists(cancelled_after_yes), state=State.CANCELLED)
-            )
+            ),
+            per="student",
         ),
-        "held": _count(theirs.filter(state=State.COMPLETED)),
+        "held": subquery_count(theirs.filter(state=State.COMPLETED), per="student"),
         "last_interview_activity_at": Subquery(activity),
     }
