@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("apps.contacts.urls")),
     path("", include("apps.interviews.urls")),
     path("", include("apps.followups.urls")),
+    path("", include("apps.advising.urls")),
 ]
 
 handler403 = "apps.core.views.error_403"

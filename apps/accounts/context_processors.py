@@ -35,7 +35,7 @@ NAVIGATION = {
         NavEntry("inbox", _("Requests")),
         NavEntry("volunteer_profile", _("My volunteer profile")),
     ],
-    Role.ADVISOR: [NavEntry("advisor_home", _("Students"))],
+    Role.ADVISOR: [NavEntry("caseload", _("Caseload"))],
 }
 OFFICE_ADMIN_NAVIGATION = [NavEntry("office_home", _("Office"))]
 

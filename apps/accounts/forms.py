@@ -109,6 +109,7 @@ class OfficeSettingsForm(forms.ModelForm):
     thank_you_hours = _bounded("thank_you_hours", 1, 168)
     request_nudge_days = _bounded("request_nudge_days", 1, 30)
     max_open_requests = _bounded("max_open_requests", 1, 50)
+    stalled_days = _bounded("stalled_days", 1, 365)
 
     class Meta:
         model = Office
@@ -120,6 +121,7 @@ class OfficeSettingsForm(forms.ModelForm):
             "keep_in_touch_months",
             "request_nudge_days",
             "max_open_requests",
+            "stalled_days",
             "accepts_volunteers",
         ]
 

@@ -46,6 +46,10 @@ class Office(TimeStampedModel):
     )
     max_open_requests = models.PositiveSmallIntegerField(_("open requests per student"), default=5)
     accepts_volunteers = models.BooleanField(_("open volunteer sign-up page"), default=True)
+    # Advisors' caseload: a student with no activity for this long is flagged.
+    stalled_days = models.PositiveSmallIntegerField(
+        _("flag students as stalled after (days without activity)"), default=21
+    )
 
     class Meta:
         ordering = ["name"]
@@ -61,6 +65,10 @@ class Office(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(max_open_requests__gte=1, max_open_requests__lte=50),
                 name="office_max_open_requests_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stalled_days__gte=1, stalled_days__lte=365),
+                name="office_stalled_days_range",
             ),
         ]
 

@@ -27,7 +27,7 @@ from apps.accounts.forms import (
 from apps.accounts.permissions import advisor_only, office_admin_required
 from apps.core.feedback import form_add_errors
 
-ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "advisor_home"}
+ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "caseload"}
 
 
 def home(request):
@@ -43,7 +43,9 @@ def home(request):
 
 @advisor_only
 def advisor_home(request):
-    return render(request, "accounts/home_advisor.html")
+    """The advisor's home was /advisor/ before the caseload (apps.advising) existed;
+    links and bookmarks to it still work."""
+    return redirect("caseload")
 
 
 @login_required

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.db.models import F
 
 from apps.accounts.demo import demo_seed as accounts_seed
+from apps.accounts.enums import Role
 from apps.accounts.models import User
+from apps.advising.services import assignments_add
 from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
@@ -732,6 +734,15 @@ def _seed_request_templates(office) -> None:
         request_template_create(admin=admin, **ALUMNI_TEMPLATE)
 
 
+def _seed_caseload(office) -> None:
+    """advisor@demo.test advises the demo students (the admin assigns them); a
+    second run finds them assigned and changes nothing."""
+    admin = User.objects.get(email="admin@demo.test")
+    advisor = User.objects.get(email="advisor@demo.test")
+    students = User.objects.filter(office=office, role=Role.STUDENT).values_list("pk", flat=True)
+    assignments_add(admin=admin, advisor_id=advisor.pk, student_ids=list(students))
+
+
 @transaction.atomic
 def demo_seed() -> dict:
     summary = accounts_seed()
@@ -742,5 +753,6 @@ def demo_seed() -> dict:
     _seed_interviews(volunteers)
     _seed_at_capacity(volunteers)
     _seed_request_templates(summary["office_objects"][0])
+    _seed_caseload(summary["office_objects"][0])
     summary["users"] = User.objects.count()
     return summary

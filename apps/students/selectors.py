@@ -1,4 +1,5 @@
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from apps.students.models import Field, ResearchNote, StudentProfile
@@ -33,3 +34,28 @@ def research_note_get_for_student(*, student, pk: int) -> ResearchNote:
     if note is None:
         raise Http404
     return note
+
+
+def student_profile_figures() -> dict:
+    """A student's programme and graduation year, to annotate a queryset of student
+    users with (the advisors' caseload): "" and None when there is no profile."""
+    return {
+        "programme": Coalesce(F("student_profile__programme"), Value("")),
+        "graduation_year": F("student_profile__graduation_year"),
+    }
+
+
+def students_in_field(field_id: int) -> Q:
+    """Filter a queryset of student users to those exploring the field."""
+    return Q(student_profile__fields=field_id)
+
+
+def programmes_for_office(*, office_id: int) -> list[str]:
+    """The programmes an office's students have entered, for a filter's choices."""
+    return list(
+        StudentProfile.objects.filter(user__office_id=office_id)
+        .exclude(programme="")
+        .order_by("programme")
+        .values_list("programme", flat=True)
+        .distinct()
+    )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "apps.contacts",
     "apps.interviews",
     "apps.followups",
+    "apps.advising",
     "apps.demo",
 ]
 

@@ -10,7 +10,7 @@ from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-HOMES = {"student": "/student/", "alumni": "/alumni/", "advisor": "/advisor/"}
+HOMES = {"student": "/student/", "alumni": "/alumni/", "advisor": "/advising/"}
 # Every entry of the main navigation, in order, as (href, what the link holds): the
 # student's Follow-ups entry carries the badge htmx loads after the page.
 STUDENT_NAV = [
@@ -46,8 +46,8 @@ def _nav_links(response) -> list[tuple[str, str]]:
     [
         ("student", "/student/"),
         ("alumni", "/alumni/"),
-        ("advisor", "/advisor/"),
-        ("office_admin", "/advisor/"),
+        ("advisor", "/advising/"),
+        ("office_admin", "/advising/"),
         ("pending_alumni", "/alumni/pending/"),
     ],
 )
@@ -213,9 +213,9 @@ def test_home_invitation_revoke_by_pk_from_other_office_is_404(office_admin, oth
                 ("/volunteer/profile/", "My volunteer profile"),
             ],
         ),
-        ("advisor", [("/advisor/", "Students")]),
-        ("office_admin", [("/advisor/", "Students"), ("/office/", "Office")]),
-        ("other_admin", [("/advisor/", "Students"), ("/office/", "Office")]),
+        ("advisor", [("/advising/", "Caseload")]),
+        ("office_admin", [("/advising/", "Caseload"), ("/office/", "Office")]),
+        ("other_admin", [("/advising/", "Caseload"), ("/office/", "Office")]),
     ],
 )
 def test_home_navigation_lists_every_entry_of_each_role_in_order(persona, links, request, login_as):

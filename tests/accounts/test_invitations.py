@@ -95,7 +95,7 @@ def test_invitation_accept_admin_invitation_gives_advisor_admin(office_admin, cl
 
     response = client.post(f"/invite/{token}/", ACCEPT_FORM, follow=True)
 
-    assert response.redirect_chain == [("/", 302), ("/advisor/", 302)]
+    assert response.redirect_chain == [("/", 302), ("/advising/", 302)]
     user = User.objects.get(email="new.admin@northfield.test")
     assert (user.role, user.is_office_admin, user.office) == (
         Role.ADVISOR,

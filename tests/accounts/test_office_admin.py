@@ -15,6 +15,7 @@ SETTINGS_FORM = {
     "keep_in_touch_months": "6",
     "request_nudge_days": "5",
     "max_open_requests": "3",
+    "stalled_days": "30",
     "accepts_volunteers": "",
 }
 
@@ -29,6 +30,7 @@ def _settings_of(office: Office) -> dict:
         "keep_in_touch_months": office.keep_in_touch_months,
         "request_nudge_days": office.request_nudge_days,
         "max_open_requests": office.max_open_requests,
+        "stalled_days": office.stalled_days,
         "accepts_volunteers": office.accepts_volunteers,
     }
 
@@ -46,6 +48,7 @@ def test_office_settings_update_saves(office, office_admin, login_as):
         "keep_in_touch_months": 6,
         "request_nudge_days": 5,
         "max_open_requests": 3,
+        "stalled_days": 30,
         "accepts_volunteers": False,
     }
 
@@ -57,6 +60,8 @@ def test_office_settings_update_saves(office, office_admin, login_as):
         ("thank_you_hours", "169", "Ensure this value is less than or equal to 168."),
         ("request_nudge_days", "31", "Ensure this value is less than or equal to 30."),
         ("max_open_requests", "0", "Ensure this value is greater than or equal to 1."),
+        ("stalled_days", "0", "Ensure this value is greater than or equal to 1."),
+        ("stalled_days", "366", "Ensure this value is less than or equal to 365."),
         ("slot_minutes", "20", "Select a valid choice. 20 is not one of the available choices."),
         (
             "time_zone",

@@ -138,3 +138,17 @@ def test_demo_answers_sit_on_their_timelines(demo):
             "created_at"
         )
         assert interview.answered_at == event.created_at, interview.pk
+
+
+def test_the_demo_advisor_sees_the_demo_students_on_their_caseload(demo, login_as):
+    advisor = User.objects.get(email="advisor@demo.test")
+
+    response = login_as(advisor).get(reverse("caseload"))
+
+    assert response.context["query"].scope == "mine"
+    assert sorted(s.email for s in response.context["page"].object_list) == [
+        "student1@demo.test",
+        "student2@demo.test",
+        "student3@demo.test",
+    ]
+    assert [s.held for s in response.context["page"].object_list if s.held] != []

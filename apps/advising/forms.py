@@ -1,0 +1,65 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.advising import selectors
+from apps.contacts.enums import Stage
+
+SCOPE_CHOICES = [
+    (selectors.SCOPE_MINE, _("My students")),
+    (selectors.SCOPE_OFFICE, _("Whole office")),
+]
+FLAG_CHOICES = [
+    ("", _("Any")),
+    (selectors.FLAG_STALLED, _("Stalled")),
+    (selectors.FLAG_MISSED_THANKS, _("Missed thank-you")),
+    (selectors.FLAG_NO_TARGETS, _("No targets yet")),
+    (selectors.FLAG_UNASSIGNED, _("No advisor")),
+]
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's filters and sort, from the query string."""
+
+    scope = forms.ChoiceField(label=_("Show"), choices=SCOPE_CHOICES, required=False)
+    q = forms.CharField(label=_("Name or email"), max_length=100, required=False)
+    programme = forms.ChoiceField(label=_("Programme"), required=False)
+    year = forms.IntegerField(
+        label=_("Graduation year"), min_value=1950, max_value=2100, required=False
+    )
+    field = forms.TypedChoiceField(label=_("Field"), coerce=int, required=False, empty_value=None)
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("Any")), *Stage.choices], required=False
+    )
+    flag = forms.ChoiceField(label=_("Flag"), choices=FLAG_CHOICES, required=False)
+    sort = forms.CharField(required=False)
+
+    def __init__(self, *args, programmes: list[str], fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", _("Any")), *[(p, p) for p in programmes]]
+        self.fields["field"].choices = [("", _("Any")), *[(f.pk, f.name) for f in fields]]
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select"
+            elif name != "sort":
+                field.widget.attrs["class"] = "form-control"
+
+    def clean_sort(self):
+        sort = self.cleaned_data.get("sort") or "name"
+        if sort.removeprefix("-") not in selectors.SORTS:
+            raise forms.ValidationError(_("The table cannot be sorted that way."))
+        return sort
+
+    def query(self, *, default_scope: str) -> selectors.CaseloadQuery:
+        data = self.cleaned_data
+        sort = data["sort"]
+        return selectors.CaseloadQuery(
+            scope=data["scope"] or default_scope,
+            search=data["q"].strip(),
+            programme=data["programme"],
+            year=data["year"],
+            field_id=data["field"],
+            stage=data["stage"],
+            flag=data["flag"],
+            sort=sort.removeprefix("-"),
+            descending=sort.startswith("-"),
+        )

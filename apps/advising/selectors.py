@@ -1,0 +1,139 @@
+"""Reads of the advising app: the caseload, figures computed in the database.
+
+The figures come from the apps that own them, as annotations each app's selectors
+build (contacts, interviews, follow-ups, students); this module only combines them
+on one queryset of student users, so a page of the caseload is one query whatever
+the number of students.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Lower
+
+from apps.accounts.enums import Role
+from apps.accounts.models import User
+from apps.advising.models import Assignment
+from apps.contacts.selectors import STAGE_ORDER, student_contact_figures
+from apps.followups.selectors import student_followup_figures
+from apps.interviews.selectors import student_interview_figures
+from apps.students.selectors import student_profile_figures, students_in_field
+
+SCOPE_MINE = "mine"
+SCOPE_OFFICE = "office"
+
+FLAG_STALLED = "stalled"
+FLAG_MISSED_THANKS = "missed_thank_you"
+FLAG_NO_TARGETS = "no_targets"
+FLAG_UNASSIGNED = "unassigned"
+
+# Column (a sort key) → what it sorts on. Every column of the page sorts.
+SORTS = {
+    "name": Lower("full_name"),
+    "email": Lower("email"),
+    "programme": Lower("programme"),
+    "year": F("graduation_year"),
+    "contacts": F("contacts_count"),
+    "targets": F("targets"),
+    "requests": F("requests_sent"),
+    "accepted": F("accepted"),
+    "held": F("held"),
+    "on_time": F("thanks_on_time"),
+    "late": F("thanks_late"),
+    "missing": F("thanks_missing"),
+    "overdue": F("overdue_followups"),
+    "activity": F("last_activity_at"),
+    "stage": F("stage_rank"),
+}
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    """What the advisor asked for (the page's filters, validated by its form)."""
+
+    scope: str = SCOPE_MINE
+    search: str = ""
+    programme: str = ""
+    year: int | None = None
+    field_id: int | None = None
+    stage: str = ""
+    flag: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+
+def advisor_has_caseload(*, advisor) -> bool:
+    return Assignment.objects.filter(advisor=advisor).exists()
+
+
+def _stage_rank() -> Case:
+    return Case(
+        *[When(furthest_stage=stage, then=Value(rank)) for rank, stage in enumerate(STAGE_ORDER)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> QuerySet[User]:
+    """The students of the advisor's office (or only those assigned to them), one
+    row each with every figure of the caseload, filtered and sorted in the
+    database. Flags: stalled (no activity for the office's stalled_days), a missed
+    thank-you, no targets yet, no advisor."""
+    stalled_since = now - timedelta(days=advisor.office.stalled_days)
+    qs = User.objects.filter(office_id=advisor.office_id, role=Role.STUDENT, is_active=True)
+    if query.scope == SCOPE_MINE:
+        qs = qs.filter(advisor_assignments__advisor=advisor)
+    if query.search:
+        qs = qs.filter(Q(full_name__icontains=query.search) | Q(email__icontains=query.search))
+    if query.field_id is not None:
+        qs = qs.filter(students_in_field(query.field_id))
+    qs = qs.annotate(
+        **student_profile_figures(),
+        **student_contact_figures(),
+        **student_interview_figures(),
+        **student_followup_figures(now=now),
+    ).annotate(
+        # The latest sign of the student at work; joining counts when nothing else
+        # has happened yet.
+        last_activity_at=Greatest(
+            Coalesce("last_interview_activity_at", "date_joined"),
+            Coalesce("last_interaction_at", "date_joined"),
+            Coalesce("last_contact_added_at", "date_joined"),
+            output_field=DateTimeField(),
+        ),
+        stage_rank=_stage_rank(),
+        is_stalled=Case(
+            When(last_activity_at__lt=stalled_since, then=Value(True)),
+            default=Value(False),
+        ),
+        has_advisor=Exists(Assignment.objects.filter(student=OuterRef("pk"))),
+    )
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.year is not None:
+        qs = qs.filter(graduation_year=query.year)
+    if query.stage:
+        qs = qs.filter(furthest_stage=query.stage)
+    if query.flag == FLAG_STALLED:
+        qs = qs.filter(is_stalled=True)
+    elif query.flag == FLAG_MISSED_THANKS:
+        qs = qs.filter(thanks_missing__gt=0)
+    elif query.flag == FLAG_NO_TARGETS:
+        qs = qs.filter(targets=0)
+    elif query.flag == FLAG_UNASSIGNED:
+        qs = qs.filter(has_advisor=False)
+    key = SORTS[query.sort]
+    order = key.desc(nulls_last=True) if query.descending else key.asc(nulls_last=True)
+    return qs.order_by(order, "pk")

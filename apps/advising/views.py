@@ -1,0 +1,170 @@
+import csv
+
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.accounts.permissions import advisor_only
+from apps.advising import selectors, services
+from apps.advising.forms import CaseloadFilterForm
+from apps.advising.models import AccessRecord
+from apps.contacts.enums import Stage
+from apps.core.csv_cells import csv_cell_safe
+from apps.students.selectors import field_list_for_office, programmes_for_office
+
+PAGE_SIZE = 50
+
+
+def _caseload(request):
+    """The filter form and the caseload it asks for (None when the form is not
+    valid)."""
+    advisor = request.user
+    form = CaseloadFilterForm(
+        request.GET,
+        programmes=programmes_for_office(office_id=advisor.office_id),
+        fields=field_list_for_office(office_id=advisor.office_id),
+    )
+    if not form.is_valid():
+        return form, None, None
+    has_caseload = selectors.advisor_has_caseload(advisor=advisor)
+    query = form.query(
+        default_scope=selectors.SCOPE_MINE if has_caseload else selectors.SCOPE_OFFICE
+    )
+    students = selectors.caseload_for_advisor(advisor=advisor, query=query, now=timezone.now())
+    return form, query, students
+
+
+# The page's sortable columns: (sort key, heading), in the table's order.
+COLUMNS = [
+    ("name", gettext_lazy("Student")),
+    ("programme", gettext_lazy("Programme")),
+    ("year", gettext_lazy("Year")),
+    ("contacts", gettext_lazy("Contacts")),
+    ("targets", gettext_lazy("Targets")),
+    ("requests", gettext_lazy("Requests")),
+    ("accepted", gettext_lazy("Accepted")),
+    ("held", gettext_lazy("Held")),
+    ("on_time", gettext_lazy("Thanks on time")),
+    ("late", gettext_lazy("Late")),
+    ("missing", gettext_lazy("Missing")),
+    ("overdue", gettext_lazy("Overdue")),
+    ("activity", gettext_lazy("Last activity")),
+    ("stage", gettext_lazy("Stage")),
+]
+
+
+def _headers(query: selectors.CaseloadQuery) -> list[dict]:
+    """Each column's heading with the sort its link asks for: ascending first,
+    descending when it is already the ascending sort."""
+    headers = []
+    for key, label in COLUMNS:
+        current = query.sort == key
+        headers.append(
+            {
+                "label": label,
+                "sort": f"-{key}" if current and not query.descending else key,
+                "aria_sort": ("descending" if query.descending else "ascending")
+                if current
+                else None,
+            }
+        )
+    return headers
+
+
+@advisor_only
+def caseload(request):
+    form, query, students = _caseload(request)
+    if students is None:
+        return render(request, "advising/caseload.html", {"form": form}, status=400)
+    page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("page"))
+    stages = dict(Stage.choices)
+    page.object_list = list(page.object_list)
+    for student in page.object_list:
+        student.stage_label = stages.get(student.furthest_stage, "")
+    return render(
+        request,
+        "advising/caseload.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "headers": _headers(query),
+        },
+    )
+
+
+# Exactly the columns of the page, in its order.
+CSV_COLUMNS = [
+    (gettext_lazy("Name"), "full_name"),
+    (gettext_lazy("Email"), "email"),
+    (gettext_lazy("Programme"), "programme"),
+    (gettext_lazy("Graduation year"), "graduation_year"),
+    (gettext_lazy("Contacts"), "contacts_count"),
+    (gettext_lazy("On target lists"), "targets"),
+    (gettext_lazy("Requests sent"), "requests_sent"),
+    (gettext_lazy("Accepted"), "accepted"),
+    (gettext_lazy("Conversations held"), "held"),
+    (gettext_lazy("Thank-yous on time"), "thanks_on_time"),
+    (gettext_lazy("Thank-yous late"), "thanks_late"),
+    (gettext_lazy("Thank-yous missing"), "thanks_missing"),
+    (gettext_lazy("Overdue follow-ups"), "overdue_followups"),
+    (gettext_lazy("Last activity"), "last_activity_at"),
+    (gettext_lazy("Stage"), "furthest_stage"),
+    (gettext_lazy("Flags"), None),
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _flags(student) -> str:
+    flags = []
+    if student.is_stalled:
+        flags.append(_("stalled"))
+    if student.thanks_missing:
+        flags.append(_("missed thank-you"))
+    if not student.targets:
+        flags.append(_("no targets yet"))
+    return ", ".join(flags)
+
+
+def _csv_rows(students):
+    stages = dict(Stage.choices)
+    yield [csv_cell_safe(header) for header, _attr in CSV_COLUMNS]
+    for student in students.iterator(chunk_size=2000):
+        row = []
+        for _header, attr in CSV_COLUMNS:
+            if attr is None:
+                row.append(_flags(student))
+            elif attr == "furthest_stage":
+                row.append(str(stages.get(student.furthest_stage, "")))
+            elif attr == "last_activity_at":
+                row.append(timezone.localtime(student.last_activity_at).strftime("%Y-%m-%d %H:%M"))
+            else:
+                row.append(getattr(student, attr))
+        yield [csv_cell_safe(cell) for cell in row]
+
+
+@advisor_only
+def caseload_csv(request):
+    """What the page shows, every page of it, as CSV. Logged in the access log."""
+    form, _query, students = _caseload(request)
+    if students is None:
+        return render(request, "advising/caseload.html", {"form": form}, status=400)
+    services.access_record(
+        advisor=request.user,
+        what=AccessRecord.What.CASELOAD_CSV,
+        detail=request.GET.urlencode(),
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _csv_rows(students)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
+    return response

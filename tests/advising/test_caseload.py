@@ -1,0 +1,365 @@
+"""The advisor's caseload at /advising/: one row per student, every figure from
+the database, filters, sorts, pages, and the CSV of exactly what is shown."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.accounts.enums import Role
+from apps.advising.models import AccessRecord
+from apps.advising.services import assignments_add
+from apps.interviews.enums import State
+from apps.students.selectors import student_profile_get
+from tests.factories.accounts import UserFactory
+from tests.factories.contacts import ContactFactory
+from tests.factories.interviews import InterviewFactory, mark_held
+
+# Tuesday 3 March 2026, 10:00 in New York.
+NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+URL = "/advising/"
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def _rows(response) -> list[dict]:
+    return [
+        {
+            "name": s.full_name,
+            "contacts": s.contacts_count,
+            "targets": s.targets,
+            "requests": s.requests_sent,
+            "accepted": s.accepted,
+            "held": s.held,
+            "on_time": s.thanks_on_time,
+            "late": s.thanks_late,
+            "missing": s.thanks_missing,
+            "overdue": s.overdue_followups,
+            "stage": s.furthest_stage,
+            "stalled": s.is_stalled,
+        }
+        for s in response.context["page"].object_list
+    ]
+
+
+def _names(response) -> list[str]:
+    return [s.full_name for s in response.context["page"].object_list]
+
+
+def _assign(office_admin, advisor, *students):
+    assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[s.pk for s in students])
+
+
+@pytest.fixture
+def busy(student, volunteer, consulting, time_machine):
+    """Sam: three contacts (two on the target list), a request waiting, and a
+    meeting held ten minutes ago whose thank-you is still to write."""
+    ContactFactory(student=student, full_name="Lee Park", field=consulting, on_target_list=True)
+    ContactFactory(student=student, full_name="Kim Roe")
+    InterviewFactory(student=student, state=State.REQUESTED, requested_at=NOW - timedelta(days=2))
+    meeting = InterviewFactory(
+        student=student,
+        volunteer=volunteer,
+        state=State.SCHEDULED,
+        starts_at=NOW - timedelta(minutes=40),
+    )
+    mark_held(student=student, interview=meeting)
+    return student
+
+
+# --- Who may see it -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["student", "alumni"])
+def test_students_and_volunteers_get_403(persona, request, login_as):
+    response = login_as(request.getfixturevalue(persona)).get(URL)
+
+    assert response.status_code == 403
+
+
+def test_a_visitor_is_sent_to_sign_in(nobody):
+    response = nobody.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_another_offices_students_never_appear(advisor, student, other_student, login_as):
+    response = login_as(advisor).get(URL, {"scope": "office"})
+
+    assert _names(response) == ["Sam Student"]
+
+
+def test_the_old_advisor_home_leads_to_the_caseload(advisor, login_as):
+    response = login_as(advisor).get("/advisor/")
+
+    assert (response.status_code, response["Location"]) == (302, URL)
+
+
+# --- Scope ----------------------------------------------------------------------------
+
+
+def test_an_advisor_with_students_sees_theirs_first_and_the_office_on_request(
+    advisor, office_admin, student, student2, login_as
+):
+    _assign(office_admin, advisor, student2)
+    browser = login_as(advisor)
+
+    mine = browser.get(URL)
+    office = browser.get(URL, {"scope": "office"})
+
+    assert _names(mine) == ["Priya Patel"]
+    assert _names(office) == ["Priya Patel", "Sam Student"]
+
+
+def test_an_advisor_without_students_sees_the_whole_office(advisor, student, login_as):
+    response = login_as(advisor).get(URL)
+
+    assert response.context["query"].scope == "office"
+    assert _names(response) == ["Sam Student"]
+
+
+def test_my_students_when_there_are_none_says_so_and_links_the_office(advisor, login_as):
+    response = login_as(advisor).get(URL, {"scope": "mine"})
+
+    assert "No students are assigned to you yet" in response.content.decode()
+
+
+# --- Figures ------------------------------------------------------------------------
+
+
+def test_each_figure_is_the_students_own(busy, student2, advisor, login_as):
+    response = login_as(advisor).get(URL)
+
+    assert _rows(response) == [
+        {
+            "name": "Priya Patel",
+            "contacts": 0,
+            "targets": 0,
+            "requests": 0,
+            "accepted": 0,
+            "held": 0,
+            "on_time": 0,
+            "late": 0,
+            "missing": 0,
+            "overdue": 0,
+            "stage": "",
+            "stalled": False,
+        },
+        {
+            "name": "Sam Student",
+            "contacts": 4,
+            "targets": 1,
+            "requests": 2,
+            "accepted": 1,
+            "held": 1,
+            "on_time": 0,
+            "late": 0,
+            "missing": 0,
+            "overdue": 0,
+            "stage": "met",
+            "stalled": False,
+        },
+    ]
+
+
+def test_a_thank_you_left_past_its_window_is_missing_and_flagged(
+    busy, advisor, login_as, time_machine
+):
+    time_machine.move_to(NOW + timedelta(days=2), tick=False)
+
+    response = login_as(advisor).get(URL, {"flag": "missed_thank_you"})
+
+    [row] = _rows(response)
+    assert (row["name"], row["missing"], row["overdue"]) == ("Sam Student", 1, 1)
+    assert "missed thank-you" in response.content.decode()
+
+
+def test_a_student_with_no_activity_for_the_office_threshold_is_stalled(office, advisor, login_as):
+    quiet = UserFactory(office=office, email="q@northfield.test", full_name="Quinn Quiet")
+    UserFactory(office=office, email="n@northfield.test", full_name="Nia New")
+    type(quiet).objects.filter(pk=quiet.pk).update(date_joined=NOW - timedelta(days=22))
+
+    response = login_as(advisor).get(URL, {"flag": "stalled"})
+
+    assert _names(response) == ["Quinn Quiet"]
+
+
+def test_the_stalled_threshold_is_the_offices(office, advisor, login_as):
+    quiet = UserFactory(office=office, email="q@northfield.test", full_name="Quinn Quiet")
+    type(quiet).objects.filter(pk=quiet.pk).update(date_joined=NOW - timedelta(days=22))
+    type(office).objects.filter(pk=office.pk).update(stalled_days=30)
+
+    response = login_as(advisor).get(URL, {"flag": "stalled"})
+
+    assert _names(response) == []
+
+
+def test_no_targets_and_no_advisor_flags(busy, student2, office_admin, advisor, login_as):
+    _assign(office_admin, advisor, busy)
+    browser = login_as(advisor)
+
+    assert _names(browser.get(URL, {"scope": "office", "flag": "no_targets"})) == ["Priya Patel"]
+    assert _names(browser.get(URL, {"scope": "office", "flag": "unassigned"})) == ["Priya Patel"]
+
+
+# --- Filters, search, sort ----------------------------------------------------------
+
+
+def test_search_by_name_or_email(student, student2, advisor, login_as):
+    browser = login_as(advisor)
+
+    assert _names(browser.get(URL, {"q": "priya@"})) == ["Priya Patel"]
+    assert _names(browser.get(URL, {"q": "stu sam"})) == []
+    assert _names(browser.get(URL, {"q": "Student"})) == ["Sam Student"]
+
+
+def test_filter_by_programme_year_and_field(student, student2, consulting, advisor, login_as):
+    sam = student_profile_get(user=student)
+    sam.programme, sam.graduation_year = "Economics", 2027
+    sam.save()
+    sam.fields.add(consulting)
+    priya = student_profile_get(user=student2)
+    priya.programme, priya.graduation_year = "History", 2027
+    priya.save()
+    browser = login_as(advisor)
+
+    assert _names(browser.get(URL, {"programme": "Economics"})) == ["Sam Student"]
+    assert _names(browser.get(URL, {"year": "2027"})) == ["Priya Patel", "Sam Student"]
+    assert _names(browser.get(URL, {"field": consulting.pk})) == ["Sam Student"]
+
+
+def test_filter_by_stage(busy, student2, advisor, login_as):
+    assert _names(login_as(advisor).get(URL, {"stage": "met"})) == ["Sam Student"]
+
+
+def test_every_column_sorts_both_ways(busy, student2, advisor, login_as):
+    browser = login_as(advisor)
+    from apps.advising.selectors import SORTS
+
+    for key in SORTS:
+        up = _names(browser.get(URL, {"sort": key}))
+        down = _names(browser.get(URL, {"sort": f"-{key}"}))
+        assert sorted(up) == ["Priya Patel", "Sam Student"], key
+        assert sorted(down) == sorted(up), key
+    assert _names(browser.get(URL, {"sort": "-contacts"})) == ["Sam Student", "Priya Patel"]
+    assert _names(browser.get(URL, {"sort": "contacts"})) == ["Priya Patel", "Sam Student"]
+    assert _names(browser.get(URL, {"sort": "-name"})) == ["Sam Student", "Priya Patel"]
+
+
+def test_a_heading_links_to_its_sort_and_then_the_reverse(student, advisor, login_as):
+    browser = login_as(advisor)
+
+    first = browser.get(URL, {"sort": "name"}).content.decode()
+    assert 'aria-sort="ascending"><a href="?sort=-name">Student</a>' in first
+    assert '<a href="?sort=contacts">Contacts</a>' in first
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"sort": "password"}, "The table cannot be sorted that way."),
+        ({"flag": "vip"}, "Select a valid choice. vip is not one of the available choices."),
+        ({"year": "soon"}, "Enter a whole number."),
+    ],
+)
+def test_bad_filters_are_a_400_that_says_why(params, message, student, advisor, login_as):
+    response = login_as(advisor).get(URL, params)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "Sam Student" not in response.content.decode()
+
+
+# --- Pages and queries ----------------------------------------------------------------
+
+
+def test_fifty_a_page_and_the_filters_survive_paging(office, advisor, login_as):
+    for n in range(55):
+        UserFactory(office=office, email=f"s{n:02}@northfield.test", full_name=f"Student {n:02}")
+    browser = login_as(advisor)
+
+    first = browser.get(URL, {"q": "Student", "sort": "-name"})
+    second = browser.get(URL, {"q": "Student", "sort": "-name", "page": 2})
+
+    assert len(_names(first)) == 50
+    assert _names(second) == [f"Student {n:02}" for n in range(4, -1, -1)]
+    assert 'href="?q=Student&amp;sort=-name&amp;page=2"' in first.content.decode()
+
+
+@pytest.mark.parametrize("students", [1, 3, 50])
+def test_the_query_count_does_not_depend_on_the_number_of_students(
+    students, office, volunteer, advisor, login_as, django_assert_num_queries
+):
+    for n in range(students):
+        someone = UserFactory(office=office, email=f"s{n}@northfield.test", full_name=f"S {n}")
+        ContactFactory(student=someone, full_name="Lee Park", on_target_list=True)
+        InterviewFactory(student=someone, volunteer=volunteer, state=State.REQUESTED)
+    browser = login_as(advisor)
+
+    # Session, user, the programmes and fields of the filters, has-caseload, the count,
+    # the page.
+    with django_assert_num_queries(7):
+        response = browser.get(URL)
+
+    assert response.status_code == 200
+    assert len(_names(response)) == students
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_csv_is_exactly_what_the_page_shows(busy, student2, advisor, login_as):
+    browser = login_as(advisor)
+
+    response = browser.get("/advising/caseload.csv", {"q": "sam", "sort": "-contacts"})
+
+    assert response["Content-Type"] == "text/csv"
+    rows = _csv(response)
+    assert rows[0] == [
+        "Name", "Email", "Programme", "Graduation year", "Contacts", "On target lists",
+        "Requests sent", "Accepted", "Conversations held", "Thank-yous on time",
+        "Thank-yous late", "Thank-yous missing", "Overdue follow-ups", "Last activity",
+        "Stage", "Flags",
+    ]  # fmt: skip
+    assert rows[1:] == [
+        [
+            "Sam Student", "sam@northfield.test", "", "", "4", "1", "2", "1", "1", "0", "0",
+            "0", "0", "2026-03-03 10:00", "Met", "",
+        ]
+    ]  # fmt: skip
+
+
+def test_the_csv_export_is_logged_with_who_what_and_where(student, advisor, login_as):
+    login_as(advisor).get("/advising/caseload.csv", {"scope": "office"}, REMOTE_ADDR="203.0.113.9")
+
+    assert list(AccessRecord.objects.values_list("advisor", "student", "what", "detail", "ip")) == [
+        (advisor.pk, None, "caseload_csv", "scope=office", "203.0.113.9")
+    ]
+
+
+def test_a_name_that_would_be_a_formula_stays_text(office, advisor, login_as):
+    UserFactory(office=office, email="x@northfield.test", full_name="=HYPERLINK(1)")
+
+    rows = _csv(login_as(advisor).get("/advising/caseload.csv"))
+
+    assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_students_cannot_download_the_csv(student, login_as):
+    assert login_as(student).get("/advising/caseload.csv").status_code == 403
+    assert not AccessRecord.objects.exists()
+
+
+def test_the_role_filter_ignores_advisors_and_alumni(office, advisor, alumni, login_as):
+    UserFactory(office=office, email="a2@northfield.test", full_name="Ada", role=Role.ADVISOR)
+
+    assert _names(login_as(advisor).get(URL)) == []
