@@ -10,16 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    Case,
     DateTimeField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
 
@@ -55,7 +51,7 @@ SORTS = {
     "missing": F("thanks_missing"),
     "overdue": F("overdue_followups"),
     "activity": F("last_activity_at"),
-    "stage": F("stage_rank"),
+    "stage": F("furthest_stage_rank"),
 }
 
 
@@ -78,20 +74,12 @@ def advisor_has_caseload(*, advisor) -> bool:
     return Assignment.objects.filter(advisor=advisor).exists()
 
 
-def _stage_rank() -> Case:
-    return Case(
-        *[When(furthest_stage=stage, then=Value(rank)) for rank, stage in enumerate(STAGE_ORDER)],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-
-
 def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> QuerySet[User]:
     """The students of the advisor's office (or only those assigned to them), one
     row each with every figure of the caseload, filtered and sorted in the
     database. Flags: stalled (no activity for the office's stalled_days), a missed
     thank-you, no targets yet, no advisor."""
-    stalled_since = now - timedelta(days=advisor.office.stalled_days)
+    since = stalled_since(advisor=advisor, now=now)
     qs = User.objects.filter(office_id=advisor.office_id, role=Role.STUDENT, is_active=True)
     if query.scope == SCOPE_MINE:
         qs = qs.filter(advisor_assignments__advisor=advisor)
@@ -113,11 +101,6 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
             Coalesce("last_contact_added_at", "date_joined"),
             output_field=DateTimeField(),
         ),
-        stage_rank=_stage_rank(),
-        is_stalled=Case(
-            When(last_activity_at__lt=stalled_since, then=Value(True)),
-            default=Value(False),
-        ),
         has_advisor=Exists(Assignment.objects.filter(student=OuterRef("pk"))),
     )
     if query.programme:
@@ -125,15 +108,31 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
     if query.year is not None:
         qs = qs.filter(graduation_year=query.year)
     if query.stage:
-        qs = qs.filter(furthest_stage=query.stage)
+        qs = qs.filter(furthest_stage_rank=STAGE_ORDER.index(query.stage))
     if query.flag == FLAG_STALLED:
-        qs = qs.filter(is_stalled=True)
+        qs = qs.filter(last_activity_at__lt=since)
     elif query.flag == FLAG_MISSED_THANKS:
         qs = qs.filter(thanks_missing__gt=0)
     elif query.flag == FLAG_NO_TARGETS:
         qs = qs.filter(targets=0)
     elif query.flag == FLAG_UNASSIGNED:
         qs = qs.filter(has_advisor=False)
+    # Each figure is a subquery that every expression using it repeats in the SQL:
+    # what the page derives from them (stalled) is worked out in Python
+    # (caseload_flags), not annotated again.
     key = SORTS[query.sort]
     order = key.desc(nulls_last=True) if query.descending else key.asc(nulls_last=True)
     return qs.order_by(order, "pk")
+
+
+def stalled_since(*, advisor, now: datetime) -> datetime:
+    return now - timedelta(days=advisor.office.stalled_days)
+
+
+def caseload_flags(students, *, advisor, now: datetime):
+    """Mark each row of a caseload (a page, or the CSV's rows as they stream) with
+    `is_stalled`, from its last activity and the office's threshold."""
+    since = stalled_since(advisor=advisor, now=now)
+    for student in students:
+        student.is_stalled = student.last_activity_at < since
+        yield student

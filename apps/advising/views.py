@@ -28,13 +28,14 @@ def _caseload(request):
         fields=field_list_for_office(office_id=advisor.office_id),
     )
     if not form.is_valid():
-        return form, None, None
+        return form, None, None, None
     has_caseload = selectors.advisor_has_caseload(advisor=advisor)
     query = form.query(
         default_scope=selectors.SCOPE_MINE if has_caseload else selectors.SCOPE_OFFICE
     )
-    students = selectors.caseload_for_advisor(advisor=advisor, query=query, now=timezone.now())
-    return form, query, students
+    now = timezone.now()
+    students = selectors.caseload_for_advisor(advisor=advisor, query=query, now=now)
+    return form, query, students, now
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -76,12 +77,14 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
 
 @advisor_only
 def caseload(request):
-    form, query, students = _caseload(request)
+    form, query, students, now = _caseload(request)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("page"))
     stages = dict(Stage.choices)
-    page.object_list = list(page.object_list)
+    page.object_list = list(
+        selectors.caseload_flags(page.object_list, advisor=request.user, now=now)
+    )
     for student in page.object_list:
         student.stage_label = stages.get(student.furthest_stage, "")
     return render(
@@ -133,10 +136,11 @@ def _flags(student) -> str:
     return ", ".join(flags)
 
 
-def _csv_rows(students):
+def _csv_rows(students, *, advisor, now):
     stages = dict(Stage.choices)
     yield [csv_cell_safe(header) for header, _attr in CSV_COLUMNS]
-    for student in students.iterator(chunk_size=2000):
+    rows = students.iterator(chunk_size=2000)
+    for student in selectors.caseload_flags(rows, advisor=advisor, now=now):
         row = []
         for _header, attr in CSV_COLUMNS:
             if attr is None:
@@ -153,7 +157,7 @@ def _csv_rows(students):
 @advisor_only
 def caseload_csv(request):
     """What the page shows, every page of it, as CSV. Logged in the access log."""
-    form, _query, students = _caseload(request)
+    form, _query, students, now = _caseload(request)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     services.access_record(
@@ -164,7 +168,8 @@ def caseload_csv(request):
     )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(students)), content_type="text/csv"
+        (writer.writerow(row) for row in _csv_rows(students, advisor=request.user, now=now)),
+        content_type="text/csv",
     )
     response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
     return response

@@ -5,6 +5,7 @@ from django.db.models import (
     Count,
     Expression,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -132,7 +133,8 @@ def student_contact_figures() -> dict[str, Expression]:
       annotation that shadows it);
     - targets: of those, the ones on a target list (`target_rank` set);
     - furthest_stage: the most advanced stage among those, in STAGE_ORDER, or ""
-      when there are none;
+      when there are none; furthest_stage_rank: its index in STAGE_ORDER, -1 when
+      none (one aggregate: sort and filter on this, not on a Case over the stage);
     - last_contact_added_at: when the latest contact was added, archived ones
       included (adding them happened), None when there are none;
     - last_interaction_at: the latest keep-in-touch clock over all the student's
@@ -152,6 +154,13 @@ def student_contact_figures() -> dict[str, Expression]:
         "contacts_count": subquery_count(current, per="owner"),
         "targets": subquery_count(current.filter(target_rank__isnull=False), per="owner"),
         "furthest_stage": Coalesce(Subquery(furthest), Value("")),
+        "furthest_stage_rank": Coalesce(
+            Subquery(
+                current.order_by().values("owner").annotate(r=Max(rank)).values("r"),
+                output_field=IntegerField(),
+            ),
+            Value(-1),
+        ),
         "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
         "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),
     }

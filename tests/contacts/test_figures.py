@@ -156,6 +156,21 @@ def test_furthest_stage_is_the_higher_of_two(student, lower, higher):
     assert _figures(student)[student.pk]["furthest_stage"] == higher
 
 
+@pytest.mark.parametrize(("lower", "higher"), list(pairwise(STAGE_ORDER)))
+def test_furthest_stage_rank_is_the_higher_ones_place(student, lower, higher):
+    _contact(student, stage=higher)
+    _contact(student, stage=lower)
+
+    rank = User.objects.annotate(**student_contact_figures()).get(pk=student.pk)
+    assert rank.furthest_stage_rank == STAGE_ORDER.index(higher)
+
+
+def test_furthest_stage_rank_without_contacts_is_minus_one(student):
+    rank = User.objects.annotate(**student_contact_figures()).get(pk=student.pk)
+
+    assert rank.furthest_stage_rank == -1
+
+
 def test_furthest_stage_of_declined_and_no_response_is_below_identified(student):
     _contact(student, stage=Stage.NO_RESPONSE)
     _contact(student, stage=Stage.DECLINED)
