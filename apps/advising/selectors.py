@@ -1,9 +1,11 @@
-"""Reads of the advising app: the caseload, figures computed in the database.
+"""Reads of the advising app: the caseload, figures computed in the database, and
+the student's page.
 
 The figures come from the apps that own them, as annotations each app's selectors
 build (contacts, interviews, follow-ups, students); this module only combines them
 on one queryset of student users, so a page of the caseload is one query whatever
-the number of students.
+the number of students. The student's page reads each app through its selectors
+too, each scoped to the one student `student_for_advisor` let through.
 """
 
 from dataclasses import dataclass
@@ -18,13 +20,23 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.models import Assignment
-from apps.contacts.selectors import STAGE_ORDER, student_contact_figures
-from apps.followups.selectors import student_followup_figures
-from apps.interviews.selectors import student_interview_figures
+from apps.contacts.selectors import (
+    STAGE_ORDER,
+    contact_list_recently_added,
+    student_contact_figures,
+)
+from apps.followups.selectors import (
+    interaction_list_recent_for_student,
+    student_followup_figures,
+    thank_you_list_done_for_student,
+)
+from apps.interviews.selectors import interview_events_for_student, student_interview_figures
 from apps.students.selectors import student_profile_figures, students_in_field
 
 SCOPE_MINE = "mine"
@@ -136,3 +148,74 @@ def caseload_flags(students, *, advisor, now: datetime):
     for student in students:
         student.is_stalled = student.last_activity_at < since
         yield student
+
+
+# --- The student's page -------------------------------------------------------------
+
+# Lines on the student's activity timeline.
+ACTIVITY_LIMIT = 50
+
+
+def student_for_advisor(*, advisor, pk: int) -> User:
+    """A student of the advisor's office, the ones the caseload lists; anyone else
+    (another office's student, an advisor, an alumnus, an unknown id) is a 404."""
+    student = User.objects.filter(
+        pk=pk, office_id=advisor.office_id, role=Role.STUDENT, is_active=True
+    ).first()
+    if student is None:
+        raise Http404
+    return student
+
+
+def advisor_list_for_student(*, student) -> QuerySet[User]:
+    """Who advises the student (assignments), by name."""
+    return User.objects.filter(
+        advisee_assignments__student=student, office_id=student.office_id
+    ).order_by("full_name", "pk")
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """One line of a student's activity timeline: when, what, with whom."""
+
+    at: datetime
+    what: str
+    who: str
+    late: bool = False
+
+
+def _who(contact) -> str:
+    if contact.organisation:
+        return f"{contact.full_name}, {contact.organisation}"
+    return contact.full_name
+
+
+def student_activity(*, student, limit: int = ACTIVITY_LIMIT) -> list[ActivityLine]:
+    """The latest `limit` things the student did, newest first: their conversations'
+    timeline entries (not the system's own), contacts added, interactions logged,
+    thank-yous sent. Each source gives at most `limit`, so four queries whatever
+    the history."""
+    lines = [
+        ActivityLine(at=e.created_at, what=e.get_kind_display(), who=_who(e.interview.contact))
+        for e in interview_events_for_student(student=student, limit=limit)
+    ]
+    lines += [
+        ActivityLine(at=c.created_at, what=_("Contact added"), who=_who(c))
+        for c in contact_list_recently_added(student=student, limit=limit)
+    ]
+    lines += [
+        ActivityLine(
+            at=i.occurred_at,
+            what=_("Logged: %(kind)s") % {"kind": i.get_kind_display()},
+            who=_who(i.contact),
+        )
+        for i in interaction_list_recent_for_student(student=student, limit=limit)
+    ]
+    lines += [
+        ActivityLine(
+            at=f.done_at, what=_("Thank-you sent"), who=_who(f.contact), late=f.on_time is False
+        )
+        for f in thank_you_list_done_for_student(student=student, limit=limit)
+    ]
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines[:limit]

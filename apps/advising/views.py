@@ -12,8 +12,14 @@ from apps.advising import selectors, services
 from apps.advising.forms import CaseloadFilterForm
 from apps.advising.models import AccessRecord
 from apps.contacts.enums import Stage
+from apps.contacts.selectors import target_list_for_student
 from apps.core.csv_cells import csv_cell_safe
-from apps.students.selectors import field_list_for_office, programmes_for_office
+from apps.interviews.selectors import interview_list_for_advisor
+from apps.students.selectors import (
+    field_list_for_office,
+    programmes_for_office,
+    student_profile_find,
+)
 
 PAGE_SIZE = 50
 
@@ -173,3 +179,43 @@ def caseload_csv(request):
     )
     response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
     return response
+
+
+# --- The student's page -------------------------------------------------------------
+
+
+def _target_groups(contacts) -> list[dict]:
+    """The target list by field, each ranked, in the order the selector gives (by
+    field name); contacts without a field last."""
+    groups: dict[int | None, dict] = {}
+    for contact in contacts:
+        group = groups.setdefault(contact.field_id, {"field": contact.field, "contacts": []})
+        group["contacts"].append(contact)
+    loose = groups.pop(None, None)
+    return [*groups.values(), *([loose] if loose else [])]
+
+
+@advisor_only
+def student_page(request, pk: int):
+    """One student of the advisor's office, read-only: who they are, their pitch and
+    target list, their conversations (notes only where the student shared them)
+    and what they did lately. Every visit is recorded in the access log."""
+    advisor = request.user
+    student = selectors.student_for_advisor(advisor=advisor, pk=pk)
+    profile = student_profile_find(user=student)
+    context = {
+        "student": student,
+        "profile": profile,
+        "fields": list(profile.fields.all()) if profile else [],
+        "advisors": list(selectors.advisor_list_for_student(student=student)),
+        "target_groups": _target_groups(target_list_for_student(student=student)),
+        "conversations": list(interview_list_for_advisor(student=student)),
+        "activity": selectors.student_activity(student=student),
+    }
+    services.access_record(
+        advisor=advisor,
+        what=AccessRecord.What.STUDENT_PAGE,
+        student=student,
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    return render(request, "advising/student_detail.html", context)

@@ -90,6 +90,17 @@ def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
     return qs.select_related("field", "referred_by").order_by("field__name", "target_rank", "pk")
 
 
+def contact_list_recently_added(*, student, limit: int) -> QuerySet[Contact]:
+    """The contacts the student added last, newest first, archived ones included
+    (adding them happened): an advisor's activity timeline. Only what a line of it
+    shows is loaded."""
+    return (
+        Contact.objects.filter(owner=student)
+        .only("pk", "owner_id", "full_name", "organisation", "created_at")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def volunteer_profile_for_user(*, user) -> VolunteerProfile | None:
     """The user's volunteer profile with its office (the month is counted in the
     office's time zone). Fields are not prefetched: a page that lists them asks."""

@@ -145,6 +145,31 @@ def checkin_active_for_contact(*, contact_id: int, lock: bool = False) -> Follow
     return checkins.first()
 
 
+def interaction_list_recent_for_student(*, student, limit: int) -> QuerySet[Interaction]:
+    """The interactions the student logged last, newest first, with the contact:
+    an advisor's activity timeline (the note is left in the database)."""
+    return (
+        Interaction.objects.filter(student=student)
+        .select_related("contact")
+        .only("kind", "occurred_at", "contact", "contact__full_name", "contact__organisation")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+def thank_you_list_done_for_student(*, student, limit: int) -> QuerySet[FollowUp]:
+    """The thank-yous the student sent (or marked sent) last, newest first, with the
+    contact and whether each went within its window: an advisor's activity
+    timeline."""
+    return (
+        FollowUp.objects.filter(
+            student=student, kind=Kind.THANK_YOU, status=Status.DONE, done_at__isnull=False
+        )
+        .select_related("contact")
+        .only("done_at", "on_time", "contact", "contact__full_name", "contact__organisation")
+        .order_by("-done_at", "-pk")[:limit]
+    )
+
+
 # --- The thank-you note -------------------------------------------------------------
 
 

@@ -25,6 +25,13 @@ def student_profile_get(*, user) -> StudentProfile:
     return profile
 
 
+def student_profile_find(*, user) -> StudentProfile | None:
+    """The student's profile with its fields, or None when they have not filled it
+    in yet. Never writes: for pages that read someone else's profile (an advisor's
+    page of the student), where student_profile_get would create one."""
+    return StudentProfile.objects.filter(user=user).prefetch_related("fields").first()
+
+
 def research_note_list_for_student(*, student) -> QuerySet[ResearchNote]:
     return ResearchNote.objects.filter(student=student).select_related("field")
 

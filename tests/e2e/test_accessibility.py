@@ -50,7 +50,10 @@ def _pages(role: str) -> list[str]:
         alex = User.objects.get(email="alumni1@demo.test")
         request = Interview.objects.filter(volunteer__user=alex).first()
         return ["/", "/inbox/", f"/inbox/{request.pk}/", "/volunteer/profile/", "/calendar/"]
+    sam = User.objects.get(email="student1@demo.test")
     return [
+        "/advising/",
+        f"/advising/students/{sam.pk}/",
         "/office/",
         "/office/invitations/",
         "/office/volunteers/",

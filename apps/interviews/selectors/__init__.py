@@ -3,8 +3,10 @@ topic; writes are in apps.interviews.services. Callers import from here, or from
 the topic module.
 
 - interviews: a student's and a volunteer's interviews, the request page's
-  volunteer, what the periodic sweeps act on, a student's figures for the caseload
-- notes: notes, referrals and the referral map
+  volunteer, what the periodic sweeps act on, a student's figures for the caseload,
+  their conversations and timeline for their advisor's page
+- notes: notes, what of them an advisor reads once shared, referrals and the
+  referral map
 - questions: the bank, prepared lists, and the rules both sides follow
 - request_templates: the office's request wording, and the built-in one
 - feeds: the calendar feed behind a token and the meetings it holds
@@ -20,10 +22,12 @@ from apps.interviews.selectors.feeds import (
 from apps.interviews.selectors.interviews import (
     EXPIRE_AFTER_DAYS,
     interview_draft_for,
+    interview_events_for_student,
     interview_get_for_participant,
     interview_get_for_student,
     interview_get_for_volunteer,
     interview_inbox_for_volunteer,
+    interview_list_for_advisor,
     interview_list_for_student,
     interviews_due_for_expiry,
     interviews_due_for_nudge,
@@ -42,12 +46,14 @@ from apps.interviews.selectors.notes import (
     PADDING,
     ROOT_COLOURS,
     ROW_GAP,
+    SHARED_NOTES_FIELDS,
     STAGE_COLOURS,
     MapEdge,
     MapNode,
     OutlineItem,
     ReferralMap,
     interview_notes_get,
+    interview_notes_shared,
     referral_list_for_interview,
     referral_map_for_student,
 )
@@ -101,6 +107,7 @@ __all__ = [
     "ROW_GAP",
     "ReferralMap",
     "SAMPLE",
+    "SHARED_NOTES_FIELDS",
     "SHARE_STATES",
     "STAGE_COLOURS",
     "TEXT_MAX",
@@ -108,12 +115,15 @@ __all__ = [
     "calendar_feed_for_token",
     "calendar_feed_interviews",
     "interview_draft_for",
+    "interview_events_for_student",
     "interview_get_for_participant",
     "interview_get_for_student",
     "interview_get_for_volunteer",
     "interview_inbox_for_volunteer",
+    "interview_list_for_advisor",
     "interview_list_for_student",
     "interview_notes_get",
+    "interview_notes_shared",
     "interviews_due_for_expiry",
     "interviews_due_for_nudge",
     "meeting_view_problem",

@@ -6,12 +6,15 @@ from datetime import date, datetime, timedelta
 from django.db.models import (
     Exists,
     Expression,
+    F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,7 +35,8 @@ from apps.interviews.enums import (
     Channel,
     State,
 )
-from apps.interviews.models import Interview, InterviewEvent
+from apps.interviews.models import Interview, InterviewEvent, PreparedQuestion
+from apps.interviews.selectors.notes import interview_notes_shared
 
 # No answer for this long and a request lapses (the nudge comes at the office's
 # request_nudge_days, 7 by default).
@@ -100,6 +104,50 @@ def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
     if states:
         qs = qs.filter(state__in=states)
     return qs.order_by("-updated_at", "-pk")
+
+
+def interview_list_for_advisor(*, student) -> QuerySet[Interview]:
+    """The student's conversations as their advisor reads them: every interview but
+    drafts (nobody but the student knows of those), the latest request first, with
+    the contact, the prepared questions in order (`prepared_questions`) and the
+    notes when the student shared them (`shared_notes`, None otherwise: notes not
+    shared are never loaded). Three queries whatever the number."""
+    return (
+        Interview.objects.filter(student=student)
+        .exclude(state=State.DRAFT)
+        .select_related("contact")
+        .prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=PreparedQuestion.objects.order_by("position", "pk"),
+                to_attr="prepared_questions",
+            ),
+            Prefetch("notes", queryset=interview_notes_shared(), to_attr="shared_notes"),
+        )
+        .order_by(Coalesce(F("requested_at"), F("created_at")).desc(), "-pk")
+    )
+
+
+def interview_events_for_student(*, student, limit: int) -> QuerySet[InterviewEvent]:
+    """The latest timeline entries across the student's conversations, newest
+    first, with each conversation's contact: an advisor's activity timeline. The
+    system's own entries (NOT_INTERACTIONS) and drafts are left out, and so is
+    the text of messages: only what a line of the timeline shows is loaded."""
+    return (
+        InterviewEvent.objects.filter(interview__student=student)
+        .exclude(interview__state=State.DRAFT)
+        .exclude(kind__in=NOT_INTERACTIONS)
+        .select_related("interview__contact")
+        .only(
+            "kind",
+            "created_at",
+            "interview",
+            "interview__contact",
+            "interview__contact__full_name",
+            "interview__contact__organisation",
+        )
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def interview_get_for_student(*, student, pk: int) -> Interview:

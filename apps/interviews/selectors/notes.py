@@ -12,6 +12,19 @@ from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.interviews.models import Interview, InterviewNotes, Referral
 
+# What an advisor reads of notes the student shared with them: the A.I.R. write-up
+# and the field-fit score, never the quick notes typed during the meeting.
+SHARED_NOTES_FIELDS = ("advice", "information", "referrals", "reflection", "field_fit")
+
+
+def interview_notes_shared() -> QuerySet[InterviewNotes]:
+    """Notes their students shared with their advisors, only the fields an advisor
+    reads. The filter is in the query, so notes not shared never leave the
+    database."""
+    return InterviewNotes.objects.filter(shared_with_advisor=True).only(
+        "pk", "interview", *SHARED_NOTES_FIELDS
+    )
+
 
 def interview_notes_get(*, interview: Interview) -> InterviewNotes | None:
     return InterviewNotes.objects.filter(interview=interview).first()
