@@ -29,7 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.directory import reference_loop_ms  # noqa: E402
+from bench.directory import reference_loop_ms, time_requests  # noqa: E402
 
 OFFICE_SLUG = "bench-advising"
 STUDENTS = 20_000
@@ -191,37 +191,6 @@ def ensure_data(*, rebuild: bool):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return advisor
-
-
-def time_requests(client, url: str, n: int) -> tuple[float, float, int]:
-    """As bench/directory.py's, but reading a streamed response to its end (the CSV):
-    its rows are made while it is read."""
-    import statistics
-    import time
-
-    from django.db import connection
-
-    def get():
-        response = client.get(url)
-        assert response.status_code == 200, url
-        if response.streaming:
-            b"".join(response.streaming_content)
-
-    for _ in range(2):
-        get()
-    queries = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *args: (queries.append(sql), execute(sql, *args))[1]
-    ):
-        get()
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        get()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
-    return statistics.median(times), p95, len(queries)
 
 
 def main() -> None:
