@@ -63,3 +63,30 @@ class CaseloadFilterForm(forms.Form):
             sort=sort.removeprefix("-"),
             descending=sort.startswith("-"),
         )
+
+
+class AssignForm(forms.Form):
+    """Assign the selected students (checkboxes named `students`) to an advisor."""
+
+    advisor = forms.ModelChoiceField(
+        label=_("Assign selected students to"),
+        queryset=None,
+        empty_label=_("Choose an advisor"),
+        error_messages={
+            "required": _("Choose an advisor."),
+            "invalid_choice": _("Choose an advisor of your office."),
+        },
+    )
+    students = forms.TypedMultipleChoiceField(coerce=int, required=True)
+
+    def __init__(self, *args, advisors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = advisors
+        self.fields["advisor"].widget.attrs["class"] = "form-select"
+        # Any ids: the service checks each is a student of the office.
+        self.fields["students"].choices = (
+            [(value, value) for value in self.data.getlist("students") if value.isdigit()]
+            if hasattr(self.data, "getlist")
+            else []
+        )
+        self.fields["students"].error_messages["required"] = _("Select at least one student.")

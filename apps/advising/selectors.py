@@ -219,3 +219,10 @@ def student_activity(*, student, limit: int = ACTIVITY_LIMIT) -> list[ActivityLi
     ]
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]
+
+
+def advisors_of_office(*, office_id: int) -> QuerySet[User]:
+    """The office's active advisors, office admins included, by name."""
+    return User.objects.filter(office_id=office_id, role=Role.ADVISOR, is_active=True).order_by(
+        "full_name", "pk"
+    )

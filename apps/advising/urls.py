@@ -6,4 +6,10 @@ urlpatterns = [
     path("advising/", views.caseload, name="caseload"),
     path("advising/caseload.csv", views.caseload_csv, name="caseload_csv"),
     path("advising/students/<int:pk>/", views.student_page, name="advising_student"),
+    path("advising/assign/", views.assign, name="advising_assign"),
+    path(
+        "advising/students/<int:pk>/advisors/<int:advisor_pk>/remove/",
+        views.unassign,
+        name="advising_unassign",
+    ),
 ]

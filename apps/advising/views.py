@@ -1,19 +1,25 @@
 import csv
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import advisor_only
+from apps.accounts.permissions import advisor_only, office_admin_required
 from apps.advising import selectors, services
-from apps.advising.forms import CaseloadFilterForm
+from apps.advising.forms import AssignForm, CaseloadFilterForm
 from apps.advising.models import AccessRecord
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import target_list_for_student
 from apps.core.csv_cells import csv_cell_safe
+from apps.core.feedback import error_messages
+from apps.core.links import safe_next
 from apps.interviews.selectors import interview_list_for_advisor
 from apps.students.selectors import (
     field_list_for_office,
@@ -101,6 +107,12 @@ def caseload(request):
             "query": query,
             "page": page,
             "headers": _headers(query),
+            # Office admins assign the students they select to an advisor.
+            "assign_form": AssignForm(
+                advisors=selectors.advisors_of_office(office_id=request.user.office_id)
+            )
+            if request.user.is_office_admin
+            else None,
         },
     )
 
@@ -219,3 +231,47 @@ def student_page(request, pk: int):
         ip=request.META.get("REMOTE_ADDR"),
     )
     return render(request, "advising/student_detail.html", context)
+
+
+@office_admin_required
+@require_POST
+def assign(request):
+    """An office admin assigns the students selected on the caseload to an advisor."""
+    admin = request.user
+    back = safe_next(request, reverse("caseload"))
+    form = AssignForm(
+        request.POST, advisors=selectors.advisors_of_office(office_id=admin.office_id)
+    )
+    if not form.is_valid():
+        error_messages(request, ValidationError(form.errors))
+        return redirect(back)
+    advisor = form.cleaned_data["advisor"]
+    try:
+        added = services.assignments_add(
+            admin=admin, advisor_id=advisor.pk, student_ids=form.cleaned_data["students"]
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect(back)
+    chosen = len(set(form.cleaned_data["students"]))
+    messages.success(
+        request,
+        ngettext(
+            "%(name)s now advises the student you selected (%(new)s new).",
+            "%(name)s now advises the %(n)s students you selected (%(new)s new).",
+            chosen,
+        )
+        % {"name": advisor.full_name, "n": chosen, "new": added},
+    )
+    return redirect(back)
+
+
+@office_admin_required
+@require_POST
+def unassign(request, pk: int, advisor_pk: int):
+    """An office admin ends one advisor's assignment to a student (from the
+    student's page)."""
+    student = selectors.student_for_advisor(advisor=request.user, pk=pk)
+    if services.assignment_remove(admin=request.user, advisor_id=advisor_pk, student_id=student.pk):
+        messages.success(request, _("Removed."))
+    return redirect("advising_student", pk=student.pk)

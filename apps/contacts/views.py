@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +13,7 @@ from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
+from apps.core.links import safe_next
 from apps.students.selectors import field_list_for_office
 
 PAGE_SIZE = 25
@@ -176,12 +176,7 @@ def contact_target_toggle(request, pk: int):
         messages.success(
             request, _("%(name)s is off your target list.") % {"name": contact.full_name}
         )
-    return redirect(_safe_next(request, reverse("contact_detail", args=[contact.pk])))
-
-
-def _safe_next(request, default: str) -> str:
-    nxt = request.POST.get("next", "")
-    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and nxt else default
+    return redirect(safe_next(request, reverse("contact_detail", args=[contact.pk])))
 
 
 @student_only
@@ -193,7 +188,7 @@ def contact_target_move(request, pk: int):
         services.target_list_move(student=request.user, contact=contact, offset=offset)
     except ValueError:
         return HttpResponseBadRequest(_("This contact is not on a target list."))
-    return redirect(f"{_safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
+    return redirect(f"{safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
 
 
 def _target_groups(student):

@@ -2,8 +2,21 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def site_url(name: str, *args) -> str:
     """SITE_URL and the named route: https://fieldnotes.example.edu/interviews/7/."""
     return settings.SITE_URL + reverse(name, args=args)
+
+
+def safe_next(request, default: str = "") -> str:
+    """Where a form asked to go back to (`next` in the POST or the query string), if
+    it is a page of this site; else `default`. Never an address elsewhere: a link
+    someone crafted must not send a signed-in user off the site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -5,13 +5,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
+from apps.core.links import safe_next
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
 from apps.followups.forms import (
@@ -167,15 +167,6 @@ def followup_cadence(request, pk: int):
 # --- Logging an interaction --------------------------------------------------------
 
 
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 def _logged_message(contact, logged: services.InteractionLogged) -> str:
     name = contact.full_name
     if logged.checkin is None:
@@ -201,7 +192,7 @@ def interaction_log(request, pk: int):
     restarts from it."""
     contact = selectors.contact_get_met_for_student(student=request.user, pk=pk)
     today = services.student_today(student=request.user)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     status = 200
     if request.method == "POST":
         form = InteractionForm(request.POST, today=today)
