@@ -16,7 +16,7 @@ from apps.advising import selectors, services
 from apps.advising.forms import AssignForm, CaseloadFilterForm
 from apps.advising.models import AccessRecord
 from apps.contacts.enums import Stage
-from apps.contacts.selectors import target_list_for_student
+from apps.contacts.selectors import target_list_grouped
 from apps.core.csv_cells import csv_cell_safe
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
@@ -196,17 +196,6 @@ def caseload_csv(request):
 # --- The student's page -------------------------------------------------------------
 
 
-def _target_groups(contacts) -> list[dict]:
-    """The target list by field, each ranked, in the order the selector gives (by
-    field name); contacts without a field last."""
-    groups: dict[int | None, dict] = {}
-    for contact in contacts:
-        group = groups.setdefault(contact.field_id, {"field": contact.field, "contacts": []})
-        group["contacts"].append(contact)
-    loose = groups.pop(None, None)
-    return [*groups.values(), *([loose] if loose else [])]
-
-
 @advisor_only
 def student_page(request, pk: int):
     """One student of the advisor's office, read-only: who they are, their pitch and
@@ -220,7 +209,7 @@ def student_page(request, pk: int):
         "profile": profile,
         "fields": list(profile.fields.all()) if profile else [],
         "advisors": list(selectors.advisor_list_for_student(student=student)),
-        "target_groups": _target_groups(target_list_for_student(student=student)),
+        "target_groups": target_list_grouped(student=student)[0],
         "conversations": list(interview_list_for_advisor(student=student)),
         "activity": selectors.student_activity(student=student),
     }

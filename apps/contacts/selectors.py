@@ -90,6 +90,25 @@ def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
     return qs.select_related("field", "referred_by").order_by("field__name", "target_rank", "pk")
 
 
+def target_list_grouped(*, student) -> tuple[list[dict], list[Contact]]:
+    """The student's target list by field, each ranked: one group per active field
+    with anyone on it, by field name (`{"field", "contacts"}`), then the contacts
+    without a field or in a field the office retired (`"field": None`). Also the
+    contacts themselves, in that order. One query."""
+    contacts = list(target_list_for_student(student=student))
+    groups: dict[int, dict] = {}
+    loose = {"field": None, "contacts": []}
+    for contact in contacts:
+        field = contact.field
+        if field is None or not field.is_active:
+            loose["contacts"].append(contact)
+        else:
+            groups.setdefault(field.pk, {"field": field, "contacts": []})["contacts"].append(
+                contact
+            )
+    return [*groups.values(), *([loose] if loose["contacts"] else [])], contacts
+
+
 def contact_list_recently_added(*, student, limit: int) -> QuerySet[Contact]:
     """The contacts the student added last, newest first, archived ones included
     (adding them happened): an advisor's activity timeline. Only what a line of it

@@ -14,7 +14,6 @@ from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
 from apps.core.links import safe_next
-from apps.students.selectors import field_list_for_office
 
 PAGE_SIZE = 25
 
@@ -191,22 +190,9 @@ def contact_target_move(request, pk: int):
     return redirect(f"{safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
 
 
-def _target_groups(student):
-    contacts = list(selectors.target_list_for_student(student=student))
-    fields = list(field_list_for_office(office_id=student.office_id))
-    groups = {f.pk: {"field": f, "contacts": []} for f in fields}
-    loose = {"field": None, "contacts": []}
-    for contact in contacts:
-        groups.get(contact.field_id, loose)["contacts"].append(contact)
-    ordered = [g for g in groups.values() if g["contacts"]]
-    if loose["contacts"]:
-        ordered.append(loose)
-    return ordered, contacts
-
-
 @student_only
 def target_list(request):
-    groups, contacts = _target_groups(request.user)
+    groups, contacts = selectors.target_list_grouped(student=request.user)
     return render(
         request, "contacts/target_list.html", {"groups": groups, "has_contacts": bool(contacts)}
     )
@@ -214,7 +200,7 @@ def target_list(request):
 
 @student_only
 def target_board(request):
-    _groups, contacts = _target_groups(request.user)
+    _groups, contacts = selectors.target_list_grouped(student=request.user)
     columns = [
         {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
         for value, label in Stage.choices
