@@ -29,7 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.directory import reference_loop_ms, time_requests  # noqa: E402
+from bench.directory import time_pages  # noqa: E402
 
 OFFICE_SLUG = "bench-advising"
 STUDENTS = 20_000
@@ -201,8 +201,6 @@ def main() -> None:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import override_settings
     from django.urls import reverse
 
     print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}")
@@ -220,22 +218,7 @@ def main() -> None:
         ("caseload: office, search", caseload + "?scope=office&q=student1999"),
         ("caseload CSV: my 500", csv),
     ]
-    with override_settings(
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver"],
-        STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ):
-        client = Client()
-        client.force_login(advisor)
-        print(f"\n{args.requests} requests each, signed in as {advisor.email}")
-        print(f"Machine reference: a 1M-step Python loop took {reference_loop_ms():.0f} ms\n")
-        print(f"{'page':<32} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-        for label, url in pages:
-            median, p95, queries = time_requests(client, url, args.requests)
-            print(f"{label:<32} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+    time_pages(pages, user=advisor, requests=args.requests, width=32)
 
 
 if __name__ == "__main__":

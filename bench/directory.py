@@ -306,8 +306,6 @@ def main() -> None:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import override_settings
     from django.urls import NoReverseMatch, reverse
 
     from apps.contacts.enums import Format
@@ -335,6 +333,15 @@ def main() -> None:
     except NoReverseMatch:
         print("Skipping the contact book: the contact_list route does not exist yet.")
 
+    time_pages(pages, user=student, requests=args.requests)
+
+
+def time_pages(pages: list[tuple[str, str]], *, user, requests: int, width: int = 28) -> None:
+    """Time each (label, url) signed in as `user` and print a table after the
+    machine reference."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
     # Production-like: DEBUG off, so no query log or template debug data; static
     # files named plainly because no manifest is built for a benchmark. The test
     # environment (setup_test_environment) is deliberately not set up: it makes
@@ -349,13 +356,13 @@ def main() -> None:
         },
     ):
         client = Client()
-        client.force_login(student)
-        print(f"\n{args.requests} requests each, signed in as {student.email}")
+        client.force_login(user)
+        print(f"\n{requests} requests each, signed in as {user.email}")
         print(f"Machine reference: a 1M-step Python loop took {reference_loop_ms():.0f} ms\n")
-        print(f"{'page':<28} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        print(f"{'page':<{width}} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for label, url in pages:
-            median, p95, queries = time_requests(client, url, args.requests)
-            print(f"{label:<28} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+            median, p95, queries = time_requests(client, url, requests)
+            print(f"{label:<{width}} {median:>10.1f} {p95:>8.1f} {queries:>8}")
 
 
 if __name__ == "__main__":
