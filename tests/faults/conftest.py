@@ -391,6 +391,9 @@ class Sweeper:
     def __init__(self, *, threads: int, every: float):
         self.every = every
         self.stopping = threading.Event()
+        self.running = threading.Event()
+        self.running.set()
+        self.idle = threading.Semaphore(threads)
         self.start_together = threading.Barrier(threads)
         self.lock = threading.Lock()
         self.claimed = 0
@@ -406,17 +409,45 @@ class Sweeper:
         try:
             self.start_together.wait(timeout=10)
             while not self.stopping.is_set():
-                try:
-                    claimed = outbox_sweep()
-                except Exception as exc:
-                    with self.lock:
-                        self.errors.append(exc)
-                else:
-                    with self.lock:
-                        self.claimed += claimed
+                if not self.running.wait(0.05):
+                    continue
+                with self.idle_while_sweeping():
+                    try:
+                        claimed = outbox_sweep()
+                    except Exception as exc:
+                        with self.lock:
+                            self.errors.append(exc)
+                    else:
+                        with self.lock:
+                            self.claimed += claimed
                 self.stopping.wait(self.every)
         finally:
             connections.close_all()
+
+    @contextlib.contextmanager
+    def idle_while_sweeping(self):
+        self.idle.acquire()
+        try:
+            yield
+        finally:
+            self.idle.release()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """No sweep runs inside the block: every thread has finished the sweep it
+        was in and waits. What a test sees in the broker there is not raced by a
+        sweep publishing."""
+        self.running.clear()
+        held = 0
+        try:
+            for _ in self.threads:
+                assert self.idle.acquire(timeout=30), "a sweep did not finish"
+                held += 1
+            yield
+        finally:
+            for _ in range(held):
+                self.idle.release()
+            self.running.set()
 
     def stop(self) -> None:
         self.stopping.set()
