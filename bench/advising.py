@@ -216,6 +216,11 @@ def main() -> None:
         ("caseload: office, by activity", caseload + "?scope=office&sort=-activity"),
         ("caseload: office, stalled", caseload + "?scope=office&flag=stalled"),
         ("caseload: office, search", caseload + "?scope=office&q=student1999"),
+        ("caseload: office, by held desc", caseload + "?scope=office&sort=-held"),
+        ("caseload: office, by missing desc", caseload + "?scope=office&sort=-missing"),
+        ("caseload: office, by stage", caseload + "?scope=office&sort=stage"),
+        ("caseload: office, missed thank-you", caseload + "?scope=office&flag=missed_thank_you"),
+        ("caseload: office, no targets", caseload + "?scope=office&flag=no_targets"),
         ("caseload CSV: my 500", csv),
     ]
     time_pages(pages, user=advisor, requests=args.requests, width=32)

@@ -119,6 +119,12 @@ class User(AbstractUser):
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="members", null=True, blank=True
     )
+    # A student's latest sign of work: a contact added, or any interaction with a
+    # contact (the keep-in-touch clock: requests, meetings, notes, thank-yous,
+    # check-ins). Kept by services.user_record_activity, which the contacts services
+    # call, so the advisors' caseload sorts and filters an office of 20,000 on one
+    # column instead of three subqueries per student. Null until the first.
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -1,7 +1,7 @@
 """Writes for people, offices and invitations."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -210,6 +210,14 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
             },
         )
     return volunteer
+
+
+def user_record_activity(*, user_id: int, at: datetime) -> None:
+    """The user did something at `at` (User.last_activity_at). Only moves forward,
+    in one conditional UPDATE, so two writers at once cannot move it back."""
+    User.objects.filter(pk=user_id).filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
+    ).update(last_activity_at=at)
 
 
 def user_update_profile(*, user: User, full_name: str, time_zone: str) -> User:

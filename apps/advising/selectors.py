@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    DateTimeField,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
 )
-from django.db.models.functions import Coalesce, Greatest, Lower
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -62,9 +61,14 @@ SORTS = {
     "late": F("thanks_late"),
     "missing": F("thanks_missing"),
     "overdue": F("overdue_followups"),
-    "activity": F("last_activity_at"),
+    "activity": F("active_at"),
     "stage": F("furthest_stage_rank"),
 }
+
+
+# Figures the apps can compute that User.last_activity_at already holds: sorting an
+# office of 20,000 on three subqueries per student took seconds.
+_KEPT_ON_THE_USER = {"last_contact_added_at", "last_interaction_at", "last_interview_activity_at"}
 
 
 @dataclass(frozen=True)
@@ -99,20 +103,17 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
         qs = qs.filter(Q(full_name__icontains=query.search) | Q(email__icontains=query.search))
     if query.field_id is not None:
         qs = qs.filter(students_in_field(query.field_id))
-    qs = qs.annotate(
+    figures = {
         **student_profile_figures(),
         **student_contact_figures(),
         **student_interview_figures(),
         **student_followup_figures(now=now),
-    ).annotate(
-        # The latest sign of the student at work; joining counts when nothing else
-        # has happened yet.
-        last_activity_at=Greatest(
-            Coalesce("last_interview_activity_at", "date_joined"),
-            Coalesce("last_interaction_at", "date_joined"),
-            Coalesce("last_contact_added_at", "date_joined"),
-            output_field=DateTimeField(),
-        ),
+    }
+    qs = qs.annotate(
+        **{name: value for name, value in figures.items() if name not in _KEPT_ON_THE_USER},
+        # The latest sign of the student at work (kept on the user by the contacts
+        # services); joining counts when nothing has happened yet.
+        active_at=Coalesce("last_activity_at", "date_joined"),
         has_advisor=Exists(Assignment.objects.filter(student=OuterRef("pk"))),
     )
     if query.programme:
@@ -122,7 +123,7 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
     if query.stage:
         qs = qs.filter(furthest_stage_rank=STAGE_ORDER.index(query.stage))
     if query.flag == FLAG_STALLED:
-        qs = qs.filter(last_activity_at__lt=since)
+        qs = qs.filter(active_at__lt=since)
     elif query.flag == FLAG_MISSED_THANKS:
         qs = qs.filter(thanks_missing__gt=0)
     elif query.flag == FLAG_NO_TARGETS:
@@ -146,7 +147,7 @@ def caseload_flags(students, *, advisor, now: datetime):
     `is_stalled`, from its last activity and the office's threshold."""
     since = stalled_since(advisor=advisor, now=now)
     for student in students:
-        student.is_stalled = student.last_activity_at < since
+        student.is_stalled = student.active_at < since
         yield student
 
 

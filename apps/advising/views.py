@@ -132,7 +132,7 @@ CSV_COLUMNS = [
     (gettext_lazy("Thank-yous late"), "thanks_late"),
     (gettext_lazy("Thank-yous missing"), "thanks_missing"),
     (gettext_lazy("Overdue follow-ups"), "overdue_followups"),
-    (gettext_lazy("Last activity"), "last_activity_at"),
+    (gettext_lazy("Last activity"), "active_at"),
     (gettext_lazy("Stage"), "furthest_stage"),
     (gettext_lazy("Flags"), None),
 ]
@@ -165,8 +165,8 @@ def _csv_rows(students, *, advisor, now):
                 row.append(_flags(student))
             elif attr == "furthest_stage":
                 row.append(str(stages.get(student.furthest_stage, "")))
-            elif attr == "last_activity_at":
-                row.append(timezone.localtime(student.last_activity_at).strftime("%Y-%m-%d %H:%M"))
+            elif attr == "active_at":
+                row.append(timezone.localtime(student.active_at).strftime("%Y-%m-%d %H:%M"))
             else:
                 row.append(getattr(student, attr))
         yield [csv_cell_safe(cell) for cell in row]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from apps.accounts.services import user_record_activity
 from apps.contacts.enums import Stage
 from apps.contacts.models import CONTACT_FIELDS, Contact, VolunteerProfile
 
@@ -39,6 +40,7 @@ def contact_create(
     contact.email = contact.email.strip().lower()
     contact.full_clean()
     contact.save()
+    user_record_activity(user_id=student.pk, at=contact.created_at)
     if on_target_list:
         contact_target_add(student=student, contact=contact)
     return contact
@@ -107,6 +109,9 @@ def contact_record_interaction(*, contact: Contact, at: datetime, what: str) -> 
     )
     if moved:
         contact.last_interaction_at, contact.last_interaction = at, what
+        # The student's own clock follows every contact's; when this one did not
+        # move, a later interaction had already moved both.
+        user_record_activity(user_id=contact.owner_id, at=at)
     else:
         contact.last_interaction_at, contact.last_interaction = (
             Contact.objects.filter(pk=contact.pk)

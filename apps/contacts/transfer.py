@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.services import user_record_activity
 from apps.contacts.enums import ImportStatus, Source
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
@@ -595,6 +596,8 @@ def _write_rows(*, student, rows: list[dict], progress) -> int:
             contact.referred_by_id = target.pk
             referred.append(contact)
     Contact.objects.bulk_update(referred, ["referred_by"], batch_size=IMPORT_CHUNK_SIZE)
+    if contacts:
+        user_record_activity(user_id=student.pk, at=max(c.created_at for c in contacts))
     return len(contacts)
 
 
