@@ -398,7 +398,8 @@ def _run_batch(*, people_import: PeopleImport, admin) -> bool:
     """Act on the next batch of lines; False when there were none."""
     with transaction.atomic():
         batch = list(
-            PeopleImportRow.objects.select_for_update(skip_locked=True)
+            # Only the lines are locked: PostgreSQL locks no nullable side of a join.
+            PeopleImportRow.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(people_import=people_import, verdict__in=TO_PROCESS, outcome=Outcome.NONE)
             .select_related("advisor")
             .order_by("line")[:BATCH_SIZE]

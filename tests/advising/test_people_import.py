@@ -248,6 +248,12 @@ def test_upload_page_offers_the_template(office_admin, login_as):
     ]
 
 
+def test_the_invitations_page_leads_to_the_import(office_admin, login_as):
+    page = login_as(office_admin).get("/office/invitations/").content.decode()
+
+    assert f'href="{IMPORT}"' in page
+
+
 def test_the_template_imports_as_it_comes(office_admin, login_as):
     UserFactory(office=office_admin.office, email="advisor@example.edu", role=Role.ADVISOR)
     browser = login_as(office_admin)
