@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
-from apps.accounts.models import Invitation, User
+from apps.accounts.models import Invitation, Office, User
 from apps.accounts.services import invitation_create
 from apps.advising.models import Assignment, PeopleImport, PeopleImportRow
 from apps.advising.services import assignments_add
@@ -397,6 +397,10 @@ def people_import_run(*, import_id: int, budget_seconds: float | None = None) ->
 def _run_batch(*, people_import: PeopleImport, admin) -> bool:
     """Act on the next batch of lines; False when there were none."""
     with transaction.atomic():
+        # One batch at a time per office: two imports naming the same address (the
+        # same file confirmed twice) run one after the other, and the second reads
+        # the first's invitations below once they are committed.
+        Office.objects.select_for_update().filter(pk=people_import.office_id).first()
         batch = list(
             # Only the lines are locked: PostgreSQL locks no nullable side of a join.
             PeopleImportRow.objects.select_for_update(skip_locked=True, of=("self",))
