@@ -195,6 +195,12 @@ class Invitation(TimeStampedModel):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The advisor an invited student gets on accepting (a CSV import's advisor_email
+    # column). Kept here because the student has no account yet to assign; the
+    # advising app makes the assignment when it hears InvitationAccepted.
+    advisor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -203,6 +209,10 @@ class Invitation(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(is_office_admin=False) | models.Q(role=Role.ADVISOR),
                 name="invitation_office_admin_is_advisor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(advisor__isnull=True) | models.Q(role=Role.STUDENT),
+                name="invitation_advisor_for_students",
             ),
         ]
 

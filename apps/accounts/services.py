@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Approval, Role
+from apps.accounts.events import InvitationAccepted
 from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue
+from apps.core.events import event_announce
 from apps.core.links import site_url
 from apps.core.notify import notify
 
@@ -57,10 +59,16 @@ def user_create(
 
 
 def invitation_create(
-    *, inviter: User, email: str, role: str, is_office_admin: bool = False
+    *,
+    inviter: User,
+    email: str,
+    role: str,
+    is_office_admin: bool = False,
+    advisor: User | None = None,
 ) -> tuple[Invitation, str]:
     """Create an invitation and email its link. Returns the invitation and the raw
-    token; only its digest is stored."""
+    token; only its digest is stored. An invited student may be given an `advisor`
+    (an active advisor of the inviter's office), assigned once they accept."""
     if not inviter.is_office_admin:
         raise PermissionError("only office admins invite")
     email = email.strip().lower()
@@ -73,6 +81,15 @@ def invitation_create(
         )
     if is_office_admin and role != Role.ADVISOR:
         raise InvitationError({"is_office_admin": _("Only advisors can be office admins.")})
+    if advisor is not None:
+        if role != Role.STUDENT:
+            raise InvitationError({"advisor": _("Only students are given an advisor.")})
+        if not (
+            advisor.office_id == inviter.office_id
+            and advisor.role == Role.ADVISOR
+            and advisor.is_active
+        ):
+            raise InvitationError({"advisor": _("Choose an advisor of your office.")})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         # A fresh invitation replaces any earlier, still-open one to the same address.
@@ -88,6 +105,7 @@ def invitation_create(
             role=role,
             is_office_admin=is_office_admin,
             invited_by=inviter,
+            advisor=advisor,
             token_digest=token_digest(token),
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
@@ -149,6 +167,9 @@ def invitation_accept(*, token: str, full_name: str, password: str, time_zone: s
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+        # In this transaction: what the apps to the right do about it (an advisor's
+        # assignment) commits with the new account or not at all.
+        event_announce(InvitationAccepted(invitation=invitation, user=user))
     return user
 
 

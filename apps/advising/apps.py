@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AdvisingConfig(AppConfig):
     name = "apps.advising"
     label = "advising"
+
+    def ready(self):
+        from apps.advising import handlers
+
+        handlers.register()

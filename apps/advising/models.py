@@ -70,3 +70,103 @@ class AccessRecord(models.Model):
 
     def __str__(self):
         return f"{self.advisor} {self.what} {self.student or ''} at {self.at}"
+
+
+class PeopleImport(TimeStampedModel):
+    """An office admin's CSV of people to invite (and students to assign): parsed
+    into rows with a verdict each for the preview, then worked through by a task
+    once confirmed. Its rows are PeopleImportRow, one table row per line, so the
+    preview pages and counts them in the database and the task marks each one done
+    as it goes (a rerun skips what is done)."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Waiting for confirmation")
+        RUNNING = "running", _("Sending invitations")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    # The file's SHA-256, to tell the admin they uploaded the same file before.
+    digest = models.CharField(max_length=64)
+    # Columns of the file that the import does not read (shown on the preview).
+    ignored_columns = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0)
+    # Progress, set on confirmation and moved by the task after each batch.
+    to_process = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    invited_count = models.PositiveIntegerField(default=0)
+    assigned_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["office", "digest"], name="people_import_digest")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.to_process:
+            return 100
+        return min(100, round(100 * self.processed / self.to_process))
+
+
+class PeopleImportRow(models.Model):
+    """One line of a PeopleImport: what it says, what the preview decided
+    (`verdict`, with `error` for the reason of an error), and what the task did
+    (`outcome`, blank until then)."""
+
+    class Verdict(models.TextChoices):
+        ERROR = "error", _("Error")
+        INVITE = "invite", _("Will invite")
+        ASSIGN = "assign", _("Already a member: will only assign")
+        MEMBER = "member", _("Already a member: nothing to do")
+        PENDING = "pending", _("Already invited: skipped")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Not yet")
+        INVITED = "invited", _("Invited")
+        ASSIGNED = "assigned", _("Assigned")
+        SKIPPED = "skipped", _("Skipped")
+
+    people_import = models.ForeignKey(PeopleImport, on_delete=models.CASCADE, related_name="rows")
+    # The line number a spreadsheet shows (the header is line 1).
+    line = models.PositiveIntegerField()
+    email = models.CharField(max_length=254)
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, blank=True)
+    advisor_email = models.CharField(max_length=254, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The member this line names, when the address already has an account here.
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    error = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # Why the task skipped a line the preview would have sent (it changed since).
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [
+            models.UniqueConstraint(fields=["people_import", "line"], name="people_import_line"),
+        ]
+        indexes = [
+            # The task's next batch: lines still to do, in order.
+            models.Index(fields=["people_import", "outcome", "line"], name="people_import_todo"),
+        ]
+
+    def __str__(self):
+        return f"{self.line}: {self.email} ({self.verdict})"

@@ -1,0 +1,20 @@
+"""Background work of the advising app. Tasks are queued by name."""
+
+from celery import current_app, shared_task
+
+from apps.advising import services_import
+from apps.advising.models import PeopleImport
+
+# A run hands over to a fresh task after this long, well inside the worker's
+# time limit (CELERY_TASK_TIME_LIMIT), whatever the size of the file.
+RUN_BUDGET_SECONDS = 60
+
+
+@shared_task
+def people_import_run(import_id: int) -> None:
+    """Send a confirmed people import's invitations and make its assignments."""
+    if not PeopleImport.objects.filter(pk=import_id).exists():
+        return
+    more = services_import.people_import_run(import_id=import_id, budget_seconds=RUN_BUDGET_SECONDS)
+    if more:
+        current_app.send_task(services_import.RUN_TASK, args=[import_id])
