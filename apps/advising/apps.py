@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AdvisingConfig(AppConfig):
     name = "apps.advising"
     label = "advising"
+
+    def ready(self):
+        from apps.advising import guards, slots
+
+        guards.register()
+        slots.register()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from apps.advising import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
         views.unassign,
         name="advising_unassign",
     ),
+    path("", include("apps.advising.urls_comments")),
 ]
