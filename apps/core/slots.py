@@ -12,8 +12,8 @@ page shows (which the page already let through its own scoped selector); it
 returns "" for anyone who may see nothing. It should make a small, fixed number of
 queries, because a page may place its slot in a loop.
 
-docs/decisions/0004-template-slots.md says why this, and not a context processor,
-a signal or the right-hand app's own page.
+docs/decisions/0004-template-slots.md says why this, and not a denormalised field,
+an event, an htmx panel or the right-hand app's own page.
 """
 
 from collections.abc import Callable
