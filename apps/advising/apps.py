@@ -6,6 +6,8 @@ class AdvisingConfig(AppConfig):
     label = "advising"
 
     def ready(self):
-        from apps.advising import handlers
+        from apps.advising import guards, handlers, slots
 
+        guards.register()
         handlers.register()
+        slots.register()

@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     # The office admin's people import, /office/people/import/...
     path("", include("apps.advising.urls_import")),
+    path("", include("apps.advising.urls_comments")),
 ]

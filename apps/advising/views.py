@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import advisor_only, office_admin_required
-from apps.advising import selectors, services
+from apps.advising import selectors, selectors_comments, services
 from apps.advising.forms import AssignForm, CaseloadFilterForm
-from apps.advising.models import AccessRecord
+from apps.advising.forms_comments import CoachingNoteForm
+from apps.advising.models import COMMENT_MAX, AccessRecord, CommentThread
+from apps.advising.threads import threads_prepare
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import target_list_grouped
 from apps.core.csv_cells import csv_cell_safe
@@ -204,15 +206,19 @@ def student_page(request, pk: int):
     advisor = request.user
     student = selectors.student_for_advisor(advisor=advisor, pk=pk)
     profile = student_profile_find(user=student)
+    advisors = list(selectors.advisor_list_for_student(student=student))
+    conversations = list(interview_list_for_advisor(student=student))
     context = {
         "student": student,
         "profile": profile,
         "fields": list(profile.fields.all()) if profile else [],
-        "advisors": list(selectors.advisor_list_for_student(student=student)),
+        "advisors": advisors,
         "target_groups": target_list_grouped(student=student)[0],
-        "conversations": list(interview_list_for_advisor(student=student)),
+        "conversations": conversations,
         "activity": selectors.student_activity(student=student),
+        **_comments_context(request, student=student, advisors=advisors, profile=profile),
     }
+    _threads_onto_conversations(conversations, context.pop("threads_by_thing"))
     services.access_record(
         advisor=advisor,
         what=AccessRecord.What.STUDENT_PAGE,
@@ -220,6 +226,47 @@ def student_page(request, pk: int):
         ip=request.META.get("REMOTE_ADDR"),
     )
     return render(request, "advising/student_detail.html", context)
+
+
+def _comments_context(request, *, student, advisors, profile) -> dict:
+    """Comments on the student's things and the coaching notes about them. The
+    student's replies since this advisor's last visit (the access log) are marked
+    new; only assigned advisors and office admins get the forms."""
+    advisor = request.user
+    can_write = advisor.is_office_admin or any(a.pk == advisor.pk for a in advisors)
+    seen_until = selectors_comments.advisor_last_visit(advisor=advisor, student=student)
+    threads = threads_prepare(
+        selectors_comments.thread_list_for_student_page(student=student),
+        can_write=can_write,
+        mark_new=True,
+        seen_until=seen_until,
+    )
+    by_thing: dict[tuple, list] = {}
+    for thread in threads:
+        by_thing.setdefault((thread.on, thread.interview_id), []).append(thread)
+    notes = Paginator(
+        selectors_comments.coaching_note_page_list(student=student),
+        selectors_comments.COACHING_NOTES_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return {
+        "can_write": can_write,
+        "pitch_threads": by_thing.get((CommentThread.On.PITCH, None), []),
+        "threads_by_thing": by_thing,
+        "threads_shown_max": selectors_comments.STUDENT_PAGE_THREADS_SHOWN,
+        "threads_capped": len(threads) >= selectors_comments.STUDENT_PAGE_THREADS_SHOWN,
+        "notes_page": notes,
+        "note_form": CoachingNoteForm(auto_id="id_note_%s"),
+        "comment_max": COMMENT_MAX,
+        "here": request.path,
+    }
+
+
+def _threads_onto_conversations(conversations, by_thing: dict) -> None:
+    for interview in conversations:
+        interview.question_threads = by_thing.get((CommentThread.On.QUESTIONS, interview.pk), [])
+        interview.conversation_threads = by_thing.get(
+            (CommentThread.On.CONVERSATION, interview.pk), []
+        )
 
 
 @office_admin_required

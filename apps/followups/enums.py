@@ -49,6 +49,9 @@ class Topic(models.TextChoices):
     KEEP_IN_TOUCH = "keep_in_touch", _("Keep-in-touch check-ins")
     MEETING = "meeting", _("Meeting reminders")
     REQUESTS = "requests", _("Reminders about requests waiting for my answer")
+    # Not a reminder but a person writing: the advising app's comment emails
+    # (apps/advising/guards.py applies it).
+    COMMENTS = "comments", _("Comments from my advisor")
     # The daily digest's own link: it switches every reminder off at once.
     ALL = "all", _("All reminder emails")
 
@@ -58,6 +61,12 @@ TOPIC_FIELDS = {
     Topic.KEEP_IN_TOUCH: "keep_in_touch",
     Topic.MEETING: "meeting",
     Topic.REQUESTS: "requests",
+    Topic.COMMENTS: "comments",
+}
+# What "all reminder emails" (Topic.ALL: the digest, its unsubscribe link) covers:
+# every topic but the advisor's comments, which are a person writing, not a reminder.
+REMINDER_TOPIC_FIELDS = {
+    topic: name for topic, name in TOPIC_FIELDS.items() if topic != Topic.COMMENTS
 }
 
 

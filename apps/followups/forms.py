@@ -67,7 +67,7 @@ class InteractionForm(forms.Form):
 
 # Which topics each role can get at all.
 ROLE_TOPICS = {
-    Role.STUDENT: ["thank_you", "keep_in_touch", "meeting"],
+    Role.STUDENT: ["thank_you", "keep_in_touch", "meeting", "comments"],
     Role.ALUMNI: ["meeting", "requests"],
     Role.ADVISOR: [],
 }
@@ -76,14 +76,22 @@ ROLE_TOPICS = {
 class NotificationPreferenceForm(forms.ModelForm):
     class Meta:
         model = NotificationPreference
-        fields = ["thank_you", "keep_in_touch", "meeting", "requests", "delivery", "quiet_hours"]
+        fields = [
+            "thank_you",
+            "keep_in_touch",
+            "meeting",
+            "requests",
+            "comments",
+            "delivery",
+            "quiet_hours",
+        ]
         widgets = {"delivery": forms.RadioSelect}
         labels = {"delivery": _("How should reminders reach you?")}
 
     def __init__(self, *args, role: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.topics = ROLE_TOPICS.get(role, [])
-        for name in ("thank_you", "keep_in_touch", "meeting", "requests"):
+        for name in ("thank_you", "keep_in_touch", "meeting", "requests", "comments"):
             if name not in self.topics:
                 del self.fields[name]
         self.fields["delivery"].choices = Delivery.choices

@@ -6,6 +6,7 @@ from apps.core.models import TimeStampedModel
 from apps.followups.enums import (
     ACTIVE_STATUSES,
     CADENCE_CHOICES,
+    REMINDER_TOPIC_FIELDS,
     TOPIC_FIELDS,
     Delivery,
     InteractionKind,
@@ -143,6 +144,7 @@ class NotificationPreference(models.Model):
     keep_in_touch = models.BooleanField(Topic.KEEP_IN_TOUCH.label, default=True)
     meeting = models.BooleanField(Topic.MEETING.label, default=True)
     requests = models.BooleanField(Topic.REQUESTS.label, default=True)
+    comments = models.BooleanField(Topic.COMMENTS.label, default=True)
     delivery = models.CharField(
         _("how"), max_length=8, choices=Delivery.choices, default=Delivery.SINGLE
     )
@@ -170,4 +172,4 @@ class NotificationPreference(models.Model):
 
     @property
     def any_topic(self) -> bool:
-        return any(getattr(self, name) for name in TOPIC_FIELDS.values())
+        return any(getattr(self, name) for name in REMINDER_TOPIC_FIELDS.values())

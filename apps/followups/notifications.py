@@ -17,7 +17,7 @@ from django.db import transaction
 from apps.core.links import site_url
 from apps.core.models import OutboundEmail
 from apps.core.notify import notification_row, notify
-from apps.followups.enums import REMINDER_TOPICS, TOPIC_FIELDS, Topic
+from apps.followups.enums import REMINDER_TOPIC_FIELDS, REMINDER_TOPICS, TOPIC_FIELDS, Topic
 from apps.followups.models import NotificationPreference
 
 QUIET_FROM = time(21, 0)
@@ -53,8 +53,9 @@ def notification_preference_update(*, user, **values) -> NotificationPreference:
 
 
 def notification_unsubscribe(*, user, topic: str) -> NotificationPreference:
-    """Switch one topic off (the digest's link, Topic.ALL, switches off every one)."""
-    names = TOPIC_FIELDS.values() if topic == Topic.ALL else [TOPIC_FIELDS[Topic(topic)]]
+    """Switch one topic off (the digest's link, Topic.ALL, switches off every
+    reminder; an advisor's comments are not one)."""
+    names = REMINDER_TOPIC_FIELDS.values() if topic == Topic.ALL else [TOPIC_FIELDS[Topic(topic)]]
     return notification_preference_update(user=user, **dict.fromkeys(names, False))
 
 

@@ -453,8 +453,9 @@ def test_the_query_count_does_not_depend_on_the_number_of_conversations(
 
     # Session, user; the student; profile, its fields; advisors; target list;
     # conversations, their questions, shared notes; timeline entries, contacts added,
-    # interactions, thank-yous; the access record.
-    with django_assert_num_queries(15):
+    # interactions, thank-yous; the advisor's last visit, comment threads (none, so
+    # no comments), coaching notes counted (none, so no page read); the access record.
+    with django_assert_num_queries(18):
         response = browser.get(url(student))
 
     assert len(response.context["conversations"]) == conversations

@@ -423,6 +423,7 @@ def test_settings_page_saves_preferences(login_as, student):
         "thank_you",
         "keep_in_touch",
         "meeting",
+        "comments",
         "delivery",
         "quiet_hours",
     ]
@@ -432,9 +433,10 @@ def test_settings_page_saves_preferences(login_as, student):
         preference.thank_you,
         preference.keep_in_touch,
         preference.meeting,
+        preference.comments,
         preference.delivery,
         preference.quiet_hours,
-    ) == (True, False, True, Delivery.DIGEST, True)
+    ) == (True, False, True, False, Delivery.DIGEST, True)
 
 
 def test_volunteers_choose_meeting_and_request_reminders(login_as, alumni):

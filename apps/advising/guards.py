@@ -1,0 +1,53 @@
+"""What the outbox asks before it sends an advisor's comment to a student.
+
+The same questions the follow-ups guards ask of a reminder (apps/followups/guards.py),
+for the "comments from my advisor" topic: is the thread still there, is the
+student still active and still wanting these emails, and is it night where they
+are (then it waits for the morning)? One thing differs: a comment is never folded
+into the daily digest, even for digest readers. The digest lists what is due
+(thank-yous, check-ins, meetings) and is built by the follow-ups app, which cannot
+see the advising app's comments; and an advisor's comment is a person writing, like
+a request or an answer, which always come one by one.
+"""
+
+from django.utils import timezone
+
+from apps.advising.models import CommentThread
+from apps.core.models import OutboundEmail
+from apps.core.outbox import SEND, Verdict, outbox_register_guard
+from apps.followups.notifications import notification_preference_get, quiet_hours_end
+
+COMMENT_EMAIL = "advising/comment"
+
+
+def guard_comment(row: OutboundEmail) -> Verdict:
+    name, _sep, pk = row.subject_ref.partition(":")
+    if (
+        name != "commentthread"
+        or not pk.isdigit()
+        or not CommentThread.objects.filter(pk=int(pk)).exists()
+    ):
+        return Verdict("cancel", reason="thread gone")
+    user = row.recipient
+    if user is None or not user.is_active:
+        return Verdict("cancel", reason="inactive")
+    preference = notification_preference_get(user=user)
+    if not preference.comments:
+        return Verdict("cancel", reason="unsubscribed")
+    if preference.quiet_hours:
+        until = quiet_hours_end(at=timezone.now(), time_zone=user.time_zone)
+        if until is not None:
+            return Verdict("defer", until=until, reason="quiet hours")
+    return SEND
+
+
+_registered = False
+
+
+def register() -> None:
+    """Called from AdvisingConfig.ready(); once per process."""
+    global _registered
+    if _registered:
+        return
+    outbox_register_guard(COMMENT_EMAIL, guard_comment)
+    _registered = True

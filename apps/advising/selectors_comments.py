@@ -1,0 +1,196 @@
+"""Reads of advisors' comments and coaching notes.
+
+Who may see what, decided here once:
+- a comment thread: the student it is about, and every advisor of their office;
+  never a volunteer, never another office (a 404, as if it did not exist);
+- a coaching note: the advisors of the student's office only. Students read theirs
+  only in their own record (`student_education_record`), never on a page.
+Who may write is `advisor_may_write`: the student's assigned advisors and the
+office admins.
+"""
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from apps.accounts.enums import Role
+from apps.advising.models import AccessRecord, Assignment, CoachingNote, Comment, CommentThread
+
+# Threads shown beside one thing (a pitch, a question list, a conversation), and on
+# the advisor's page of a student, newest first; older ones are in the student's
+# record. With THREAD_COMMENTS_MAX comments each, a page stays bounded.
+THREADS_SHOWN = 20
+STUDENT_PAGE_THREADS_SHOWN = 60
+COACHING_NOTES_PAGE_SIZE = 20
+
+
+def advisor_may_write(*, advisor, student) -> bool:
+    """May this advisor comment on, and write coaching notes about, this student?
+    Office admins of the student's office, and the advisors assigned to them."""
+    if (
+        advisor.role != Role.ADVISOR
+        or not advisor.is_active
+        or advisor.office_id is None
+        or advisor.office_id != student.office_id
+    ):
+        return False
+    if advisor.is_office_admin:
+        return True
+    return Assignment.objects.filter(advisor=advisor, student=student).exists()
+
+
+def _with_comments(threads: QuerySet[CommentThread]) -> QuerySet[CommentThread]:
+    return threads.select_related("started_by", "resolved_by").prefetch_related(
+        Prefetch(
+            "comments",
+            queryset=Comment.objects.select_related("author").order_by("created_at", "pk"),
+            to_attr="comment_list",
+        )
+    )
+
+
+def thing_path(thread: CommentThread) -> str:
+    """Where the student sees the thread: on the page of the thing it is about."""
+    if thread.on == CommentThread.On.PITCH:
+        path = reverse("student_profile")
+    elif thread.on == CommentThread.On.QUESTIONS:
+        path = reverse("interview_prepare", args=[thread.interview_id])
+    else:
+        path = reverse("interview_detail", args=[thread.interview_id])
+    return f"{path}#thread-{thread.pk}"
+
+
+def thread_list_for_thing(
+    *, student, on: str, interview_id: int | None = None, limit: int = THREADS_SHOWN
+) -> list[CommentThread]:
+    """The threads on one thing of the student, newest first, each with its comments
+    in order (`comment_list`): two queries, one when there are none."""
+    threads = CommentThread.objects.filter(student=student, on=on, interview_id=interview_id)
+    return list(_with_comments(threads).order_by("-created_at", "-pk")[:limit])
+
+
+def thread_list_for_student_page(
+    *, student, limit: int = STUDENT_PAGE_THREADS_SHOWN
+) -> list[CommentThread]:
+    """Every thread about the student (the advisor's page groups them by thing),
+    newest first, with comments: two queries."""
+    threads = CommentThread.objects.filter(student=student, office_id=student.office_id)
+    return list(_with_comments(threads).order_by("-created_at", "-pk")[:limit])
+
+
+def thread_for_user(*, user, pk: int) -> CommentThread:
+    """A thread the user may read: the student's own, or one about a student of
+    the advisor's office. Anyone else (another student, a volunteer, another
+    office) gets a 404."""
+    threads = CommentThread.objects.select_related("student", "office")
+    if user.role == Role.STUDENT:
+        thread = threads.filter(pk=pk, student=user).first()
+    elif user.role == Role.ADVISOR and user.office_id is not None:
+        thread = threads.filter(pk=pk, office_id=user.office_id).first()
+    else:
+        thread = None
+    if thread is None:
+        raise Http404
+    return thread
+
+
+def coaching_note_page_list(*, student) -> QuerySet[CoachingNote]:
+    """The coaching notes about the student, newest first, for advisors."""
+    return (
+        CoachingNote.objects.filter(student=student, office_id=student.office_id)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def coaching_note_for_advisor(*, advisor, pk: int) -> CoachingNote:
+    """A coaching note about a student of the advisor's office, else a 404."""
+    if advisor.role != Role.ADVISOR or advisor.office_id is None:
+        raise Http404
+    note = (
+        CoachingNote.objects.filter(pk=pk, office_id=advisor.office_id)
+        .select_related("student", "author")
+        .first()
+    )
+    if note is None:
+        raise Http404
+    return note
+
+
+def advisor_last_visit(*, advisor, student) -> datetime | None:
+    """When this advisor last opened the student's page (the access log), so what
+    the student wrote since shows as new to them."""
+    return (
+        AccessRecord.objects.filter(
+            advisor=advisor, student=student, what=AccessRecord.What.STUDENT_PAGE
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def comment_replies_for_advisor(*, advisor, since: datetime) -> QuerySet[Comment]:
+    """The students' replies, since `since`, on threads the advisor started or wrote
+    in, oldest first, with their thread and student: what the weekly digest lists
+    as "replies to your comments". One query."""
+    took_part = Comment.objects.filter(thread=OuterRef("thread"), author=advisor)
+    return (
+        Comment.objects.filter(
+            office_id=advisor.office_id,
+            by_student=True,
+            created_at__gte=since,
+            thread__student__is_active=True,
+        )
+        .filter(
+            Exists(took_part)
+            | Exists(CommentThread.objects.filter(pk=OuterRef("thread"), started_by=advisor))
+        )
+        .select_related("thread", "thread__student", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def student_education_record(*, student) -> dict:
+    """What the student may inspect of what their advisors wrote about them: every
+    comment thread (with its comments) and every coaching note, oldest first. For
+    the student's own data export; there is none yet, so this is its advising part."""
+    threads = _with_comments(
+        CommentThread.objects.filter(student=student, office_id=student.office_id)
+    ).order_by("created_at", "pk")
+    notes = (
+        CoachingNote.objects.filter(student=student, office_id=student.office_id)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "comment_threads": [
+            {
+                "on": thread.on,
+                "interview_id": thread.interview_id,
+                "started_at": thread.created_at,
+                "resolved_at": thread.resolved_at,
+                "comments": [
+                    {
+                        "at": comment.created_at,
+                        "by": comment.author.full_name if comment.author else "",
+                        "by_student": comment.by_student,
+                        "body": comment.body,
+                    }
+                    for comment in thread.comment_list
+                ],
+            }
+            for thread in threads
+        ],
+        "coaching_notes": [
+            {
+                "at": note.created_at,
+                "updated_at": note.updated_at,
+                "by": note.author.full_name if note.author else "",
+                "body": note.body,
+            }
+            for note in notes
+        ],
+    }
