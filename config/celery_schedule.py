@@ -21,6 +21,10 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.followups.tasks.followups_digest_sweep",
         "schedule": crontab(minute="*/15"),
     },
+    "accounts-invitation-reminders-sweep": {
+        "task": "apps.accounts.tasks.accounts_invitation_reminders_sweep",
+        "schedule": crontab(minute=23),
+    },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
         "schedule": crontab(minute=7),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.interviews.urls")),
     path("", include("apps.followups.urls")),
     path("", include("apps.advising.urls")),
+    path("", include("apps.advising.urls_people")),
 ]
 
 handler403 = "apps.core.views.error_403"

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts import selectors
 from apps.accounts.enums import Role
 from apps.accounts.models import TIME_ZONE_CHOICES, Office, User
 
@@ -60,6 +61,27 @@ class InvitationForm(forms.Form):
         if data.get("is_office_admin") and data.get("role") != Role.ADVISOR:
             self.add_error("is_office_admin", _("Only advisors can be office admins."))
         return data
+
+
+INVITATION_STATUS_CHOICES = [
+    ("", _("Any")),
+    (selectors.INVITATION_PENDING, _("Pending")),
+    (selectors.INVITATION_ACCEPTED, _("Accepted")),
+    (selectors.INVITATION_EXPIRED, _("Expired")),
+    (selectors.INVITATION_REVOKED, _("Revoked")),
+]
+
+
+class InvitationFilterForm(forms.Form):
+    """The sent invitations' filters, from the query string."""
+
+    q = forms.CharField(label=_("Email contains"), max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=INVITATION_STATUS_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["class"] = "form-control"
+        self.fields["status"].widget.attrs["class"] = "form-select"
 
 
 class InvitationAcceptForm(PasswordPairMixin):

@@ -145,7 +145,14 @@ class User(AbstractUser):
                 name="user_has_office",
             ),
         ]
-        indexes = [models.Index(fields=["office", "role"])]
+        indexes = [
+            models.Index(fields=["office", "role"]),
+            # The office's People page, in name order a page at a time: read in index
+            # order rather than sorting every member for each page.
+            models.Index(
+                models.F("office"), Lower("full_name"), models.F("id"), name="user_office_name"
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.email
@@ -189,6 +196,11 @@ class Invitation(TimeStampedModel):
         User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
     )
     token_digest = models.CharField(max_length=64, unique=True)
+    # When its current link was emailed: on creation, and again on each resend
+    # (which replaces the token). The reminder counts from here.
+    sent_at = models.DateTimeField(default=timezone.now)
+    # When the one reminder for the current link went out; cleared by a resend.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.OneToOneField(
@@ -204,7 +216,17 @@ class Invitation(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["office", "-created_at"])]
+        indexes = [
+            models.Index(fields=["office", "-created_at"]),
+            # The reminder sweep: open invitations not yet reminded, by when sent.
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(
+                    accepted_at__isnull=True, revoked_at__isnull=True, reminded_at__isnull=True
+                ),
+                name="invitation_to_remind",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_office_admin=False) | models.Q(role=Role.ADVISOR),

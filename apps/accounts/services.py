@@ -15,10 +15,16 @@ from apps.accounts.enums import Approval, Role
 from apps.accounts.events import InvitationAccepted
 from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
-from apps.core.emails import email_queue
+from apps.core.emails import email_queue, email_row
 from apps.core.events import event_announce
 from apps.core.links import site_url
 from apps.core.notify import notify
+from apps.core.outbox import outbox_bulk_enqueue
+
+# An invitation not answered this long after its link was sent gets one reminder.
+INVITATION_REMIND_AFTER = timedelta(days=7)
+# Reminders one sweep makes at most; the next run takes the rest.
+INVITATION_REMIND_BATCH = 500
 
 
 class InvitationError(ValidationError):
@@ -109,20 +115,111 @@ def invitation_create(
             token_digest=token_digest(token),
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
-        email_queue(
-            template="accounts/invitation",
-            to=[email],
-            office_id=inviter.office_id,
-            reply_to=[inviter.email],
-            context={
-                "invitation": invitation,
-                "office": inviter.office,
-                "inviter": inviter,
-                "accept_url": site_url("invitation_accept", token),
-                "days": settings.INVITATION_TTL_DAYS,
-            },
-        )
+        email_queue(**_invitation_email(invitation, token=token, sender=inviter))
     return invitation, token
+
+
+def _invitation_email(
+    invitation: Invitation, *, token: str, sender: User | None, template="accounts/invitation"
+) -> dict:
+    """email_queue's arguments for an invitation's link (first sent, sent again, or
+    the reminder). Replies go to the admin who sent it, when there is one."""
+    return {
+        "template": template,
+        "to": [invitation.email],
+        "office_id": invitation.office_id,
+        "reply_to": [sender.email] if sender else [],
+        "context": {
+            "invitation": invitation,
+            "office": invitation.office,
+            "inviter": sender,
+            "accept_url": site_url("invitation_accept", token),
+            "days": settings.INVITATION_TTL_DAYS,
+        },
+    }
+
+
+def _new_token(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_digest = token_digest(token)
+    return token
+
+
+def invitation_resend(*, admin: User, invitation: Invitation) -> Invitation:
+    """Email a pending or expired invitation again, with a fresh link and a fresh
+    expiry: the earlier link stops working (only the new token's digest is kept).
+    The reminder clock starts again from now."""
+    if invitation.office_id != admin.office_id or not admin.is_office_admin:
+        raise PermissionError("not this office's admin")
+    with transaction.atomic():
+        # Locked, so an acceptance or a second resend at the same moment waits and
+        # then sees the state this one leaves.
+        invitation = (
+            Invitation.objects.select_for_update().select_related("office").get(pk=invitation.pk)
+        )
+        if invitation.accepted_at or invitation.revoked_at:
+            raise InvitationError(
+                _("Only a pending or expired invitation can be sent again; this one is %(s)s.")
+                % {"s": invitation.status}
+            )
+        if user_email_taken(email=invitation.email):
+            raise InvitationError(
+                _("%(email)s has a Fieldnotes account now; no invitation is needed.")
+                % {"email": invitation.email}
+            )
+        now = timezone.now()
+        token = _new_token(invitation)
+        invitation.sent_at = now
+        invitation.reminded_at = None
+        invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+        invitation.save(
+            update_fields=["token_digest", "sent_at", "reminded_at", "expires_at", "updated_at"]
+        )
+        email_queue(**_invitation_email(invitation, token=token, sender=admin))
+    return invitation
+
+
+def invitation_reminders_create(*, now=None) -> int:
+    """One reminder to every invitation still unanswered INVITATION_REMIND_AFTER
+    after its link was sent, and not expired. The raw token is not stored, so the
+    reminder carries a fresh link that replaces the earlier one (the expiry stays).
+
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED and marked reminded in
+    the transaction that inserts their outbox rows, keyed per invitation and
+    sending: a second sweep, at once or later, finds nothing left to remind."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                reminded_at__isnull=True,
+                sent_at__lte=now - INVITATION_REMIND_AFTER,
+                expires_at__gt=now,
+            )
+            .select_related("office", "invited_by")
+            .order_by("sent_at", "pk")[:INVITATION_REMIND_BATCH]
+        )
+        rows = []
+        for invitation in due:
+            token = _new_token(invitation)
+            invitation.reminded_at = now
+            rows.append(
+                email_row(
+                    **_invitation_email(
+                        invitation,
+                        token=token,
+                        sender=invitation.invited_by,
+                        template="accounts/invitation_reminder",
+                    ),
+                    key=f"invitation-reminder:{invitation.pk}:{invitation.sent_at.timestamp():.0f}",
+                    due_at=now,
+                )
+            )
+        Invitation.objects.bulk_update(due, ["token_digest", "reminded_at"], batch_size=500)
+        outbox_bulk_enqueue(rows)
+    return len(rows)
 
 
 def invitation_revoke(*, admin: User, invitation: Invitation) -> None:
@@ -250,13 +347,37 @@ def user_update_profile(*, user: User, full_name: str, time_zone: str) -> User:
 
 
 def member_set_active(*, admin: User, member: User, active: bool) -> User:
-    if not admin.is_office_admin or member.office_id != admin.office_id:
+    if member.office_id != admin.office_id:
         raise PermissionError("not this office's admin")
-    if member.pk == admin.pk:
-        raise ValidationError(_("You cannot deactivate your own account."))
+    members_set_active(admin=admin, member_ids=[member.pk], active=active)
     member.is_active = active
-    member.save(update_fields=["is_active"])
     return member
+
+
+# One request changes at most this many accounts (a page of the people list).
+MAX_MEMBERS_AT_ONCE = 5000
+
+
+@transaction.atomic
+def members_set_active(*, admin: User, member_ids, active: bool) -> int:
+    """Deactivate (nobody can sign in; nothing is deleted) or reactivate members of
+    the admin's office, all or none: every id must be a member of the office, and
+    the admin is never among those deactivated. Returns how many changed."""
+    if not admin.is_office_admin or admin.office_id is None:
+        raise PermissionError("not an office admin")
+    wanted = set(member_ids)
+    if not wanted:
+        raise ValidationError({"members": _("Select at least one person.")})
+    if len(wanted) > MAX_MEMBERS_AT_ONCE:
+        raise ValidationError(
+            {"members": _("Select at most %(max)s at once.") % {"max": MAX_MEMBERS_AT_ONCE}}
+        )
+    if not active and admin.pk in wanted:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    members = User.objects.filter(office_id=admin.office_id, pk__in=wanted)
+    if members.count() != len(wanted):
+        raise ValidationError({"members": _("Some of those are not people of your office.")})
+    return members.exclude(is_active=active).update(is_active=active)
 
 
 def office_update_settings(*, admin: User, office: Office, **values) -> Office:

@@ -23,6 +23,11 @@ urlpatterns = [
         views.office_invitation_revoke,
         name="office_invitation_revoke",
     ),
+    path(
+        "office/invitations/<int:pk>/resend/",
+        views.office_invitation_resend,
+        name="office_invitation_resend",
+    ),
     path("office/volunteers/", views.office_volunteers, name="office_volunteers"),
     path(
         "office/volunteers/<int:pk>/decide/",

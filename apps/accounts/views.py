@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from apps.accounts import selectors, services
 from apps.accounts.enums import Approval, Role
 from apps.accounts.forms import (
     InvitationAcceptForm,
+    InvitationFilterForm,
     InvitationForm,
     OfficeSettingsForm,
     ProfileForm,
@@ -25,7 +27,8 @@ from apps.accounts.forms import (
     VolunteerSignupForm,
 )
 from apps.accounts.permissions import advisor_only, office_admin_required
-from apps.core.feedback import form_add_errors
+from apps.core.feedback import error_messages, form_add_errors
+from apps.core.links import safe_next
 
 ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "caseload"}
 
@@ -150,21 +153,20 @@ def volunteer_signup(request, slug: str):
 
 @office_admin_required
 def office_home(request):
+    """The office at a glance: how many people of each role (one aggregate query)
+    and links to the pages that list them. No member list: the People page
+    (apps.advising) pages through them."""
     admin = request.user
-    members = list(selectors.member_list_for_admin(admin=admin))
-    counts = {
-        role: sum(1 for m in members if m.role == role and m.is_active) for role in Role.values
-    }
+    counts = selectors.member_counts_for_admin(admin=admin)
+    pending_count = counts.pop("pending")
     return render(
         request,
         "accounts/office_home.html",
-        {
-            "office": admin.office,
-            "counts": counts,
-            "pending_count": selectors.volunteer_list_pending(admin=admin).count(),
-            "members": members,
-        },
+        {"office": admin.office, "counts": counts, "pending_count": pending_count},
     )
+
+
+INVITATIONS_PAGE_SIZE = 50
 
 
 @office_admin_required
@@ -182,12 +184,25 @@ def office_invitations(request):
             )
             return redirect("office_invitations")
     status = 400 if request.method == "POST" else 200
+    filters = InvitationFilterForm(request.GET)
+    if filters.is_valid():
+        invitations = selectors.invitation_search_for_admin(
+            admin=admin,
+            status=filters.cleaned_data["status"],
+            email=filters.cleaned_data["q"],
+        )
+    else:
+        invitations = selectors.invitation_list_for_admin(admin=admin).none()
+        status = 400
+    page = Paginator(invitations, INVITATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/invitation_list.html",
         {
             "form": form,
-            "invitations": selectors.invitation_list_for_admin(admin=admin),
+            "filters": filters,
+            "page": page,
+            "invitations": list(page.object_list),
             "ttl_days": settings.INVITATION_TTL_DAYS,
         },
         status=status,
@@ -197,12 +212,28 @@ def office_invitations(request):
 @office_admin_required
 @require_POST
 def office_invitation_revoke(request, pk: int):
-    invitation = selectors.invitation_list_for_admin(admin=request.user).filter(pk=pk).first()
-    if invitation is None:
-        raise Http404
+    invitation = selectors.invitation_get_for_admin(admin=request.user, pk=pk)
     services.invitation_revoke(admin=request.user, invitation=invitation)
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
-    return redirect("office_invitations")
+    return redirect(safe_next(request, reverse("office_invitations")))
+
+
+@office_admin_required
+@require_POST
+def office_invitation_resend(request, pk: int):
+    """A fresh link and expiry, emailed again; the earlier link stops working."""
+    invitation = selectors.invitation_get_for_admin(admin=request.user, pk=pk)
+    try:
+        services.invitation_resend(admin=request.user, invitation=invitation)
+    except ValidationError as exc:
+        error_messages(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Invitation sent again to %(email)s; the earlier link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect(safe_next(request, reverse("office_invitations")))
 
 
 @office_admin_required
@@ -265,7 +296,7 @@ def office_member_active(request, pk: int):
             (_("%(name)s can sign in again.") if active else _("%(name)s can no longer sign in."))
             % {"name": member},
         )
-    return redirect("office_home")
+    return redirect(safe_next(request, reverse("office_home")))
 
 
 @office_admin_required

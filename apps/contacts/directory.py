@@ -370,8 +370,9 @@ STATUS_DEACTIVATED = "deactivated"
 STATUS_INCOMPLETE = "incomplete"
 
 
-def volunteer_list_for_admin(*, admin) -> QuerySet[VolunteerProfile]:
-    """The office's approved volunteers who have a profile, each with a `status`."""
+def volunteer_list_for_admin(*, admin, search: str = "") -> QuerySet[VolunteerProfile]:
+    """The office's approved volunteers who have a profile, each with a `status`;
+    with `search`, those whose name, email or employer contains it."""
     today = timezone.localdate()
     qs = VolunteerProfile.objects.filter(
         office_id=admin.office_id,
@@ -379,6 +380,13 @@ def volunteer_list_for_admin(*, admin) -> QuerySet[VolunteerProfile]:
         user__role=Role.ALUMNI,
         user__approval=Approval.APPROVED,
     )
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(user__full_name__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(employer__icontains=search)
+        )
     qs = _with_spare_capacity(qs, office=admin.office).annotate(
         status=Case(
             When(deactivated_at__isnull=False, then=Value(STATUS_DEACTIVATED)),

@@ -146,3 +146,14 @@ class DirectoryFilterForm(forms.Form):
             year_to=data.get("year_to"),
             accepting_now=bool(data.get("accepting")),
         )
+
+
+class OfficeDirectorySearchForm(forms.Form):
+    """The office's volunteer list: one search box (name, email or employer)."""
+
+    q = forms.CharField(
+        label=_("Name, email or organisation"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )

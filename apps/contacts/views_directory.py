@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -17,6 +18,7 @@ from apps.accounts.permissions import (
 from apps.contacts import directory, volunteers
 from apps.contacts.forms_directory import (
     DirectoryFilterForm,
+    OfficeDirectorySearchForm,
     VolunteerPauseForm,
     VolunteerProfileForm,
 )
@@ -177,16 +179,38 @@ def directory_contact_add(request, pk: int):
 # --- The office ---------------------------------------------------------------------
 
 
+OFFICE_PAGE_SIZE = 50
+# Approved alumni without a profile, named below the table: the first few, and how
+# many in all.
+WITHOUT_PROFILE_SHOWN = 50
+
+
 @office_admin_required
 @require_GET
 def office_directory(request):
     admin = request.user
+    form = OfficeDirectorySearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "contacts/directory_office.html", {"form": form}, status=400)
+    search = form.cleaned_data["q"]
+    page = Paginator(
+        directory.volunteer_list_for_admin(admin=admin, search=search), OFFICE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    without_profile = directory.alumni_without_profile_for_admin(admin=admin)
+    shown = list(without_profile[: WITHOUT_PROFILE_SHOWN + 1])
     return render(
         request,
         "contacts/directory_office.html",
         {
-            "profiles": directory.volunteer_list_for_admin(admin=admin),
-            "without_profile": directory.alumni_without_profile_for_admin(admin=admin),
+            "form": form,
+            "page": page,
+            "profiles": list(page.object_list),
+            "searching": bool(search.strip()),
+            "without_profile": shown[:WITHOUT_PROFILE_SHOWN],
+            # Counted only when there are more than are shown.
+            "without_profile_count": without_profile.count()
+            if len(shown) > WITHOUT_PROFILE_SHOWN
+            else len(shown),
         },
     )
 

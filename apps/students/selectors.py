@@ -66,3 +66,15 @@ def programmes_for_office(*, office_id: int) -> list[str]:
         .values_list("programme", flat=True)
         .distinct()
     )
+
+
+def students_with_profile(*, programme: str = "", year: int | None = None) -> Q:
+    """Filter a queryset of users to the students of a programme and/or graduation
+    year (an office admin's people list and assignment rules). No condition
+    given: no filter."""
+    q = Q()
+    if programme:
+        q &= Q(student_profile__programme=programme)
+    if year is not None:
+        q &= Q(student_profile__graduation_year=year)
+    return q

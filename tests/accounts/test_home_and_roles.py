@@ -26,7 +26,13 @@ STUDENT_NAV = [
         'Follow-ups <span hx-get="/followups/badge/" hx-trigger="load" hx-swap="outerHTML"></span>',
     ),
 ]
-OFFICE_PAGES = ["/office/", "/office/settings/", "/office/invitations/", "/office/volunteers/"]
+OFFICE_PAGES = [
+    "/office/",
+    "/office/people/",
+    "/office/settings/",
+    "/office/invitations/",
+    "/office/volunteers/",
+]
 
 
 def _nav_links(response) -> list[tuple[str, str]]:
@@ -154,10 +160,12 @@ def test_home_other_office_admin_sees_only_their_own_office(
     assert {url: page.status_code for url, page in pages.items()} == dict.fromkeys(
         OFFICE_PAGES, 200
     )
-    assert [m.email for m in pages["/office/"].context["members"]] == [
+    # The members are listed on the People page; the overview only counts them.
+    assert [m.email for m in pages["/office/people/"].context["page"].object_list] == [
         "olive@southbank.test",
         "oscar@southbank.test",
     ]
+    assert pages["/office/"].context["counts"] == {"student": 1, "alumni": 0, "advisor": 1}
     assert list(pages["/office/invitations/"].context["invitations"]) == []
     assert list(pages["/office/volunteers/"].context["volunteers"]) == []
     assert pages["/office/settings/"].context["form"].instance == other_admin.office

@@ -55,6 +55,8 @@ def _pages(role: str) -> list[str]:
         "/advising/",
         f"/advising/students/{sam.pk}/",
         "/office/",
+        "/office/people/",
+        "/office/people/assign-by-rule/",
         "/office/invitations/",
         "/office/volunteers/",
         "/office/directory/",

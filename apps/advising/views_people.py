@@ -1,0 +1,184 @@
+"""The office's People page (`/office/people/`): every member, a page at a time,
+with bulk actions on the ones ticked, and assignment of students by rule."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts.permissions import office_admin_required
+from apps.advising import selectors_people, services_people
+from apps.advising.forms_people import AssignmentRuleForm, PeopleBulkForm, PeopleFilterForm
+from apps.advising.selectors import advisors_of_office
+from apps.core.feedback import error_messages
+from apps.core.links import safe_next
+from apps.students.selectors import programmes_for_office
+
+PAGE_SIZE = 50
+
+# The sortable columns: (sort key, heading).
+COLUMNS = [
+    ("name", gettext_lazy("Name")),
+    ("joined", gettext_lazy("Joined")),
+    ("last_login", gettext_lazy("Last sign-in")),
+]
+
+
+def _headers(query: selectors_people.PeopleQuery) -> dict[str, dict]:
+    """Each sortable column's link (ascending first, descending when it is already
+    the ascending sort) and its aria-sort."""
+    headers = {}
+    for key, label in COLUMNS:
+        current = query.sort == key
+        headers[key] = {
+            "label": label,
+            "sort": f"-{key}" if current and not query.descending else key,
+            "aria_sort": ("descending" if query.descending else "ascending") if current else None,
+        }
+    return headers
+
+
+@office_admin_required
+@require_GET
+def people(request):
+    admin = request.user
+    form = PeopleFilterForm(
+        request.GET, programmes=programmes_for_office(office_id=admin.office_id)
+    )
+    if not form.is_valid():
+        return render(request, "advising/people.html", {"form": form}, status=400)
+    query = form.query()
+    page = Paginator(
+        selectors_people.people_for_admin(admin=admin, query=query), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    if rows:
+        advisors = selectors_people.advisor_names_for_students(
+            admin=admin, student_ids=[m.pk for m in rows if m.is_student]
+        )
+        for member in rows:
+            member.advisor_names = advisors.get(member.pk, [])
+    page.object_list = rows
+    return render(
+        request,
+        "advising/people.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "headers": _headers(query),
+            "bulk_form": PeopleBulkForm(advisors=advisors_of_office(office_id=admin.office_id)),
+        },
+    )
+
+
+# What a bulk action did, by action; plural by `n`.
+DONE = {
+    services_people.ACTION_ASSIGN: ngettext_lazy(
+        "%(name)s now advises the selected students (%(n)s new assignment).",
+        "%(name)s now advises the selected students (%(n)s new assignments).",
+        "n",
+    ),
+    services_people.ACTION_UNASSIGN: ngettext_lazy(
+        "%(name)s no longer advises %(n)s of the selected students.",
+        "%(name)s no longer advises %(n)s of the selected students.",
+        "n",
+    ),
+    services_people.ACTION_DEACTIVATE: ngettext_lazy(
+        "%(n)s person deactivated: they can no longer sign in.",
+        "%(n)s people deactivated: they can no longer sign in.",
+        "n",
+    ),
+    services_people.ACTION_REACTIVATE: ngettext_lazy(
+        "%(n)s person reactivated: they can sign in again.",
+        "%(n)s people reactivated: they can sign in again.",
+        "n",
+    ),
+}
+
+
+@office_admin_required
+@require_POST
+def people_bulk(request):
+    """One action on the members ticked on the People page, all or nothing."""
+    admin = request.user
+    back = safe_next(request, reverse("office_people"))
+    form = PeopleBulkForm(request.POST, advisors=advisors_of_office(office_id=admin.office_id))
+    if not form.is_valid():
+        error_messages(request, ValidationError(form.errors))
+        return redirect(back)
+    data = form.cleaned_data
+    advisor = data.get("advisor")
+    try:
+        changed = services_people.people_bulk_apply(
+            admin=admin,
+            action=data["action"],
+            member_ids=data["members"],
+            advisor_id=advisor.pk if advisor else None,
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect(back)
+    messages.success(
+        request,
+        DONE[data["action"]] % {"n": changed, "name": advisor.full_name if advisor else ""},
+    )
+    return redirect(back)
+
+
+def _rule_form(request, data):
+    admin = request.user
+    return AssignmentRuleForm(
+        data,
+        programmes=programmes_for_office(office_id=admin.office_id),
+        advisors=advisors_of_office(office_id=admin.office_id),
+    )
+
+
+@office_admin_required
+def people_assign_by_rule(request):
+    """Programme and/or graduation year → advisor: a GET with the rule previews how
+    many students it covers; the POST applies it."""
+    admin = request.user
+    if request.method == "POST":
+        form = _rule_form(request, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                added = services_people.assignments_add_by_rule(
+                    admin=admin,
+                    advisor_id=data["advisor"].pk,
+                    programme=data["programme"],
+                    year=data["year"],
+                )
+            except ValidationError as exc:
+                error_messages(request, exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(name)s now advises every student the rule covers (%(n)s new).",
+                        "%(name)s now advises every student the rule covers (%(n)s new).",
+                        added,
+                    )
+                    % {"name": data["advisor"].full_name, "n": added},
+                )
+                return redirect("office_people_rule")
+        return render(request, "advising/people_rule.html", {"form": form}, status=400)
+    form = _rule_form(request, request.GET or None)
+    preview = None
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "advising/people_rule.html", {"form": form}, status=400)
+        data = form.cleaned_data
+        preview = selectors_people.rule_preview(
+            admin=admin,
+            advisor_id=data["advisor"].pk,
+            programme=data["programme"],
+            year=data["year"],
+        )
+        preview["new"] = preview["matched"] - preview["already"]
+    return render(request, "advising/people_rule.html", {"form": form, "preview": preview})
