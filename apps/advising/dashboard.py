@@ -9,11 +9,13 @@ number of students. This module only composes them and fills the weeks or months
 without any rows.
 """
 
+import hashlib
 import math
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -130,6 +132,8 @@ class Dashboard:
     previous: Period
     first: date
     last: date
+    previous_first: date
+    previous_last: date
     unit: str
     students: int
     funnel: list[Figure]
@@ -246,6 +250,8 @@ def dashboard_figures(
         previous=periods[1],
         first=start,
         last=end,
+        previous_first=start - (end - start) - timedelta(days=1),
+        previous_last=start - timedelta(days=1),
         unit=unit,
         students=total,
         funnel=funnel,
@@ -256,3 +262,29 @@ def dashboard_figures(
         engagement=engagement,
         computed_at=now,
     )
+
+
+# Figures are this many seconds old at most; the page shows when they were computed.
+CACHE_SECONDS = 300
+
+
+def dashboard_cache_key(*, office_id: int, start: date, end: date, programme: str, year) -> str:
+    digest = hashlib.sha256(programme.encode()).hexdigest()[:16]
+    return f"advising:dashboard:{office_id}:{start}:{end}:{digest}:{year or ''}"
+
+
+def dashboard_figures_cached(
+    *, office, start: date, end: date, programme: str = "", year=None, refresh: bool = False
+) -> Dashboard:
+    """dashboard_figures, kept CACHE_SECONDS per office and filters (the office's
+    id is in the key: no office ever reads another's). `refresh` recomputes."""
+    key = dashboard_cache_key(
+        office_id=office.pk, start=start, end=end, programme=programme, year=year
+    )
+    figures = None if refresh else cache.get(key)
+    if figures is None:
+        figures = dashboard_figures(
+            office=office, start=start, end=end, programme=programme, year=year
+        )
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures
