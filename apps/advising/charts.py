@@ -48,19 +48,31 @@ def value_text(value, kind: str = "count") -> str:
     return str(value)
 
 
-def change_text(figure) -> str:
+def change_text(figure, *, words: bool = False) -> str:
     """ "+12%" against the previous period ("+5 pts" for a percentage); "new" when
-    the previous period had none; "–" when there is nothing to compare."""
+    the previous period had none; "–" when there is nothing to compare. `words`
+    says "up 12%" instead, for a CSV cell: one starting with + or - would be taken
+    for a formula, and csv_cell_safe would mark it with an apostrophe."""
     change = figure.change
     if change is None:
         if figure.kind == "count" and figure.previous == 0 and figure.value:
             return _("new")
         return "–"
     change = round(change)
+    n = abs(change)
+    if words:
+        if change == 0:
+            return _("no change")
+        up = change > 0
+        if figure.kind == "percent":
+            text = _("up %(n)s pts") if up else _("down %(n)s pts")
+        else:
+            text = _("up %(n)s%%") if up else _("down %(n)s%%")
+        return text % {"n": n}
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     if figure.kind == "percent":
-        return _("%(sign)s%(n)s pts") % {"sign": sign, "n": abs(change)}
-    return f"{sign}{abs(change)}%"
+        return _("%(sign)s%(n)s pts") % {"sign": sign, "n": n}
+    return f"{sign}{n}%"
 
 
 def change_class(figure, *, higher_is_better: bool = True) -> str:

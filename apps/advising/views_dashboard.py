@@ -104,7 +104,7 @@ def _figure_row(figure) -> list:
         figure.label,
         charts.value_text(figure.value, figure.kind),
         charts.value_text(figure.previous, figure.kind),
-        charts.change_text(figure),
+        charts.change_text(figure, words=True),
     ]
 
 
