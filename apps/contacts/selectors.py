@@ -209,7 +209,14 @@ def contact_figures_for_office(*, cohort, periods) -> list[dict]:
     - contacts_added: contacts added in the period, archived ones included;
     - students_adding: the students who added them.
     """
-    rows = Contact.objects.filter(cohort.q("owner__"), created_at__lt=max(p.end for p in periods))
+    # Only ranked contacts and those added in a period matter: the rest (most of a
+    # large office's contacts) are left out before counting.
+    rows = Contact.objects.filter(
+        cohort.q("owner__"), created_at__lt=max(p.end for p in periods)
+    ).filter(
+        Q(target_rank__isnull=False, archived_at__isnull=True)
+        | Q(created_at__gte=min(p.start for p in periods))
+    )
     aggregates = {}
     for i, period in enumerate(periods):
         ranked = Q(target_rank__isnull=False, archived_at__isnull=True, created_at__lt=period.end)
