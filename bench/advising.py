@@ -2,7 +2,7 @@
 
     DJANGO_SETTINGS_MODULE=config.settings.local \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fieldnotes_bench \\
-    .venv/bin/python bench/advising.py [--requests 20] [--rebuild]
+    .venv/bin/python bench/advising.py [--requests 20] [--rebuild] [--only dashboard]
 
 Migrates the database, creates (once) an office of 20,000 students with 200,000
 contacts, 100,000 interviews in every state with their timelines and the
@@ -219,8 +219,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="recreate the benchmark data")
     parser.add_argument(
         "--only",
-        choices=["caseload", "people"],
-        help="time only the advisor's caseload or only the admin's People pages",
+        default="",
+        help="time only the advisor's pages whose label has this (caseload, dashboard), "
+        "or only the admin's People pages (people)",
     )
     args = parser.parse_args()
 
@@ -233,6 +234,7 @@ def main() -> None:
     advisor = ensure_data(rebuild=args.rebuild)
     caseload = reverse("caseload")
     csv = reverse("caseload_csv")
+    dashboard = reverse("advising_dashboard")
     pages = [
         ("baseline: profile page", reverse("profile")),
         ("caseload: my 500, page 1", caseload),
@@ -247,10 +249,18 @@ def main() -> None:
         ("caseload: office, missed thank-you", caseload + "?scope=office&flag=missed_thank_you"),
         ("caseload: office, no targets", caseload + "?scope=office&flag=no_targets"),
         ("caseload CSV: my 500", csv),
+        # refresh=1 computes the figures on every request; without it they come
+        # from the cache (5 minutes) after the first.
+        ("dashboard: 30 days, computed", dashboard + "?refresh=1"),
+        ("dashboard: 30 days, cached", dashboard),
+        ("dashboard: programme, computed", dashboard + "?programme=Economics&refresh=1"),
+        ("dashboard: 12 months, computed", dashboard + "?range=12m&refresh=1"),
+        ("dashboard: 3 years, computed", dashboard + "?start=2024-01-01&end=2026-12-03&refresh=1"),
     ]
     if args.only != "people":
+        pages = [page for page in pages if page[0].startswith("baseline") or args.only in page[0]]
         time_pages(pages, user=advisor, requests=args.requests, width=32)
-    if args.only == "caseload":
+    if args.only not in ("", "people"):
         return
     admin = ensure_admin(advisor)
     people = reverse("office_people")

@@ -35,7 +35,10 @@ NAVIGATION = {
         NavEntry("inbox", _("Requests")),
         NavEntry("volunteer_profile", _("My volunteer profile")),
     ],
-    Role.ADVISOR: [NavEntry("caseload", _("Caseload"))],
+    Role.ADVISOR: [
+        NavEntry("caseload", _("Caseload")),
+        NavEntry("advising_dashboard", _("Dashboard")),
+    ],
 }
 OFFICE_ADMIN_NAVIGATION = [NavEntry("office_home", _("Office"))]
 
@@ -48,14 +51,17 @@ def navigation(request):
     if user.is_office_admin:
         entries += OFFICE_ADMIN_NAVIGATION
     path = request.path
+    urls = [reverse(entry.url_name) for entry in entries]
+    # The longest link the page is under is the one active: /advising/dashboard/
+    # is under the caseload's /advising/ too.
+    active = max((url for url in urls if path.startswith(url)), key=len, default=None)
     items = []
-    for entry in entries:
-        url = reverse(entry.url_name)
+    for entry, url in zip(entries, urls, strict=True):
         items.append(
             {
                 "url": url,
                 "label": entry.label,
-                "active": path.startswith(url),
+                "active": url == active,
                 "badge_url_name": entry.badge_url_name,
             }
         )

@@ -194,3 +194,60 @@ def student_contact_figures() -> dict[str, Expression]:
         "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
         "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),
     }
+
+
+# --- Office figures (the dashboard) --------------------------------------------------
+
+
+def contact_figures_for_office(*, cohort, periods) -> list[dict]:
+    """For each period (core.periods.Period), in one query over the cohort's
+    contacts (students.selectors.Cohort):
+
+    - with_targets: students with someone on a target list, among the contacts
+      they had added by the period's end and not archived (when a contact was
+      ranked is not recorded: its adding stands for it);
+    - contacts_added: contacts added in the period, archived ones included;
+    - students_adding: the students who added them.
+    """
+    # Only ranked contacts and those added in a period matter: the rest (most of a
+    # large office's contacts) are left out before counting.
+    rows = Contact.objects.filter(
+        cohort.q("owner__"), created_at__lt=max(p.end for p in periods)
+    ).filter(
+        Q(target_rank__isnull=False, archived_at__isnull=True)
+        | Q(created_at__gte=min(p.start for p in periods))
+    )
+    aggregates = {}
+    for i, period in enumerate(periods):
+        ranked = Q(target_rank__isnull=False, archived_at__isnull=True, created_at__lt=period.end)
+        added = period.q("created_at")
+        aggregates |= {
+            f"with_targets_{i}": Count("owner", distinct=True, filter=ranked),
+            f"contacts_added_{i}": Count("pk", filter=added),
+            f"students_adding_{i}": Count("owner", distinct=True, filter=added),
+        }
+    totals = rows.aggregate(**aggregates)
+    names = ("with_targets", "contacts_added", "students_adding")
+    return [{name: totals[f"{name}_{i}"] for name in names} for i in range(len(periods))]
+
+
+def field_ranking_for_office(*, cohort, period, limit: int = 10) -> list[dict]:
+    """The office's fields most explored in the period: by the number of students
+    who added a contact in the field, then by contacts added. At most `limit`."""
+    return list(
+        Contact.objects.filter(
+            cohort.q("owner__"), period.q("created_at"), field__office_id=cohort.office_id
+        )
+        .values("field_id", "field__name")
+        .annotate(students=Count("owner", distinct=True), contacts=Count("pk"))
+        .order_by("-students", "-contacts", "field__name")[:limit]
+    )
+
+
+def students_adding_contacts(*, cohort, period) -> Q:
+    """Filter a queryset of users to those who added a contact in the period."""
+    return Q(
+        pk__in=Contact.objects.filter(cohort.q("owner__"), period.q("created_at")).values(
+            "owner_id"
+        )
+    )

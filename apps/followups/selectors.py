@@ -5,12 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    Count,
     Exists,
     Expression,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
 )
+from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -304,3 +307,108 @@ def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
             theirs.filter(status=Status.OPEN, due_at__lt=now), per="student"
         ),
     }
+
+
+# --- Office figures (the dashboard) --------------------------------------------------
+
+
+def _thank_you_counts(prefix: str, *, now: datetime, filter: Q | None = None) -> dict:
+    """On time, late and missing (not sent and the window closed at `now`) among
+    thank-you follow-ups, as aggregates named with `prefix` (never empty: "on_time"
+    alone would shadow the field it counts on)."""
+    base = Q(kind=Kind.THANK_YOU) & (filter or Q())
+    done = base & Q(status=Status.DONE)
+    return {
+        f"{prefix}on_time": Count("pk", filter=done & Q(on_time=True)),
+        f"{prefix}late": Count("pk", filter=done & Q(on_time=False)),
+        f"{prefix}missing": Count("pk", filter=base & ~Q(status=Status.DONE) & Q(due_at__lt=now)),
+    }
+
+
+def thank_you_figures_for_office(*, cohort, periods, now: datetime) -> list[dict]:
+    """For each period, in one query, the thank-yous for the cohort's conversations
+    held in it: sent on time (within the office's window, 24 hours unless changed),
+    late, and missing (not sent, and its window had closed by `now`)."""
+    rows = FollowUp.objects.filter(
+        cohort.q("student__"),
+        kind=Kind.THANK_YOU,
+        interview__held_at__gte=min(p.start for p in periods),
+    )
+    aggregates = {}
+    for i, period in enumerate(periods):
+        aggregates |= _thank_you_counts(f"p{i}_", now=now, filter=period.q("interview__held_at"))
+    totals = rows.aggregate(**aggregates)
+    names = ("on_time", "late", "missing")
+    return [{name: totals[f"p{i}_{name}"] for name in names} for i in range(len(periods))]
+
+
+def _thanked_on_time(cohort, period) -> QuerySet:
+    return FollowUp.objects.filter(
+        cohort.q("student__"),
+        period.q("interview__held_at"),
+        kind=Kind.THANK_YOU,
+        status=Status.DONE,
+        on_time=True,
+    ).values("student_id")
+
+
+def _checked_in(cohort, period) -> QuerySet:
+    return FollowUp.objects.filter(
+        cohort.q("student__"), period.q("done_at"), kind=Kind.KEEP_IN_TOUCH, status=Status.DONE
+    ).values("student_id")
+
+
+def _logged(cohort, period) -> QuerySet:
+    return Interaction.objects.filter(cohort.q("student__"), period.q("occurred_at")).values(
+        "student_id"
+    )
+
+
+def followup_student_figures_for_office(*, students, cohort, periods) -> list[dict]:
+    """For each period, in one query over `students` (the cohort's users):
+
+    - thanked_on_time: students who sent an on-time thank-you for a conversation
+      held in the period;
+    - kept_in_touch: students who kept in touch with someone they had met: a
+      check-in done, or an interaction logged, in the period.
+    """
+    aggregates = {}
+    for i, period in enumerate(periods):
+        aggregates |= {
+            f"thanked_on_time_{i}": Count("pk", filter=Q(pk__in=_thanked_on_time(cohort, period))),
+            f"kept_in_touch_{i}": Count(
+                "pk",
+                filter=Q(pk__in=_checked_in(cohort, period)) | Q(pk__in=_logged(cohort, period)),
+            ),
+        }
+    totals = students.aggregate(**aggregates)
+    names = ("thanked_on_time", "kept_in_touch")
+    return [{name: totals[f"{name}_{i}"] for name in names} for i in range(len(periods))]
+
+
+def thank_you_series_for_office(*, cohort, period, unit: str, tz, now: datetime) -> dict:
+    """Thank-yous for the conversations held in the period per `unit` ("week" or
+    "month", in the zone `tz`) of the meeting: {first day: {on_time, late,
+    missing}}. Weeks and months without a meeting are absent."""
+    rows = (
+        FollowUp.objects.filter(
+            cohort.q("student__"), period.q("interview__held_at"), kind=Kind.THANK_YOU
+        )
+        .annotate(bucket=Trunc("interview__held_at", unit, tzinfo=tz))
+        .order_by()
+        .values("bucket")
+        .annotate(**_thank_you_counts("n_", now=now))
+    )
+    return {
+        row["bucket"].date(): {k: row[f"n_{k}"] for k in ("on_time", "late", "missing")}
+        for row in rows
+    }
+
+
+def students_following_up(*, cohort, period) -> Q:
+    """Filter a queryset of users to those who followed up in the period: a
+    follow-up done (a thank-you sent, a check-in) or an interaction logged."""
+    done = FollowUp.objects.filter(
+        cohort.q("student__"), period.q("done_at"), status=Status.DONE
+    ).values("student_id")
+    return Q(pk__in=done) | Q(pk__in=_logged(cohort, period))

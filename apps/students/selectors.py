@@ -1,7 +1,11 @@
+from dataclasses import dataclass
+
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from apps.accounts.enums import Role
+from apps.accounts.models import User
 from apps.students.models import Field, ResearchNote, StudentProfile
 
 
@@ -78,3 +82,38 @@ def students_with_profile(*, programme: str = "", year: int | None = None) -> Q:
     if year is not None:
         q &= Q(student_profile__graduation_year=year)
     return q
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The students an office's figures count (the dashboard): the office's active
+    students, narrowed to a programme and a graduation year when given. The apps
+    that own the data filter their own rows with `q`, through the row's student."""
+
+    office_id: int
+    programme: str = ""
+    graduation_year: int | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        """Rows whose student (reached by `prefix`, such as "student__") is in the
+        cohort; "" filters a queryset of users."""
+        q = Q(
+            **{
+                f"{prefix}office_id": self.office_id,
+                f"{prefix}role": Role.STUDENT,
+                f"{prefix}is_active": True,
+            }
+        )
+        if self.programme:
+            q &= Q(**{f"{prefix}student_profile__programme": self.programme})
+        if self.graduation_year is not None:
+            q &= Q(**{f"{prefix}student_profile__graduation_year": self.graduation_year})
+        return q
+
+
+def student_cohort(*, office_id: int, programme: str = "", graduation_year=None) -> Cohort:
+    return Cohort(office_id=office_id, programme=programme, graduation_year=graduation_year)
+
+
+def cohort_students(*, cohort: Cohort) -> QuerySet[User]:
+    return User.objects.filter(cohort.q())

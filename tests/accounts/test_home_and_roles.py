@@ -221,9 +221,23 @@ def test_home_invitation_revoke_by_pk_from_other_office_is_404(office_admin, oth
                 ("/volunteer/profile/", "My volunteer profile"),
             ],
         ),
-        ("advisor", [("/advising/", "Caseload")]),
-        ("office_admin", [("/advising/", "Caseload"), ("/office/", "Office")]),
-        ("other_admin", [("/advising/", "Caseload"), ("/office/", "Office")]),
+        ("advisor", [("/advising/", "Caseload"), ("/advising/dashboard/", "Dashboard")]),
+        (
+            "office_admin",
+            [
+                ("/advising/", "Caseload"),
+                ("/advising/dashboard/", "Dashboard"),
+                ("/office/", "Office"),
+            ],
+        ),
+        (
+            "other_admin",
+            [
+                ("/advising/", "Caseload"),
+                ("/advising/dashboard/", "Dashboard"),
+                ("/office/", "Office"),
+            ],
+        ),
     ],
 )
 def test_home_navigation_lists_every_entry_of_each_role_in_order(persona, links, request, login_as):

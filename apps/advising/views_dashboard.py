@@ -1,0 +1,191 @@
+"""The office dashboard at /advising/dashboard/ and one CSV per chart."""
+
+import csv
+import zoneinfo
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.permissions import advisor_only
+from apps.advising import charts
+from apps.advising.dashboard import dashboard_figures_cached
+from apps.advising.forms_dashboard import DashboardFilterForm
+from apps.core.csv_cells import csv_cell_safe
+from apps.students.selectors import programmes_for_office
+
+
+def _form(request) -> DashboardFilterForm:
+    office = request.user.office
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(office.time_zone))
+    return DashboardFilterForm(
+        request.GET, programmes=programmes_for_office(office_id=office.pk), today=today
+    )
+
+
+def _figures(request, form, *, refresh: bool = False):
+    data = form.cleaned_data
+    return dashboard_figures_cached(
+        office=request.user.office,
+        start=data["start"],
+        end=data["end"],
+        programme=data["programme"],
+        year=data["year"],
+        refresh=refresh,
+    )
+
+
+def _headline(figure, *, higher_is_better: bool = True) -> dict:
+    return {
+        "key": figure.key,
+        "label": figure.label,
+        "value": charts.value_text(figure.value, figure.kind),
+        "previous": charts.value_text(figure.previous, figure.kind),
+        "change": charts.change_text(figure),
+        "change_class": charts.change_class(figure, higher_is_better=higher_is_better),
+    }
+
+
+def _context(figures) -> dict:
+    labels = [charts.bucket_label(b.start, figures.unit) for b in figures.conversations]
+    engagement = figures.engagement
+    funnel_rows = [(_("Students"), figures.students, figures.students)] + [
+        (f.label, f.value, f.previous) for f in figures.funnel
+    ]
+    return {
+        "figures": figures,
+        "headlines": [
+            _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
+        ],
+        "funnel": [_headline(f) for f in figures.funnel],
+        "funnel_chart": charts.hbars(funnel_rows, with_previous=True),
+        "conversations": list(zip(labels, figures.conversations, strict=True)),
+        "conversations_chart": charts.vbars(
+            [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
+        ),
+        "thank_yous": [
+            (label, b, charts.value_text(b.rate, "percent"))
+            for label, b in zip(labels, figures.thank_yous, strict=True)
+        ],
+        "thank_yous_chart": charts.line(
+            [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
+        ),
+        "fields_chart": charts.hbars(
+            [(row["field__name"], row["students"], None) for row in figures.fields],
+            with_previous=False,
+        ),
+        "engagement": [
+            _headline(engagement.received),
+            _headline(engagement.acceptance),
+            _headline(engagement.median_response, higher_is_better=False),
+        ],
+        "busiest_share": charts.value_text(engagement.busiest_share, "percent"),
+        "even_share": charts.value_text(engagement.even_share, "percent"),
+        "unit_label": _("Week of") if figures.unit == "week" else _("Month"),
+    }
+
+
+@advisor_only
+def dashboard(request):
+    """The office's figures over a period, each against the period before, for
+    every advisor and office admin of the office. Figures are cached for a few
+    minutes (the page says when they were computed; ?refresh=1 recomputes)."""
+    form = _form(request)
+    if not form.is_valid():
+        # A bad range is the visitor's to fix: the page says what is wrong.
+        return render(request, "advising/dashboard.html", {"form": form})
+    figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
+    return render(request, "advising/dashboard.html", {"form": form, **_context(figures)})
+
+
+def _figure_row(figure) -> list:
+    return [
+        figure.label,
+        charts.value_text(figure.value, figure.kind),
+        charts.value_text(figure.previous, figure.kind),
+        charts.change_text(figure, words=True),
+    ]
+
+
+def _csv_summary(figures):
+    e = figures.engagement
+    yield [_("Figure"), _("This period"), _("Previous period"), _("Change")]
+    yield [_("Students"), figures.students, figures.students, ""]
+    for figure in [*figures.headlines, e.received, e.acceptance, e.median_response]:
+        yield _figure_row(figure)
+
+
+def _csv_funnel(figures):
+    yield [_("Step"), _("This period"), _("Previous period"), _("Change")]
+    yield [_("Students"), figures.students, figures.students, ""]
+    for figure in figures.funnel:
+        yield _figure_row(figure)
+
+
+def _csv_conversations(figures):
+    yield [str(_("Week of") if figures.unit == "week" else _("Month")), _("Conversations held")]
+    for bucket in figures.conversations:
+        yield [bucket.start.isoformat(), bucket.value]
+
+
+def _csv_thank_yous(figures):
+    yield [
+        str(_("Week of") if figures.unit == "week" else _("Month")),
+        _("On time"),
+        _("Late"),
+        _("Missing"),
+        _("On-time rate"),
+    ]
+    for b in figures.thank_yous:
+        rate = "" if b.rate is None else round(b.rate)
+        yield [b.start.isoformat(), b.on_time, b.late, b.missing, rate]
+
+
+def _csv_fields(figures):
+    yield [_("Field"), _("Students"), _("Contacts added")]
+    for row in figures.fields:
+        yield [row["field__name"], row["students"], row["contacts"]]
+
+
+def _csv_volunteers(figures):
+    yield [_("List"), _("Volunteer"), _("Employer"), _("Requests received")]
+    for which, rows in (
+        (_("Most asked"), figures.engagement.most),
+        (_("Least asked"), figures.engagement.least),
+    ):
+        for row in rows:
+            yield [which, row["user__full_name"], row["employer"], row["requests"]]
+
+
+# ?chart= → the rows of its CSV: the table under the chart of that name.
+CSV_CHARTS = {
+    "summary": _csv_summary,
+    "funnel": _csv_funnel,
+    "conversations": _csv_conversations,
+    "thank_yous": _csv_thank_yous,
+    "fields": _csv_fields,
+    "volunteers": _csv_volunteers,
+}
+
+
+@advisor_only
+def dashboard_csv(request):
+    """One chart's data table as CSV (`?chart=`), with the page's filters. Every
+    cell goes through csv_cell_safe: field and volunteer names are typed by people."""
+    chart = CSV_CHARTS.get(request.GET.get("chart", ""))
+    if chart is None:
+        raise Http404
+    form = _form(request)
+    if not form.is_valid():
+        return render(request, "advising/dashboard.html", {"form": form}, status=400)
+    figures = _figures(request, form)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{request.GET["chart"]}-'
+        f'{figures.first:%Y%m%d}-{figures.last:%Y%m%d}.csv"'
+    )
+    writer = csv.writer(response)
+    for row in chart(figures):
+        writer.writerow([csv_cell_safe(cell) for cell in row])
+    return response
