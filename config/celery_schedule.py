@@ -25,6 +25,10 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.accounts.tasks.accounts_invitation_reminders_sweep",
         "schedule": crontab(minute=23),
     },
+    "advising-digest-sweep": {
+        "task": "apps.advising.tasks.advising_digest_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
         "schedule": crontab(minute=7),

@@ -12,6 +12,8 @@ a request or an answer, which always come one by one.
 
 from django.utils import timezone
 
+from apps.accounts.enums import Role
+from apps.advising.digest import DIGEST_EMAIL
 from apps.advising.models import CommentThread
 from apps.core.models import OutboundEmail
 from apps.core.outbox import SEND, Verdict, outbox_register_guard
@@ -41,6 +43,17 @@ def guard_comment(row: OutboundEmail) -> Verdict:
     return SEND
 
 
+def guard_digest(row: OutboundEmail) -> Verdict:
+    """The weekly digest (apps/advising/digest.py): still an active advisor who
+    wants it? It is made at 08:00 their time, so no quiet hours to wait out."""
+    user = row.recipient
+    if user is None or not user.is_active or user.role != Role.ADVISOR:
+        return Verdict("cancel", reason="not an active advisor")
+    if not notification_preference_get(user=user).advisor_digest:
+        return Verdict("cancel", reason="unsubscribed")
+    return SEND
+
+
 _registered = False
 
 
@@ -50,4 +63,5 @@ def register() -> None:
     if _registered:
         return
     outbox_register_guard(COMMENT_EMAIL, guard_comment)
+    outbox_register_guard(DIGEST_EMAIL, guard_digest)
     _registered = True

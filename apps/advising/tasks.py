@@ -2,7 +2,7 @@
 
 from celery import current_app, shared_task
 
-from apps.advising import services_import
+from apps.advising import digest, services_import
 from apps.advising.models import PeopleImport
 
 # A run hands over to a fresh task after this long, well inside the worker's
@@ -18,3 +18,9 @@ def people_import_run(import_id: int) -> None:
     more = services_import.people_import_run(import_id=import_id, budget_seconds=RUN_BUDGET_SECONDS)
     if more:
         current_app.send_task(services_import.RUN_TASK, args=[import_id])
+
+
+@shared_task(ignore_result=True)
+def advising_digest_sweep() -> int:
+    """The advisors' weekly digests that are due (Monday 08:00 in each one's zone)."""
+    return digest.advisor_digests_create()

@@ -52,6 +52,8 @@ class Topic(models.TextChoices):
     # Not a reminder but a person writing: the advising app's comment emails
     # (apps/advising/guards.py applies it).
     COMMENTS = "comments", _("Comments from my advisor")
+    # An advisor's Monday email about their caseload (apps/advising/digest.py).
+    ADVISOR_DIGEST = "advisor_digest", _("Weekly digests of my students, on Mondays")
     # The daily digest's own link: it switches every reminder off at once.
     ALL = "all", _("All reminder emails")
 
@@ -62,11 +64,15 @@ TOPIC_FIELDS = {
     Topic.MEETING: "meeting",
     Topic.REQUESTS: "requests",
     Topic.COMMENTS: "comments",
+    Topic.ADVISOR_DIGEST: "advisor_digest",
 }
 # What "all reminder emails" (Topic.ALL: the digest, its unsubscribe link) covers:
-# every topic but the advisor's comments, which are a person writing, not a reminder.
+# every topic but the advisor's comments, which are a person writing, not a reminder,
+# and the advisors' weekly digest, which has its own link.
 REMINDER_TOPIC_FIELDS = {
-    topic: name for topic, name in TOPIC_FIELDS.items() if topic != Topic.COMMENTS
+    topic: name
+    for topic, name in TOPIC_FIELDS.items()
+    if topic not in (Topic.COMMENTS, Topic.ADVISOR_DIGEST)
 }
 
 

@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import Role
-from apps.followups.enums import CADENCE_CHOICES, Delivery, InteractionKind, Snooze
+from apps.followups.enums import (
+    CADENCE_CHOICES,
+    TOPIC_FIELDS,
+    Delivery,
+    InteractionKind,
+    Snooze,
+)
 from apps.followups.models import NotificationPreference
 from apps.followups.services import (
     BODY_MAX,
@@ -69,7 +75,7 @@ class InteractionForm(forms.Form):
 ROLE_TOPICS = {
     Role.STUDENT: ["thank_you", "keep_in_touch", "meeting", "comments"],
     Role.ALUMNI: ["meeting", "requests"],
-    Role.ADVISOR: [],
+    Role.ADVISOR: ["advisor_digest"],
 }
 
 
@@ -82,6 +88,7 @@ class NotificationPreferenceForm(forms.ModelForm):
             "meeting",
             "requests",
             "comments",
+            "advisor_digest",
             "delivery",
             "quiet_hours",
         ]
@@ -91,10 +98,14 @@ class NotificationPreferenceForm(forms.ModelForm):
     def __init__(self, *args, role: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.topics = ROLE_TOPICS.get(role, [])
-        for name in ("thank_you", "keep_in_touch", "meeting", "requests", "comments"):
+        for name in TOPIC_FIELDS.values():
             if name not in self.topics:
                 del self.fields[name]
         self.fields["delivery"].choices = Delivery.choices
+        if role == Role.ADVISOR:
+            # An advisor's only email here is the weekly digest: no reminders to
+            # fold into a daily one, none to hold back at night.
+            del self.fields["delivery"], self.fields["quiet_hours"]
 
     @property
     def topic_fields(self):

@@ -145,6 +145,7 @@ class NotificationPreference(models.Model):
     meeting = models.BooleanField(Topic.MEETING.label, default=True)
     requests = models.BooleanField(Topic.REQUESTS.label, default=True)
     comments = models.BooleanField(Topic.COMMENTS.label, default=True)
+    advisor_digest = models.BooleanField(Topic.ADVISOR_DIGEST.label, default=True)
     delivery = models.CharField(
         _("how"), max_length=8, choices=Delivery.choices, default=Delivery.SINGLE
     )
