@@ -13,6 +13,7 @@ FLAG_CHOICES = [
     (selectors.FLAG_STALLED, _("Stalled")),
     (selectors.FLAG_MISSED_THANKS, _("Missed thank-you")),
     (selectors.FLAG_NO_TARGETS, _("No targets yet")),
+    (selectors.FLAG_JOB_ASK, _("Asked for a job")),
     (selectors.FLAG_UNASSIGNED, _("No advisor")),
 ]
 

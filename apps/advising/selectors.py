@@ -45,6 +45,7 @@ FLAG_STALLED = "stalled"
 FLAG_MISSED_THANKS = "missed_thank_you"
 FLAG_NO_TARGETS = "no_targets"
 FLAG_UNASSIGNED = "unassigned"
+FLAG_JOB_ASK = "job_ask"
 
 # Column (a sort key) → what it sorts on. Every column of the page sorts.
 SORTS = {
@@ -128,6 +129,8 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
         qs = qs.filter(thanks_missing__gt=0)
     elif query.flag == FLAG_NO_TARGETS:
         qs = qs.filter(targets=0)
+    elif query.flag == FLAG_JOB_ASK:
+        qs = qs.filter(job_asks__gt=0)
     elif query.flag == FLAG_UNASSIGNED:
         qs = qs.filter(has_advisor=False)
     # Each figure is a subquery that every expression using it repeats in the SQL:

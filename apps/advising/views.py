@@ -153,6 +153,8 @@ def _flags(student) -> str:
         flags.append(_("missed thank-you"))
     if not student.targets:
         flags.append(_("no targets yet"))
+    if student.job_asks:
+        flags.append(_("asked for a job"))
     return ", ".join(flags)
 
 

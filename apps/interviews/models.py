@@ -42,6 +42,10 @@ class Interview(TimeStampedModel):
         related_name="+",
     )
     requested_at = models.DateTimeField(null=True, blank=True)
+    # The request checker's verdict on the message as it was sent: it read like an
+    # ask for a job (request_check.request_text_asks_for_a_job). Advisors see it on
+    # the caseload ("request sent despite a job-ask warning").
+    job_ask_flagged = models.BooleanField(default=False)
     answered_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)
     decline_note = models.TextField(_("note to the student"), max_length=1000, blank=True)

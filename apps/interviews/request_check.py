@@ -45,6 +45,11 @@ def _asks_for_a_job(text: str) -> bool:
     )
 
 
+def request_text_asks_for_a_job(text: str) -> bool:
+    """The verdict recorded on a request when it is sent (Interview.job_ask_flagged)."""
+    return _asks_for_a_job(text)
+
+
 def request_text_check(text: str) -> list[dict]:
     """Warnings for a request message, each {"code", "message"}; empty when fine.
     The student may still send."""

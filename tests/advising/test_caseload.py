@@ -11,9 +11,10 @@ from apps.accounts.enums import Role
 from apps.advising.models import AccessRecord
 from apps.advising.services import assignments_add
 from apps.interviews.enums import State
+from apps.interviews.services import interview_request_volunteer
 from apps.students.selectors import student_profile_get
 from tests.factories.accounts import UserFactory
-from tests.factories.contacts import ContactFactory
+from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory, mark_held
 
 # Tuesday 3 March 2026, 10:00 in New York.
@@ -205,6 +206,31 @@ def test_no_targets_and_no_advisor_flags(busy, student2, office_admin, advisor, 
 
     assert _names(browser.get(URL, {"scope": "office", "flag": "no_targets"})) == ["Priya Patel"]
     assert _names(browser.get(URL, {"scope": "office", "flag": "unassigned"})) == ["Priya Patel"]
+
+
+def test_a_request_sent_despite_the_job_ask_warning_is_flagged(
+    student, student2, alumni, advisor, login_as
+):
+    interview_request_volunteer(
+        student=student,
+        volunteer=make_volunteer(alumni),
+        message="Are you hiring analysts? Could we talk for 15 minutes?",
+    )
+    browser = login_as(advisor)
+
+    flagged = browser.get(URL, {"scope": "office", "flag": "job_ask"})
+    everyone = browser.get(URL, {"scope": "office"})
+    csv_rows = _csv(browser.get("/advising/caseload.csv", {"scope": "office"}))
+
+    assert _names(flagged) == ["Sam Student"]
+    assert "asked for a job" in flagged.content.decode()
+    assert [(s.full_name, s.job_asks) for s in everyone.context["page"].object_list] == [
+        ("Priya Patel", 0),
+        ("Sam Student", 1),
+    ]
+    flags = {row[0]: row[-1] for row in csv_rows[1:]}
+    assert "asked for a job" in flags["Sam Student"]
+    assert "asked for a job" not in flags["Priya Patel"]
 
 
 # --- Filters, search, sort ----------------------------------------------------------

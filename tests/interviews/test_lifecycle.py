@@ -373,3 +373,28 @@ def test_messages_thread_both_ways(
     notes = list(interview.events.filter(kind=EventKind.MESSAGE).values_list("note", flat=True))
     assert notes == ["What year are you in?", "Third year."]
     assert [m.to for m in mailoutbox] == [[student.email], [volunteer.user.email]]
+
+
+@pytest.mark.parametrize(
+    ("message", "flagged"),
+    [
+        ("Could you refer me for a job at your firm? 15 minutes would be great.", True),
+        ("I'm not looking for a job, just 15 minutes of your perspective.", False),
+    ],
+)
+def test_the_checkers_verdict_is_recorded_on_the_request_when_sent(
+    student, alumni, message, flagged
+):
+    interview = _request(student, make_volunteer(alumni), message=message)
+
+    assert Interview.objects.get(pk=interview.pk).job_ask_flagged is flagged
+
+
+def test_an_outreach_logged_records_the_verdict_too(student):
+    contact = ContactFactory(student=student)
+
+    interview = services.interview_log_outreach(
+        student=student, contact=contact, message="Are you hiring? A 15 minute call?"
+    )
+
+    assert Interview.objects.get(pk=interview.pk).job_ask_flagged is True

@@ -285,6 +285,8 @@ def student_interview_figures() -> dict[str, Expression]:
       the timeline's cancellation entry (its `from_state`). A cancelled interview
       without such an entry is not counted;
     - held: in state completed;
+    - job_asks: requests sent whose message the request checker read as an ask for
+      a job (`job_ask_flagged`, recorded at sending);
     - last_interview_activity_at: the latest timeline entry on any of the
       student's interviews, leaving out the system's own (NOT_INTERACTIONS: a
       draft saved, the reminder, the expiry), None when there is none.
@@ -318,5 +320,11 @@ def student_interview_figures() -> dict[str, Expression]:
             per="student",
         ),
         "held": subquery_count(theirs.filter(state=State.COMPLETED), per="student"),
+        "job_asks": subquery_count(
+            theirs.filter(job_ask_flagged=True, requested_at__isnull=False).exclude(
+                state=State.DRAFT
+            ),
+            per="student",
+        ),
         "last_interview_activity_at": Subquery(activity),
     }

@@ -20,6 +20,7 @@ from apps.interviews.enums import (
     State,
 )
 from apps.interviews.models import Interview, InterviewEvent, RequestTemplate
+from apps.interviews.request_check import request_text_asks_for_a_job
 from apps.interviews.selectors.interviews import (
     open_request_count,
     volunteer_availability_problem,
@@ -81,6 +82,7 @@ def _send(
         "channel": Channel.PLATFORM if volunteer is not None else Channel.OWN,
         "request_message": message.strip(),
         "request_subject": subject.strip(),
+        "job_ask_flagged": request_text_asks_for_a_job(message),
         "request_template": template,
         "requested_at": timezone.now(),
         "duration_minutes": student.office.slot_minutes,
@@ -226,6 +228,7 @@ def interview_draft_save(
         "channel": Channel.PLATFORM if volunteer is not None else Channel.OWN,
         "request_message": message.strip(),
         "request_subject": subject.strip(),
+        "job_ask_flagged": request_text_asks_for_a_job(message),
         "request_template": template,
     }
     draft = _locked_draft(student=student, contact=contact)
