@@ -47,6 +47,19 @@ class Mailbox:
         assert found is not None, f"no email to {to} within {timeout}s"
         return found
 
+    def wait_for_subject(self, to: str, subject_part: str, timeout: float = 10.0):
+        def find():
+            return next(
+                (m for m in self.messages if to in m["To"] and subject_part in m["Subject"]),
+                None,
+            )
+
+        with self._cond:
+            self._cond.wait_for(find, timeout=timeout)
+            found = find()
+        assert found is not None, f"no email to {to} about “{subject_part}” within {timeout}s"
+        return found
+
     @staticmethod
     def text(msg) -> str:
         return msg.get_body(preferencelist=("plain",)).get_content()
@@ -70,6 +83,7 @@ def smtp(settings):
     port = _free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
+    mailbox.port = port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
