@@ -126,12 +126,35 @@ def _bounded(name: str, low: int, high: int) -> forms.IntegerField:
     )
 
 
+def _clock(label: str, help_text: str = "") -> forms.TimeField:
+    # Whole minutes only: the browser's time picker sends HH:MM, and a second
+    # somewhere in a window nobody can see on the page would only confuse.
+    return forms.TimeField(
+        label=label,
+        help_text=help_text,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": _("Give a time, e.g. 21:00."),
+            "invalid": _("Enter a time as HH:MM on a 24-hour clock, e.g. 21:00."),
+        },
+    )
+
+
 class OfficeSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
     thank_you_hours = _bounded("thank_you_hours", 1, 168)
     request_nudge_days = _bounded("request_nudge_days", 1, 30)
     max_open_requests = _bounded("max_open_requests", 1, 50)
     stalled_days = _bounded("stalled_days", 1, 365)
+    quiet_hours_start = _clock(
+        _("Quiet hours start"),
+        _("No reminder emails from this time, in each person's own time zone."),
+    )
+    quiet_hours_end = _clock(
+        _("Quiet hours end"),
+        _("Reminders held back overnight go at this time. A window may cross midnight."),
+    )
 
     class Meta:
         model = Office
@@ -144,12 +167,24 @@ class OfficeSettingsForm(forms.ModelForm):
             "request_nudge_days",
             "max_open_requests",
             "stalled_days",
+            "quiet_hours_start",
+            "quiet_hours_end",
             "accepts_volunteers",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Save office settings"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if start is not None and start == end:
+            # Said beside the field rather than as the model's constraint message.
+            self.add_error(
+                "quiet_hours_end", _("Quiet hours must end at another time than they start.")
+            )
+        return data
 
 
 class VolunteerRejectForm(forms.Form):

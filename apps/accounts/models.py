@@ -1,5 +1,6 @@
 import hashlib
 import zoneinfo
+from datetime import time
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -50,6 +51,10 @@ class Office(TimeStampedModel):
     stalled_days = models.PositiveSmallIntegerField(
         _("flag students as stalled after (days without activity)"), default=21
     )
+    # Reminder emails wait out this window in each recipient's own time zone
+    # (apps/followups/notifications.py). A start later than the end crosses midnight.
+    quiet_hours_start = models.TimeField(_("quiet hours start"), default=time(21, 0))
+    quiet_hours_end = models.TimeField(_("quiet hours end"), default=time(8, 0))
 
     class Meta:
         ordering = ["name"]
@@ -69,6 +74,11 @@ class Office(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(stalled_days__gte=1, stalled_days__lte=365),
                 name="office_stalled_days_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(quiet_hours_start=models.F("quiet_hours_end")),
+                name="office_quiet_hours_not_empty",
+                violation_error_message=_("Quiet hours must end at another time than they start."),
             ),
         ]
 

@@ -17,7 +17,11 @@ from apps.advising.digest import DIGEST_EMAIL
 from apps.advising.models import CommentThread
 from apps.core.models import OutboundEmail
 from apps.core.outbox import SEND, Verdict, outbox_register_guard
-from apps.followups.notifications import notification_preference_get, quiet_hours_end
+from apps.followups.notifications import (
+    notification_preference_for_delivery,
+    notification_preference_get,
+    quiet_hours_end,
+)
 
 COMMENT_EMAIL = "advising/comment"
 
@@ -33,11 +37,13 @@ def guard_comment(row: OutboundEmail) -> Verdict:
     user = row.recipient
     if user is None or not user.is_active:
         return Verdict("cancel", reason="inactive")
-    preference = notification_preference_get(user=user)
+    preference, quiet_from, quiet_until = notification_preference_for_delivery(user=user)
     if not preference.comments:
         return Verdict("cancel", reason="unsubscribed")
     if preference.quiet_hours:
-        until = quiet_hours_end(at=timezone.now(), time_zone=user.time_zone)
+        until = quiet_hours_end(
+            at=timezone.now(), time_zone=user.time_zone, start=quiet_from, end=quiet_until
+        )
         if until is not None:
             return Verdict("defer", until=until, reason="quiet hours")
     return SEND

@@ -1,3 +1,5 @@
+from datetime import time
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -95,7 +97,7 @@ class NotificationPreferenceForm(forms.ModelForm):
         widgets = {"delivery": forms.RadioSelect}
         labels = {"delivery": _("How should reminders reach you?")}
 
-    def __init__(self, *args, role: str, **kwargs):
+    def __init__(self, *args, role: str, quiet_window: tuple[time, time], **kwargs):
         super().__init__(*args, **kwargs)
         self.topics = ROLE_TOPICS.get(role, [])
         for name in TOPIC_FIELDS.values():
@@ -106,6 +108,12 @@ class NotificationPreferenceForm(forms.ModelForm):
             # An advisor's only email here is the weekly digest: no reminders to
             # fold into a daily one, none to hold back at night.
             del self.fields["delivery"], self.fields["quiet_hours"]
+        else:
+            # The office's window, not the model's label: offices choose their own.
+            start, end = quiet_window
+            self.fields["quiet_hours"].label = _(
+                "No reminder emails between %(start)s and %(end)s in my time zone"
+            ) % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
     @property
     def topic_fields(self):

@@ -24,7 +24,7 @@ from apps.followups.enums import (
     Status,
 )
 from apps.followups.models import FollowUp
-from apps.followups.notifications import notification_preference_get, quiet_hours_end
+from apps.followups.notifications import notification_preference_for_delivery, quiet_hours_end
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 
@@ -118,7 +118,7 @@ def guard_recipient(row: OutboundEmail) -> Verdict:
     user = row.recipient
     if user is None or not user.is_active:
         return _cancel("inactive")
-    preference = notification_preference_get(user=user)
+    preference, quiet_from, quiet_until = notification_preference_for_delivery(user=user)
     if not preference.wants(topic):
         return _cancel("unsubscribed")
     if row.kind == DIGEST:
@@ -127,7 +127,9 @@ def guard_recipient(row: OutboundEmail) -> Verdict:
     elif preference.delivery == Delivery.DIGEST:
         return _cancel("digest")
     if preference.quiet_hours:
-        until = quiet_hours_end(at=timezone.now(), time_zone=user.time_zone)
+        until = quiet_hours_end(
+            at=timezone.now(), time_zone=user.time_zone, start=quiet_from, end=quiet_until
+        )
         if until is not None:
             return Verdict("defer", until=until, reason="quiet hours")
     return SEND

@@ -69,17 +69,76 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def quiet_hours_end(*, at: datetime, time_zone: str | None) -> datetime | None:
-    """If `at` falls in the quiet hours (21:00-08:00) of `time_zone`, the next 08:00
-    there, in UTC; otherwise None. The morning is built as a local wall-clock time
-    and then converted, so a night that changes to or from summer time still ends
-    at 08:00 local, not 08:00 plus or minus an hour."""
+def quiet_hours_window(office) -> tuple[time, time]:
+    """(start, end) of the quiet hours an office chose; a platform user without an
+    office keeps the default 21:00-08:00."""
+    if office is None:
+        return QUIET_FROM, QUIET_UNTIL
+    return office.quiet_hours_start, office.quiet_hours_end
+
+
+def _next_wall_clock(*, after: datetime, day, at_time: time, tz: ZoneInfo) -> datetime:
+    """The first moment after `after` at which the clock in `tz` reads `at_time` on
+    `day`, in UTC. Built as a local wall-clock time and then converted, so a night
+    that changes to or from summer time still ends at 08:00 local, not 08:00 plus or
+    minus an hour. When the clocks go back `at_time` can happen twice (fold 0, then
+    fold 1): the first one still to come. When they go forward it may not happen at
+    all (02:30 on a night that jumps from 02:00 to 03:00): then it is read on the
+    old clock, as zoneinfo reads such a time (02:30 EST, which is 03:30 EDT)."""
+    for fold in (0, 1):
+        local = datetime.combine(day, at_time, tzinfo=tz).replace(fold=fold)
+        utc = local.astimezone(UTC)
+        exists = utc.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None)
+        if exists and utc > after:
+            return utc
+    # In the gap: fold 0 reads it with the offset from before the jump.
+    return datetime.combine(day, at_time, tzinfo=tz).astimezone(UTC)
+
+
+def quiet_hours_end(
+    *,
+    at: datetime,
+    time_zone: str | None,
+    start: time = QUIET_FROM,
+    end: time = QUIET_UNTIL,
+) -> datetime | None:
+    """If `at` falls in the quiet hours [start, end) of `time_zone`, when they end
+    there, in UTC; otherwise None. A window whose start is later than its end
+    (21:00-08:00) crosses midnight; one that does not (12:00-14:00) lies within a
+    day. A window that starts and ends at the same time is empty (the office
+    settings do not allow one; this is only a safe reading of it)."""
+    if start == end:
+        return None
     tz = zone(time_zone)
     local = at.astimezone(tz)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
-        return None
-    day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
-    return datetime.combine(day, QUIET_UNTIL, tzinfo=tz).astimezone(UTC)
+    now = local.time()
+    if start < end:
+        if not start <= now < end:
+            return None
+        day = local.date()
+    else:
+        if end <= now < start:
+            return None
+        day = local.date() + timedelta(days=1) if now >= start else local.date()
+    return _next_wall_clock(after=at, day=day, at_time=end, tz=tz)
+
+
+def notification_preference_for_delivery(*, user) -> tuple[NotificationPreference, time, time]:
+    """The recipient's preferences and their office's quiet hours (start, end), in
+    one query: the outbox guards ask this once per email."""
+    found = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .select_related("office", "notification_preference")
+        .first()
+    )
+    if found is None:
+        return NotificationPreference(user=user), QUIET_FROM, QUIET_UNTIL
+    try:
+        preference = found.notification_preference
+    except NotificationPreference.DoesNotExist:
+        preference = NotificationPreference(user=user)
+    return (preference, *quiet_hours_window(found.office))
 
 
 # --- Unsubscribe --------------------------------------------------------------------

@@ -26,6 +26,7 @@ from apps.followups.notifications import (
     notification_preference_get,
     notification_preference_update,
     notification_unsubscribe,
+    quiet_hours_window,
     unsubscribe_token_user,
 )
 from apps.interviews.selectors import interview_get_for_student
@@ -291,8 +292,9 @@ def followup_thank_you(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def notification_settings(request):
     preference = notification_preference_get(user=request.user)
+    options = {"role": request.user.role, "quiet_window": quiet_hours_window(request.user.office)}
     if request.method == "POST":
-        form = NotificationPreferenceForm(request.POST, instance=preference, role=request.user.role)
+        form = NotificationPreferenceForm(request.POST, instance=preference, **options)
         if form.is_valid():
             notification_preference_update(
                 user=request.user, **{name: form.cleaned_data[name] for name in form.fields}
@@ -301,7 +303,7 @@ def notification_settings(request):
             return redirect("notification_settings")
         status = 400
     else:
-        form = NotificationPreferenceForm(instance=preference, role=request.user.role)
+        form = NotificationPreferenceForm(instance=preference, **options)
         status = 200
     return render(request, "followups/notification_settings.html", {"form": form}, status=status)
 

@@ -1,8 +1,11 @@
+from datetime import time
+
 import pytest
+from django.core.exceptions import ValidationError
 
 from apps.accounts.enums import Role
 from apps.accounts.models import Office, User
-from apps.accounts.services import invitation_create
+from apps.accounts.services import invitation_create, office_update_settings
 from tests.factories.accounts import OfficeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +19,8 @@ SETTINGS_FORM = {
     "request_nudge_days": "5",
     "max_open_requests": "3",
     "stalled_days": "30",
+    "quiet_hours_start": "22:30",
+    "quiet_hours_end": "07:15",
     "accepts_volunteers": "",
 }
 
@@ -31,6 +36,8 @@ def _settings_of(office: Office) -> dict:
         "request_nudge_days": office.request_nudge_days,
         "max_open_requests": office.max_open_requests,
         "stalled_days": office.stalled_days,
+        "quiet_hours_start": office.quiet_hours_start,
+        "quiet_hours_end": office.quiet_hours_end,
         "accepts_volunteers": office.accepts_volunteers,
     }
 
@@ -49,6 +56,8 @@ def test_office_settings_update_saves(office, office_admin, login_as):
         "request_nudge_days": 5,
         "max_open_requests": 3,
         "stalled_days": 30,
+        "quiet_hours_start": time(22, 30),
+        "quiet_hours_end": time(7, 15),
         "accepts_volunteers": False,
     }
 
@@ -68,6 +77,12 @@ def test_office_settings_update_saves(office, office_admin, login_as):
             "Mars/Olympus_Mons",
             "Select a valid choice. Mars/Olympus_Mons is not one of the available choices.",
         ),
+        ("quiet_hours_start", "", "Give a time, e.g. 21:00."),
+        ("quiet_hours_end", "", "Give a time, e.g. 21:00."),
+        ("quiet_hours_start", "9pm", "Enter a time as HH:MM on a 24-hour clock, e.g. 21:00."),
+        ("quiet_hours_end", "25:00", "Enter a time as HH:MM on a 24-hour clock, e.g. 21:00."),
+        ("quiet_hours_end", "07:15:30", "Enter a time as HH:MM on a 24-hour clock, e.g. 21:00."),
+        ("quiet_hours_end", "22:30", "Quiet hours must end at another time than they start."),
     ],
 )
 def test_office_settings_bad_input_is_400_and_changes_nothing(
@@ -92,6 +107,86 @@ def test_office_settings_other_office_admin_edits_only_their_own(
     assert response.status_code == 302
     assert _settings_of(office) == before
     assert _settings_of(other_office)["name"] == "Northfield Careers"
+
+
+def test_office_settings_shows_the_default_quiet_hours(office, office_admin, login_as):
+    page = login_as(office_admin).get("/office/settings/")
+
+    assert (office.quiet_hours_start, office.quiet_hours_end) == (time(21, 0), time(8, 0))
+    html = page.content.decode()
+    assert (
+        '<input type="time" name="quiet_hours_start" value="21:00" class="timeinput form-control"'
+        in html
+    )
+    assert 'name="quiet_hours_end" value="08:00"' in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # Crosses midnight: the usual night.
+        ("23:00", "06:00"),
+        # Does not: a lunchtime pause is allowed too.
+        ("12:00", "14:00"),
+        # Starts at midnight.
+        ("00:00", "07:00"),
+    ],
+)
+def test_office_settings_takes_any_window_that_is_not_empty(
+    start, end, office, office_admin, login_as
+):
+    response = login_as(office_admin).post(
+        "/office/settings/", {**SETTINGS_FORM, "quiet_hours_start": start, "quiet_hours_end": end}
+    )
+
+    assert response.status_code == 302
+    office.refresh_from_db()
+    assert (f"{office.quiet_hours_start:%H:%M}", f"{office.quiet_hours_end:%H:%M}") == (start, end)
+
+
+@pytest.mark.parametrize(
+    "persona", ["student", "alumni", "advisor", "other_student", "other_alumni"]
+)
+def test_office_settings_post_is_403_for_non_admins(
+    persona, office, other_office, login_as, request
+):
+    before, other_before = _settings_of(office), _settings_of(other_office)
+
+    response = login_as(request.getfixturevalue(persona)).post("/office/settings/", SETTINGS_FORM)
+
+    assert response.status_code == 403
+    assert (_settings_of(office), _settings_of(other_office)) == (before, other_before)
+
+
+def test_office_settings_post_sends_a_visitor_to_sign_in(office, nobody):
+    before = _settings_of(office)
+
+    response = nobody.post("/office/settings/", SETTINGS_FORM)
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/accounts/login/?next=/office/settings/",
+    )
+    assert _settings_of(office) == before
+
+
+def test_office_settings_service_refuses_an_empty_window(office, office_admin):
+    with pytest.raises(ValidationError) as raised:
+        office_update_settings(
+            admin=office_admin, office=office, quiet_hours_start=time(9), quiet_hours_end=time(9)
+        )
+
+    assert raised.value.messages == ["Quiet hours must end at another time than they start."]
+    office.refresh_from_db()
+    assert (office.quiet_hours_start, office.quiet_hours_end) == (time(21, 0), time(8, 0))
+
+
+def test_office_settings_service_refuses_another_offices_admin(office, other_admin):
+    with pytest.raises(PermissionError):
+        office_update_settings(admin=other_admin, office=office, quiet_hours_start=time(20))
+
+    office.refresh_from_db()
+    assert office.quiet_hours_start == time(21, 0)
 
 
 def test_office_member_deactivate_then_reactivate(office_admin, student, login_as):
