@@ -165,7 +165,7 @@ def test_figure_keys_are_distinct_and_free_on_user():
     user_names = {f.name for f in User._meta.get_fields()}
     user_names |= {f.attname for f in User._meta.concrete_fields}
 
-    assert len(set(keys)) == len(keys) == 14
+    assert len(set(keys)) == len(keys) == 15
     assert set(keys) & user_names == set()
 
 
