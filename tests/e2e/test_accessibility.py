@@ -53,7 +53,11 @@ def _pages(role: str) -> list[str]:
     sam = User.objects.get(email="student1@demo.test")
     return [
         "/advising/",
+        "/advising/?scope=office&flag=stalled",
         f"/advising/students/{sam.pk}/",
+        "/advising/dashboard/",
+        "/office/people/import/",
+        "/settings/notifications/",
         "/office/",
         "/office/people/",
         "/office/people/assign-by-rule/",
