@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("apps.interviews.urls_prepare")),
     path("", include("apps.interviews.urls_calendar")),
     path("", include("apps.interviews.urls_templates")),
+    path("", include("apps.interviews.urls_bank")),
 ]

@@ -8,10 +8,21 @@ the topic module.
 - notes: notes, what of them an advisor reads once shared, referrals and the
   referral map
 - questions: the bank, prepared lists, and the rules both sides follow
+- bank: the office admin's view of the bank, and its limits
 - request_templates: the office's request wording, and the built-in one
 - feeds: the calendar feed behind a token and the meetings it holds
 """
 
+from apps.interviews.selectors.bank import (
+    BANK_TEXT_MAX,
+    BANK_TEXT_MIN,
+    MAX_ACTIVE_QUESTIONS,
+    RETIRED_PAGE_SIZE,
+    bank_groups,
+    bank_question_get_for_office,
+    bank_questions_active,
+    bank_questions_retired,
+)
 from apps.interviews.selectors.feeds import (
     FEED_HISTORY_DAYS,
     FEED_ROLES,
@@ -87,6 +98,8 @@ from apps.interviews.selectors.request_templates import (
 __all__ = [
     "ADVISED_MAX",
     "ADVISED_MIN",
+    "BANK_TEXT_MAX",
+    "BANK_TEXT_MIN",
     "COLUMN_GAP",
     "EDITABLE_STATES",
     "EXPIRE_AFTER_DAYS",
@@ -94,6 +107,7 @@ __all__ = [
     "FEED_ROLES",
     "FEED_STATES",
     "LABEL_CHARS",
+    "MAX_ACTIVE_QUESTIONS",
     "MAX_QUESTIONS",
     "MEETING_GRACE",
     "MEETING_STATES",
@@ -103,6 +117,7 @@ __all__ = [
     "NODE_WIDTH",
     "OutlineItem",
     "PADDING",
+    "RETIRED_PAGE_SIZE",
     "ROOT_COLOURS",
     "ROW_GAP",
     "ReferralMap",
@@ -112,6 +127,10 @@ __all__ = [
     "STAGE_COLOURS",
     "TEXT_MAX",
     "VIEWABLE_STATES",
+    "bank_groups",
+    "bank_question_get_for_office",
+    "bank_questions_active",
+    "bank_questions_retired",
     "calendar_feed_for_token",
     "calendar_feed_interviews",
     "interview_draft_for",

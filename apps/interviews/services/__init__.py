@@ -10,6 +10,7 @@ import services`), or from the topic module.
 - sweeps: the nudge to a volunteer who has not answered, expiry
 - notes: quick notes, A.I.R. notes, referrals
 - questions: the question bank, prepared lists, sharing them
+- bank: office admins curating the question bank
 - request_templates: the office's request wording
 - feeds: the secret calendar feed
 """
@@ -19,6 +20,13 @@ from apps.interviews.services.answers import (
     interview_accept,
     interview_decline,
     interview_record_reply,
+)
+from apps.interviews.services.bank import (
+    bank_question_add,
+    bank_question_move,
+    bank_question_restore,
+    bank_question_retire,
+    bank_question_update,
 )
 from apps.interviews.services.feeds import (
     calendar_feed_get_or_create,
@@ -80,6 +88,11 @@ __all__ = [
     "NOTES_FIELDS",
     "ReferralOutcome",
     "TransitionError",
+    "bank_question_add",
+    "bank_question_move",
+    "bank_question_restore",
+    "bank_question_retire",
+    "bank_question_update",
     "calendar_feed_get_or_create",
     "calendar_feed_reset",
     "interview_accept",
