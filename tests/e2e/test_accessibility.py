@@ -66,6 +66,7 @@ def _pages(role: str) -> list[str]:
         "/office/directory/",
         "/office/fields/",
         "/office/request-templates/",
+        "/office/questions/",
         "/office/deliverability/",
         "/office/settings/",
     ]
