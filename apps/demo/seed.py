@@ -15,6 +15,7 @@ from apps.advising.services import assignments_add
 from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
+from apps.demo.cohort import cohort_seed
 from apps.interviews.models import RequestTemplate
 from apps.interviews.services.request_templates import (
     request_template_create,
@@ -735,11 +736,14 @@ def _seed_request_templates(office) -> None:
 
 
 def _seed_caseload(office) -> None:
-    """advisor@demo.test advises the demo students (the admin assigns them); a
-    second run finds them assigned and changes nothing."""
+    """advisor@demo.test advises the three demo students (the admin assigns them;
+    the cohort's students are assigned by apps.demo.cohort); a second run finds them
+    assigned and changes nothing."""
     admin = User.objects.get(email="admin@demo.test")
     advisor = User.objects.get(email="advisor@demo.test")
-    students = User.objects.filter(office=office, role=Role.STUDENT).values_list("pk", flat=True)
+    students = User.objects.filter(
+        office=office, role=Role.STUDENT, email__in=PROFILES
+    ).values_list("pk", flat=True)
     assignments_add(admin=admin, advisor_id=advisor.pk, student_ids=list(students))
 
 
@@ -750,6 +754,9 @@ def demo_seed() -> dict:
         field_seed_defaults(office=office)
     _seed_students(summary["office_objects"][0])
     volunteers = _seed_volunteers(summary["office_objects"][0])
+    # Before the original stories: its history ends where theirs begins (now), and
+    # volunteers' monthly counts must move forward in time.
+    cohort_seed(office=summary["office_objects"][0])
     _seed_interviews(volunteers)
     _seed_at_capacity(volunteers)
     _seed_request_templates(summary["office_objects"][0])
