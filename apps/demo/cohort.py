@@ -21,6 +21,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,11 @@ from apps.core.models import OutboundEmail
 from apps.followups import reminders
 from apps.followups.enums import InteractionKind, Kind
 from apps.followups.models import FollowUp
-from apps.followups.selectors import checkin_active_for_contact, thank_you_recipient
+from apps.followups.selectors import (
+    checkin_active_for_contact,
+    thank_you_draft,
+    thank_you_recipient,
+)
 from apps.followups.services import (
     followup_complete,
     followup_thank_you_send,
@@ -331,6 +336,18 @@ def email_of(first: str, last: str) -> str:
 
 
 COHORT_EMAILS = [email_of(first, last) for first, last, *_ in STUDENTS]
+
+
+@cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_password_set(*, user_ids) -> None:
+    """Give demo people made without a password the demo one, hashed once for all:
+    a PBKDF2 hash takes a third of a second on this machine, and forty of them
+    cost more than the cohort's whole history. The password is public anyway."""
+    User.objects.filter(pk__in=user_ids).update(password=_demo_password_hash())
 
 
 @contextmanager
@@ -781,8 +798,6 @@ def _where(fmt: str, name: str) -> dict:
 
 def _thank(student, followup: FollowUp, rng: random.Random) -> None:
     """From Fieldnotes when there is an address to send to, else sent another way."""
-    from apps.followups.selectors import thank_you_draft
-
     address, _visible = thank_you_recipient(interview=followup.interview)
     if address and rng.random() < 0.8:
         draft = thank_you_draft(followup=followup, student=student)
@@ -907,8 +922,6 @@ def cohort_seed(*, office) -> int:
     cohort.timeline.add(start + timedelta(hours=6), _sweeps(cohort, start + timedelta(hours=6)))
     cohort.timeline.run()
     _outbox_mark_sent(after_pk=outbox_before or 0, now=now)
-    # One hash for all: PBKDF2 takes a good part of a second here, forty of them
-    # would double the seed's time. The demo's people share one password anyway.
-    User.objects.filter(email__in=COHORT_EMAILS).update(password=make_password(DEMO_PASSWORD))
+    demo_password_set(user_ids=User.objects.filter(email__in=COHORT_EMAILS).values("pk"))
     _assign(office=office, now=now)
     return len(STUDENTS)

@@ -15,7 +15,7 @@ from apps.advising.services import assignments_add
 from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
-from apps.demo.cohort import cohort_seed
+from apps.demo.cohort import cohort_seed, demo_password_set
 from apps.interviews.models import RequestTemplate
 from apps.interviews.services.request_templates import (
     request_template_create,
@@ -420,7 +420,7 @@ def _seed_volunteers(office) -> dict:
     from apps.contacts.volunteers import volunteer_profile_get_or_create, volunteer_profile_update
 
     fields = {f.name: f for f in Field.objects.filter(office=office)}
-    made = {}
+    made, new = {}, []
     for (
         email,
         name,
@@ -434,14 +434,17 @@ def _seed_volunteers(office) -> dict:
         formats,
         capacity,
     ) in VOLUNTEERS:
-        user = User.objects.filter(email=email).first() or user_create(
-            office=office,
-            email=email,
-            full_name=name,
-            password="fieldnotes-demo",
-            role=Role.ALUMNI,
-            email_verified=True,
-        )
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = user_create(
+                office=office,
+                email=email,
+                full_name=name,
+                password=None,
+                role=Role.ALUMNI,
+                email_verified=True,
+            )
+            new.append(user.pk)
         profile = volunteer_profile_get_or_create(user=user)
         if not profile.formats:
             volunteer_profile_update(
@@ -463,15 +466,18 @@ def _seed_volunteers(office) -> dict:
             )
         made[email] = profile
     if not User.objects.filter(email=PENDING[0]).exists():
-        user_create(
-            office=office,
-            email=PENDING[0],
-            full_name=PENDING[1],
-            password="fieldnotes-demo",
-            role=Role.ALUMNI,
-            approval=Approval.PENDING,
-            email_verified=True,
+        new.append(
+            user_create(
+                office=office,
+                email=PENDING[0],
+                full_name=PENDING[1],
+                password=None,
+                role=Role.ALUMNI,
+                approval=Approval.PENDING,
+                email_verified=True,
+            ).pk
         )
+    demo_password_set(user_ids=new)
     return made
 
 

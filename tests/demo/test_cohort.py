@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 
+from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.models import Assignment
@@ -95,6 +96,9 @@ def test_the_cohort_is_forty_students_across_programmes_and_years(cohort):
     assert profiles.filter(fields__isnull=True).count() == 0
     pitched = profiles.exclude(pitch="").count()
     assert 10 < pitched < 40
+    # Hashed once for all of them (apps.demo.cohort.demo_password_set).
+    assert all(user.check_password(DEMO_PASSWORD) for user in cohort)
+    assert User.objects.get(email="alumni1@demo.test").check_password(DEMO_PASSWORD)
 
 
 def test_the_history_spans_six_months_with_every_step(cohort):
