@@ -12,7 +12,9 @@ then" (`_outbox_mark_sent`), so a worker started afterwards does not email
 hundreds of stale reminders.
 
 Made once, when the cohort's first student does not exist yet; a second run changes
-nothing. Deterministic for a given day: `random.Random(COHORT_SEED)`.
+nothing. Each student's story draws from a `random.Random` of its own (seeded from
+COHORT_SEED and the name), so the same moment of seeding gives the same history;
+another moment moves the times of day and month boundaries it falls on.
 """
 
 import heapq
@@ -354,7 +356,8 @@ def demo_password_set(*, user_ids) -> None:
 def clock(at: datetime) -> Iterator[None]:
     """Run what is inside at `at`. Every module reads the time as `timezone.now()`
     (after `from django.utils import timezone`), and so do models' auto_now fields
-    and timezone.localdate(), so replacing that one attribute moves them all. Not
+    and timezone.localdate(), so replacing that one attribute moves them all. It is
+    process-wide, which suits a single-threaded command and nothing else. Not
     time-machine: it is a dev-only dependency, and this runs in `make run`."""
     with mock.patch("django.utils.timezone.now", new=lambda: at):
         yield
@@ -372,14 +375,19 @@ class _Timeline:
         self.until = until
         self._queue: list[tuple[datetime, int, Step]] = []
         self._count = 0
+        self._at: datetime | None = None
 
     def add(self, at: datetime, story: Step) -> None:
+        """A story starts at `at`, or now if that has passed: time never goes back."""
+        if self._at is not None:
+            at = max(at, self._at)
         self._count += 1
         heapq.heappush(self._queue, (at, self._count, story))
 
     def run(self) -> None:
         while self._queue:
             at, n, story = heapq.heappop(self._queue)
+            self._at = at
             if at > self.until:
                 story.close()
                 continue
@@ -413,7 +421,6 @@ class _Student:
 @dataclass
 class _Cohort:
     office: object
-    rng: random.Random
     now: datetime
     volunteers: list[VolunteerProfile]
     timeline: _Timeline
@@ -426,25 +433,25 @@ class _Cohort:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.office.time_zone)
 
-    def daytime(self, after: datetime, days: float, *, start: int = 8, end: int = 21) -> datetime:
+    def daytime(
+        self, rng: random.Random, after: datetime, days: float, *, start: int = 8, end: int = 21
+    ) -> datetime:
         """A moment `days` after `after`, moved into the office's waking hours."""
         local = (after + timedelta(days=days)).astimezone(self.tz)
         if not start <= local.hour < end:
             local = datetime.combine(
                 local.date() + timedelta(days=1 if local.hour >= end else 0),
-                time(self.rng.randint(start, end - 1), self.rng.randrange(0, 60, 5)),
+                time(rng.randint(start, end - 1), rng.randrange(0, 60, 5)),
                 tzinfo=self.tz,
             )
         return max(local.astimezone(UTC), after)
 
-    def meeting_time(self, after: datetime) -> datetime:
+    def meeting_time(self, rng: random.Random, after: datetime) -> datetime:
         """A weekday slot in office hours, two days to a week and a half away."""
-        day = (after + timedelta(days=self.rng.randint(2, 10))).astimezone(self.tz).date()
+        day = (after + timedelta(days=rng.randint(2, 10))).astimezone(self.tz).date()
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        local = datetime.combine(
-            day, time(self.rng.randint(9, 16), self.rng.choice([0, 30])), tzinfo=self.tz
-        )
+        local = datetime.combine(day, time(rng.randint(9, 16), rng.choice([0, 30])), tzinfo=self.tz)
         return local.astimezone(UTC)
 
     def this_month(self, at: datetime) -> bool:
@@ -492,7 +499,7 @@ def _student_story(c: _Cohort, s: _Student, rng: random.Random) -> Step:
     # The default of date_joined is the real timezone.now, bound when the model was
     # defined, out of the clock's reach; no service writes it after sign-up.
     User.objects.filter(pk=s.user.pk).update(date_joined=timezone.now())
-    yield c.daytime(timezone.now(), rng.uniform(0.05, 1.5))
+    yield c.daytime(rng, timezone.now(), rng.uniform(0.05, 1.5))
 
     names = PROGRAMME_FIELDS[s.programme]
     chosen = rng.sample(names, k=rng.choice([1, 2, 2, 3]))
@@ -509,30 +516,31 @@ def _student_story(c: _Cohort, s: _Student, rng: random.Random) -> Step:
         pitch=_pitch(rng, s, chosen) if rng.random() < wants_pitch else "",
     )
 
-    low, high = ENGAGEMENT[s.engagement]["contacts"]
-    for name in _pick_names(rng, rng.randint(low, high)):
-        yield c.daytime(timezone.now(), rng.uniform(0.2, 3))
-        _new_contact(c, s, rng, name)
-
+    # The first request goes out within days, while contacts are still being added.
     low, high = ENGAGEMENT[s.engagement]["requests"]
     count = rng.randint(low, high)
-    if count == 0:
-        return
-    first = timezone.now() + timedelta(days=rng.uniform(0.5, 3))
+    first = timezone.now() + timedelta(days=rng.uniform(2, 7))
     last = s.active_until
-    times = sorted(first + (last - first) * rng.random() for _ in range(count - 1))
-    if s.engagement == "quiet" or s.email == STALLED:
+    times = sorted(first + (last - first) * rng.random() for _ in range(count - 2))
+    if count:
+        times.insert(0, first)
+    if count > 1 and (s.engagement == "quiet" or s.email == STALLED):
         times.append(first + (last - first) * rng.random())
-    else:
+    elif count > 1:
         # Everyone who is still at it asked someone in the last fortnight, so the
         # advisor's caseload has exactly the one stalled student the demo means.
         times.append(c.now - timedelta(days=rng.uniform(2, 12)))
     for at in sorted(times):
-        c.timeline.add(max(at, timezone.now()), _conversation(c, s, random.Random(rng.random())))
+        c.timeline.add(at, _conversation(c, s, random.Random(rng.random())))
     if s.email == MISSED_THANK_YOU:
         c.timeline.add(
             c.now - timedelta(days=21), _conversation(c, s, random.Random(rng.random()), miss=True)
         )
+
+    low, high = ENGAGEMENT[s.engagement]["contacts"]
+    for name in _pick_names(rng, rng.randint(low, high)):
+        yield c.daytime(rng, timezone.now(), rng.uniform(0.2, 3))
+        _new_contact(c, s, rng, name)
 
 
 def _new_contact(c: _Cohort, s: _Student, rng: random.Random, name: str) -> Contact:
@@ -588,7 +596,9 @@ def _ask(c: _Cohort, s: _Student, rng: random.Random, *, own: bool) -> Interview
                 )
             except ValidationError:
                 continue
-    busy = Interview.objects.filter(state__in=[*OPEN_STATES, State.COMPLETED]).values("contact_id")
+    busy = Interview.objects.filter(
+        student=s.user, state__in=[*OPEN_STATES, State.COMPLETED]
+    ).values("contact_id")
     contact = (
         Contact.objects.filter(owner=s.user, volunteer__isnull=True, archived_at__isnull=True)
         .exclude(pk__in=busy)
@@ -626,13 +636,13 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
     )
     if volunteer is not None:
         if rng.random() < 0.2:
-            yield c.daytime(timezone.now(), rng.uniform(0.2, 1.5))
+            yield c.daytime(rng, timezone.now(), rng.uniform(0.2, 1.5))
             iv.interview_message(
                 actor=volunteer.user,
                 interview=interview,
                 body="Happy to help. Is there anything in particular you'd like to cover?",
             )
-            yield c.daytime(timezone.now(), rng.uniform(0.05, 1))
+            yield c.daytime(rng, timezone.now(), rng.uniform(0.05, 1))
             iv.interview_message(
                 actor=student,
                 interview=interview,
@@ -645,7 +655,7 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
             yield interview.requested_at + timedelta(days=14, hours=1)
             reminders.request_expire(interview_id=interview.pk)
             return
-        yield c.daytime(timezone.now(), rng.uniform(0.3, 4))
+        yield c.daytime(rng, timezone.now(), rng.uniform(0.3, 4))
         if outcome == "declined":
             iv.interview_decline(
                 user=volunteer.user, interview=interview, note=rng.choice(DECLINE_NOTES)
@@ -659,7 +669,7 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
         fmt = rng.choice(volunteer.formats)
         details = _where(fmt, volunteer.user.full_name)
         if rng.random() < 0.2:
-            slots = sorted({c.meeting_time(timezone.now()) for _ in range(3)})
+            slots = sorted({c.meeting_time(rng, timezone.now()) for _ in range(3)})
             iv.interview_accept(
                 user=volunteer.user,
                 interview=interview,
@@ -668,8 +678,10 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
                 slots=slots,
                 **details,
             )
-            yield c.daytime(timezone.now(), rng.uniform(0.1, 1))
+            yield c.daytime(rng, timezone.now(), rng.uniform(0.1, 1))
             later = interview.slots.filter(starts_at__gt=timezone.now()).order_by("-starts_at")
+            if not later:
+                return  # every time offered has passed: it stays accepted, unbooked
             iv.interview_book_slot(student=student, interview=interview, slot_id=later[0].pk)
         else:
             iv.interview_accept(
@@ -677,19 +689,19 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
                 interview=interview,
                 format=fmt,
                 duration_minutes=rng.choice([15, 30, 30, 45]),
-                slots=[c.meeting_time(timezone.now())],
+                slots=[c.meeting_time(rng, timezone.now())],
                 **details,
             )
     else:
         if outcome in ("silent", "withdrawn"):
-            yield c.daytime(timezone.now(), rng.uniform(9, 16))
+            yield c.daytime(rng, timezone.now(), rng.uniform(9, 16))
             iv.interview_withdraw(
                 student=student,
                 interview=interview,
                 note="No reply; moving on to the next person on my list.",
             )
             return
-        yield c.daytime(timezone.now(), rng.uniform(0.5, 4))
+        yield c.daytime(rng, timezone.now(), rng.uniform(0.5, 4))
         if outcome == "declined":
             iv.interview_record_reply(
                 student=student,
@@ -703,13 +715,13 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
             student=student,
             interview=interview,
             accepted=True,
-            starts_at=c.meeting_time(timezone.now()),
+            starts_at=c.meeting_time(rng, timezone.now()),
             format=fmt,
             **_where(fmt, interview.contact.full_name),
         )
     interview.refresh_from_db()
     if c.bank and rng.random() < 0.5:
-        yield min(c.daytime(timezone.now(), rng.uniform(0.1, 1)), interview.starts_at)
+        yield min(c.daytime(rng, timezone.now(), rng.uniform(0.1, 1)), interview.starts_at)
         iv.prepared_questions_add_from_bank(
             student=student, interview=interview, question_ids=sorted(rng.sample(c.bank, k=7))
         )
@@ -771,7 +783,7 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
     if s.email == STALLED:
         return  # and then nothing more
     if rng.random() < ENGAGEMENT[s.engagement]["keep_in_touch"]:
-        yield c.daytime(timezone.now(), rng.uniform(14, 45))
+        yield c.daytime(rng, timezone.now(), rng.uniform(14, 45))
         interaction_log(
             student=student,
             contact=interview.contact,
@@ -895,7 +907,6 @@ def cohort_seed(*, office) -> int:
     ]
     cohort = _Cohort(
         office=office,
-        rng=random.Random(COHORT_SEED),
         now=now,
         volunteers=volunteers,
         timeline=_Timeline(until=now),
