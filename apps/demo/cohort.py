@@ -6,8 +6,8 @@ The history is made through the services, each step at the moment it happened:
 `clock` sets the time every service reads, and `_run` plays the students' stories
 together in time order (a volunteer's monthly capacity, a student's open requests
 and each contact's keep-in-touch clock are checked and moved as they would have
-been). The beat's daily sweeps (meeting reminders, check-in reminders) run in the
-same timeline. What the outbox queued for a moment already past was "sent back
+been). The beat's reminder sweeps run in the same timeline, when a meeting or a
+check-in comes due. What the outbox queued for a moment already past was "sent back
 then" (`_outbox_mark_sent`), so a worker started afterwards does not email
 hundreds of stale reminders.
 
@@ -45,6 +45,7 @@ from apps.core.models import OutboundEmail
 from apps.followups import reminders
 from apps.followups.enums import InteractionKind, Kind
 from apps.followups.models import FollowUp
+from apps.followups.reminders import MEETING_AHEAD
 from apps.followups.selectors import (
     checkin_active_for_contact,
     thank_you_draft,
@@ -727,8 +728,11 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
         )
         if volunteer is not None and rng.random() < 0.6:
             iv.interview_questions_share(student=student, interview=interview)
+    # The beat's sweep the day before finds the meeting and queues both reminders.
+    yield interview.starts_at - MEETING_AHEAD
+    reminders.meeting_reminders_create()
     if not miss and volunteer is not None and rng.random() < 0.05:
-        yield interview.starts_at - timedelta(days=1)
+        yield interview.starts_at - timedelta(hours=rng.uniform(2, 20))
         iv.interview_cancel(
             actor=volunteer.user, interview=interview, reason=rng.choice(CANCEL_REASONS)
         )
@@ -792,7 +796,12 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
             note=rng.choice(INTERACTION_NOTES),
         )
     checkin = checkin_active_for_contact(contact_id=interview.contact_id)
-    if checkin is not None and rng.random() < 0.75:
+    if checkin is None:
+        return
+    # The beat's sweep finds the check-in due and reminds the student.
+    yield checkin.due_at
+    reminders.checkin_reminders_create()
+    if rng.random() < 0.75:
         yield checkin.due_at + timedelta(days=rng.uniform(0, 10))
         checkin = checkin_active_for_contact(contact_id=interview.contact_id)
         if checkin is not None and checkin.due_at <= timezone.now():
@@ -820,17 +829,15 @@ def _thank(student, followup: FollowUp, rng: random.Random) -> None:
         followup_complete(student=student, followup=followup, note="Sent a handwritten card.")
 
 
-def _sweeps(c: _Cohort, start: datetime) -> Step:
-    """The beat's reminder sweep, once a day: meeting reminders for the next day and
-    check-ins that came due, queued back then. Started off the hour of `start`, so
-    the last one runs hours before the seed, not at its very moment: everything it
-    queued is history, and the real beat carries on from there."""
-    at = start
-    while True:
-        reminders.meeting_reminders_create()
-        reminders.checkin_reminders_create()
-        at += timedelta(days=1)
-        yield at
+def _last_sweep() -> Step:
+    """The beat's reminder sweep just before the seed, for what came due without a
+    story there to see it (the check-ins of students who went quiet): reminded back
+    then, so the real beat has nothing stale to send. The stories run the same sweep
+    at the moments they need it; a sweep every day of six months cost a quarter of
+    the cohort's time for nothing more."""
+    reminders.meeting_reminders_create()
+    reminders.checkin_reminders_create()
+    yield from ()
 
 
 # --- Making it ------------------------------------------------------------------------
@@ -930,7 +937,7 @@ def cohort_seed(*, office) -> int:
             active_until=now - timedelta(days=75 if email == STALLED else 2),
         )
         cohort.timeline.add(joined, _student_story(cohort, student, rng))
-    cohort.timeline.add(start + timedelta(hours=6), _sweeps(cohort, start + timedelta(hours=6)))
+    cohort.timeline.add(now - timedelta(minutes=1), _last_sweep())
     cohort.timeline.run()
     _outbox_mark_sent(after_pk=outbox_before or 0, now=now)
     demo_password_set(user_ids=User.objects.filter(email__in=COHORT_EMAILS).values("pk"))
