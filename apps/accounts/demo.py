@@ -18,6 +18,7 @@ OFFICES = [
 PEOPLE = [
     ("demo", "admin@demo.test", "Avery Admin", Role.ADVISOR, True),
     ("demo", "advisor@demo.test", "Dana Advisor", Role.ADVISOR, False),
+    ("demo", "advisor2@demo.test", "Rowan Reyes", Role.ADVISOR, False),
     ("demo", "student1@demo.test", "Sam Student", Role.STUDENT, False),
     ("demo", "student2@demo.test", "Priya Patel", Role.STUDENT, False),
     ("demo", "student3@demo.test", "Jordan Lee", Role.STUDENT, False),

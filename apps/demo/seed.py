@@ -15,6 +15,7 @@ from apps.advising.services import assignments_add
 from apps.contacts.enums import Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
+from apps.demo.cohort import cohort_seed, demo_password_set
 from apps.interviews.models import RequestTemplate
 from apps.interviews.services.request_templates import (
     request_template_create,
@@ -419,7 +420,7 @@ def _seed_volunteers(office) -> dict:
     from apps.contacts.volunteers import volunteer_profile_get_or_create, volunteer_profile_update
 
     fields = {f.name: f for f in Field.objects.filter(office=office)}
-    made = {}
+    made, new = {}, []
     for (
         email,
         name,
@@ -433,14 +434,17 @@ def _seed_volunteers(office) -> dict:
         formats,
         capacity,
     ) in VOLUNTEERS:
-        user = User.objects.filter(email=email).first() or user_create(
-            office=office,
-            email=email,
-            full_name=name,
-            password="fieldnotes-demo",
-            role=Role.ALUMNI,
-            email_verified=True,
-        )
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = user_create(
+                office=office,
+                email=email,
+                full_name=name,
+                password=None,
+                role=Role.ALUMNI,
+                email_verified=True,
+            )
+            new.append(user.pk)
         profile = volunteer_profile_get_or_create(user=user)
         if not profile.formats:
             volunteer_profile_update(
@@ -462,15 +466,18 @@ def _seed_volunteers(office) -> dict:
             )
         made[email] = profile
     if not User.objects.filter(email=PENDING[0]).exists():
-        user_create(
-            office=office,
-            email=PENDING[0],
-            full_name=PENDING[1],
-            password="fieldnotes-demo",
-            role=Role.ALUMNI,
-            approval=Approval.PENDING,
-            email_verified=True,
+        new.append(
+            user_create(
+                office=office,
+                email=PENDING[0],
+                full_name=PENDING[1],
+                password=None,
+                role=Role.ALUMNI,
+                approval=Approval.PENDING,
+                email_verified=True,
+            ).pk
         )
+    demo_password_set(user_ids=new)
     return made
 
 
@@ -735,11 +742,14 @@ def _seed_request_templates(office) -> None:
 
 
 def _seed_caseload(office) -> None:
-    """advisor@demo.test advises the demo students (the admin assigns them); a
-    second run finds them assigned and changes nothing."""
+    """advisor@demo.test advises the three demo students (the admin assigns them;
+    the cohort's students are assigned by apps.demo.cohort); a second run finds them
+    assigned and changes nothing."""
     admin = User.objects.get(email="admin@demo.test")
     advisor = User.objects.get(email="advisor@demo.test")
-    students = User.objects.filter(office=office, role=Role.STUDENT).values_list("pk", flat=True)
+    students = User.objects.filter(
+        office=office, role=Role.STUDENT, email__in=PROFILES
+    ).values_list("pk", flat=True)
     assignments_add(admin=admin, advisor_id=advisor.pk, student_ids=list(students))
 
 
@@ -750,6 +760,9 @@ def demo_seed() -> dict:
         field_seed_defaults(office=office)
     _seed_students(summary["office_objects"][0])
     volunteers = _seed_volunteers(summary["office_objects"][0])
+    # Before the original stories: its history ends where theirs begins (now), and
+    # volunteers' monthly counts must move forward in time.
+    cohort_seed(office=summary["office_objects"][0])
     _seed_interviews(volunteers)
     _seed_at_capacity(volunteers)
     _seed_request_templates(summary["office_objects"][0])
