@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from apps.accounts.enums import Approval, Role
@@ -22,12 +24,28 @@ pytestmark = pytest.mark.django_db
 NAMES = {email: name for email, name, *_ in VOLUNTEERS}
 
 
+# Mid-month, so "this month" cannot end between seeding and looking.
+NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seeding takes seconds (the cohort's six months of history): once for the
+    module, in a transaction rolled back at its end; each test runs inside it."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(NOW, tick=True),
+        transaction.atomic(),
+    ):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())  # a re-run changes nothing
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(time_machine, login_as):
-    # Mid-month, so "this month" cannot end between seeding and looking.
-    time_machine.move_to(datetime(2026, 3, 11, 15, 0, tzinfo=UTC), tick=True)
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())  # a re-run changes nothing
+def demo(seeded, time_machine, login_as):
+    time_machine.move_to(NOW, tick=True)
     return {
         "admin": User.objects.get(email="admin@demo.test"),
         "sam": login_as(User.objects.get(email="student1@demo.test")),
