@@ -753,6 +753,48 @@ def _seed_caseload(office) -> None:
     assignments_add(admin=admin, advisor_id=advisor.pk, student_ids=list(students))
 
 
+SAM_PITCH_THREAD = [
+    (
+        "advisor",
+        "Strong start. Lead with the transit project: it is the most concrete thing "
+        "you have done, and people remember stories more than interests.",
+    ),
+    ("student", "Thanks! Should I drop the line about Python and SQL then?"),
+    (
+        "advisor",
+        "Keep it, but shorter: one clause after the project. And end with one question, not two.",
+    ),
+]
+
+
+def _seed_comments() -> None:
+    """advisor@demo.test's comment thread on Sam's pitch, with Sam's reply, and a
+    coaching note about Sam; a second run finds the thread and adds nothing."""
+    from apps.advising.models import CommentThread
+    from apps.advising.services_comments import (
+        coaching_note_add,
+        comment_reply,
+        comment_thread_start,
+    )
+
+    advisor = User.objects.get(email="advisor@demo.test")
+    sam = User.objects.get(email="student1@demo.test")
+    if CommentThread.objects.filter(student=sam, on=CommentThread.On.PITCH).exists():
+        return
+    (_who, first), *replies = SAM_PITCH_THREAD
+    thread = comment_thread_start(
+        advisor=advisor, student=sam, on=CommentThread.On.PITCH, interview_id=None, body=first
+    )
+    for who, body in replies:
+        comment_reply(user=advisor if who == "advisor" else sam, thread=thread, body=body)
+    coaching_note_add(
+        advisor=advisor,
+        student=sam,
+        body="Confident with numbers, less so with cold outreach. Suggested starting with "
+        "alumni from the transit project before consulting partners.",
+    )
+
+
 @transaction.atomic
 def demo_seed() -> dict:
     summary = accounts_seed()
@@ -767,5 +809,6 @@ def demo_seed() -> dict:
     _seed_at_capacity(volunteers)
     _seed_request_templates(summary["office_objects"][0])
     _seed_caseload(summary["office_objects"][0])
+    _seed_comments()
     summary["users"] = User.objects.count()
     return summary

@@ -174,3 +174,24 @@ def test_the_demo_advisor_sees_the_demo_students_on_their_caseload(demo, login_a
     ]
     assert len(emails) == 3 + CASELOAD_SIZE
     assert [s.held for s in response.context["page"].object_list if s.held] != []
+
+
+def test_sams_pitch_has_the_advisors_comment_thread_and_a_coaching_note(demo):
+    from apps.advising.models import CoachingNote, CommentThread
+    from apps.demo.seed import SAM_PITCH_THREAD
+
+    sam = User.objects.get(email="student1@demo.test")
+    [thread] = CommentThread.objects.filter(student=sam, on=CommentThread.On.PITCH)
+    page = demo["sam"].get(reverse("student_profile")).content.decode()
+
+    assert [c.body for c in thread.comments.order_by("created_at", "pk")] == [
+        body for _who, body in SAM_PITCH_THREAD
+    ]
+    assert [c.by_student for c in thread.comments.order_by("created_at", "pk")] == [
+        who == "student" for who, _body in SAM_PITCH_THREAD
+    ]
+    assert thread.resolved_at is None
+    assert CoachingNote.objects.filter(student=sam).count() == 1
+    # Sam sees the thread beside the pitch; never the coaching note.
+    assert "Lead with the transit project" in page
+    assert "less so with cold outreach" not in page
