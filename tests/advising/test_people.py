@@ -504,3 +504,11 @@ def test_rule_of_another_office_admin_touches_only_their_office(
 
     assert response.status_code == 302
     assert [s for a, s in _assigned() if a == "olive@southbank.test"] == ["oscar@southbank.test"]
+
+
+def test_people_links_to_each_way_of_inviting_and_assigning(office_admin, login_as):
+    html = login_as(office_admin).get(URL).content.decode()
+
+    assert 'href="/office/invitations/"' in html
+    assert 'href="/office/people/import/"' in html
+    assert 'href="/office/people/assign-by-rule/"' in html
