@@ -89,7 +89,12 @@ def people_import_detail(request, pk: int):
 def people_import_progress(request, pk: int):
     """The progress fragment the detail page polls (htmx) while the import runs."""
     people_import = selectors.people_import_get_for_admin(admin=request.user, pk=pk)
-    return render(request, "advising/_people_import_progress.html", _context(people_import))
+    response = render(request, "advising/_people_import_progress.html", _context(people_import))
+    if request.htmx and people_import.status != PeopleImport.Status.RUNNING:
+        # Finished while the page polled: reload it whole, so the table of lines
+        # shows what was done with each (the fragment only holds the summary).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @office_admin_required

@@ -693,3 +693,23 @@ def test_confirming_needs_a_post(office_admin, login_as):
     )
 
     assert login_as(office_admin).get(f"{IMPORT}{people_import.pk}/confirm/").status_code == 405
+
+
+def test_a_poll_that_finds_it_finished_reloads_the_page_for_the_lines_results(
+    office_admin, login_as
+):
+    people_import = services_import.people_import_parse(
+        admin=office_admin, upload=upload(people(2))
+    )
+    url = f"{IMPORT}{people_import.pk}/progress/"
+    browser = login_as(office_admin)
+    PeopleImport.objects.filter(pk=people_import.pk).update(status=Status.RUNNING, to_process=2)
+
+    running = browser.get(url, HTTP_HX_REQUEST="true")
+    PeopleImport.objects.filter(pk=people_import.pk).update(status=Status.DONE, processed=2)
+    done = browser.get(url, HTTP_HX_REQUEST="true")
+    plain = browser.get(url)
+
+    assert "HX-Refresh" not in running
+    assert done["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in plain
