@@ -167,6 +167,7 @@ def office_home(request):
 
 
 INVITATIONS_PAGE_SIZE = 50
+VOLUNTEERS_PAGE_SIZE = 50
 
 
 @office_admin_required
@@ -238,11 +239,16 @@ def office_invitation_resend(request, pk: int):
 
 @office_admin_required
 def office_volunteers(request):
+    # Oldest first, 50 a page: a campaign can bring hundreds in a week.
+    page = Paginator(
+        selectors.volunteer_list_pending(admin=request.user), VOLUNTEERS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/volunteer_pending_list.html",
         {
-            "volunteers": selectors.volunteer_list_pending(admin=request.user),
+            "page": page,
+            "volunteers": list(page.object_list),
             "reject_form": VolunteerRejectForm(),
             "signup_url": request.build_absolute_uri(
                 reverse("volunteer_signup", args=[request.user.office.slug])

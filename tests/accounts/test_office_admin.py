@@ -278,15 +278,20 @@ def test_office_invitations_query_count(invitations, login_as, django_assert_num
     assert response.context["page"].paginator.count == invitations
 
 
-@pytest.mark.parametrize("volunteers", [1, 3])
+@pytest.mark.parametrize("volunteers", [1, 3, 60])
 def test_office_volunteers_query_count(volunteers, login_as, django_assert_num_queries):
     admin = _office_with_members(1)
     for _ in range(volunteers):
         UserFactory(office=admin.office, role=Role.ALUMNI, approval="pending")
     browser = login_as(admin)
 
-    with django_assert_num_queries(3):
+    # Session, user, the page's count and its rows.
+    with django_assert_num_queries(4):
         response = browser.get("/office/volunteers/")
 
     assert response.status_code == 200
-    assert len(response.context["volunteers"]) == volunteers
+    # 50 to a page, oldest first.
+    assert len(response.context["volunteers"]) == min(volunteers, 50)
+    assert response.context["page"].paginator.count == volunteers
+    joined = [v.date_joined for v in response.context["volunteers"]]
+    assert joined == sorted(joined)
