@@ -77,30 +77,32 @@ def demo():
     call_command("seed_demo", stdout=io.StringIO())
 
 
-@pytest.mark.parametrize(
-    ("role", "email"),
-    [
-        ("student", "student1@demo.test"),
-        ("alumni", "alumni1@demo.test"),
-        ("admin", "admin@demo.test"),
-    ],
-)
-@pytest.mark.parametrize("width", [1280, 390])
-def test_main_pages_have_no_accessibility_violations(page_for, demo, role, email, width):
-    axe = Axe()
-    page = page_for(width, 800)
-    found = {}
-    page.goto("/accounts/login/")
-    if problems := _violations(axe.run(page)):
-        found["/accounts/login/"] = problems
-    log_in(page, email, DEMO_PASSWORD)
+ROLES = [
+    ("student", "student1@demo.test"),
+    ("alumni", "alumni1@demo.test"),
+    ("admin", "admin@demo.test"),
+]
 
-    for path in _pages(role):
-        response = page.goto(path)
-        assert response.status == 200, path
-        page.wait_for_load_state("networkidle")
+
+# One seed per width, every role inside (each in its own browser context): the demo
+# takes seconds to seed, and a transactional test cannot share it across tests.
+@pytest.mark.parametrize("width", [1280, 390])
+def test_main_pages_have_no_accessibility_violations(page_for, demo, width):
+    axe = Axe()
+    found = {}
+    for role, email in ROLES:
+        page = page_for(width, 800)
+        page.goto("/accounts/login/")
         if problems := _violations(axe.run(page)):
-            found[path] = problems
+            found[(role, "/accounts/login/")] = problems
+        log_in(page, email, DEMO_PASSWORD)
+
+        for path in _pages(role):
+            response = page.goto(path)
+            assert response.status == 200, (role, path)
+            page.wait_for_load_state("networkidle")
+            if problems := _violations(axe.run(page)):
+                found[(role, path)] = problems
     assert found == {}
 
 
