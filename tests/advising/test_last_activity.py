@@ -172,6 +172,9 @@ def test_the_migration_fills_each_students_latest_activity(office, student, stud
 
     executor = MigrationExecutor(connection)
     executor.migrate(after)
+    filled = (last_activity(student), last_activity(student2))
+    # Forward to every app's latest again, for the tests that follow.
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert last_activity(student) == NOW - timedelta(days=5)
-    assert last_activity(student2) == joined
+    assert filled == (NOW - timedelta(days=5), joined)
