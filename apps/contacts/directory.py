@@ -298,6 +298,9 @@ class _Total:
         return self.total
 
 
+MAX_PAGE_NUMBER = 100_000
+
+
 def directory_page_for_student(
     *,
     student,
@@ -314,7 +317,9 @@ def directory_page_for_student(
         total=Window(Count("pk"))
     )
     try:
-        number = max(1, int(page_number))
+        # Bounded: a page number of 30 digits made an OFFSET beyond PostgreSQL's
+        # bigint (a 500). Any page past the last shows the last one, below.
+        number = min(max(1, int(page_number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
     narrow = ordered.values_list("pk", "total", "fit_score")

@@ -220,6 +220,7 @@ def target_reorder(request):
         field_id = payload.get("field") or None
         ids = [int(i) for i in payload["order"]]
         services.target_list_reorder(student=request.user, field_id=field_id, contact_ids=ids)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    # RecursionError: JSON nested thousands deep (json.loads gives up on it).
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return HttpResponseBadRequest(_("That order does not match your list. Reload the page."))
     return HttpResponse(status=204)

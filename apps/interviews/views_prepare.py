@@ -234,7 +234,8 @@ def questions_reorder(request, pk: int):
         services.prepared_questions_reorder(
             student=request.user, interview=interview, question_ids=ids
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    # RecursionError: JSON nested thousands deep (json.loads gives up on it).
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return HttpResponseBadRequest(_("That order does not match your list. Reload the page."))
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))

@@ -58,7 +58,12 @@ def test_drag_and_drop_reorder_saves_the_order(login_as, student, consulting, th
 
 @pytest.mark.parametrize(
     "payload",
-    ["not json", json.dumps({"field": None}), json.dumps({"order": "abc"})],
+    [
+        "not json",
+        json.dumps({"field": None}),
+        json.dumps({"order": "abc"}),
+        pytest.param('{"order": ' + "[" * 100_000 + "]" * 100_000 + "}", id="nested-deep"),
+    ],
 )
 def test_reorder_garbage_is_400_and_changes_nothing(login_as, student, consulting, three, payload):
     response = login_as(student).post(

@@ -270,6 +270,7 @@ def test_drag_and_drop_saves_the_order(login_as, student, interview, three):
         json.dumps({"order": "abc"}),
         json.dumps({"order": None}),
         json.dumps({"ids": []}),
+        pytest.param("[" * 100_000 + "]" * 100_000, id="nested-100000-deep"),
         "MISSING_ONE",
         "DUPLICATE",
         "FOREIGN",
