@@ -72,15 +72,16 @@ def programmes_for_office(*, office_id: int) -> list[str]:
     )
 
 
-def students_with_profile(*, programme: str = "", year: int | None = None) -> Q:
-    """Filter a queryset of users to the students of a programme and/or graduation
-    year (an office admin's people list and assignment rules). No condition
+def students_with_profile(*, programme: str = "", year: int | None = None, prefix: str = "") -> Q:
+    """Filter a queryset of users (or of rows whose student is reached by `prefix`,
+    such as "student__") to the students of a programme and/or graduation year:
+    the people list, assignment rules and the dashboard's cohort. No condition
     given: no filter."""
     q = Q()
     if programme:
-        q &= Q(student_profile__programme=programme)
+        q &= Q(**{f"{prefix}student_profile__programme": programme})
     if year is not None:
-        q &= Q(student_profile__graduation_year=year)
+        q &= Q(**{f"{prefix}student_profile__graduation_year": year})
     return q
 
 
@@ -97,18 +98,15 @@ class Cohort:
     def q(self, prefix: str = "") -> Q:
         """Rows whose student (reached by `prefix`, such as "student__") is in the
         cohort; "" filters a queryset of users."""
-        q = Q(
+        return Q(
             **{
                 f"{prefix}office_id": self.office_id,
                 f"{prefix}role": Role.STUDENT,
                 f"{prefix}is_active": True,
             }
+        ) & students_with_profile(
+            programme=self.programme, year=self.graduation_year, prefix=prefix
         )
-        if self.programme:
-            q &= Q(**{f"{prefix}student_profile__programme": self.programme})
-        if self.graduation_year is not None:
-            q &= Q(**{f"{prefix}student_profile__graduation_year": self.graduation_year})
-        return q
 
 
 def student_cohort(*, office_id: int, programme: str = "", graduation_year=None) -> Cohort:
