@@ -1,7 +1,8 @@
 """What the outbox asks before it sends an advisor's comment to a student.
 
-The same questions the follow-ups guards ask of a reminder (apps/followups/guards.py),
-for the "comments from my advisor" topic: is the thread still there, is the
+The same questions the follow-ups guards ask of a reminder, asked by the same
+function (apps/followups/guards.py: recipient_verdict), for the "comments from my
+advisor" topic: is the thread still there, is the
 student still active and still wanting these emails, and is it night where they
 are (then it waits for the morning)? One thing differs: a comment is never folded
 into the daily digest, even for digest readers. The digest lists what is due
@@ -10,18 +11,14 @@ see the advising app's comments; and an advisor's comment is a person writing, l
 a request or an answer, which always come one by one.
 """
 
-from django.utils import timezone
-
 from apps.accounts.enums import Role
 from apps.advising.digest import DIGEST_EMAIL
 from apps.advising.models import CommentThread
 from apps.core.models import OutboundEmail
 from apps.core.outbox import SEND, Verdict, outbox_register_guard
-from apps.followups.notifications import (
-    notification_preference_for_delivery,
-    notification_preference_get,
-    quiet_hours_end,
-)
+from apps.followups.enums import Topic
+from apps.followups.guards import recipient_verdict
+from apps.followups.notifications import notification_preference_get
 
 COMMENT_EMAIL = "advising/comment"
 
@@ -34,19 +31,7 @@ def guard_comment(row: OutboundEmail) -> Verdict:
         or not CommentThread.objects.filter(pk=int(pk)).exists()
     ):
         return Verdict("cancel", reason="thread gone")
-    user = row.recipient
-    if user is None or not user.is_active:
-        return Verdict("cancel", reason="inactive")
-    preference, quiet_from, quiet_until = notification_preference_for_delivery(user=user)
-    if not preference.comments:
-        return Verdict("cancel", reason="unsubscribed")
-    if preference.quiet_hours:
-        until = quiet_hours_end(
-            at=timezone.now(), time_zone=user.time_zone, start=quiet_from, end=quiet_until
-        )
-        if until is not None:
-            return Verdict("defer", until=until, reason="quiet hours")
-    return SEND
+    return recipient_verdict(row.recipient, topic=Topic.COMMENTS)
 
 
 def guard_digest(row: OutboundEmail) -> Verdict:

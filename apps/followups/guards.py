@@ -109,22 +109,20 @@ def guard_still_wanted(row: OutboundEmail) -> Verdict:
     return check(row, timezone.now()) if check else SEND
 
 
-def guard_recipient(row: OutboundEmail) -> Verdict:
-    """Does the recipient still want it, and now? Unsubscribed or inactive: cancel;
-    digest readers get it in the digest instead; quiet hours: the next morning."""
-    topic = REMINDER_TOPICS.get(row.kind)
-    if topic is None:
-        return SEND  # a transactional email: never held back
-    user = row.recipient
+def recipient_verdict(user, *, topic: str, kind: str = "") -> Verdict:
+    """Does the recipient still want an email of `topic`, and now? Unsubscribed or
+    inactive: cancel; quiet hours: the next morning. For a reminder (`kind` in
+    REMINDER_TOPICS) also: digest readers get it in the digest instead. One query.
+    The advising app's comment emails ask it too (apps/advising/guards.py)."""
     if user is None or not user.is_active:
         return _cancel("inactive")
     preference, quiet_from, quiet_until = notification_preference_for_delivery(user=user)
     if not preference.wants(topic):
         return _cancel("unsubscribed")
-    if row.kind == DIGEST:
+    if kind == DIGEST:
         if preference.delivery != Delivery.DIGEST:
             return _cancel("single emails")
-    elif preference.delivery == Delivery.DIGEST:
+    elif kind in REMINDER_TOPICS and preference.delivery == Delivery.DIGEST:
         return _cancel("digest")
     if preference.quiet_hours:
         until = quiet_hours_end(
@@ -133,6 +131,15 @@ def guard_recipient(row: OutboundEmail) -> Verdict:
         if until is not None:
             return Verdict("defer", until=until, reason="quiet hours")
     return SEND
+
+
+def guard_recipient(row: OutboundEmail) -> Verdict:
+    """A reminder: does its recipient still want it, and now? Any other email is
+    transactional and never held back."""
+    topic = REMINDER_TOPICS.get(row.kind)
+    if topic is None:
+        return SEND
+    return recipient_verdict(row.recipient, topic=topic, kind=row.kind)
 
 
 _registered = False
