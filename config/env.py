@@ -52,6 +52,15 @@ def database_url(default: str) -> dict:
         raise BadSetting("DATABASE_URL", "it names no host")
     config["CONN_MAX_AGE"] = integer("CONN_MAX_AGE", 60 if scheme != "sqlite" else 0)
     config["CONN_HEALTH_CHECKS"] = scheme != "sqlite"
+    if scheme != "sqlite":
+        # PostgreSQL's JIT compiles a query whose estimated cost passes jit_above_cost.
+        # The caseload's per-student subqueries pass it on any large office, and the
+        # compiling took longer than running them (98 ms of 180 ms on 20,000
+        # students). A web app's queries are short: off for every connection. Behind
+        # a pooler that drops start-up options, set it on the role instead
+        # (docs/deployment.md).
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
 
 

@@ -182,6 +182,27 @@ def test_settings_log_level_is_accepted_in_any_case(monkeypatch):
     assert E.log_level("LOG_LEVEL", "INFO") == "WARNING"
 
 
+def test_settings_postgresql_connections_turn_jit_off(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://fieldnotes@db.example.edu:5432/fieldnotes")
+
+    assert E.database_url("sqlite:///x")["OPTIONS"]["options"] == "-c jit=off"
+
+
+def test_settings_sqlite_gets_no_postgresql_options(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    assert "options" not in E.database_url("sqlite:///x").get("OPTIONS", {})
+
+
+@pytest.mark.needs_postgres
+def test_settings_the_test_database_connection_runs_without_jit(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 # --- Deployment checks ------------------------------------------------------------
 
 
