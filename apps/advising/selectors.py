@@ -25,11 +25,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.models import Assignment
-from apps.contacts.selectors import (
-    STAGE_ORDER,
-    contact_list_recently_added,
-    student_contact_figures,
-)
+from apps.contacts.enums import STAGE_ORDER
+from apps.contacts.selectors import contact_list_recently_added, student_contact_figures
 from apps.followups.selectors import (
     interaction_list_recent_for_student,
     student_followup_figures,

@@ -25,6 +25,22 @@ class Stage(models.TextChoices):
     NO_RESPONSE = "no_response", _("No response")
 
 
+# The pipeline from least to most advanced. Declined and no response are where a
+# conversation ended without a meeting, so they rank below identified (declined
+# lowest, so that a tie between the two has one answer). Contact.stage_rank is a
+# stage's index here.
+STAGE_ORDER = [
+    Stage.DECLINED.value,
+    Stage.NO_RESPONSE.value,
+    Stage.IDENTIFIED.value,
+    Stage.REQUESTED.value,
+    Stage.SCHEDULED.value,
+    Stage.MET.value,
+    Stage.THANKED.value,
+    Stage.KEEPING_IN_TOUCH.value,
+]
+
+
 class Format(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("Phone")

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.contacts.enums import Format, ImportStatus, Source, Stage
+from apps.contacts.enums import STAGE_ORDER, Format, ImportStatus, Source, Stage
 from apps.core.models import TimeStampedModel, WebURLField
 
 phone_validator = RegexValidator(
@@ -172,6 +172,17 @@ class Contact(TimeStampedModel):
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.IDENTIFIED
     )
     stage_changed_at = models.DateTimeField(null=True, blank=True)
+    # The stage's place in STAGE_ORDER, kept by the database: an advisor's caseload
+    # sorts a whole office on each student's furthest stage, which the index below
+    # answers with one index entry per student.
+    stage_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(stage=s, then=models.Value(i)) for i, s in enumerate(STAGE_ORDER)),
+            default=models.Value(-1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     # Position on the target list of the contact's field; null when not on the list.
     target_rank = models.PositiveIntegerField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -187,6 +198,12 @@ class Contact(TimeStampedModel):
             models.Index(fields=["owner", "archived_at", "full_name"]),
             models.Index(fields=["owner", "field", "target_rank"]),
             models.Index(fields=["owner", "email"]),
+            models.Index(
+                "owner",
+                models.F("stage_rank").desc(),
+                name="contact_owner_furthest_stage",
+                condition=models.Q(archived_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

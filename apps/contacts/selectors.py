@@ -1,17 +1,14 @@
 """Reads of contacts and volunteers, always scoped to the requesting user."""
 
 from django.db.models import (
-    Case,
     Count,
     Expression,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -139,20 +136,6 @@ def contact_counts_for_student(*, student) -> dict:
 
 # --- Figures per student (an advisor's caseload) -----------------------------------
 
-# The pipeline from least to most advanced. Declined and no response are where a
-# conversation ended without a meeting, so they rank below identified (declined
-# lowest, so that a tie between the two has one answer).
-STAGE_ORDER = [
-    Stage.DECLINED.value,
-    Stage.NO_RESPONSE.value,
-    Stage.IDENTIFIED.value,
-    Stage.REQUESTED.value,
-    Stage.SCHEDULED.value,
-    Stage.MET.value,
-    Stage.THANKED.value,
-    Stage.KEEPING_IN_TOUCH.value,
-]
-
 
 def student_contact_figures() -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
@@ -174,22 +157,16 @@ def student_contact_figures() -> dict[str, Expression]:
     """
     mine = Contact.objects.filter(owner=OuterRef("pk"))
     current = mine.filter(archived_at__isnull=True)
-    rank = Case(
-        *(When(stage=stage, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    furthest = current.order_by(rank.desc()).values("stage")[:1]
+    # Served by the index contact_owner_furthest_stage: one entry per student.
+    furthest = current.order_by("-stage_rank")
     return {
         "contacts_count": subquery_count(current, per="owner"),
         "targets": subquery_count(current.filter(target_rank__isnull=False), per="owner"),
-        "furthest_stage": Coalesce(Subquery(furthest), Value("")),
+        "furthest_stage": Coalesce(Subquery(furthest.values("stage")[:1]), Value("")),
         "furthest_stage_rank": Coalesce(
-            Subquery(
-                current.order_by().values("owner").annotate(r=Max(rank)).values("r"),
-                output_field=IntegerField(),
-            ),
+            Subquery(furthest.values("stage_rank")[:1], output_field=IntegerField()),
             Value(-1),
+            output_field=IntegerField(),
         ),
         "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
         "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),

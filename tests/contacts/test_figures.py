@@ -8,8 +8,9 @@ from itertools import pairwise
 import pytest
 
 from apps.accounts.models import User
-from apps.contacts.enums import Stage
-from apps.contacts.selectors import STAGE_ORDER, student_contact_figures
+from apps.contacts.enums import STAGE_ORDER, Stage
+from apps.contacts.models import Contact
+from apps.contacts.selectors import student_contact_figures
 from apps.contacts.services import (
     contact_archive,
     contact_record_interaction,
@@ -163,6 +164,27 @@ def test_furthest_stage_rank_is_the_higher_ones_place(student, lower, higher):
 
     rank = User.objects.annotate(**student_contact_figures()).get(pk=student.pk)
     assert rank.furthest_stage_rank == STAGE_ORDER.index(higher)
+
+
+@pytest.mark.parametrize("stage", STAGE_ORDER)
+def test_stage_rank_column_follows_every_stage_change(student, stage):
+    contact = _contact(student)
+    contact_set_stage(contact=contact, stage=stage)
+
+    assert Contact.objects.values_list("stage_rank", flat=True).get(pk=contact.pk) == (
+        STAGE_ORDER.index(stage)
+    )
+
+
+def test_furthest_stage_leaves_out_a_higher_archived_contact(student):
+    _contact(student, stage=Stage.REQUESTED)
+    contact_archive(student=student, contact=_contact(student, stage=Stage.KEEPING_IN_TOUCH))
+
+    rank = User.objects.annotate(**student_contact_figures()).get(pk=student.pk)
+    assert (rank.furthest_stage, rank.furthest_stage_rank) == (
+        Stage.REQUESTED,
+        STAGE_ORDER.index(Stage.REQUESTED),
+    )
 
 
 def test_furthest_stage_rank_without_contacts_is_minus_one(student):
