@@ -2,11 +2,13 @@
 
 import math
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.students.models import Field, ResearchNote, StudentProfile
+from apps.students.selectors import programmes_cache_key
 
 # A relaxed speaking pace: 150 words a minute, so 75–150 words is 30–60 seconds.
 WORDS_PER_MINUTE = 150
@@ -69,6 +71,9 @@ def student_profile_update(
     office_id = profile.user.office_id
     if any(f.office_id != office_id for f in fields):
         raise PermissionError("field of another office")
+    if profile.programme != programme.strip():
+        key = programmes_cache_key(office_id)
+        transaction.on_commit(lambda: cache.delete(key))
     profile.programme = programme.strip()
     profile.graduation_year = graduation_year
     profile.interest_tags = interest_tags

@@ -460,7 +460,8 @@ def test_figures_are_cached_and_refresh_recomputes(
     browser.get(URL, FEBRUARY)
     time_machine.move_to(NOW + timedelta(minutes=2), tick=False)
 
-    with django_assert_num_queries(3):
+    # The session and the user: the figures and the programme choices are cached.
+    with django_assert_num_queries(2):
         cached = browser.get(URL, FEBRUARY)
     fresh = browser.get(URL, {**FEBRUARY, "refresh": "1"})
 

@@ -1,9 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from apps.students.models import ResearchNote
-from apps.students.selectors import student_profile_get
-from apps.students.services import pitch_stats
+from apps.students.models import ResearchNote, StudentProfile
+from apps.students.selectors import programmes_for_office, student_profile_get
+from apps.students.services import pitch_stats, student_profile_update
+from tests.factories.accounts import UserFactory
 from tests.factories.students import FieldFactory
 
 PITCH_90 = " ".join(["word"] * 90)
@@ -172,3 +173,63 @@ def test_research_note_list_query_count(
 
     assert response.status_code == 200
     assert len(response.context["notes"]) == count
+
+
+# --- The programmes of an office (filter choices) ------------------------------------
+
+
+def _set_programme(user, programme):
+    profile = student_profile_get(user=user)
+    return student_profile_update(
+        profile=profile,
+        programme=programme,
+        graduation_year=2027,
+        fields=[],
+        interest_tags=[],
+        target_companies=[],
+        pitch="",
+    )
+
+
+def test_programmes_of_an_office_are_distinct_sorted_and_its_own(
+    student, student2, other_student, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student, "History")
+        _set_programme(student2, "Economics")
+        _set_programme(other_student, "Law")
+    # A student without a programme adds nothing.
+    StudentProfile.objects.create(user=UserFactory(office=student.office))
+
+    assert programmes_for_office(office_id=student.office_id) == ["Economics", "History"]
+
+
+def test_programmes_are_cached_until_a_student_changes_theirs(
+    student, student2, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student, "History")
+    assert programmes_for_office(office_id=student.office_id) == ["History"]
+
+    with django_assert_num_queries(0):
+        assert programmes_for_office(office_id=student.office_id) == ["History"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student2, "Nursing")
+
+    assert programmes_for_office(office_id=student.office_id) == ["History", "Nursing"]
+
+
+def test_programmes_cache_is_kept_when_a_profile_saves_the_same_programme(
+    student, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student, "History")
+    programmes_for_office(office_id=student.office_id)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _set_programme(student, "History")
+
+    assert callbacks == []
+    with django_assert_num_queries(0):
+        programmes_for_office(office_id=student.office_id)
