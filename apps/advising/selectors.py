@@ -27,13 +27,18 @@ from apps.accounts.models import User
 from apps.advising.models import Assignment
 from apps.contacts.enums import STAGE_ORDER
 from apps.contacts.selectors import contact_list_recently_added, student_contact_figures
+from apps.core.figures import RowsFigureOrder
 from apps.followups.selectors import (
     interaction_list_recent_for_student,
     student_followup_figures,
     thank_you_list_done_for_student,
 )
 from apps.interviews.selectors import interview_events_for_student, student_interview_figures
-from apps.students.selectors import student_profile_figures, students_in_field
+from apps.students.selectors import (
+    student_profile_figures,
+    students_in_field,
+    students_with_profile,
+)
 
 SCOPE_MINE = "mine"
 SCOPE_OFFICE = "office"
@@ -88,11 +93,37 @@ def advisor_has_caseload(*, advisor) -> bool:
     return Assignment.objects.filter(advisor=advisor).exists()
 
 
-def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> QuerySet[User]:
-    """The students of the advisor's office (or only those assigned to them), one
-    row each with every figure of the caseload, filtered and sorted in the
-    database. Flags: stalled (no activity for the office's stalled_days), a missed
-    thank-you, no targets yet, no advisor."""
+# Sort keys that RowsFigureOrder pages through, a few grouped queries instead of a
+# subquery per student of the office. Measured on 20,000 students (bench/advising.py),
+# the interviews' and follow-ups' figures sort two to four times faster that way.
+# Contacts (ten per student) and the furthest stage are not here: their per-student
+# subqueries read one index each (contact_owner_furthest_stage), which beats grouping
+# 200,000 contacts.
+GROUPED_SORTS = {
+    "targets": "targets",
+    "requests": "requests_sent",
+    "accepted": "accepted",
+    "held": "held",
+    "on_time": "thanks_on_time",
+    "late": "thanks_late",
+    "missing": "thanks_missing",
+    "overdue": "overdue_followups",
+}
+
+
+def _figures(*, now: datetime) -> dict:
+    return {
+        **student_profile_figures(),
+        **student_contact_figures(),
+        **student_interview_figures(),
+        **student_followup_figures(now=now),
+    }
+
+
+def _students(*, advisor, query: CaseloadQuery, now: datetime, figures: dict) -> QuerySet[User]:
+    """The students the query asks for, filtered without annotating any figure: the
+    flags on counts are semi-joins (RowsFigure.exists), which the database answers
+    for the whole office at once."""
     since = stalled_since(advisor=advisor, now=now)
     qs = User.objects.filter(office_id=advisor.office_id, role=Role.STUDENT, is_active=True)
     if query.scope == SCOPE_MINE:
@@ -101,41 +132,72 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
         qs = qs.filter(Q(full_name__icontains=query.search) | Q(email__icontains=query.search))
     if query.field_id is not None:
         qs = qs.filter(students_in_field(query.field_id))
-    figures = {
-        **student_profile_figures(),
-        **student_contact_figures(),
-        **student_interview_figures(),
-        **student_followup_figures(now=now),
-    }
-    qs = qs.annotate(
+    if query.programme or query.year is not None:
+        qs = qs.filter(students_with_profile(programme=query.programme, year=query.year))
+    if query.stage:
+        qs = qs.filter(figures["furthest_stage_rank"].equals(STAGE_ORDER.index(query.stage)))
+    if query.flag == FLAG_STALLED:
+        # _ACTIVE_AT < since, on the columns themselves.
+        qs = qs.filter(
+            Q(last_activity_at__lt=since) | Q(last_activity_at__isnull=True, date_joined__lt=since)
+        )
+    elif query.flag == FLAG_MISSED_THANKS:
+        qs = qs.filter(figures["thanks_missing"].exists())
+    elif query.flag == FLAG_NO_TARGETS:
+        qs = qs.filter(~figures["targets"].exists())
+    elif query.flag == FLAG_JOB_ASK:
+        qs = qs.filter(figures["job_asks"].exists())
+    elif query.flag == FLAG_UNASSIGNED:
+        qs = qs.filter(~Exists(Assignment.objects.filter(student=OuterRef("pk"))))
+    return qs
+
+
+# The latest sign of the student at work (kept on the user by the contacts services);
+# joining counts when nothing has happened yet.
+_ACTIVE_AT = Coalesce("last_activity_at", "date_joined")
+
+
+def _annotated(students: QuerySet[User], *, figures: dict) -> QuerySet[User]:
+    return students.annotate(
         **{name: value for name, value in figures.items() if name not in _KEPT_ON_THE_USER},
-        # The latest sign of the student at work (kept on the user by the contacts
-        # services); joining counts when nothing has happened yet.
-        active_at=Coalesce("last_activity_at", "date_joined"),
+        active_at=_ACTIVE_AT,
         has_advisor=Exists(Assignment.objects.filter(student=OuterRef("pk"))),
     )
-    if query.programme:
-        qs = qs.filter(programme=query.programme)
-    if query.year is not None:
-        qs = qs.filter(graduation_year=query.year)
-    if query.stage:
-        qs = qs.filter(furthest_stage_rank=STAGE_ORDER.index(query.stage))
-    if query.flag == FLAG_STALLED:
-        qs = qs.filter(active_at__lt=since)
-    elif query.flag == FLAG_MISSED_THANKS:
-        qs = qs.filter(thanks_missing__gt=0)
-    elif query.flag == FLAG_NO_TARGETS:
-        qs = qs.filter(targets=0)
-    elif query.flag == FLAG_JOB_ASK:
-        qs = qs.filter(job_asks__gt=0)
-    elif query.flag == FLAG_UNASSIGNED:
-        qs = qs.filter(has_advisor=False)
+
+
+def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> QuerySet[User]:
+    """The students of the advisor's office (or only those assigned to them), one
+    row each with every figure of the caseload, filtered and sorted in the
+    database. Flags: stalled (no activity for the office's stalled_days), a missed
+    thank-you, no targets yet, no advisor, a request sent despite the job-ask
+    warning. For the CSV, which has every row's figures anyway; a page of the
+    caseload is caseload_page_rows."""
+    figures = _figures(now=now)
+    students = _students(advisor=advisor, query=query, now=now, figures=figures)
+    qs = _annotated(students, figures=figures)
     # Each figure is a subquery that every expression using it repeats in the SQL:
     # what the page derives from them (stalled) is worked out in Python
     # (caseload_flags), not annotated again.
     key = SORTS[query.sort]
     order = key.desc(nulls_last=True) if query.descending else key.asc(nulls_last=True)
     return qs.order_by(order, "pk")
+
+
+def caseload_page_rows(*, advisor, query: CaseloadQuery, now: datetime):
+    """What a page of the caseload slices (a Paginator's object list): the same rows
+    in the same order as caseload_for_advisor. Sorted on a count, a page costs a
+    few grouped queries and its own rows' figures (RowsFigureOrder), where the
+    queryset would compute the count for every student of the office to sort."""
+    if query.sort not in GROUPED_SORTS:
+        return caseload_for_advisor(advisor=advisor, query=query, now=now)
+    figures = _figures(now=now)
+    students = _students(advisor=advisor, query=query, now=now, figures=figures)
+    return RowsFigureOrder(
+        students,
+        figures[GROUPED_SORTS[query.sort]],
+        descending=query.descending,
+        rows_for=lambda pks: _annotated(User.objects.filter(pk__in=pks), figures=figures),
+    )
 
 
 def stalled_since(*, advisor, now: datetime) -> datetime:

@@ -32,9 +32,9 @@ from apps.students.selectors import (
 PAGE_SIZE = 50
 
 
-def _caseload(request):
+def _caseload(request, *, page: bool = False):
     """The filter form and the caseload it asks for (None when the form is not
-    valid)."""
+    valid): for a page, what its Paginator slices; else the whole queryset."""
     advisor = request.user
     form = CaseloadFilterForm(
         request.GET,
@@ -48,7 +48,8 @@ def _caseload(request):
         default_scope=selectors.SCOPE_MINE if has_caseload else selectors.SCOPE_OFFICE
     )
     now = timezone.now()
-    students = selectors.caseload_for_advisor(advisor=advisor, query=query, now=now)
+    read = selectors.caseload_page_rows if page else selectors.caseload_for_advisor
+    students = read(advisor=advisor, query=query, now=now)
     return form, query, students, now
 
 
@@ -91,7 +92,7 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
 
 @advisor_only
 def caseload(request):
-    form, query, students, now = _caseload(request)
+    form, query, students, now = _caseload(request, page=True)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -3,7 +3,6 @@
 from django.db.models import (
     Count,
     Expression,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -15,7 +14,7 @@ from django.http import Http404
 
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.core.figures import subquery_count, subquery_latest
+from apps.core.figures import RowsFigure, subquery_latest
 
 
 def contact_list_for_student(
@@ -157,17 +156,14 @@ def student_contact_figures() -> dict[str, Expression]:
     """
     mine = Contact.objects.filter(owner=OuterRef("pk"))
     current = mine.filter(archived_at__isnull=True)
-    # Served by the index contact_owner_furthest_stage: one entry per student.
+    current_rows = Contact.objects.filter(archived_at__isnull=True)
+    # Served by the index contact_owner_furthest_stage.
     furthest = current.order_by("-stage_rank")
     return {
-        "contacts_count": subquery_count(current, per="owner"),
-        "targets": subquery_count(current.filter(target_rank__isnull=False), per="owner"),
+        "contacts_count": RowsFigure(current_rows, per="owner"),
+        "targets": RowsFigure(current_rows.filter(target_rank__isnull=False), per="owner"),
         "furthest_stage": Coalesce(Subquery(furthest.values("stage")[:1]), Value("")),
-        "furthest_stage_rank": Coalesce(
-            Subquery(furthest.values("stage_rank")[:1], output_field=IntegerField()),
-            Value(-1),
-            output_field=IntegerField(),
-        ),
+        "furthest_stage_rank": RowsFigure(current_rows, per="owner", of="stage_rank", default=-1),
         "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
         "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),
     }

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from apps.contacts.models import Contact
-from apps.core.figures import subquery_count
+from apps.core.figures import RowsFigure
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import zone
@@ -294,16 +294,16 @@ def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
     Counts are 0, never NULL. Served by the FollowUp (student, status, due_at)
     index.
     """
-    theirs = FollowUp.objects.filter(student=OuterRef("pk"))
+    theirs = FollowUp.objects.all()
     thanks = theirs.filter(kind=Kind.THANK_YOU)
     done = thanks.filter(status=Status.DONE)
     return {
-        "thanks_on_time": subquery_count(done.filter(on_time=True), per="student"),
-        "thanks_late": subquery_count(done.filter(on_time=False), per="student"),
-        "thanks_missing": subquery_count(
+        "thanks_on_time": RowsFigure(done.filter(on_time=True), per="student"),
+        "thanks_late": RowsFigure(done.filter(on_time=False), per="student"),
+        "thanks_missing": RowsFigure(
             thanks.exclude(status=Status.DONE).filter(due_at__lt=now), per="student"
         ),
-        "overdue_followups": subquery_count(
+        "overdue_followups": RowsFigure(
             theirs.filter(status=Status.OPEN, due_at__lt=now), per="student"
         ),
     }

@@ -28,7 +28,7 @@ from apps.contacts.directory import (
     volunteer_requests_this_month,
 )
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.core.figures import subquery_count
+from apps.core.figures import RowsFigure
 from apps.interviews.enums import (
     NOT_INTERACTIONS,
     OPEN_STATES,
@@ -294,7 +294,7 @@ def student_interview_figures() -> dict[str, Expression]:
     Counts are 0, never NULL. Served by the Interview (student, state) and
     InterviewEvent (interview, created_at) indexes.
     """
-    theirs = Interview.objects.filter(student=OuterRef("pk"))
+    theirs = Interview.objects.all()
     cancelled_after_yes = InterviewEvent.objects.filter(
         interview=OuterRef("pk"),
         to_state=State.CANCELLED,
@@ -309,18 +309,18 @@ def student_interview_figures() -> dict[str, Expression]:
         .values("m")
     )
     return {
-        "requests_sent": subquery_count(
+        "requests_sent": RowsFigure(
             theirs.filter(requested_at__isnull=False).exclude(state=State.DRAFT), per="student"
         ),
-        "accepted": subquery_count(
+        "accepted": RowsFigure(
             theirs.filter(
                 Q(state__in=_ACCEPTED_STATES)
                 | Q(Exists(cancelled_after_yes), state=State.CANCELLED)
             ),
             per="student",
         ),
-        "held": subquery_count(theirs.filter(state=State.COMPLETED), per="student"),
-        "job_asks": subquery_count(
+        "held": RowsFigure(theirs.filter(state=State.COMPLETED), per="student"),
+        "job_asks": RowsFigure(
             theirs.filter(job_ask_flagged=True, requested_at__isnull=False).exclude(
                 state=State.DRAFT
             ),
