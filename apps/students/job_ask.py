@@ -29,7 +29,11 @@ _ASKS = [
     r"(?:(?:currently|still|now|actively)\s+)?(?:hiring|recruiting)\b",
     r"\b(?:is|are)\s+(?!not\b)\w+\s+(?:(?:currently|still|now|actively)\s+)?(?:hiring|recruiting)\b",
     r"\b(?:do|does|will|would)\s+(?:you|your\s+" + _ORG + r")\s+(?:ever\s+)?hire\b",
+    r"\b(?:you|your\s+" + _ORG + r")\s+(?:would|will|could|might)\s+(?:ever\s+)?"
+    r"(?:hire|take\s+on)\b",
     r"\b(?:hire|hiring|employ|recruit)\s+me\b",
+    r"\b(?:hire|employ)\s+(?:someone|somebody|a\s+student)\s+like\s+me\b",
+    r"\bfoot\s+in\s+the\s+door\b",
     r"\btake\s+me\s+on\b",
     # Openings: "any openings", "open positions", "job opportunities", "do you have an internship"
     r"\b(?:any|open|available|current|upcoming)\s+" + _OPENING + r"\b",
@@ -38,7 +42,12 @@ _ASKS = [
     + _OPENING
     + r"|offers?|opportunit(?:y|ies))\b",
     r"\b(?:are\s+there|is\s+there|do\s+you\s+have|have\s+you\s+got|do\s+you\s+know\s+of)\s+"
-    r"(?:any\s+|an?\s+)?(?:[\w-]+\s+)?(?:" + _OPENING + r"|positions?|internships?|placements?)\b",
+    r"(?:any\s+|an?\s+)?(?:[\w-]+\s+)?" + _OPENING + r"\b",
+    # "Are there internships you would recommend?" asks about the field: only the
+    # reader's own count ("do you have", "available", "at your firm").
+    r"\b(?:do\s+you\s+have|have\s+you\s+got|do\s+you\s+know\s+of)\s+"
+    r"(?:any\s+|an?\s+)?(?:[\w-]+\s+)?(?:positions?|internships?|placements?)\b",
+    r"\b(?:are|is)\s+there\s+(?:any\s+|an?\s+)?(?:[\w-]+\s+)?" + _JOB + r"\s+(?:available|open)\b",
     r"\b(?:" + _OPENING + r"|" + _JOB + r")\s+(?:do|does)\s+(?:you|your\s+" + _ORG + r")\s+have\b",
     r"\b" + _JOB + r"\s+(?:at|with|on|in)\s+your\s+(?:[\w-]+\s+)?" + _ORG + r"\b",
     r"\blet\s+me\s+know\s+(?:if|when|whether|about|of)\s+(?:\w+\s+){0,3}?(?:"
@@ -47,6 +56,10 @@ _ASKS = [
     + _JOB
     + r")\b",
     r"\b(?:consider|keep)\s+me\s+(?:in\s+mind\s+)?for\b",
+    r"\b(?:" + _JOB + r"|" + _OPENING + r")\s+(?:opens|open|comes|come)\s+up\b",
+    r"\bopportunit(?:y|ies)\s+(?:for\s+me|(?:at|with|in|on)\s+your\s+(?:[\w-]+\s+)?"
+    + _ORG
+    + r")\b",
     # A referral for a position: "recommend me for the analyst position", "a good word"
     r"\b(?:refer|recommend|nominate|put)\s+me\s+(?:forward\s+)?(?:for|to)\s+(?:\w+\s+){0,3}?(?:"
     + _JOB
