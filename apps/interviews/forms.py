@@ -25,6 +25,11 @@ class RequestForm(forms.Form):
     )
     # The template whose text is in the fields, to tell whether the student edited it.
     filled_from = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Read only with "Send anyway": why a message the checker reads as asking for a
+    # job goes as it is. The service refuses such a message without one.
+    job_ask_reason = forms.CharField(
+        label=_("Why send it as it is?"), max_length=500, required=False
+    )
 
 
 class RequestTemplateForm(forms.Form):

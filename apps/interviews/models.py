@@ -43,9 +43,12 @@ class Interview(TimeStampedModel):
     )
     requested_at = models.DateTimeField(null=True, blank=True)
     # The request checker's verdict on the message as it was sent: it read like an
-    # ask for a job (request_check.request_text_asks_for_a_job). Advisors see it on
-    # the caseload ("request sent despite a job-ask warning").
+    # ask for a job (request_check.request_text_asks_for_a_job). Such a request is
+    # sent only when the student insists, with a reason (services.requests). Advisors
+    # see both on the caseload and the student's page; a draft carries the verdict
+    # on its text so far and no reason.
     job_ask_flagged = models.BooleanField(default=False)
+    job_ask_reason = models.TextField(_("reason to send it anyway"), max_length=500, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     nudged_at = models.DateTimeField(null=True, blank=True)
     decline_note = models.TextField(_("note to the student"), max_length=1000, blank=True)

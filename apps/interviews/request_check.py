@@ -1,5 +1,6 @@
 """Server-side checks of a request message, so a student hears before sending that
-it reads like a job application. Rules only: no external service sees the text."""
+it reads like a job application. Rules only: no external service sees the text; the
+job-ask detector itself is apps.students.job_ask (the pitch editor reads it too)."""
 
 import re
 import string
@@ -7,23 +8,10 @@ import string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.students.job_ask import job_ask_phrases, job_ask_warning
+
 MAX_WORDS = 150
 
-# Asking for a job, an internship or a referral to one: the single biggest mistake
-# of an informational interview.
-_JOB_ASK = re.compile(
-    r"\b("
-    r"(any|open|current|available)\s+(job|jobs|positions?|roles?|openings?|vacanc(y|ies))"
-    r"|(job|internship|position|role)\s+(opening|openings|opportunit(y|ies)|offer)"
-    r"|hire\s+me|hiring|get\s+hired|employ\s+me"
-    r"|(give|offer|find|get)\s+me\s+(a|an)\s+(job|internship|position|role)"
-    r"|(refer|recommend)\s+me\s+(for|to)\s+(a|an|the)?\s*(job|role|position|internship|opening)"
-    r"|(looking|searching|applying)\s+for\s+(a|an)\s+(job|internship|position)"
-    r"|(my|attached)\s+(cv|résumé|resume)"
-    r"|apply\s+(for|to)\s+(a|an|the|your)"
-    r")\b",
-    re.IGNORECASE,
-)
 _SHORT_ASK = re.compile(
     r"\b(\d{1,2}\s*(-|–|to)?\s*\d{0,2}\s*-?\s*(min|mins|minute|minutes)"
     r"|(short|brief|quick)\s+(call|chat|conversation|meeting|talk)"
@@ -33,39 +21,27 @@ _SHORT_ASK = re.compile(
 )
 
 
-_NEGATED = re.compile(r"\b(not|never|no|\w+n't)\s+(\w+\s+){0,3}$", re.IGNORECASE)
+def _subject_and_message(text: str, subject: str) -> str:
+    # A sentence of its own: "Job application" as a subject is read too.
+    return f"{subject.strip()}\n{text}" if subject.strip() else text
 
 
-def _asks_for_a_job(text: str) -> bool:
-    """A job ask, unless it is denied: "I am not looking for a job" is the right thing
-    to say."""
-    return any(
-        not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
-        for m in _JOB_ASK.finditer(text)
-    )
+def request_text_asks_for_a_job(text: str, *, subject: str = "") -> bool:
+    """The verdict recorded on a request when it is sent (Interview.job_ask_flagged):
+    a request that asks for a job is refused unless the student sends it anyway,
+    with a reason (services.requests)."""
+    return bool(job_ask_phrases(_subject_and_message(text, subject)))
 
 
-def request_text_asks_for_a_job(text: str) -> bool:
-    """The verdict recorded on a request when it is sent (Interview.job_ask_flagged)."""
-    return _asks_for_a_job(text)
-
-
-def request_text_check(text: str) -> list[dict]:
+def request_text_check(text: str, *, subject: str = "") -> list[dict]:
     """Warnings for a request message, each {"code", "message"}; empty when fine.
-    The student may still send."""
+    Only "job_ask" stops a request being sent (without an explicit "send anyway");
+    the others are advice."""
     warnings = []
     words = len(text.split())
-    if _asks_for_a_job(text):
-        warnings.append(
-            {
-                "code": "job_ask",
-                "message": _(
-                    "This reads like a request for a job or internship. Informational interviews "
-                    "are for advice and information; people feel used when asked for a job. "
-                    "Ask about their work and path instead."
-                ),
-            }
-        )
+    phrases = job_ask_phrases(_subject_and_message(text, subject))
+    if phrases:
+        warnings.append({"code": "job_ask", "message": job_ask_warning(phrases)})
     if words > MAX_WORDS:
         warnings.append(
             {

@@ -25,6 +25,7 @@ from apps.interviews.selectors.request_templates import (
     request_template_builtin,
     request_template_choices,
 )
+from apps.students.job_ask import job_ask_phrases
 from apps.students.selectors import student_profile_get
 
 GROUPS = [
@@ -93,6 +94,10 @@ class _RequestPage:
         return None
 
     @cached_property
+    def profile(self):
+        return student_profile_get(user=self.student)
+
+    @cached_property
     def _fill_kwargs(self) -> dict:
         if self.volunteer is not None:
             field = volunteer_field_for_student(student=self.student, profile=self.volunteer)
@@ -106,7 +111,7 @@ class _RequestPage:
             "organisation": organisation,
             "field_name": field.name if field else "",
             "minutes": self.student.office.slot_minutes,
-            "programme": student_profile_get(user=self.student).programme,
+            "programme": self.profile.programme,
         }
 
     def fill(self, template) -> tuple[str, str]:
@@ -161,6 +166,8 @@ class _RequestPage:
 
     def render(self, *, form, status=200, problem=None, similar=(), not_applied=None):
         text = form["message"].value() or ""
+        subject = form["subject"].value() or ""
+        reason = form["job_ask_reason"]
         context = {
             "form": form,
             "page": self,
@@ -171,7 +178,13 @@ class _RequestPage:
             "choices": self.choices,
             "selected": form["template"].value() or "",
             "not_applied": not_applied,
-            "warnings": request_text_check(text),
+            "warnings": request_text_check(text, subject=subject),
+            # "Send anyway" is offered once a send was refused, and kept while the
+            # student is on it.
+            "send_anyway": bool(reason.errors or reason.value()),
+            # A volunteer reads the pitch beside the request: it is checked too.
+            "pitch_job_ask": self.volunteer is not None
+            and bool(job_ask_phrases(self.profile.pitch)),
             "problem": problem,
             "similar": similar,
             "limit": self.student.office.max_open_requests,
@@ -212,13 +225,27 @@ def _request_post(page: _RequestPage, *, send, sent_message: str):
             % {"name": page.name},
         )
         return redirect("interview_list")
+    sending_anyway = action == "send_anyway"
     try:
         interview = send(
             student=page.student,
             subject=data["subject"],
             message=data["message"],
             template=page.source(data),
+            job_ask_reason=data["job_ask_reason"] if sending_anyway else "",
         )
+    except services.JobAskRefused as exc:
+        if sending_anyway:
+            form.add_error(
+                "job_ask_reason",
+                _(
+                    "Not sent: write why you are sending it as it is, or change the "
+                    "message so it asks for advice rather than a job."
+                ),
+            )
+        else:
+            form_add_errors(form, exc)
+        return page.render(form=form, status=400)
     except ValidationError as exc:
         form_add_errors(form, exc)
         return page.render(form=form, status=400)
@@ -247,7 +274,10 @@ def request_volunteer(request, volunteer_pk: int):
     volunteer = selectors.volunteer_get_for_request(student=request.user, pk=volunteer_pk)
     page = _RequestPage(request, volunteer=volunteer)
     problem = selectors.volunteer_availability_problem(volunteer=volunteer)
-    sending = request.method == "POST" and request.POST.get("action", "send") == "send"
+    sending = request.method == "POST" and request.POST.get("action", "send") in (
+        "send",
+        "send_anyway",
+    )
     if problem and (page.draft is None or sending or request.method == "GET"):
         if request.method == "POST":
             form = RequestForm(request.POST)
@@ -289,9 +319,14 @@ def request_contact(request, contact_pk: int):
 @student_only
 @require_GET
 def request_check(request):
-    """htmx: the warnings for the message being typed."""
+    """htmx: the warnings for the message being typed, pasted or filled in (the
+    page asks on every input event). Advice only: sending decides again."""
     return render(
         request,
         "interviews/_request_warnings.html",
-        {"warnings": request_text_check(request.GET.get("message", ""))},
+        {
+            "warnings": request_text_check(
+                request.GET.get("message", ""), subject=request.GET.get("subject", "")
+            )
+        },
     )

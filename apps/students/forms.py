@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,20 @@ class StudentProfileForm(forms.ModelForm):
             "target_companies",
             "pitch",
         ]
-        widgets = {"pitch": forms.Textarea(attrs={"rows": 6, "data-pitch": "1"})}
+        widgets = {
+            "pitch": forms.Textarea(
+                attrs={
+                    "rows": 6,
+                    "data-pitch": "1",
+                    # The job-ask check on every input event, typed or pasted.
+                    "hx-get": reverse_lazy("student_pitch_check"),
+                    "hx-trigger": "input changed delay:500ms, change",
+                    "hx-target": "#pitch-job-ask",
+                    "hx-swap": "outerHTML",
+                    "aria-describedby": "pitch-job-ask",
+                }
+            )
+        }
         help_texts = {
             "pitch": _(
                 "Who you are, what you are exploring and why. Aim for 75–150 "

@@ -4,6 +4,7 @@ from apps.students import views
 
 urlpatterns = [
     path("me/profile/", views.profile_edit, name="student_profile"),
+    path("me/profile/pitch-check/", views.pitch_check, name="student_pitch_check"),
     path("me/research/", views.note_list, name="research_note_list"),
     path("me/research/new/", views.note_edit, name="research_note_create"),
     path("me/research/<int:pk>/", views.note_detail, name="research_note_detail"),

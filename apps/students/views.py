@@ -2,11 +2,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import office_admin_required, student_only
 from apps.students import selectors, services
 from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
+from apps.students.job_ask import job_ask_phrases, job_ask_warning
+
+
+def _pitch_warning(pitch: str) -> str:
+    phrases = job_ask_phrases(pitch)
+    return job_ask_warning(phrases) if phrases else ""
 
 
 @student_only
@@ -18,7 +24,19 @@ def profile_edit(request):
     if request.method == "POST":
         if form.is_valid():
             services.student_profile_update(profile=profile, **form.cleaned_data)
-            messages.success(request, _("Your profile is saved."))
+            if job_ask_phrases(form.cleaned_data["pitch"]):
+                # Advice, not a refusal: the pitch is the student's own opening line,
+                # saved with the rest of the profile. What a volunteer receives is
+                # checked where it is sent (the request page warns about the pitch).
+                messages.warning(
+                    request,
+                    _(
+                        "Your profile is saved, but your pitch reads like asking for a job. "
+                        "Volunteers see it with your requests: see the note under it."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your profile is saved."))
             return redirect("student_profile")
         status = 400
     else:
@@ -30,9 +48,21 @@ def profile_edit(request):
         {
             "form": form,
             "pitch_stats": services.pitch_stats(pitch),
+            "pitch_warning": _pitch_warning(pitch),
             "notes": selectors.research_note_list_for_student(student=request.user)[:5],
         },
         status=status,
+    )
+
+
+@student_only
+@require_GET
+def pitch_check(request):
+    """htmx: the job-ask warning for the pitch being typed, pasted or filled in."""
+    return render(
+        request,
+        "students/_pitch_job_ask.html",
+        {"pitch_warning": _pitch_warning(request.GET.get("pitch", ""))},
     )
 
 

@@ -215,6 +215,7 @@ def test_a_request_sent_despite_the_job_ask_warning_is_flagged(
         student=student,
         volunteer=make_volunteer(alumni),
         message="Are you hiring analysts? Could we talk for 15 minutes?",
+        job_ask_reason="My uncle works there and told me to ask.",
     )
     browser = login_as(advisor)
 

@@ -17,7 +17,11 @@ from apps.followups.enums import InteractionKind
 from apps.followups.services import followup_complete, interaction_log
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import InterviewEvent
-from apps.interviews.services import interview_notes_save, interview_quick_notes_save
+from apps.interviews.services import (
+    interview_notes_save,
+    interview_quick_notes_save,
+    interview_request_volunteer,
+)
 from apps.students.selectors import student_profile_get
 from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
@@ -279,6 +283,39 @@ def test_a_request_not_held_says_nothing_about_notes(sam, advisor, login_as):
     response = login_as(advisor).get(url(sam))
 
     assert "Notes not shared" not in _card(response, "Mo Chen")
+
+
+def test_a_request_sent_anyway_shows_the_flag_and_the_students_reason(
+    student, volunteer, advisor, login_as
+):
+    interview_request_volunteer(
+        student=student,
+        volunteer=volunteer,
+        message="Are you hiring? A 15-minute call?",
+        job_ask_reason="Alex told me <b>to ask</b> about the opening.",
+    )
+    before = InterviewFactory(
+        student=student,
+        contact=ContactFactory(student=student, full_name="Lee Park"),
+        state=State.REQUESTED,
+        job_ask_flagged=True,
+    )
+    fine = InterviewFactory(
+        student=student, contact=ContactFactory(student=student, full_name="Mo Chen")
+    )
+
+    response = login_as(advisor).get(url(student))
+
+    sent_anyway = _card(response, "Alex Alumni")
+    assert "asked for a job" in sent_anyway
+    assert (
+        'The student\'s reason: <q class="text-break">Alex told me &lt;b&gt;to ask&lt;/b&gt; '
+        "about the opening.</q>"
+    ) in sent_anyway
+    assert "No reason recorded: sent before a reason was asked for." in _card(response, "Lee Park")
+    assert f'data-job-ask="{before.pk}"' in response.content.decode()
+    assert f'data-job-ask="{fine.pk}"' not in response.content.decode()
+    assert "asked for a job" not in _card(response, "Mo Chen")
 
 
 # --- Activity -----------------------------------------------------------------------

@@ -70,3 +70,42 @@ def test_request_accept_book_with_calendar_invitations(page_for, smtp, student, 
         assert str(event["UID"]) == f"{interview.uid}@fieldnotes"
         assert event["DTSTART"].dt == interview.starts_at
         assert int(event["SEQUENCE"]) == 0
+
+
+def test_a_pasted_job_ask_is_refused_until_sent_anyway_with_a_reason(
+    page_for, smtp, student, alumni, office
+):
+    """Issue 13: text put in without a key press (a paste, an autofill: Playwright's
+    fill() fires only `input`) is checked live, and sending it is refused until the
+    student sends it anyway with a reason; the volunteer's email then has no "not
+    for a job" line above it."""
+    volunteer = make_volunteer(alumni)
+    pasted = "Dear Alex, could you recommend me for the analyst position? 15 minutes?"
+
+    page = page_for(390, 844)
+    log_in(page, student.email, PASSWORD)
+    page.goto(f"/interviews/request/volunteer/{volunteer.pk}/")
+    page.locator("#id_message").fill(pasted)
+    page.locator('#request-warnings [data-warning="job_ask"]').wait_for()
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_text("Not sent: this reads like asking for a job.").wait_for()
+
+    assert page.locator("#id_message").input_value() == pasted
+    assert Interview.objects.count() == 0
+
+    page.get_by_role("button", name="Send anyway").click()
+    page.get_by_text("Not sent: write why you are sending it as it is").wait_for()
+    assert Interview.objects.count() == 0
+
+    page.locator("#id_job_ask_reason").fill("Alex offered to refer me when we met.")
+    page.get_by_role("button", name="Send anyway").click()
+    page.wait_for_url("**/interviews/*/")
+
+    interview = Interview.objects.get()
+    assert (interview.job_ask_flagged, interview.job_ask_reason) == (
+        True,
+        "Alex offered to refer me when we met.",
+    )
+    mail = smtp.wait_for(alumni.email)
+    assert pasted in smtp.text(mail)
+    assert "not for a job" not in smtp.text(mail)

@@ -376,25 +376,45 @@ def test_messages_thread_both_ways(
 
 
 @pytest.mark.parametrize(
-    ("message", "flagged"),
+    ("message", "reason", "recorded"),
     [
-        ("Could you refer me for a job at your firm? 15 minutes would be great.", True),
-        ("I'm not looking for a job, just 15 minutes of your perspective.", False),
+        (
+            "Could you refer me for a job at your firm? 15 minutes would be great.",
+            "  She offered to refer me when we met at the fair.  ",
+            (True, "She offered to refer me when we met at the fair."),
+        ),
+        ("I'm not looking for a job, just 15 minutes of your perspective.", "", (False, "")),
+        # A reason with a message that does not ask for a job is not kept.
+        (
+            "I'm not looking for a job, just 15 minutes of your perspective.",
+            "Just in case",
+            (False, ""),
+        ),
     ],
 )
-def test_the_checkers_verdict_is_recorded_on_the_request_when_sent(
-    student, alumni, message, flagged
+def test_the_checkers_verdict_and_the_reason_are_recorded_on_the_request_when_sent(
+    student, alumni, message, reason, recorded
 ):
-    interview = _request(student, make_volunteer(alumni), message=message)
+    interview = services.interview_request_volunteer(
+        student=student, volunteer=make_volunteer(alumni), message=message, job_ask_reason=reason
+    )
 
-    assert Interview.objects.get(pk=interview.pk).job_ask_flagged is flagged
+    saved = Interview.objects.get(pk=interview.pk)
+    assert (saved.job_ask_flagged, saved.job_ask_reason) == recorded
 
 
 def test_an_outreach_logged_records_the_verdict_too(student):
     contact = ContactFactory(student=student)
 
     interview = services.interview_log_outreach(
-        student=student, contact=contact, message="Are you hiring? A 15 minute call?"
+        student=student,
+        contact=contact,
+        message="Are you hiring? A 15 minute call?",
+        job_ask_reason="I had already sent it from my phone.",
     )
 
-    assert Interview.objects.get(pk=interview.pk).job_ask_flagged is True
+    saved = Interview.objects.get(pk=interview.pk)
+    assert (saved.job_ask_flagged, saved.job_ask_reason) == (
+        True,
+        "I had already sent it from my phone.",
+    )

@@ -69,6 +69,7 @@ from apps.interviews.services.request_templates import (
     request_template_update,
 )
 from apps.interviews.services.requests import (
+    JobAskRefused,
     interview_draft_discard,
     interview_draft_save,
     interview_log_outreach,
@@ -83,6 +84,7 @@ from apps.interviews.services.sweeps import (
 
 __all__ = [
     "DEFAULT_QUESTIONS",
+    "JobAskRefused",
     "MAX_REFERRALS_AT_ONCE",
     "MAX_SLOTS",
     "NOTES_FIELDS",

@@ -35,6 +35,41 @@ from apps.interviews.services.lifecycle import (
     transition,
 )
 
+MAX_JOB_ASK_REASON = 500
+
+
+class JobAskRefused(ValidationError):
+    """A request that reads as asking for a job, sent without a reason to send it
+    anyway. Its error is on `job_ask_reason`, where the page asks for the reason."""
+
+    def __init__(self, message: str):
+        super().__init__({"job_ask_reason": [ValidationError(message, code="job_ask")]})
+
+
+def _job_ask_verdict(*, message: str, subject: str, reason: str) -> tuple[bool, str]:
+    """(flagged, reason to record). Every way a request leaves, through Fieldnotes or
+    recorded as sent from the student's own mail, new or from a draft, comes through
+    here: the job-ask check decides on sending, not only in the browser."""
+    reason = reason.strip()
+    if not request_text_asks_for_a_job(message, subject=subject):
+        return False, ""
+    if not reason:
+        raise JobAskRefused(
+            _(
+                "Not sent: this reads like asking for a job. Change the message, or say "
+                "why you are sending it as it is and choose “Send anyway”. Your advisor "
+                "sees the reason."
+            )
+        )
+    if len(reason) > MAX_JOB_ASK_REASON:
+        raise ValidationError(
+            {
+                "job_ask_reason": _("Keep the reason under %(n)s characters.")
+                % {"n": MAX_JOB_ASK_REASON}
+            }
+        )
+    return True, reason
+
 
 def _check_student_limits(*, student) -> None:
     limit = student.office.max_open_requests
@@ -74,15 +109,18 @@ def _send(
     subject: str,
     template,
     busy_name: str,
+    job_ask: tuple[bool, str],
 ) -> Interview:
     """Create the request, or move the student's draft to this contact on to
     requested: either way one REQUESTED event, from draft."""
+    flagged, reason = job_ask
     fields = {
         "volunteer": volunteer,
         "channel": Channel.PLATFORM if volunteer is not None else Channel.OWN,
         "request_message": message.strip(),
         "request_subject": subject.strip(),
-        "job_ask_flagged": request_text_asks_for_a_job(message),
+        "job_ask_flagged": flagged,
+        "job_ask_reason": reason,
         "request_template": template,
         "requested_at": timezone.now(),
         "duration_minutes": student.office.slot_minutes,
@@ -125,15 +163,18 @@ def interview_request_volunteer(
     message: str,
     subject: str = "",
     template: RequestTemplate | None = None,
+    job_ask_reason: str = "",
 ) -> Interview:
     """Ask an alumni volunteer for a short conversation through Fieldnotes. Sends the
     student's draft to them if there is one: every limit is checked now, at sending,
-    whatever held when the draft was saved."""
+    whatever held when the draft was saved. A message that reads as asking for a job
+    is refused (JobAskRefused) unless `job_ask_reason` says why to send it anyway."""
     if volunteer.office_id != student.office_id:
         raise PermissionError("volunteer of another office")
     template = _template(student, template)
     if not message.strip():
         raise ValidationError({"message": _("Write a short message to go with your request.")})
+    job_ask = _job_ask_verdict(message=message, subject=subject, reason=job_ask_reason)
     problem = volunteer_availability_problem(volunteer=volunteer)
     if problem:
         raise ValidationError(problem)
@@ -154,6 +195,7 @@ def interview_request_volunteer(
         subject=subject,
         template=template,
         busy_name=volunteer.user.full_name,
+        job_ask=job_ask,
     )
     volunteer_stats_record_request(profile=volunteer, now=interview.requested_at)
     tell_volunteer(interview, "request_received")
@@ -168,10 +210,13 @@ def interview_log_outreach(
     message: str,
     subject: str = "",
     template: RequestTemplate | None = None,
+    job_ask_reason: str = "",
 ) -> Interview:
     """A contact not on the platform: the student sends the request from their own
     mail and records it here, so the same lifecycle and stages apply. Records the
-    student's draft to them if there is one."""
+    student's draft to them if there is one. A message that reads as asking for a
+    job is refused like a request through Fieldnotes: what the advisor sees must
+    not depend on where it was sent from."""
     if contact.owner_id != student.pk:
         raise PermissionError("contact of another student")
     template = _template(student, template)
@@ -182,6 +227,7 @@ def interview_log_outreach(
         )
     if not message.strip():
         raise ValidationError({"message": _("Write the message you sent.")})
+    job_ask = _job_ask_verdict(message=message, subject=subject, reason=job_ask_reason)
     if Interview.objects.filter(student=student, contact=contact, state__in=OPEN_STATES).exists():
         raise ValidationError(
             _("You already have an open request with %(name)s.") % {"name": contact.full_name}
@@ -194,6 +240,7 @@ def interview_log_outreach(
         subject=subject,
         template=template,
         busy_name=contact.full_name,
+        job_ask=job_ask,
     )
 
 
@@ -228,7 +275,8 @@ def interview_draft_save(
         "channel": Channel.PLATFORM if volunteer is not None else Channel.OWN,
         "request_message": message.strip(),
         "request_subject": subject.strip(),
-        "job_ask_flagged": request_text_asks_for_a_job(message),
+        "job_ask_flagged": request_text_asks_for_a_job(message, subject=subject),
+        "job_ask_reason": "",
         "request_template": template,
     }
     draft = _locked_draft(student=student, contact=contact)
