@@ -245,9 +245,15 @@ def main() -> None:
         ("caseload: office, search", caseload + "?scope=office&q=student1999"),
         ("caseload: office, by held desc", caseload + "?scope=office&sort=-held"),
         ("caseload: office, by missing desc", caseload + "?scope=office&sort=-missing"),
+        ("caseload: office, by held, page 300", caseload + "?scope=office&sort=-held&page=300"),
+        ("caseload: office, by accepted desc", caseload + "?scope=office&sort=-accepted"),
+        ("caseload: office, by requests desc", caseload + "?scope=office&sort=-requests"),
+        ("caseload: office, by contacts desc", caseload + "?scope=office&sort=-contacts"),
         ("caseload: office, by stage", caseload + "?scope=office&sort=stage"),
+        ("caseload: office, stage met", caseload + "?scope=office&stage=met"),
         ("caseload: office, missed thank-you", caseload + "?scope=office&flag=missed_thank_you"),
         ("caseload: office, no targets", caseload + "?scope=office&flag=no_targets"),
+        ("caseload: office, asked for a job", caseload + "?scope=office&flag=job_ask"),
         ("caseload CSV: my 500", csv),
         # refresh=1 computes the figures on every request; without it they come
         # from the cache (5 minutes) after the first.

@@ -29,6 +29,15 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.advising.tasks.advising_digest_sweep",
         "schedule": crontab(minute="*/15"),
     },
+    # Uploaded people and contacts are not kept in previews nobody confirmed.
+    "advising-people-imports-discard-unconfirmed": {
+        "task": "apps.advising.tasks.people_imports_discard_unconfirmed",
+        "schedule": crontab(hour=3, minute=41),
+    },
+    "contacts-imports-discard-unconfirmed": {
+        "task": "apps.contacts.tasks.contact_imports_discard_unconfirmed",
+        "schedule": crontab(hour=3, minute=43),
+    },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
         "schedule": crontab(minute=7),

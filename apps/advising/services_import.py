@@ -18,6 +18,7 @@ import io
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
@@ -492,3 +493,16 @@ def assignment_from_invitation(*, invitation: Invitation, user: User) -> Assignm
         defaults={"office_id": user.office_id, "assigned_by_id": invitation.invited_by_id},
     )
     return assignment
+
+
+# A preview holds the uploaded people (names, emails, roles) until it is confirmed;
+# one never confirmed is deleted after this long, rows and all.
+UNCONFIRMED_KEPT = timedelta(days=7)
+
+
+def people_import_discard_unconfirmed(*, now: datetime) -> int:
+    """Delete the previews not confirmed within UNCONFIRMED_KEPT; how many."""
+    stale = PeopleImport.objects.filter(
+        status=PeopleImport.Status.PREVIEWED, created_at__lt=now - UNCONFIRMED_KEPT
+    )
+    return stale.delete()[1].get(PeopleImport._meta.label, 0)

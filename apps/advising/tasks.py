@@ -1,6 +1,7 @@
 """Background work of the advising app. Tasks are queued by name."""
 
 from celery import current_app, shared_task
+from django.utils import timezone
 
 from apps.advising import digest, services_import
 from apps.advising.models import PeopleImport
@@ -24,3 +25,9 @@ def people_import_run(import_id: int) -> None:
 def advising_digest_sweep() -> int:
     """The advisors' weekly digests that are due (Monday 08:00 in each one's zone)."""
     return digest.advisor_digests_create()
+
+
+@shared_task(ignore_result=True)
+def people_imports_discard_unconfirmed() -> int:
+    """Delete the people-import previews nobody confirmed within a week."""
+    return services_import.people_import_discard_unconfirmed(now=timezone.now())

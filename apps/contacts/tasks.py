@@ -1,6 +1,7 @@
 """Background work of the contacts app."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from apps.contacts import transfer
 from apps.contacts.models import ContactImport
@@ -27,3 +28,9 @@ def volunteer_search_rebuild_all() -> int:
     return sum(
         volunteer_search_rebuild(office_id=pk) for pk in Office.objects.values_list("pk", flat=True)
     )
+
+
+@shared_task(ignore_result=True)
+def contact_imports_discard_unconfirmed() -> int:
+    """Delete the contact-import previews nobody confirmed within a week."""
+    return transfer.contact_import_discard_unconfirmed(now=timezone.now())

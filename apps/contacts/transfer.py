@@ -10,7 +10,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import IO
 
@@ -708,3 +708,16 @@ def contact_vcard(*, contact: Contact) -> str:
         lines.append(f"NOTE:{_vcard_escape(contact.notes)}")
     lines.append("END:VCARD")
     return "".join(_vcard_fold(line) + "\r\n" for line in lines)
+
+
+# A preview holds the student's uploaded contacts until it is confirmed; one never
+# confirmed is deleted after this long.
+UNCONFIRMED_KEPT = timedelta(days=7)
+
+
+def contact_import_discard_unconfirmed(*, now: datetime) -> int:
+    """Delete the previews not confirmed within UNCONFIRMED_KEPT; how many."""
+    stale = ContactImport.objects.filter(
+        status=ImportStatus.PREVIEW, created_at__lt=now - UNCONFIRMED_KEPT
+    )
+    return stale.delete()[1].get(ContactImport._meta.label, 0)

@@ -713,3 +713,38 @@ def test_a_poll_that_finds_it_finished_reloads_the_page_for_the_lines_results(
     assert "HX-Refresh" not in running
     assert done["HX-Refresh"] == "true"
     assert "HX-Refresh" not in plain
+
+
+# --- Previews nobody confirmed ----------------------------------------------------------
+
+
+def test_a_preview_nobody_confirmed_is_deleted_after_a_week_with_its_rows(
+    office_admin, other_admin, time_machine, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime, timedelta
+
+    from config.celery_schedule import BEAT_SCHEDULE
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    stale = services_import.people_import_parse(admin=office_admin, upload=upload(people(3)))
+    elsewhere = services_import.people_import_parse(admin=other_admin, upload=upload(people(2)))
+    confirmed = services_import.people_import_parse(
+        admin=office_admin, upload=upload(people(2, start=10))
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        services_import.people_import_confirm(admin=office_admin, people_import=confirmed)
+    time_machine.move_to(start + timedelta(days=6), tick=False)
+    recent = services_import.people_import_parse(
+        admin=office_admin, upload=upload(people(1, start=20))
+    )
+
+    time_machine.move_to(start + timedelta(days=7, minutes=1), tick=False)
+    assert tasks.people_imports_discard_unconfirmed() == 2
+
+    assert set(PeopleImport.objects.values_list("pk", flat=True)) == {confirmed.pk, recent.pk}
+    assert not PeopleImportRow.objects.filter(people_import__in=[stale.pk, elsewhere.pk]).exists()
+    assert PeopleImportRow.objects.filter(people_import=recent).count() == 1
+    assert "apps.advising.tasks.people_imports_discard_unconfirmed" in {
+        entry["task"] for entry in BEAT_SCHEDULE.values()
+    }

@@ -686,3 +686,28 @@ def test_import_left_running_by_a_dead_worker_is_taken_over(student, settings):
     assert (fresh.status, stale.status) == (ImportStatus.RUNNING, ImportStatus.DONE)
     assert (stale.created_count, stale.rows) == (1, [])
     assert list(Contact.objects.values_list("full_name", flat=True)) == ["Ada Lovelace"]
+
+
+def test_a_preview_nobody_confirmed_is_deleted_after_a_week(student, student2, time_machine):
+    from datetime import UTC, datetime, timedelta
+
+    from apps.contacts.tasks import contact_imports_discard_unconfirmed
+    from config.celery_schedule import BEAT_SCHEDULE
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    transfer.contact_import_parse(student=student, upload=template_upload(people(2)))
+    transfer.contact_import_parse(student=student2, upload=template_upload(people(1)))
+    done = transfer.contact_import_parse(student=student, upload=template_upload(people(1)))
+    transfer.contact_import_confirm(student=student, contact_import=done, include_duplicates=False)
+    time_machine.move_to(start + timedelta(days=6), tick=False)
+    recent = transfer.contact_import_parse(student=student, upload=template_upload(people(1)))
+
+    time_machine.move_to(start + timedelta(days=7, minutes=1), tick=False)
+    assert contact_imports_discard_unconfirmed() == 2
+
+    assert set(ContactImport.objects.values_list("pk", flat=True)) == {done.pk, recent.pk}
+    assert Contact.objects.filter(owner=student).count() == 1
+    assert "apps.contacts.tasks.contact_imports_discard_unconfirmed" in {
+        entry["task"] for entry in BEAT_SCHEDULE.values()
+    }
