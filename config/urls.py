@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
+
+# The admin's own login form would skip two-factor and allauth's rate limits: it
+# sends everyone to the one sign-in instead, and refuses a signed-in non-staff user.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
