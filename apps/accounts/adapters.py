@@ -1,11 +1,30 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.core.emails import email_queue_message
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed sign-in attempts from here. Try again in a few minutes, "
+            "or sign in with a code sent to your email."
+        ),
+    }
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth counts failed passwords per address signed in to ("key": 5 in 5
+        # minutes) and per client IP. Keyed on the address alone, anyone could lock
+        # an account by failing five times; keyed on the address *and* the client,
+        # the lock falls on whoever failed, and the owner elsewhere signs in (or,
+        # from the same place, asks for an emailed sign-in code). The per-IP limit
+        # still bounds each client over every address.
+        address = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{address}:{self.get_client_ip(request)}"
+
     def is_open_for_signup(self, request):
         # Accounts come from invitations and the per-office volunteer page, which
         # create users through our services; allauth's own sign-up form stays shut.

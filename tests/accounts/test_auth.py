@@ -41,23 +41,101 @@ def test_auth_verified_user_signs_in(student, client):
     assert get_user(client) == student
 
 
-def test_auth_login_rate_limit_blocks_one_email_after_five_failures(student, student2, client):
+TOO_MANY = (
+    "Too many failed sign-in attempts from here. Try again in a few minutes, or sign in "
+    "with a code sent to your email."
+)
+
+
+def test_auth_login_rate_limit_blocks_the_failing_client_for_that_email_after_five_failures(
+    student, student2
+):
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(5):
-        failed = client.post(LOGIN_URL, {"login": student.email, "password": "wrong-password-1"})
+        failed = attacker.post(LOGIN_URL, {"login": student.email, "password": "wrong-password-1"})
         assert failed.status_code == 200
         assert _form_errors(failed) == {
             "__all__": ["The email address and/or password you specified are not correct."]
         }
 
-    blocked = client.post(LOGIN_URL, {"login": student.email, "password": PASSWORD})
-    other_email = Client().post(LOGIN_URL, {"login": student2.email, "password": PASSWORD})
+    blocked = attacker.post(LOGIN_URL, {"login": student.email, "password": PASSWORD})
+    other_email = Client(REMOTE_ADDR="203.0.113.9").post(
+        LOGIN_URL, {"login": student2.email, "password": PASSWORD}
+    )
 
     assert blocked.status_code == 200
-    assert _form_errors(blocked) == {
-        "__all__": ["Too many failed login attempts. Try again later."]
-    }
-    assert get_user(client).is_authenticated is False
+    assert _form_errors(blocked) == {"__all__": [TOO_MANY]}
+    assert get_user(attacker).is_authenticated is False
     assert other_email.status_code == 302
+
+
+def test_auth_failures_from_elsewhere_do_not_lock_the_owner_out(student):
+    for _ in range(15):
+        Client(REMOTE_ADDR="203.0.113.9").post(
+            LOGIN_URL, {"login": student.email, "password": "wrong-password-1"}
+        )
+    owner = Client(REMOTE_ADDR="198.51.100.20")
+
+    response = owner.post(LOGIN_URL, {"login": student.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert get_user(owner) == student
+
+
+def test_auth_each_client_is_still_limited_over_every_address(office):
+    people = [UserFactory(office=office, email=f"p{n}@northfield.test") for n in range(11)]
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for person in people[:10]:
+        attacker.post(LOGIN_URL, {"login": person.email, "password": "wrong-password-1"})
+
+    blocked = attacker.post(LOGIN_URL, {"login": people[10].email, "password": PASSWORD})
+
+    assert _form_errors(blocked) == {"__all__": [TOO_MANY]}
+    assert get_user(attacker).is_authenticated is False
+
+
+def _ask_for_a_code(client, email, capture, mailoutbox) -> str:
+    with capture(execute=True):
+        asked = client.post("/accounts/login/code/", {"email": email})
+    assert asked.status_code == 302
+    assert asked["Location"] == "/accounts/login/code/confirm/"
+    assert [m.to for m in mailoutbox] == [[email]]
+    assert mailoutbox[0].subject == "[Fieldnotes] Your sign-in code"
+    return re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mailoutbox[0].body, re.MULTILINE).group(1)
+
+
+def test_auth_a_locked_out_owner_signs_in_with_an_emailed_code(
+    student, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = Client()
+    for _ in range(6):
+        owner.post(LOGIN_URL, {"login": student.email, "password": "wrong-password-1"})
+    assert _form_errors(owner.post(LOGIN_URL, {"login": student.email, "password": PASSWORD})) == {
+        "__all__": [TOO_MANY]
+    }
+
+    code = _ask_for_a_code(owner, student.email, django_capture_on_commit_callbacks, mailoutbox)
+    response = owner.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302
+    assert get_user(owner) == student
+
+
+def test_auth_a_wrong_code_signs_nobody_in(student, mailoutbox, django_capture_on_commit_callbacks):
+    client = Client()
+    code = _ask_for_a_code(client, student.email, django_capture_on_commit_callbacks, mailoutbox)
+    wrong = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
+
+    response = client.post("/accounts/login/code/confirm/", {"code": wrong})
+
+    assert response.status_code == 200
+    assert get_user(client).is_authenticated is False
+
+
+def test_auth_the_sign_in_page_offers_a_code(client, db):
+    page = client.get(LOGIN_URL).content.decode()
+
+    assert 'href="/accounts/login/code/"' in page
 
 
 def test_auth_login_failure_looks_the_same_for_unknown_email_and_wrong_password(student):
