@@ -384,6 +384,16 @@ def test_every_page_carries_a_strict_content_security_policy(client):
     assert "unsafe" not in response["Content-Security-Policy"]
 
 
+def test_every_page_denies_the_browser_features_it_does_not_use(client, student, login_as):
+    for response in (client.get("/accounts/login/"), login_as(student).get("/")):
+        policy = dict(
+            part.strip().split("=", 1) for part in response["Permissions-Policy"].split(",")
+        )
+        assert policy["camera"] == policy["microphone"] == policy["geolocation"] == "()"
+        assert policy["payment"] == policy["usb"] == "()"
+        assert policy["publickey-credentials-get"] == "(self)"
+
+
 def test_favicon_ico_points_at_the_svg_icon(client):
     response = client.get("/favicon.ico")
 
