@@ -47,6 +47,7 @@ OWN_VARIABLES = {
     "ALLOWED_HOSTS",
     "DEBUG",
     "LOG_LEVEL",
+    "TRUSTED_PROXY_COUNT",
     "DJANGO_SETTINGS_MODULE",
 }
 GOOD_SECRET = "s" * 20 + "-production-secret-key-for-tests-only-0123456789"
@@ -101,6 +102,7 @@ BAD_LOCAL = [
     ("TIME_ZONE", "Mars/Olympus_Mons", "'Mars/Olympus_Mons' is not an IANA time zone"),
     ("DEBUG", "maybe", "'maybe' is not a boolean"),
     ("SITE_URL", "fieldnotes.example.edu", "is not an http(s) URL"),
+    ("TRUSTED_PROXY_COUNT", "one", "'one' is not a whole number"),
     (
         "LOG_LEVEL",
         "bogus",

@@ -131,6 +131,9 @@ ACCOUNT_RATE_LIMITS = {
 # "Email me a sign-in code": how someone whose password attempts are limited (by
 # someone else's failures, or their own) still gets in (docs/security.md).
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# How many proxies in front of the app append to X-Forwarded-For: the sign-in limits
+# count per client address, which behind a proxy is read from that header.
+ALLAUTH_TRUSTED_PROXY_COUNT = E.integer("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fieldnotes] "

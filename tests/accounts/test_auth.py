@@ -198,3 +198,18 @@ def test_auth_inactive_user_cannot_sign_in(student, client):
     assert get_user(client).is_authenticated is False
     assert response.status_code == 302
     assert response["Location"] == "/accounts/inactive/"
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_auth_behind_a_trusted_proxy_the_limits_count_each_client(student, settings, proxies):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    for _ in range(5):
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").post(
+            LOGIN_URL, {"login": student.email, "password": "wrong-password-1"}
+        )
+    owner = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
+
+    owner.post(LOGIN_URL, {"login": student.email, "password": PASSWORD})
+
+    # Without the proxy counted, everyone is the proxy: the owner is locked out too.
+    assert get_user(owner).is_authenticated is bool(proxies)
