@@ -1056,7 +1056,7 @@ class StudentStory:
             return self.now - timedelta(days=rnd.uniform(1, 8))
         if state == State.SCHEDULED:
             return self.now - timedelta(days=rnd.uniform(2, 20))
-        latest = self.now - timedelta(days=EXPIRE_AFTER_DAYS + 2 if state == State.EXPIRED else 25)
+        latest = self.now - timedelta(days=EXPIRE_AFTER_DAYS + 2 if state == State.EXPIRED else 2)
         if latest <= start:
             return latest - timedelta(days=rnd.uniform(0, 30))
         return self.o._between(start, latest)
@@ -1213,7 +1213,7 @@ class InterviewStory:
             self.tell("request_expired", self.student_user, at)
             return self._save(at)
         if state == State.WITHDRAWN:
-            at = r + timedelta(hours=rnd.uniform(2, 24 * 6))
+            at = min(r + timedelta(hours=rnd.uniform(2, 24 * 6)), self.now - timedelta(minutes=1))
             self._move(State.WITHDRAWN, EventKind.WITHDRAWN, at, self.student)
             s.set_stage(self.contact, Stage.IDENTIFIED, at)
             self.tell("request_withdrawn", self.vuser, at)
@@ -1221,6 +1221,9 @@ class InterviewStory:
         answered = min(
             r + timedelta(hours=rnd.uniform(1, 24 * 5)), self.now - timedelta(minutes=30)
         )
+        if state in (State.COMPLETED, State.NO_SHOW, State.CANCELLED):
+            # Answered a few hours at least before a meeting that has happened.
+            answered = min(answered, self.now - timedelta(hours=4))
         answered = max(answered, r + timedelta(minutes=10))
         iv.answered_at = answered
         if platform:
@@ -1266,6 +1269,11 @@ class InterviewStory:
         )
         booked = max(min(booked, self.now - timedelta(minutes=1)), answered)
         iv.starts_at = start
+        if platform and booked > answered:
+            # Offered a few times; the student booked one of them later.
+            for slot in sorted({start, start + timedelta(days=1), start + timedelta(days=2)}):
+                o.writer.add(_row(TimeSlot, id=o.ids(TimeSlot), interview_id=iv.pk, starts_at=slot))
+            self.tell("request_accepted", self.student_user, answered)
         actor = self.vuser if platform and booked == answered else self.student
         self._move(State.SCHEDULED, EventKind.SCHEDULED, booked, actor)
         s.set_stage(self.contact, Stage.SCHEDULED, booked)
@@ -1306,7 +1314,10 @@ class InterviewStory:
         if start < answered + timedelta(hours=3):
             start = answered + timedelta(days=1)
         latest = self.now - timedelta(hours=3)
-        return min(start, latest) if start > latest else start
+        if start > latest:
+            # A recent request: the meeting came soon after the answer.
+            start = self.o._between(min(answered + timedelta(hours=1), latest), latest)
+        return start
 
     def _nudge(self, at):
         self.iv.nudged_at = at

@@ -25,6 +25,7 @@ from apps.accounts.models import Office, User
 from apps.advising.models import Assignment, Comment, CommentThread
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.contacts.services import contact_create
 from apps.core.models import OutboundEmail
 from apps.demo.scale import SCALE_PASSWORD
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
@@ -292,6 +293,19 @@ class TestSeeded:
             .values_list("n", flat=True)
         )
         assert inbox.most_common(1)[0][0] == "volunteer@scale.test"
+
+    def test_rows_made_afterwards_get_new_ids(self, seeded):
+        """The seeded ids are given by hand; the sequences were moved past them."""
+        student = User.objects.get(email="student@scale.test")
+        top = Contact.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+        contact = contact_create(student=student, full_name="Lee Park")
+        interaction = Interaction.objects.create(
+            student=student, contact=contact, kind="call", occurred_at=NOW
+        )
+
+        assert contact.pk > top
+        assert interaction.pk > 0
 
 
 def _snapshot() -> dict:
