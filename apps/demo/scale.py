@@ -316,9 +316,9 @@ def _row(model, /, **values) -> Row:
 
 
 class Writer:
-    """Buffers unsaved model instances (their ids set) and writes each table's batch
-    at once: COPY on PostgreSQL, one multi-row INSERT elsewhere. Field values are
-    taken as they are: `auto_now` fields keep the times given here."""
+    """Buffers rows (their ids set) and writes each table's batch at once: COPY on
+    PostgreSQL, multi-row INSERTs elsewhere. Values are written as they are:
+    `auto_now` fields keep the times given here."""
 
     def __init__(self, *, batch_size: int):
         self.batch_size = batch_size
@@ -677,7 +677,8 @@ class OfficeBuilder:
                 email=email,
                 full_name=f"{first} {last}",
                 role=Role.ALUMNI,
-                joined=self._ago(rnd.uniform(400, 1100)),
+                # Volunteering since before the two years of history start.
+                joined=self._ago(rnd.uniform(HISTORY_DAYS + 30, 1100)),
                 approval=Approval.PENDING if pending else Approval.APPROVED,
             )
             self.writer.add(user)

@@ -11,7 +11,7 @@ empty database."""
 
 import io
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -30,6 +30,7 @@ from apps.core.models import OutboundEmail
 from apps.demo.scale import SCALE_PASSWORD
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
+from apps.followups.services import add_months
 from apps.interviews.enums import NOT_INTERACTIONS, OPEN_STATES, State
 from apps.interviews.models import Interview, InterviewEvent, InterviewNotes
 from tests.advising.test_last_activity import _computed
@@ -68,8 +69,6 @@ def _students(office):
 
 
 def _hours(office):
-    from datetime import timedelta
-
     return timedelta(hours=office.thank_you_hours)
 
 
@@ -160,8 +159,6 @@ class TestSeeded:
                 assert interview.held_at <= followup.done_at <= NOW
 
     def test_met_contacts_keep_in_touch_on_their_clock(self, seeded):
-        from apps.followups.services import add_months
-
         met = Contact.objects.filter(interviews__state=State.COMPLETED)
         active = FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
         per_contact = Counter(active.values_list("contact_id", flat=True))

@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.demo.scale import DEFAULT_SEED, database_problem, plan_problem, scale_plan, scale_seed
@@ -77,7 +75,7 @@ class Command(BaseCommand):
             line = f"[{bar:<25}] {percent:3}%  {done:,}/{total:,} students"
             if tty:
                 self.stdout.write(f"\r{line}", ending="")
-                sys.stdout.flush()
+                self.stdout.flush()
             else:
                 self.stdout.write(line)
 
