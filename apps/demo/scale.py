@@ -308,7 +308,13 @@ class Row:
 @cache
 def _defaults(model) -> dict:
     # Computed once: a default list or dict is shared, and never changed here.
-    return {f.attname: f.get_default() for f in model._meta.concrete_fields}
+    return {f.attname: f.get_default() for f in _stored_fields(model)}
+
+
+def _stored_fields(model) -> list:
+    """The fields an INSERT writes: the database computes generated ones
+    (Contact.stage_rank) itself."""
+    return [f for f in model._meta.concrete_fields if not f.generated]
 
 
 def _row(model, /, **values) -> Row:
@@ -340,7 +346,7 @@ class Writer:
                 self.counts[each._meta.label] += len(rows)
 
     def _write(self, model, objs) -> None:
-        fields = model._meta.concrete_fields
+        fields = _stored_fields(model)
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(model._meta.db_table)
         if self.postgres:
