@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import SLOT_MINUTES_CHOICES
 from apps.contacts.enums import Format
+from apps.core.dates import HORIZON, latest_day, meeting_day_problem, meeting_time_problem
 
 
 class RequestForm(forms.Form):
@@ -64,7 +65,10 @@ def _local(day: date, at: time, tz: str) -> datetime:
 
 
 class LocalDateTimeField(forms.SplitDateTimeField):
-    """A date and a time in the viewer's zone, as two native inputs."""
+    """A date and a time in the viewer's zone, as two native inputs. The day must lie
+    within core.dates.HORIZON of today (before it only as far as `past`), checked
+    before the two are combined: a year-9999 time overflows once converted to
+    another zone. The form or service checks the exact moment."""
 
     widget = forms.SplitDateTimeWidget(
         date_attrs={"type": "date"},
@@ -72,6 +76,17 @@ class LocalDateTimeField(forms.SplitDateTimeField):
         date_format="%Y-%m-%d",
         time_format="%H:%M",
     )
+
+    def __init__(self, *args, past: timedelta = timedelta(0), **kwargs):
+        self.past = past
+        super().__init__(*args, **kwargs)
+
+    def compress(self, data_list):
+        if data_list and isinstance(data_list[0], date):
+            today = timezone.localdate()
+            if problem := meeting_day_problem(data_list[0], today=today, past=self.past):
+                raise forms.ValidationError(problem, code="out_of_range")
+        return super().compress(data_list)
 
 
 class AcceptForm(forms.Form):
@@ -93,8 +108,8 @@ class AcceptForm(forms.Form):
         data["slots"] = [s for s in slots if s]
         now = timezone.now()
         for i, s in enumerate(slots, start=1):
-            if s and s <= now:
-                self.add_error(f"slot{i}", _("Choose a time in the future."))
+            if s and (problem := meeting_time_problem(s, now=now)):
+                self.add_error(f"slot{i}", problem)
         fmt = data.get("format")
         if fmt == Format.IN_PERSON and not data.get("location"):
             self.add_error("location", _("Say where to meet."))
@@ -120,6 +135,8 @@ class DeclineForm(forms.Form):
         value = self.cleaned_data.get("pause_until")
         if value and value <= timezone.localdate():
             raise forms.ValidationError(_("Choose a date in the future."))
+        if value and value > latest_day(timezone.localdate()):
+            raise forms.ValidationError(_("Pause for at most a year; you can pause again later."))
         return value
 
 
@@ -133,7 +150,8 @@ class RescheduleForm(forms.Form):
 class RecordReplyForm(forms.Form):
     ANSWERS = [("yes", _("They said yes")), ("no", _("They declined"))]
     answer = forms.ChoiceField(label=_("Their answer"), choices=ANSWERS, widget=forms.RadioSelect)
-    starts_at = LocalDateTimeField(label=_("Agreed time"), required=False)
+    # Recorded after the fact too: the meeting may have been agreed for a past day.
+    starts_at = LocalDateTimeField(label=_("Agreed time"), required=False, past=HORIZON)
     format = forms.ChoiceField(
         label=_("Format"),
         choices=Format.choices,

@@ -1,6 +1,6 @@
 import html
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,8 @@ from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory
 from tests.factories.students import FieldFactory
 
+# A day the forms accept for a meeting (within core.dates.HORIZON).
+SOON = (date.today() + timedelta(days=30)).isoformat()
 GOOD = "Dear Alex, I study economics. Could you spare 15 minutes for a short call about your path?"
 
 
@@ -595,13 +597,13 @@ def test_recording_a_decline_declines(login_as, student, jordan, outreach):
         (
             {
                 "answer": "yes",
-                "starts_at_0": "2030-03-04",
+                "starts_at_0": SOON,
                 "starts_at_1": "25:99",
                 "format": "phone",
             },
             "Enter a valid time.",
         ),
-        ({"answer": "yes", "starts_at_0": "2030-03-04", "starts_at_1": "10:00"}, "Choose how you"),
+        ({"answer": "yes", "starts_at_0": SOON, "starts_at_1": "10:00"}, "Choose how you"),
         ({"answer": "maybe"}, "Select a valid choice."),
         ({}, "This field is required."),
     ],
@@ -633,7 +635,7 @@ def test_recording_a_reply_twice_is_refused(login_as, student, outreach):
 
     again = browser.post(
         reverse("interview_record_reply", args=[outreach.pk]),
-        {"answer": "yes", "starts_at_0": "2030-03-04", "starts_at_1": "10:00", "format": "phone"},
+        {"answer": "yes", "starts_at_0": SOON, "starts_at_1": "10:00", "format": "phone"},
         follow=True,
     )
 

@@ -14,6 +14,7 @@ from apps.contacts.volunteers import (
     volunteer_pause,
     volunteer_stats_record_answer,
 )
+from apps.core.dates import HORIZON, meeting_time_problem
 from apps.interviews.enums import (
     Channel,
     EventKind,
@@ -58,6 +59,8 @@ def _clean_slots(slots: list[datetime]) -> list[datetime]:
         raise ValidationError({"slots": _("Offer at most three times.")})
     if any(s <= now for s in unique):
         raise ValidationError({"slots": _("Every time must be in the future.")})
+    if problems := [p for s in unique if (p := meeting_time_problem(s, now=now))]:
+        raise ValidationError({"slots": problems[0]})
     return unique
 
 
@@ -151,6 +154,8 @@ def interview_record_reply(
         return interview
     if starts_at is None:
         raise ValidationError({"starts_at": _("Enter the agreed time.")})
+    if problem := meeting_time_problem(starts_at, now=timezone.now(), past=HORIZON):
+        raise ValidationError({"starts_at": problem})
     event = transition(
         interview, State.ACCEPTED, actor=student, kind=EventKind.REPLY_LOGGED, note=note
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from apps.contacts.enums import Stage
 from apps.contacts.services import contact_record_interaction, contact_set_stage
+from apps.core.dates import meeting_time_problem
 from apps.core.events import event_announce
 from apps.interviews.enums import (
     EventKind,
@@ -71,8 +72,8 @@ def interview_reschedule(
     meeting_url: str | None = None,
 ) -> Interview:
     _check_participant(actor, interview)
-    if starts_at <= timezone.now():
-        raise ValidationError({"starts_at": _("Choose a time in the future.")})
+    if problem := meeting_time_problem(starts_at, now=timezone.now()):
+        raise ValidationError({"starts_at": problem})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why, so the other person understands.")})
     lock(interview)
