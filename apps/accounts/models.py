@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import KEEP_IN_TOUCH_MONTHS_CHOICES, SLOT_MINUTES_CHOICES, Approval, Role
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, single_line
 
 
 def validate_time_zone(value: str) -> None:
@@ -115,7 +115,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("email address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150)
+    full_name = models.CharField(_("full name"), max_length=150, validators=[single_line])
     time_zone = models.CharField(
         _("time zone"), max_length=64, validators=[validate_time_zone], default="UTC"
     )

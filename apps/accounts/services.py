@@ -18,6 +18,7 @@ from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue, email_row
 from apps.core.events import event_announce
 from apps.core.links import site_url
+from apps.core.models import single_line
 from apps.core.notify import notify
 from apps.core.outbox import outbox_bulk_enqueue
 
@@ -46,6 +47,10 @@ def user_create(
     is_superuser: bool = False,
 ) -> User:
     email = email.strip().lower()
+    try:
+        single_line(full_name)
+    except ValidationError as exc:
+        raise ValidationError({"full_name": exc.messages}) from exc
     if user_email_taken(email=email):
         raise ValidationError({"email": _("An account with this email address already exists.")})
     extra = {"is_superuser": is_superuser, "is_staff": is_superuser}

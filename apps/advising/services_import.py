@@ -12,9 +12,7 @@ been invited or has joined since the preview (the same file uploaded twice and b
 confirmed) is skipped, never invited twice.
 """
 
-import csv
 import hashlib
-import io
 import logging
 import time
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from apps.accounts.models import Invitation, Office, User
 from apps.accounts.services import invitation_create
 from apps.advising.models import Assignment, PeopleImport, PeopleImportRow
 from apps.advising.services import assignments_add
+from apps.core.csv_cells import CsvUnreadable, csv_records
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +93,9 @@ def _records(text: str) -> list[list[str]]:
     # Excel in many European locales saves CSV with semicolons.
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise ImportFileError(_("The file is not a valid CSV file.")) from exc
+        return csv_records(text, delimiter=delimiter)
+    except CsvUnreadable as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 @dataclass

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import STAGE_ORDER, Format, ImportStatus, Source, Stage
-from apps.core.models import TimeStampedModel, WebURLField
+from apps.core.models import TimeStampedModel, WebURLField, single_line
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()./-]{6,32}$",
@@ -133,10 +133,12 @@ class Contact(TimeStampedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
     )
-    full_name = models.CharField(_("name"), max_length=150)
+    full_name = models.CharField(_("name"), max_length=150, validators=[single_line])
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
-    organisation = models.CharField(_("organisation"), max_length=160, blank=True)
+    organisation = models.CharField(
+        _("organisation"), max_length=160, blank=True, validators=[single_line]
+    )
     job_title = models.CharField(_("job title"), max_length=160, blank=True)
     field = models.ForeignKey(
         "students.Field",

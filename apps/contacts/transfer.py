@@ -7,7 +7,6 @@ transaction, in the request for small files and in a Celery task for large ones.
 """
 
 import csv
-import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ from apps.contacts.enums import ImportStatus, Source
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
 from apps.contacts.services import tags_clean
-from apps.core.csv_cells import FORMULA_TRIGGERS, csv_cell_safe
+from apps.core.csv_cells import FORMULA_TRIGGERS, CsvUnreadable, csv_cell_safe, csv_records
 from apps.students.models import Field
 
 logger = logging.getLogger(__name__)
@@ -145,9 +144,9 @@ def _read_records(text: str) -> tuple[str, int, list[str], list[list[str]]]:
     # Excel in many European locales saves CSV with semicolons.
     for delimiter in (",", ";"):
         try:
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise ImportFileError(_("The file is not a valid CSV file.")) from exc
+            records = csv_records(text, delimiter=delimiter)
+        except CsvUnreadable as exc:
+            raise ImportFileError(str(exc)) from exc
         found = _detect(records)
         if found:
             file_format, header_index, header = found

@@ -19,3 +19,19 @@ def form_add_errors(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+# Text a person wrote that a redirect would drop (a refused message): kept in the
+# session for the page the redirect leads to, once. Bounded: a 10 MB post is not
+# copied into the session.
+UNSENT_MAX_CHARS = 20_000
+
+
+def unsent_keep(request, key: str, text: str) -> None:
+    if text.strip():
+        request.session[f"unsent:{key}"] = text[:UNSENT_MAX_CHARS].replace("\x00", "")
+
+
+def unsent_take(request, key: str) -> str:
+    """The text kept under `key`, removed from the session; "" when none."""
+    return request.session.pop(f"unsent:{key}", "") if hasattr(request, "session") else ""

@@ -1,7 +1,17 @@
 import re
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# A name is one line: a line break in it broke email headers' display names, CSV
+# rows and the layout of every list that shows it.
+single_line = RegexValidator(
+    r"^[^\x00-\x1f\x7f]*\Z",
+    _("Write it on one line, without line breaks or tabs."),
+    code="single_line",
+)
 
 
 class TimeStampedModel(models.Model):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.enums import Role
 from apps.accounts.permissions import participant, student_only
-from apps.core.feedback import error_messages
+from apps.core.feedback import error_messages, unsent_keep
 from apps.interviews import selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, State
 from apps.interviews.forms import (
@@ -189,19 +189,25 @@ def _back(request, interview):
     return redirect("inbox_detail", pk=interview.pk)
 
 
-def _participant_action(request, pk: int, form_class, act, success: str, invalid: str = ""):
+def _participant_action(
+    request, pk: int, form_class, act, success: str, invalid: str = "", keep: str = ""
+):
     """What either side does from the conversation's page (a message, a new time, a
     cancellation): bind the form, call the service, say how it went, and go back to
-    the page. `invalid` replaces the form's own errors when it says it better."""
+    the page. `invalid` says "required" better than the form; any other error is the
+    form's own. The text of the field `keep` survives a refusal, for the page to
+    put back."""
     interview = _participant_interview(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        if invalid:
-            messages.error(request, invalid)
-        else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+        for errors in form.errors.as_data().values():
+            for error in errors:
+                if invalid and error.code == "required":
+                    messages.error(request, invalid)
+                else:
+                    messages.error(request, " ".join(error.messages))
+        if keep:
+            unsent_keep(request, f"{keep}:{interview.pk}", request.POST.get(keep, ""))
         return _back(request, interview)
     try:
         act(interview, form.cleaned_data)
@@ -224,6 +230,7 @@ def message(request, pk: int):
         ),
         _("Message sent."),
         invalid=_("Write a message first."),
+        keep="body",
     )
 
 

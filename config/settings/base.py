@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,6 +226,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# The largest request body taken in (RequestSizeLimitMiddleware): the biggest
+# upload is a 2 MB CSV, with room for the form around it.
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 # Browser features no page of Fieldnotes uses, denied to it and to anything it
 # might embed (django-permissions-policy). Security keys (WebAuthn) stay allowed

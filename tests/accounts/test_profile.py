@@ -45,6 +45,45 @@ def test_profile_blank_name_is_rejected(student, login_as):
     assert student.full_name == "Sam Student"
 
 
+ONE_LINE = "Write it on one line, without line breaks or tabs."
+
+
+@pytest.mark.parametrize("name", ["Sam\nStudent", "Sam\r\nStudent", "Sam\tStudent", "Sam\x07"])
+def test_profile_name_with_a_line_break_is_rejected(student, login_as, name):
+    response = login_as(student).post("/profile/", {"full_name": name, "time_zone": "UTC"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"full_name": [ONE_LINE]}
+    student.refresh_from_db()
+    assert student.full_name == "Sam Student"
+
+
+def test_a_name_with_a_line_break_is_refused_when_an_account_is_made(office):
+    from django.core.exceptions import ValidationError
+
+    from apps.accounts.models import User
+    from apps.accounts.services import user_create
+
+    with pytest.raises(ValidationError) as caught:
+        user_create(office=office, email="new@northfield.test", full_name="A\nB", password=None)
+
+    assert caught.value.message_dict == {"full_name": [ONE_LINE]}
+    assert not User.objects.filter(email="new@northfield.test").exists()
+
+
+def test_a_contact_name_or_organisation_with_a_line_break_is_refused(student):
+    from django.core.exceptions import ValidationError
+
+    from apps.contacts.models import Contact
+    from apps.contacts.services import contact_create
+
+    for data in ({"full_name": "Lee\nPark"}, {"full_name": "Lee Park", "organisation": "A\nB"}):
+        with pytest.raises(ValidationError) as caught:
+            contact_create(student=student, **data)
+        assert list(caught.value.message_dict.values()) == [[ONE_LINE]]
+    assert Contact.objects.count() == 0
+
+
 @pytest.mark.parametrize("persona", ["student", "pending_alumni", "advisor", "other_admin"])
 def test_profile_page_opens_for_every_role(persona, request, login_as):
     user = request.getfixturevalue(persona)

@@ -202,6 +202,11 @@ def test_a_member_without_an_advisor_column_is_left_alone(office_admin, student)
             "people.csv",
             "The file is larger than 2 MB.",
         ),
+        (
+            b'email,name\na@new.test,"' + b"x" * 1_500_000 + b'"\n',
+            "people.csv",
+            "A cell of the file holds more than 131,072 characters",
+        ),
     ],
 )
 def test_an_unusable_file_is_refused_with_a_clear_message(office_admin, data, name, message):

@@ -190,6 +190,11 @@ def test_preview_shows_errors_and_confirm_imports_good_rows(login_as, student, s
         ("letters.csv", b"Dear Sam,\nhello\n", "The first line must be the header"),
         ("empty.csv", b"name,email\n\n", "The file has no contacts in it."),
         ("big.csv", b"name\n" + b"x" * (2 * 1024 * 1024), "larger than 2 MB"),
+        (
+            "long-cell.csv",
+            b'name,notes\nSam,"' + b"x" * 1_500_000 + b'"\n',
+            "A cell of the file holds more than 131,072 characters",
+        ),
     ],
 )
 def test_unusable_file_refused_with_400(login_as, student, name, content, message):

@@ -129,3 +129,41 @@ def test_pausing_until_a_far_date_from_a_decline_is_refused(
     interview.refresh_from_db()
     assert interview.state == State.REQUESTED
     assert VolunteerProfile.objects.get(pk=volunteer.pk).paused_until is None
+
+
+# --- A message that cannot be sent says why and keeps the text (finding 5) -------------
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("x" * 4001, "Ensure this value has at most 4000 characters (it has 4001)."),
+        ("Hello\x00there", "Null characters are not allowed."),
+        ("   ", "Write a message first."),
+    ],
+    ids=["too-long", "nul", "empty"],
+)
+@pytest.mark.parametrize("side", ["student", "volunteer"])
+def test_a_refused_message_says_why_and_keeps_the_text(
+    body, says, side, login_as, student, volunteer
+):
+    interview = services.interview_request_volunteer(
+        student=student, volunteer=volunteer, message=GOOD
+    )
+    browser = login_as(student if side == "student" else volunteer.user)
+    before = interview.events.count()
+
+    page = browser.post(
+        reverse("interview_message", args=[interview.pk]), {"body": body}, follow=True
+    )
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert says in text
+    assert interview.events.count() == before
+    kept = body.replace("\x00", "").strip()
+    if kept:
+        assert f">{kept}</textarea>" in text
+    # Once: the next visit shows an empty box.
+    again = browser.get(page.redirect_chain[-1][0]).content.decode()
+    assert f">{kept}</textarea>" not in again or not kept
