@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import SLOT_MINUTES_CHOICES
@@ -270,14 +271,33 @@ class Referral(TimeStampedModel):
         ordering = ["created_at", "pk"]
 
 
+# A feed's URL token is its nonce (stored, to find the row) followed by an HMAC of the
+# nonce under SECRET_KEY (never stored): the verifier half of the pair.
+FEED_NONCE_CHARS = 22  # secrets.token_urlsafe(16)
+FEED_MAC_CHARS = 40
+
+
+def calendar_feed_token(nonce: str) -> str:
+    mac = salted_hmac("fieldnotes.calendar-feed", nonce, algorithm="sha256").hexdigest()
+    return f"{nonce}{mac[:FEED_MAC_CHARS]}"
+
+
 class CalendarFeed(models.Model):
-    """A secret feed URL of a user's scheduled interviews; resetting it kills the old one."""
+    """A secret feed URL of a user's scheduled interviews; resetting it kills the old
+    one. The table holds no secret: the URL's token is the row's `nonce` and an HMAC
+    of it under the SECRET_KEY (`token`), checked on every request, so a copy of the
+    database alone opens no one's calendar (a new SECRET_KEY gives every feed a new
+    URL)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
-    token = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=FEED_NONCE_CHARS, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+    @property
+    def token(self) -> str:
+        return calendar_feed_token(self.nonce)

@@ -446,7 +446,7 @@ def test_settings_page_keeps_the_same_link_between_visits(student, login_as):
     browser.get("/calendar/")
 
     assert CalendarFeed.objects.get(user=student).token == first
-    assert len(first) == 43
+    assert len(first) == 62  # a 22-character nonce and 40 hex of its HMAC
 
 
 def test_settings_page_is_for_students_and_alumni_only(
@@ -486,3 +486,61 @@ def test_reset_is_refused_to_other_roles(advisor, login_as, nobody):
         services.calendar_feed_reset(user=advisor)
     with pytest.raises(PermissionError):
         services.calendar_feed_get_or_create(user=advisor)
+
+
+# --- The table holds no secret (issue 11, finding 5) --------------------------------
+
+
+def test_the_table_holds_neither_the_token_nor_anything_that_opens_the_feed(student, nobody):
+    url = _feed_url(student)
+    token = url.removeprefix("/calendar/").removesuffix(".ics")
+
+    row = CalendarFeed.objects.filter(user=student).values().get()
+
+    assert token not in {str(value) for value in row.values()}
+    assert nobody.get(f"/calendar/{row['nonce']}.ics").status_code == 404
+    forged = row["nonce"] + "0" * (len(token) - len(row["nonce"]))
+    assert nobody.get(f"/calendar/{forged}.ics").status_code == 404
+    assert nobody.get(url).status_code == 200
+
+
+def test_the_feed_url_depends_on_the_secret_key(student, nobody, settings):
+    url = _feed_url(student)
+
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+
+    assert nobody.get(url).status_code == 404
+    assert nobody.get(_feed_url(student)).status_code == 200
+
+
+@pytest.mark.migrations
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_every_feed_a_new_url_and_keeps_no_token(student):
+    from django.conf import settings as django_settings
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if not isinstance(django_settings.MIGRATION_MODULES, dict):
+        pytest.skip("the suite builds its database without migrations: make test-migrations")
+    before = [("interviews", "0006_interview_job_ask_reason")]
+    after = [("interviews", "0007_calendar_feed_secret_not_stored")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    OldFeed = executor.loader.project_state(before).apps.get_model("interviews", "CalendarFeed")
+    OldFeed.objects.create(user_id=student.pk, token="old-token-" + "a" * 33)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    feed = CalendarFeed.objects.get(user=student)
+    opens_new = services_feed_opens(feed.token)
+    opens_old = services_feed_opens("old-token-" + "a" * 33)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert (opens_new, opens_old) == (True, False)
+
+
+def services_feed_opens(token: str) -> bool:
+    from apps.interviews.selectors.feeds import calendar_feed_for_token
+
+    return calendar_feed_for_token(token=token) is not None

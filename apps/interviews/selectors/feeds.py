@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from apps.accounts.enums import Approval, Role
 from apps.interviews.enums import State
-from apps.interviews.models import CalendarFeed, Interview
+from apps.interviews.models import FEED_NONCE_CHARS, CalendarFeed, Interview
 
 FEED_ROLES = (Role.STUDENT, Role.ALUMNI)
 
@@ -24,11 +25,11 @@ FEED_STATES = (State.SCHEDULED, State.COMPLETED)
 
 
 def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
-    """The feed behind a URL, if it still works: the token is current and its owner
-    can still sign in."""
-    return (
+    """The feed behind a URL, if it still works: the token is current (its nonce
+    finds the row, its HMAC half matches) and its owner can still sign in."""
+    feed = (
         CalendarFeed.objects.filter(
-            token=token,
+            nonce=token[:FEED_NONCE_CHARS],
             user__is_active=True,
             user__role__in=FEED_ROLES,
             user__approval=Approval.APPROVED,
@@ -36,6 +37,9 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
         .select_related("user")
         .first()
     )
+    if feed is None or not constant_time_compare(token, feed.token):
+        return None
+    return feed
 
 
 def calendar_feed_interviews(*, user, now: datetime | None = None) -> QuerySet[Interview]:

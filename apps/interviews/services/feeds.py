@@ -11,8 +11,9 @@ from apps.interviews.models import CalendarFeed
 from apps.interviews.selectors.feeds import FEED_ROLES
 
 
-def _new_token() -> str:
-    return secrets.token_urlsafe(32)
+def _new_secret() -> dict:
+    """What the row stores: a fresh nonce (the token is derived from it)."""
+    return {"nonce": secrets.token_urlsafe(16)}
 
 
 def _check_role(user) -> None:
@@ -27,7 +28,7 @@ def calendar_feed_get_or_create(*, user) -> CalendarFeed:
         return feed
     try:
         with transaction.atomic():
-            return CalendarFeed.objects.create(user=user, token=_new_token())
+            return CalendarFeed.objects.create(user=user, **_new_secret())
     except IntegrityError:
         # The same person opened the page twice at once; the other request won.
         return CalendarFeed.objects.get(user=user)
@@ -38,6 +39,6 @@ def calendar_feed_reset(*, user) -> CalendarFeed:
     """A new secret URL; the old one answers 404 from now on."""
     _check_role(user)
     feed, _created = CalendarFeed.objects.update_or_create(
-        user=user, defaults={"token": _new_token(), "created_at": timezone.now()}
+        user=user, defaults={**_new_secret(), "created_at": timezone.now()}
     )
     return feed
