@@ -7,12 +7,15 @@ preferences below. So a change of mind (or an unsubscribe) takes effect on every
 reminder already waiting in the outbox.
 """
 
+import base64
+import json
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from apps.core.links import site_url
 from apps.core.models import OutboundEmail
@@ -144,15 +147,46 @@ def notification_preference_for_delivery(*, user) -> tuple[NotificationPreferenc
 # --- Unsubscribe --------------------------------------------------------------------
 
 
+# An unsubscribe link works this long after its email was written (a digest or
+# reminder read months later still unsubscribes); after that it says it expired.
+UNSUBSCRIBE_TTL_SECONDS = 180 * 24 * 3600
+
+
+class Expired:
+    """An unsubscribe link of ours past UNSUBSCRIBE_TTL_SECONDS."""
+
+
+EXPIRED = Expired()
+
+
+def _unsubscribe_fernet() -> Fernet:
+    # A key of its own, derived from SECRET_KEY: the token is encrypted (nobody
+    # holding a link learns whose account it is) and carries its own time.
+    key = salted_hmac(UNSUBSCRIBE_SALT, "fernet-key", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
 def unsubscribe_token(*, user_id: int, topic: str) -> str:
-    return signing.dumps([user_id, str(topic)], salt=UNSUBSCRIBE_SALT, compress=False)
+    payload = json.dumps([user_id, str(topic)]).encode()
+    return _unsubscribe_fernet().encrypt(payload).decode().rstrip("=")
 
 
-def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
-    """(user id, topic) from a link we signed, or None for anything else."""
+def unsubscribe_token_read(token: str) -> tuple[int, str] | None | Expired:
+    """(user id, topic) from a link we made; EXPIRED for one of ours too old to
+    use; None for anything else."""
+    raw = (token + "=" * (-len(token) % 4)).encode()
+    fernet = _unsubscribe_fernet()
     try:
-        user_id, topic = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except (signing.BadSignature, TypeError, ValueError):
+        payload = fernet.decrypt(raw, ttl=UNSUBSCRIBE_TTL_SECONDS)
+    except InvalidToken:
+        try:
+            fernet.decrypt(raw)
+        except InvalidToken:
+            return None
+        return EXPIRED
+    try:
+        user_id, topic = json.loads(payload)
+    except (TypeError, ValueError):
         return None
     if not isinstance(user_id, int) or topic not in Topic.values:
         return None
@@ -160,11 +194,11 @@ def unsubscribe_token_read(token: str) -> tuple[int, str] | None:
 
 
 def unsubscribe_token_user(token: str) -> tuple:
-    """(user, topic) for a link we signed, or (None, None): no sign-in needed, the
-    signature is the authority."""
+    """(user, topic) for a link we made, (EXPIRED, None) for one too old, or (None,
+    None): no sign-in needed, the encrypted token is the authority."""
     parsed = unsubscribe_token_read(token)
-    if parsed is None:
-        return None, None
+    if parsed is None or parsed is EXPIRED:
+        return parsed, None
     user_id, topic = parsed
     user = get_user_model().objects.filter(pk=user_id).first()
     return (user, Topic(topic)) if user is not None else (None, None)

@@ -23,6 +23,7 @@ from apps.followups.forms import (
     ThankYouForm,
 )
 from apps.followups.notifications import (
+    EXPIRED,
     notification_preference_get,
     notification_preference_update,
     notification_unsubscribe,
@@ -311,17 +312,20 @@ def notification_settings(request):
 @csrf_protect
 def _unsubscribe_page(request, token: str):
     user, topic = unsubscribe_token_user(token)
-    if user is None:
-        return render(request, "followups/unsubscribe_invalid.html", status=400)
+    if user is None or user is EXPIRED:
+        return render(
+            request,
+            "followups/unsubscribe_invalid.html",
+            {"expired": user is EXPIRED},
+            status=400,
+        )
     if request.method == "POST":
         notification_unsubscribe(user=user, topic=topic)
-        return render(
-            request, "followups/unsubscribe_done.html", {"topic": topic, "email": user.email}
-        )
+        return render(request, "followups/unsubscribe_done.html", {"topic": topic})
     return render(
         request,
         "followups/unsubscribe_confirm.html",
-        {"topic": topic, "email": user.email, "token": token},
+        {"topic": topic, "token": token},
     )
 
 
@@ -333,7 +337,7 @@ def unsubscribe(request, token: str):
     without the token); the confirmation page's own form is CSRF-protected."""
     if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
         user, topic = unsubscribe_token_user(token)
-        if user is None:
+        if user is None or user is EXPIRED:
             return HttpResponse(status=400)
         notification_unsubscribe(user=user, topic=topic)
         return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")

@@ -1,6 +1,7 @@
 """Who gets which reminder, and when: preferences, the daily digest, quiet hours in
 the recipient's zone (across daylight-saving changes), and one-click unsubscribe."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from apps.followups.notifications import (
     notification_preference_update,
     quiet_hours_end,
     unsubscribe_token,
-    unsubscribe_url,
+    unsubscribe_token_user,
 )
 from tests.factories.interviews import mark_held
 from tests.followups.conftest import NOW
@@ -294,8 +295,11 @@ def test_every_reminder_carries_list_unsubscribe_headers_and_a_footer_link(
     _held(student, meeting, django_capture_on_commit_callbacks)
 
     [message] = mailoutbox
-    url = unsubscribe_url(user_id=student.pk, topic=Topic.THANK_YOU)
+    # Each link is encrypted afresh: read it from the email and check what it opens.
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert url.startswith("http://127.0.0.1:8000/u/")
+    token = url.removeprefix("http://127.0.0.1:8000/u/").rstrip("/")
+    assert unsubscribe_token_user(token) == (student, Topic.THANK_YOU)
     assert message.extra_headers == {
         "Message-ID": f"<outbox-{_start_row(meeting).pk}.thanks.{meeting.pk}.start@fieldnotes>",
         "List-Unsubscribe": f"<{url}>",
@@ -316,7 +320,9 @@ def test_unsubscribe_link_works_without_signing_in(student, nobody):
 
     assert page.status_code == 200
     assert "Thank-you reminders" in page.content.decode()
-    assert "sam@northfield.test" in page.content.decode()
+    # Whoever holds the link does not learn whose account it is.
+    assert "sam@northfield.test" not in page.content.decode()
+    assert "sam@northfield.test" not in done_text(nobody.get(url))
     assert unchanged is False
     assert done.status_code == 200
     assert "Unsubscribed" in done.content.decode()
@@ -326,6 +332,47 @@ def test_unsubscribe_link_works_without_signing_in(student, nobody):
         True,
         True,
     )
+
+
+def done_text(response) -> str:
+    return response.content.decode()
+
+
+def test_the_link_carries_no_readable_user_id_or_topic(student):
+    token = unsubscribe_token(user_id=student.pk, topic="thank_you")
+
+    decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+
+    assert b"thank_you" not in decoded
+    assert f"[{student.pk}," not in decoded.decode("latin-1")
+    assert unsubscribe_token(user_id=student.pk, topic="thank_you") != token  # fresh each time
+
+
+def test_an_expired_link_says_so_and_changes_nothing(student, nobody, time_machine):
+    time_machine.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False)
+    url = reverse("unsubscribe", args=[unsubscribe_token(user_id=student.pk, topic="thank_you")])
+
+    time_machine.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(days=179))
+    still = nobody.get(url)
+    time_machine.move_to(datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(days=181))
+    page = nobody.get(url)
+    posted = nobody.post(url)
+    one_click = nobody.post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert still.status_code == 200
+    assert page.status_code == posted.status_code == one_click.status_code == 400
+    assert "This unsubscribe link has expired" in page.content.decode()
+    assert not NotificationPreference.objects.filter(user=student).exists()
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "gAAAAA" + "x" * 80, "a" * 300])
+def test_a_link_that_is_not_ours_is_refused(token, nobody, student):
+    page = nobody.get(reverse("unsubscribe", args=[token]))
+
+    assert page.status_code == 400
+    assert "This unsubscribe link is not valid" in page.content.decode()
 
 
 def test_one_click_unsubscribe_from_a_mail_client_needs_no_csrf_token(student):

@@ -9,7 +9,8 @@ from django.utils import timezone
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_send_due
 from apps.followups import reminders
-from apps.followups.notifications import notification_preference_update, unsubscribe_url
+from apps.followups.enums import Topic
+from apps.followups.notifications import notification_preference_update, unsubscribe_token_user
 from apps.followups.tasks import followups_requests_sweep
 from apps.interviews import services as interview_services
 from apps.interviews.enums import State
@@ -80,7 +81,9 @@ def test_sweep_nudges_and_expires_once_with_an_unsubscribe_link(
     assert lapsing.state == State.EXPIRED
     assert _nudges() == [(Sent.SENT, "")]
     [nudge] = [m for m in mailoutbox if m.to == ["alex@alumni.test"]]
-    url = unsubscribe_url(user_id=alumni.pk, topic="requests")
+    url = nudge.extra_headers["List-Unsubscribe"].strip("<>")
+    token = url.removeprefix("http://127.0.0.1:8000/u/").rstrip("/")
+    assert unsubscribe_token_user(token) == (alumni, Topic.REQUESTS)
     assert nudge.subject == "A reminder: Sam Student is waiting for your answer"
     assert nudge.extra_headers["List-Unsubscribe"] == f"<{url}>"
     assert nudge.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
