@@ -83,10 +83,13 @@ def invitation_create(
     if not inviter.is_office_admin:
         raise PermissionError("only office admins invite")
     email = email.strip().lower()
-    if user_email_taken(email=email):
+    # Only this office's members are named: whether an address has an account in
+    # another office is not this admin's to learn. Such a person gets the invitation,
+    # and its page tells them (only them) that their address is already in use.
+    if User.objects.filter(email__iexact=email, office_id=inviter.office_id).exists():
         raise InvitationError(
             {
-                "email": _("%(email)s already has a Fieldnotes account; no invitation is needed.")
+                "email": _("%(email)s is already a member of your office; no invitation is needed.")
                 % {"email": email}
             }
         )

@@ -83,6 +83,14 @@ def invitation_accept(request, token: str):
         return render(
             request, "accounts/invitation_unusable.html", {"invitation": invitation}, status=410
         )
+    if selectors.user_email_taken(email=invitation.email):
+        # Only the link's holder, who reads that address's mail, learns this.
+        return render(
+            request,
+            "accounts/invitation_unusable.html",
+            {"invitation": invitation, "address_in_use": True},
+            status=409,
+        )
     if request.user.is_authenticated:
         messages.info(request, _("Sign out first to accept an invitation for another account."))
         return redirect("home")

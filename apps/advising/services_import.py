@@ -171,25 +171,24 @@ class _Office:
     """What the office has now, loaded once for the whole file."""
 
     members: dict[str, User]  # by lower-case email, this office's accounts
-    elsewhere: set[str]  # addresses with an account in another office
     pending: set[str]  # addresses with a usable invitation from this office
     advisors: dict[str, User]  # active advisors by lower-case email
 
 
 def _load_office(admin, emails: set[str]) -> _Office:
-    members, elsewhere = {}, set()
+    # Only this office's accounts: an address with an account in another office is
+    # invited like any other, so the preview does not tell the admin it exists.
+    members = {}
     # In slices: SQLite limits the parameters of one query.
     wanted = sorted(emails)
     for start in range(0, len(wanted), 900):
         chunk = wanted[start : start + 900]
-        for user in User.objects.filter(email__in=chunk).only("pk", "email", "role", "office_id"):
-            if user.office_id == admin.office_id:
-                members[user.email.lower()] = user
-            else:
-                elsewhere.add(user.email.lower())
+        for user in User.objects.filter(email__in=chunk, office_id=admin.office_id).only(
+            "pk", "email", "role", "office_id"
+        ):
+            members[user.email.lower()] = user
     return _Office(
         members=members,
-        elsewhere=elsewhere,
         pending=_pending_invitations(office_id=admin.office_id, emails=wanted),
         advisors={
             u.email.lower(): u
@@ -260,8 +259,6 @@ def _verdict(raw: _Line, *, office: _Office, roles: dict, seen: dict[str, int]) 
                 _("%(email)s is not an advisor of your office.") % {"email": raw.advisor_email}
             )
         row["advisor"] = advisor
-    if email in office.elsewhere:
-        return error(_("This address has a Fieldnotes account in another office."))
     member = office.members.get(email)
     if member is not None:
         row["member"] = member

@@ -193,10 +193,8 @@ def test_invitation_accept_after_the_email_got_an_account_is_refused(
 
     response = client.post(f"/invite/{token}/", ACCEPT_FORM)
 
-    assert response.status_code == 400
-    assert response.context["form"].errors == {
-        "__all__": ["An account with this email address already exists."]
-    }
+    assert response.status_code == 409
+    assert "Your address already has a Fieldnotes account." in response.content.decode()
     assert list(User.objects.filter(email="nora@northfield.test").values_list("full_name")) == [
         ("Nora Earlier",)
     ]
@@ -212,22 +210,57 @@ def test_invitation_tampered_token_is_404(invitation_and_token, client):
     assert User.objects.filter(email="nora@northfield.test").exists() is False
 
 
-def test_invitation_to_existing_account_is_a_form_error_and_no_invitation(
-    office_admin, other_student, login_as, mailoutbox, django_capture_on_commit_callbacks
+def test_invitation_to_a_member_of_the_office_is_a_form_error_and_no_invitation(
+    office_admin, student, login_as, mailoutbox, django_capture_on_commit_callbacks
 ):
     browser = login_as(office_admin)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
-            "/office/invitations/", {"email": "OSCAR@southbank.test", "role": Role.STUDENT}
+            "/office/invitations/", {"email": "SAM@northfield.test", "role": Role.STUDENT}
         )
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
-        "email": ["oscar@southbank.test already has a Fieldnotes account; no invitation is needed."]
+        "email": [
+            "sam@northfield.test is already a member of your office; no invitation is needed."
+        ]
     }
     assert Invitation.objects.exists() is False
     assert mailoutbox == []
+
+
+def test_inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation(
+    office_admin, other_student, login_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Whether an address has an account in another office is not the admin's to
+    learn: the invitation goes as to a new address, and only its page, opened by
+    whoever reads that mail, says the address is in use."""
+    browser = login_as(office_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        elsewhere = browser.post(
+            "/office/invitations/", {"email": "OSCAR@southbank.test", "role": Role.STUDENT}
+        )
+        new = browser.post(
+            "/office/invitations/", {"email": "nora@northfield.test", "role": Role.STUDENT}
+        )
+
+    assert elsewhere.status_code == new.status_code == 302
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "nora@northfield.test",
+        "oscar@southbank.test",
+    ]
+    assert sorted(m.to[0] for m in mailoutbox) == ["nora@northfield.test", "oscar@southbank.test"]
+    link = re.search(
+        r"http://[^/]+(/invite/[-\w]+/)",
+        mailoutbox[0].body if mailoutbox[0].to == ["oscar@southbank.test"] else mailoutbox[1].body,
+    )
+    page = Client().get(link.group(1))
+    assert page.status_code == 409
+    assert "Your address already has a Fieldnotes account." in page.content.decode()
+    assert Client().post(link.group(1), ACCEPT_FORM).status_code == 409
+    assert User.objects.filter(email="oscar@southbank.test").get() == other_student
 
 
 def test_invitation_office_admin_flag_on_non_advisor_is_refused(office_admin, login_as):
