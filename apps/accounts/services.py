@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Approval, Role
-from apps.accounts.events import InvitationAccepted
+from apps.accounts.events import InvitationAccepted, OfficeAction, OfficeActionKind
 from apps.accounts.models import Invitation, Office, User, token_digest
 from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue, email_row
@@ -124,7 +124,15 @@ def invitation_create(
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
         )
         email_queue(**_invitation_email(invitation, token=token, sender=inviter))
+        _audit(inviter, OfficeActionKind.INVITED, detail=f"{email} ({role})")
     return invitation, token
+
+
+def _audit(actor: User, kind: str, *, subject_ids=(), detail: str = "") -> None:
+    """For the office's audit trail (advising writes it), in the same transaction."""
+    event_announce(
+        OfficeAction(actor=actor, kind=kind, subject_ids=tuple(subject_ids), detail=detail)
+    )
 
 
 def _invitation_email(
@@ -184,6 +192,7 @@ def invitation_resend(*, admin: User, invitation: Invitation) -> Invitation:
             update_fields=["token_digest", "sent_at", "reminded_at", "expires_at", "updated_at"]
         )
         email_queue(**_invitation_email(invitation, token=token, sender=admin))
+        _audit(admin, OfficeActionKind.INVITATION_RESENT, detail=invitation.email)
     return invitation
 
 
@@ -233,9 +242,12 @@ def invitation_reminders_create(*, now=None) -> int:
 def invitation_revoke(*, admin: User, invitation: Invitation) -> None:
     if invitation.office_id != admin.office_id or not admin.is_office_admin:
         raise PermissionError("not this office's admin")
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    with transaction.atomic():
+        revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            _audit(admin, OfficeActionKind.INVITATION_REVOKED, detail=invitation.email)
 
 
 def invitation_accept(*, token: str, full_name: str, password: str, time_zone: str) -> User:
@@ -324,6 +336,12 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
         volunteer.approval = Approval.APPROVED if approve else Approval.REJECTED
         volunteer.rejection_reason = "" if approve else reason
         volunteer.save(update_fields=["approval", "rejection_reason"])
+        _audit(
+            admin,
+            OfficeActionKind.VOLUNTEER_APPROVED if approve else OfficeActionKind.VOLUNTEER_DECLINED,
+            subject_ids=[volunteer.pk],
+            detail=reason,
+        )
         notify(
             user=volunteer,
             template="accounts/volunteer_approved" if approve else "accounts/volunteer_rejected",
@@ -385,16 +403,28 @@ def members_set_active(*, admin: User, member_ids, active: bool) -> int:
     members = User.objects.filter(office_id=admin.office_id, pk__in=wanted)
     if members.count() != len(wanted):
         raise ValidationError({"members": _("Some of those are not people of your office.")})
-    return members.exclude(is_active=active).update(is_active=active)
+    changing = sorted(members.exclude(is_active=active).values_list("pk", flat=True))
+    changed = User.objects.filter(pk__in=changing).update(is_active=active)
+    if changing:
+        _audit(
+            admin,
+            OfficeActionKind.REACTIVATED if active else OfficeActionKind.DEACTIVATED,
+            subject_ids=changing,
+        )
+    return changed
 
 
 def office_update_settings(*, admin: User, office: Office, **values) -> Office:
     if not admin.is_office_admin or office.pk != admin.office_id:
         raise PermissionError("not this office's admin")
+    changed = sorted(name for name, value in values.items() if getattr(office, name) != value)
     for name, value in values.items():
         setattr(office, name, value)
     office.full_clean()
-    office.save()
+    with transaction.atomic():
+        office.save()
+        if changed:
+            _audit(admin, OfficeActionKind.SETTINGS_CHANGED, detail=", ".join(changed))
     return office
 
 

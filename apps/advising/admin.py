@@ -13,7 +13,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 class AccessRecordAdmin(admin.ModelAdmin):
     """Read-only: the log is append-only."""
 
-    list_display = ["at", "advisor", "what", "student", "ip"]
+    list_display = ["at", "actor", "what", "subject", "ip"]
     list_filter = ["what"]
 
     def has_add_permission(self, request):

@@ -42,34 +42,55 @@ class Assignment(TimeStampedModel):
 
 
 class AccessRecord(models.Model):
-    """An advisor read a student's page or exported a caseload: who, whose, what,
-    when and from which address. Append-only: written by
-    services.access_record, never changed or deleted by the app."""
+    """The office's access log and audit trail: who read whose records (an advisor's
+    or admin's visit to a student's page, an export) and who changed who may do what
+    (invitations, deactivations, advisor assignments, volunteer approvals, the
+    office's settings), when and from which address. Append-only: written by
+    services.access_record (and the handler of accounts' OfficeAction), never
+    changed or deleted by the app; office admins read it at /office/audit/, and a
+    student sees the reads of their own records."""
 
     class What(models.TextChoices):
-        STUDENT_PAGE = "student_page", _("Student page")
-        CASELOAD_CSV = "caseload_csv", _("Caseload export")
+        STUDENT_PAGE = "student_page", _("Read the student's page")
+        CASELOAD_CSV = "caseload_csv", _("Exported the caseload")
+        AUDIT_CSV = "audit_csv", _("Exported the access log")
+        INVITED = "invited", _("Sent an invitation")
+        INVITATION_RESENT = "invitation_resent", _("Sent an invitation again")
+        INVITATION_REVOKED = "invitation_revoked", _("Withdrew an invitation")
+        ASSIGNED = "assigned", _("Assigned an advisor")
+        UNASSIGNED = "unassigned", _("Removed an advisor")
+        DEACTIVATED = "deactivated", _("Deactivated an account")
+        REACTIVATED = "reactivated", _("Reactivated an account")
+        VOLUNTEER_APPROVED = "volunteer_approved", _("Approved a volunteer")
+        VOLUNTEER_DECLINED = "volunteer_declined", _("Declined a volunteer")
+        SETTINGS_CHANGED = "settings_changed", _("Changed the office's settings")
+        PEOPLE_IMPORT = "people_import", _("Confirmed a people import")
+
+    # What a student is shown of the log: the reads of their records.
+    READS = (What.STUDENT_PAGE,)
 
     office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
-    advisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    # Null for an export of many students.
-    student = models.ForeignKey(
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Whose record or account it was about; null for an export of many or a change
+    # to the office itself.
+    subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     what = models.CharField(max_length=20, choices=What.choices)
-    # The query string of an export: which students it held.
+    # The query string of an export, an invited address, the settings changed.
     detail = models.CharField(max_length=500, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["office", "-at"], name="access_office_at")]
+        indexes = [
+            models.Index(fields=["office", "-at"], name="access_office_at"),
+            models.Index(fields=["subject", "-at"], name="access_subject_at"),
+        ]
 
     def __str__(self):
-        return f"{self.advisor} {self.what} {self.student or ''} at {self.at}"
+        return f"{self.actor} {self.what} {self.subject or ''} at {self.at}"
 
 
 class PeopleImport(TimeStampedModel):

@@ -124,7 +124,7 @@ def advisor_last_visit(*, advisor, student) -> datetime | None:
     the student wrote since shows as new to them."""
     return (
         AccessRecord.objects.filter(
-            advisor=advisor, student=student, what=AccessRecord.What.STUDENT_PAGE
+            actor=advisor, subject=student, what=AccessRecord.What.STUDENT_PAGE
         )
         .order_by("-at")
         .values_list("at", flat=True)

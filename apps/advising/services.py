@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.models import AccessRecord, Assignment
+from apps.core.middleware import client_ip
 
 # One request assigns at most this many students (a page of the people list, or
 # the rows of a CSV, in batches).
@@ -61,6 +62,12 @@ def assignments_add(*, admin, advisor_id: int, student_ids: list[int]) -> int:
         ignore_conflicts=True,  # a second admin assigning the same at the same moment
         batch_size=1000,
     )
+    access_records(
+        actor=admin,
+        what=AccessRecord.What.ASSIGNED,
+        subject_ids=sorted(wanted - already),
+        detail=advisor.email,
+    )
     return len(wanted - already)
 
 
@@ -68,19 +75,50 @@ def assignments_add(*, admin, advisor_id: int, student_ids: list[int]) -> int:
 def assignment_remove(*, admin, advisor_id: int, student_id: int) -> bool:
     """The advisor no longer advises the student. Returns whether they did."""
     _check_admin(admin)
-    deleted, _by_model = Assignment.objects.filter(
+    ended = Assignment.objects.filter(
         office_id=admin.office_id, advisor_id=advisor_id, student_id=student_id
-    ).delete()
+    ).select_related("advisor")
+    advisor = ended[0].advisor if ended else None
+    deleted, _by_model = ended.delete()
+    if deleted:
+        access_records(
+            actor=admin,
+            what=AccessRecord.What.UNASSIGNED,
+            subject_ids=[student_id],
+            detail=advisor.email,
+        )
     return bool(deleted)
 
 
-def access_record(*, advisor, what: str, student=None, detail: str = "", ip=None) -> None:
-    """Log an advisor's read of a student's page or an export (append-only)."""
+def access_record(
+    *, actor, what: str, subject=None, detail: str = "", ip: str | None = None
+) -> None:
+    """Log a read of a student's records, an export or a change of who may do what
+    (append-only). The address is the current request's unless given."""
     AccessRecord.objects.create(
-        office_id=advisor.office_id,
-        advisor=advisor,
-        student=student,
+        office_id=actor.office_id,
+        actor=actor,
+        subject=subject,
         what=what,
         detail=detail[:500],
-        ip=ip or None,
+        ip=ip or client_ip(),
+    )
+
+
+def access_records(*, actor, what: str, subject_ids, detail: str = "") -> None:
+    """One log row per subject of a change made to many at once."""
+    address = client_ip()
+    AccessRecord.objects.bulk_create(
+        [
+            AccessRecord(
+                office_id=actor.office_id,
+                actor=actor,
+                subject_id=subject_id,
+                what=what,
+                detail=detail[:500],
+                ip=address,
+            )
+            for subject_id in subject_ids
+        ],
+        batch_size=1000,
     )

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.models import Invitation, Office, User
 from apps.accounts.services import invitation_create
-from apps.advising.models import Assignment, PeopleImport, PeopleImportRow
-from apps.advising.services import assignments_add
+from apps.advising.models import AccessRecord, Assignment, PeopleImport, PeopleImportRow
+from apps.advising.services import access_record, assignments_add
 from apps.core.csv_cells import CsvUnreadable, csv_records
 
 logger = logging.getLogger(__name__)
@@ -337,6 +337,11 @@ def people_import_confirm(*, admin, people_import: PeopleImport) -> PeopleImport
     )
     if not claimed:
         raise ImportStateError("the import is not waiting for confirmation")
+    access_record(
+        actor=admin,
+        what=AccessRecord.What.PEOPLE_IMPORT,
+        detail=f"{people_import.filename}: {to_process} lines to send or assign",
+    )
     # By name, after commit: the worker must find the import running.
     transaction.on_commit(partial(current_app.send_task, RUN_TASK, args=[people_import.pk]))
     people_import.refresh_from_db()

@@ -9,9 +9,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.accounts.services import members_set_active
-from apps.advising.models import Assignment
+from apps.advising.models import AccessRecord, Assignment
 from apps.advising.selectors_people import students_for_rule
-from apps.advising.services import MAX_ASSIGN_AT_ONCE, _check_admin, assignments_add
+from apps.advising.services import (
+    MAX_ASSIGN_AT_ONCE,
+    _check_admin,
+    access_records,
+    assignments_add,
+)
 
 ACTION_ASSIGN = "assign"
 ACTION_UNASSIGN = "unassign"
@@ -40,9 +45,15 @@ def assignments_remove(*, admin, advisor_id: int, student_ids) -> int:
     found = User.objects.filter(pk__in=wanted, office_id=admin.office_id, role=Role.STUDENT)
     if found.count() != len(wanted):
         raise ValidationError({"students": _("Some of those are not students of your office.")})
-    deleted, _by_model = Assignment.objects.filter(
+    ending = Assignment.objects.filter(
         office_id=admin.office_id, advisor_id=advisor_id, student_id__in=wanted
-    ).delete()
+    )
+    students = sorted(ending.values_list("student_id", flat=True))
+    deleted, _by_model = ending.delete()
+    advisor_email = User.objects.values_list("email", flat=True).get(pk=advisor_id)
+    access_records(
+        actor=admin, what=AccessRecord.What.UNASSIGNED, subject_ids=students, detail=advisor_email
+    )
     return deleted
 
 
@@ -88,5 +99,8 @@ def assignments_add_by_rule(
         ],
         ignore_conflicts=True,  # another admin applying the same rule at the same moment
         batch_size=1000,
+    )
+    access_records(
+        actor=admin, what=AccessRecord.What.ASSIGNED, subject_ids=missing, detail=advisor.email
     )
     return len(missing)

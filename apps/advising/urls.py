@@ -17,4 +17,5 @@ urlpatterns = [
     # The office admin's people import, /office/people/import/...
     path("", include("apps.advising.urls_import")),
     path("", include("apps.advising.urls_comments")),
+    path("", include("apps.advising.urls_audit")),
 ]

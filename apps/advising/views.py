@@ -184,10 +184,7 @@ def caseload_csv(request):
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     services.access_record(
-        advisor=request.user,
-        what=AccessRecord.What.CASELOAD_CSV,
-        detail=request.GET.urlencode(),
-        ip=request.META.get("REMOTE_ADDR"),
+        actor=request.user, what=AccessRecord.What.CASELOAD_CSV, detail=request.GET.urlencode()
     )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
@@ -222,12 +219,7 @@ def student_page(request, pk: int):
         **_comments_context(request, student=student, advisors=advisors, profile=profile),
     }
     _threads_onto_conversations(conversations, context.pop("threads_by_thing"))
-    services.access_record(
-        advisor=advisor,
-        what=AccessRecord.What.STUDENT_PAGE,
-        student=student,
-        ip=request.META.get("REMOTE_ADDR"),
-    )
+    services.access_record(actor=advisor, what=AccessRecord.What.STUDENT_PAGE, subject=student)
     return render(request, "advising/student_detail.html", context)
 
 

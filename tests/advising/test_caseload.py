@@ -368,7 +368,7 @@ def test_the_csv_is_exactly_what_the_page_shows(busy, student2, advisor, login_a
 def test_the_csv_export_is_logged_with_who_what_and_where(student, advisor, login_as):
     login_as(advisor).get("/advising/caseload.csv", {"scope": "office"}, REMOTE_ADDR="203.0.113.9")
 
-    assert list(AccessRecord.objects.values_list("advisor", "student", "what", "detail", "ip")) == [
+    assert list(AccessRecord.objects.values_list("actor", "subject", "what", "detail", "ip")) == [
         (advisor.pk, None, "caseload_csv", "scope=office", "203.0.113.9")
     ]
 

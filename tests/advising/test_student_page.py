@@ -449,7 +449,7 @@ def test_each_visit_is_recorded_with_who_whose_and_where(student, advisor, login
 
     assert list(
         AccessRecord.objects.order_by("pk").values_list(
-            "office", "advisor", "student", "what", "detail", "ip", "at"
+            "office", "actor", "subject", "what", "detail", "ip", "at"
         )
     ) == [
         (student.office_id, advisor.pk, student.pk, "student_page", "", "203.0.113.9", NOW),
