@@ -17,24 +17,33 @@ Delivering, at least once and in practice exactly once:
    broker hands out twice, or a second task for a row claimed again while the
    first waited in the queue, finds the counter moved and does nothing, so two
    deliveries of one row never run side by side, and whichever task comes first
-   does the work. It then asks the guards whether the message is still wanted
-   (send, defer to a later time, or cancel), has the row's channel send it
-   outside any transaction (email: over SMTP, with a deterministic Message-ID),
-   and marks it `sent` with a conditional UPDATE before it closes the channel's
-   session. Temporary errors (and errors in a guard) put it back to `pending`
-   with exponential backoff; after MAX_ATTEMPTS, or on an error the channel calls
-   permanent (an SMTP 5xx refusal), it is `failed`, and so is a row whose channel
-   is not registered. Attempts count when they start, so a row whose delivery
-   keeps killing its worker ends `failed` too instead of going round for ever.
+   does the work. While it runs, a thread renews its lease every third of a lease
+   (`_LeaseKeeper`, `outbox_lease_renew`), so the lease is short (30 s) and a dead
+   worker's rows come back within about a minute while a live one's never do. It
+   then asks the guards whether the message is still wanted (send, defer to a
+   later time, or cancel), has the row's channel send it outside any transaction
+   (email: over SMTP, with a deterministic Message-ID), and marks it `sent` with a
+   conditional UPDATE before it closes the channel's session. Temporary errors (and
+   errors in a guard) put it back to `pending` with exponential backoff; after
+   MAX_ATTEMPTS, or on an error the channel calls permanent (an SMTP 5xx refusal),
+   it is `failed`, and so is a row whose channel is not registered. Attempts count
+   when they start, so a row whose delivery keeps killing its worker ends `failed`
+   too instead of going round for ever.
 
-The one window for a duplicate: the other side (the SMTP server) accepted the
-message and the process died before the `sent` UPDATE committed. The lease then
-expires and the row is sent again, by email with the same Message-ID, which lets
-the receiving side drop it. The window is one database round trip long: nothing
-else (not even the SMTP QUIT) happens between the server's "250 queued" and that
-UPDATE. (A delivery that outlived its lease could also be doubled, by the sweep
-claiming the row again while it is still under way; with a lease of minutes and
-an SMTP timeout of 20 s, only a process frozen for minutes does that.)
+Every result is recorded on a new database connection if the one the delivery had
+was lost (the server ended the session while it sat idle during the SMTP
+exchange, a failover, a pooler restart), a few times over about 7 s while the
+lease is still renewed, so a lost connection does not resend a message.
+
+What can still send twice (docs/reminders.md): the process dies after the other side
+(the SMTP server) accepted the message and before the `sent` UPDATE committed (one
+database round trip: nothing else, not even the SMTP QUIT, happens in between), or
+the database stays out of reach for longer than those retries, or the worker is
+frozen, or cut off from the database, for a whole lease while it is in the middle
+of the SMTP exchange (the sweep takes the row back; a renewal that finds it gone
+stops a delivery that has not yet sent). The lease then runs out and the row is
+sent again, by email with the same Message-ID, which lets the receiving side drop
+it.
 
 Channels (apps.core.channels) know their transport and nothing else: how to make
 a connection, send a row over it, whether an error is permanent, whether a kept
