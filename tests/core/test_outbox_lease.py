@@ -347,8 +347,14 @@ def test_a_renewal_waiting_on_the_sweeps_lock_finds_the_row_taken_back():
     sweeper, claimed = _in_thread(sweep)
     assert locked.wait(10)
     renewer, renewed = _in_thread(lambda: outbox_lease_renew(row.pk, attempt=1, held_until=expired))
-    time.sleep(0.3)
-    assert renewer.is_alive()  # waiting for the sweep's lock
+    with _admin() as admin:
+        deadline = time.monotonic() + 10
+        while not admin.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE 'UPDATE %%core_outboundemail%%'"
+        ).fetchone():
+            assert time.monotonic() < deadline, "the renewal never waited for the sweep's lock"
+            time.sleep(0.01)
     release.set()
     sweeper.join(10)
     renewer.join(10)
@@ -387,14 +393,14 @@ def test_the_sweep_skips_a_row_whose_renewal_is_under_way():
 
 
 def test_a_long_delivery_keeps_its_row_by_renewing_the_lease(settings):
-    # An SMTP exchange lasting three leases: the row stays this delivery's.
-    settings.EMAIL_OUTBOX_LEASE_SECONDS = 0.6
+    # An SMTP exchange lasting two leases: the row stays this delivery's.
+    settings.EMAIL_OUTBOX_LEASE_SECONDS = 1.2
     row = _claimed()
     during: list = []
 
     class SlowSMTP(FakeSMTP):
         def send_messages(self, messages):
-            time.sleep(1.8)
+            time.sleep(2.5)
             during.append(outbox_claim_due())
             return super().send_messages(messages)
 
@@ -404,7 +410,7 @@ def test_a_long_delivery_keeps_its_row_by_renewing_the_lease(settings):
 
     assert outbox_deliver(row.pk, connection=smtp, attempt=1) == "sent"
 
-    assert time.monotonic() - started >= 1.8
+    assert time.monotonic() - started >= 2.5
     assert during == [[]]
     assert len(smtp.sent) == 1
     assert _row(row.pk).status == Status.SENT
@@ -423,7 +429,7 @@ def test_a_delivery_that_lost_its_row_before_sending_sends_nothing(settings, gua
             lease_until=timezone.now() - timedelta(seconds=1)
         )
         reclaimed.extend(outbox_claim_due())
-        time.sleep(0.5)  # longer than a renewal period (0.2 s)
+        time.sleep(1.5)  # several renewal periods (0.2 s)
         return Verdict("send")
 
     outbox_register_guard("slow.", stalled_guard)
