@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test test-migrations lint format migrate seed setup clean
+.PHONY: run test test-faults test-migrations lint format migrate seed setup clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -42,6 +42,10 @@ run: seed
 ## Set up, then run the whole test suite.
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+## The outbox under faults (tests/faults): real PostgreSQL, redis-server, Celery and SMTP; minutes.
+test-faults: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m faults $(PYTEST_ARGS)
 
 ## The data-migration tests, on a database built by the real migrations (the suite skips them).
 test-migrations: $(STAMP)

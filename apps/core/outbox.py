@@ -17,24 +17,33 @@ Delivering, at least once and in practice exactly once:
    broker hands out twice, or a second task for a row claimed again while the
    first waited in the queue, finds the counter moved and does nothing, so two
    deliveries of one row never run side by side, and whichever task comes first
-   does the work. It then asks the guards whether the message is still wanted
-   (send, defer to a later time, or cancel), has the row's channel send it
-   outside any transaction (email: over SMTP, with a deterministic Message-ID),
-   and marks it `sent` with a conditional UPDATE before it closes the channel's
-   session. Temporary errors (and errors in a guard) put it back to `pending`
-   with exponential backoff; after MAX_ATTEMPTS, or on an error the channel calls
-   permanent (an SMTP 5xx refusal), it is `failed`, and so is a row whose channel
-   is not registered. Attempts count when they start, so a row whose delivery
-   keeps killing its worker ends `failed` too instead of going round for ever.
+   does the work. While it runs, a thread renews its lease every third of a lease
+   (`_LeaseKeeper`, `outbox_lease_renew`), so the lease is short (30 s) and a dead
+   worker's rows come back within about a minute while a live one's never do. It
+   then asks the guards whether the message is still wanted (send, defer to a
+   later time, or cancel), has the row's channel send it outside any transaction
+   (email: over SMTP, with a deterministic Message-ID), and marks it `sent` with a
+   conditional UPDATE before it closes the channel's session. Temporary errors (and
+   errors in a guard) put it back to `pending` with exponential backoff; after
+   MAX_ATTEMPTS, or on an error the channel calls permanent (an SMTP 5xx refusal),
+   it is `failed`, and so is a row whose channel is not registered. Attempts count
+   when they start, so a row whose delivery keeps killing its worker ends `failed`
+   too instead of going round for ever.
 
-The one window for a duplicate: the other side (the SMTP server) accepted the
-message and the process died before the `sent` UPDATE committed. The lease then
-expires and the row is sent again, by email with the same Message-ID, which lets
-the receiving side drop it. The window is one database round trip long: nothing
-else (not even the SMTP QUIT) happens between the server's "250 queued" and that
-UPDATE. (A delivery that outlived its lease could also be doubled, by the sweep
-claiming the row again while it is still under way; with a lease of minutes and
-an SMTP timeout of 20 s, only a process frozen for minutes does that.)
+Every result is recorded on a new database connection if the one the delivery had
+was lost (the server ended the session while it sat idle during the SMTP
+exchange, a failover, a pooler restart), a few times over about 7 s while the
+lease is still renewed, so a lost connection does not resend a message.
+
+What can still send twice (docs/reminders.md): the process dies after the other side
+(the SMTP server) accepted the message and before the `sent` UPDATE committed (one
+database round trip: nothing else, not even the SMTP QUIT, happens in between), or
+the database stays out of reach for longer than those retries, or the worker is
+frozen, or cut off from the database, for a whole lease while it is in the middle
+of the SMTP exchange (the sweep takes the row back; a renewal that finds it gone
+stops a delivery that has not yet sent). The lease then runs out and the row is
+sent again, by email with the same Message-ID, which lets the receiving side drop
+it.
 
 Channels (apps.core.channels) know their transport and nothing else: how to make
 a connection, send a row over it, whether an error is permanent, whether a kept
@@ -54,11 +63,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from apps.core.channels import Channel, ChannelConnection, UnknownChannel, channel_for
@@ -67,13 +77,46 @@ from apps.core.models import OutboundEmail
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 
+T = TypeVar("T")
+
 MAX_ATTEMPTS = 6
 BACKOFF_MAX = timedelta(hours=2)
 CLAIM_BATCH = 200
+# A delivery renews its row's lease this many times per lease (see `_LeaseKeeper`),
+# so a live worker's lease never runs out unless two renewals in a row miss.
+RENEWALS_PER_LEASE = 3
+# Pauses (seconds) before each new try of a result whose recording lost its
+# database connection: about 7 s in all, well inside what is left of a renewed
+# lease. Only then is the row left to its lease (and, if it was sent, to a resend).
+RECORD_PAUSES = (0.2, 1.0, 2.0, 4.0)
 
 
 def _lease() -> timedelta:
     return timedelta(seconds=settings.EMAIL_OUTBOX_LEASE_SECONDS)
+
+
+# --- A lost database connection -------------------------------------------------------
+
+
+def _on_fresh_connection(write: Callable[[], T], *, pauses: tuple[float, ...], what: str) -> T:
+    """`write()`, and if the database connection is gone (terminated by the server
+    while it sat idle during an SMTP exchange, a failover, a pooler restart, a
+    network blip) close it and do it again on a new one, once after each pause.
+
+    Only for writes that are safe to repeat whether or not the lost try committed:
+    every result below is a conditional UPDATE that changes nothing the second time.
+    Inside a transaction nothing is retried (the transaction is lost with its
+    connection, and only its owner can start it again)."""
+    for pause in (*pauses, None):
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if pause is None or db_connection.in_atomic_block:
+                raise
+            logger.warning("outbox: %s lost its database connection (%s); trying again", what, exc)
+            db_connection.close()
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 # --- Guards -------------------------------------------------------------------------
@@ -292,6 +335,90 @@ def outbox_deliver(pk: int, *, connection=None, attempt: int | None = None) -> s
             _close_quietly(channel_name, own_connection)
 
 
+def outbox_lease_renew(pk: int, *, attempt: int, held_until: datetime) -> datetime | None:
+    """Extend the lease that the delivery of `attempt` holds on row `pk` until
+    `held_until` (the lease it wrote last), and return the new one; None when the
+    delivery no longer holds the row.
+
+    One conditional UPDATE in autocommit, never a transaction around I/O. Fenced
+    twice: by the attempt (a later delivery has taken the row) and by the lease
+    itself (the sweep claimed the row again after its lease ran out: the claim wrote
+    a lease of its own, so this matches nothing). The sweep claims only rows whose
+    lease is in the past, with `FOR UPDATE SKIP LOCKED`: a renewal that commits
+    first moves the lease out of its reach, one that waits for the sweep's lock
+    finds the sweep's lease and fails, so a row is never both renewed and
+    reclaimed."""
+    until = timezone.now() + _lease()
+    renewed = OutboundEmail.objects.filter(
+        pk=pk, status=Status.SENDING, attempts=attempt, lease_until=held_until
+    ).update(lease_until=until)
+    return until if renewed else None
+
+
+class _LeaseKeeper:
+    """Keeps a taken row's lease alive for as long as its delivery runs, from a
+    thread of its own: every third of a lease it renews it (`outbox_lease_renew`),
+    on its own database connection, made only if a delivery lasts that long (almost
+    none does: a delivery takes milliseconds, so the thread usually ends untouched).
+
+    A thread rather than renewals between the delivery's steps, because the longest
+    step is one blocking call (the channel's send: an SMTP session can take several
+    `EMAIL_TIMEOUT`s) that nothing can interrupt to renew. The lease can then be
+    short, so the sweep takes back the rows of a dead worker, or of a lost task,
+    within about a minute, and never those of a live one: a worker that is alive
+    renews. If a renewal finds the row taken back (the worker was frozen, or could
+    not reach the database, for longer than the lease), `lost` is set and the
+    delivery sends nothing more."""
+
+    def __init__(self, pk: int, *, attempt: int, until: datetime):
+        self.pk, self.attempt, self.until = pk, attempt, until
+        self.lost = False
+        self.renewals = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"outbox-lease-{pk}", daemon=True)
+
+    def __enter__(self) -> "_LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._done.set()
+        # Waits only if a renewal is under way; one still running after this can do
+        # no harm: the row has its result, and a lease on it matches nothing.
+        self._thread.join(timeout=2)
+
+    def _renew(self) -> datetime | None:
+        return outbox_lease_renew(self.pk, attempt=self.attempt, held_until=self.until)
+
+    def _run(self) -> None:
+        every = _lease().total_seconds() / RENEWALS_PER_LEASE
+        wait = every
+        try:
+            while not self._done.wait(wait):
+                try:
+                    until = _on_fresh_connection(
+                        self._renew, pauses=(0.0,), what=f"renewing the lease of {self.pk}"
+                    )
+                except DatabaseError as exc:
+                    # Tried again soon, while the lease still has two thirds to run.
+                    logger.warning("outbox %s: could not renew its lease: %s", self.pk, exc)
+                    db_connection.close()
+                    wait = min(1.0, every)
+                    continue
+                if until is None:
+                    self.lost = True
+                    logger.warning(
+                        "outbox %s: attempt %s lost its lease; the row was taken back",
+                        self.pk,
+                        self.attempt,
+                    )
+                    return
+                self.until, wait = until, every
+                self.renewals += 1
+        finally:
+            db_connection.close()
+
+
 def _deliver(
     pk: int,
     *,
@@ -300,10 +427,18 @@ def _deliver(
 ) -> str:
     """`outbox_deliver`, over the connection `connection_for` gives for the row's
     channel (asked once, only for a row this delivery has taken)."""
-    row = (
-        OutboundEmail.objects.select_related("recipient")
-        .filter(pk=pk, status=Status.SENDING)
-        .first()
+    # Read and taken on a new database connection if the kept one has gone while the
+    # worker waited for this task: both are safe to repeat (a take that committed
+    # before its connection went finds the counter moved, and leaves the row to its
+    # lease).
+    row = _on_fresh_connection(
+        lambda: (
+            OutboundEmail.objects.select_related("recipient")
+            .filter(pk=pk, status=Status.SENDING)
+            .first()
+        ),
+        pauses=(0.0,),
+        what=f"reading {pk}",
     )
     if row is None:
         return "gone"
@@ -323,22 +458,41 @@ def _deliver(
     # Exactly one delivery per claim gets past this: a task the broker hands out
     # twice, or one whose row was claimed again while it waited in the queue (its
     # lease ran out), finds the counter moved and changes nothing. The lease now
-    # counts from here, the start of the delivery.
-    if not this.filter(attempts=attempt - 1).update(
-        attempts=attempt, lease_until=timezone.now() + _lease()
+    # counts from here, the start of the delivery, and is renewed while it runs.
+    taken_until = timezone.now() + _lease()
+    if not _on_fresh_connection(
+        lambda: this.filter(attempts=attempt - 1).update(attempts=attempt, lease_until=taken_until),
+        pauses=(0.0,),
+        what=f"taking {pk}",
     ):
         return "not-claimed"
     this = this.filter(attempts=attempt)
+    with _LeaseKeeper(pk, attempt=attempt, until=taken_until) as lease:
+        return _deliver_taken(row, attempt, this, lease, connection_for)
+
+
+def _record(write: Callable[[], int], what: str) -> int:
+    return _on_fresh_connection(write, pauses=RECORD_PAUSES, what=what)
+
+
+def _deliver_taken(
+    row: OutboundEmail,
+    attempt: int,
+    this,
+    lease: _LeaseKeeper,
+    connection_for: Callable[[Channel], ChannelConnection],
+) -> str:
+    pk = row.pk
     try:
         channel = channel_for(row.channel)
     except UnknownChannel as exc:
         # No retry can mend a name nothing is registered under (a typo, or a channel
         # this deployment lacks): failed at once, where an admin sees it, and the
         # sweep goes on with the other rows.
-        this.update(
-            status=Status.FAILED,
-            lease_until=None,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        unknown = f"{type(exc).__name__}: {exc}"[:2000]
+        _record(
+            lambda: this.update(status=Status.FAILED, lease_until=None, last_error=unknown),
+            f"recording {pk} failed",
         )
         logger.error("outbox %s: %s", pk, exc)
         return "failed"
@@ -346,34 +500,48 @@ def _deliver(
     try:
         verdict = _verdict(row)
         if verdict.action == "cancel":
-            this.update(
-                status=Status.CANCELLED,
-                lease_until=None,
-                attempts=attempt - 1,
-                last_error=verdict.reason[:500],
+            _record(
+                lambda: this.update(
+                    status=Status.CANCELLED,
+                    lease_until=None,
+                    attempts=attempt - 1,
+                    last_error=verdict.reason[:500],
+                ),
+                f"recording {pk} cancelled",
             )
             return "cancelled"
         if verdict.action == "defer":
-            this.update(
-                status=Status.PENDING,
-                lease_until=None,
-                attempts=attempt - 1,
-                due_at=verdict.until,
+            _record(
+                lambda: this.update(
+                    status=Status.PENDING,
+                    lease_until=None,
+                    attempts=attempt - 1,
+                    due_at=verdict.until,
+                ),
+                f"recording {pk} deferred",
             )
             return "deferred"
         # Opened here (a no-op when it is open already) so that the channel's send
         # leaves it open: the session ends after the `sent` UPDATE below, not inside
         # the window for a resend.
         connection.open()
+        if lease.lost:
+            # Taken back while the guards ran (this worker was stopped, or cut off
+            # from the database, for a whole lease): the attempt that has it sends.
+            return "not-claimed"
         # Outside any transaction: a slow server must not hold database locks.
         channel.send(row, connection)
     except Exception as exc:
         failed = channel.is_permanent(exc) or attempt >= MAX_ATTEMPTS
-        this.update(
-            status=Status.FAILED if failed else Status.PENDING,
-            lease_until=None,
-            due_at=row.due_at if failed else timezone.now() + _backoff(attempt),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        _record(
+            lambda: this.update(
+                status=Status.FAILED if failed else Status.PENDING,
+                lease_until=None,
+                due_at=row.due_at if failed else timezone.now() + _backoff(attempt),
+                last_error=error,
+            ),
+            f"recording {pk} failed",
         )
         logger.warning(
             "outbox %s attempt %s failed: %s",
@@ -385,14 +553,29 @@ def _deliver(
         )
         return "failed" if failed else "retry"
     # The other side has the message: record it before anything else can happen. A
-    # crash before this commits is the one way to send twice (see above). Not fenced
-    # by the attempt: whoever delivered it, it is sent.
-    OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        lease_until=None,
-        last_error="",
-    )
+    # crash before this commits is the one way to send twice (see above). A lost
+    # database connection is not: the connection may have been cut while it sat
+    # idle during the whole exchange, so the UPDATE is tried again on a new one
+    # (it changes nothing if the lost try had committed) while the lease keeper
+    # holds the row. Not fenced by the attempt: whoever delivered it, it is sent.
+    try:
+        _record(
+            lambda: OutboundEmail.objects.filter(pk=pk, status=Status.SENDING).update(
+                status=Status.SENT,
+                sent_at=timezone.now(),
+                lease_until=None,
+                last_error="",
+            ),
+            f"recording {pk} sent",
+        )
+    except DatabaseError:
+        logger.error(
+            "outbox %s was accepted by the %s server but could not be recorded as sent; "
+            "it will be sent again when its lease runs out",
+            pk,
+            row.channel,
+        )
+        raise
     return "sent"
 
 

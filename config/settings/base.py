@@ -174,11 +174,13 @@ EMAIL_TIMEOUT = 20
 # outbox row's id to a worker; "inline" sends it in the same process (tests, or a
 # site without workers that runs `send_due_reminders` from cron for retries).
 EMAIL_OUTBOX_DISPATCH = E.choice("EMAIL_OUTBOX_DISPATCH", "celery", {"celery", "inline"})
-# How long a claimed outbox row stays a worker's before the sweep may take it back
-# (it must outlast one delivery: EMAIL_TIMEOUT and a database round trip), and the
-# first retry delay after a temporary SMTP error (doubled each time, up to 2 hours).
-# The fault tests shorten both; production keeps the defaults.
-EMAIL_OUTBOX_LEASE_SECONDS = E.integer("EMAIL_OUTBOX_LEASE_SECONDS", 300)
+# How long a claimed outbox row stays a worker's before the sweep may take it back:
+# a delivery renews it every third of a lease while it runs (docs/reminders.md), so
+# this is how long a row whose worker died, or whose task was lost, waits before the
+# next sweep (at most a minute later) takes it back. The first retry delay after a
+# temporary SMTP error (doubled each time, up to 2 hours). The fault tests shorten
+# both; production keeps the defaults.
+EMAIL_OUTBOX_LEASE_SECONDS = E.integer("EMAIL_OUTBOX_LEASE_SECONDS", 30)
 EMAIL_OUTBOX_BACKOFF_SECONDS = E.integer("EMAIL_OUTBOX_BACKOFF_SECONDS", 60)
 for _name in ("EMAIL_OUTBOX_LEASE_SECONDS", "EMAIL_OUTBOX_BACKOFF_SECONDS"):
     if globals()[_name] < 1:

@@ -12,8 +12,12 @@
 - `sweeper`: the beat task's body (`apps.core.tasks.outbox_sweep`) called from
   threads of this process, with the Celery app pointed at the test Redis.
 
-Leases and retry delays are seconds here (minutes in production), in this process
-through `settings` and in the subprocesses through the environment.
+Leases, sweeps and retry delays are seconds here (a 30-second lease and a sweep a
+minute in production), in this process through `settings` and in the subprocesses
+through the environment. FAULTS_LEASE_SECONDS and FAULTS_SWEEP_SECONDS run the
+suite on other timings (the production ones, to measure the delays
+docs/performance.md gives); each test's longest wait from due to sent is printed at
+the end of the run.
 """
 
 import contextlib
@@ -28,11 +32,13 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import quote
 
 import psutil
+import psycopg
 import pytest
 import redis
 from aiosmtpd.controller import Controller
@@ -48,8 +54,14 @@ from tests.conftest import service_missing
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
-LEASE_SECONDS = 5
+LEASE_SECONDS = int(os.environ.get("FAULTS_LEASE_SECONDS", "5"))
+SWEEP_SECONDS = float(os.environ.get("FAULTS_SWEEP_SECONDS", "0.5"))
 BACKOFF_SECONDS = 1
+# How long a test waits for every row to settle: its work, and a lease and a sweep
+# twice over for rows whose task or worker was lost.
+SETTLE_SECONDS = 90 + 2 * (LEASE_SECONDS + SWEEP_SECONDS)
+# The workers' database sessions carry this name, so a test can end them all.
+WORKER_APPLICATION_NAME = "fieldnotes-faults-worker"
 Status = OutboundEmail.Status
 
 
@@ -76,6 +88,36 @@ def wait_until(predicate, *, timeout: float, what: str, diagnose=None) -> None:
             details = f"\n{diagnose()}" if diagnose else ""
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}{details}")
         time.sleep(0.1)
+
+
+# --- The longest wait from due to sent ----------------------------------------------
+
+MAX_DELAYS: dict[str, float] = {}
+# Each row's due time as `make_due` made it: a retry moves `due_at` to its backoff.
+FIRST_DUE: dict[int, datetime] = {}
+
+
+def record_max_delay(request) -> float:
+    """Note the test's longest wait from the time each email first fell due to
+    `sent_at`, printed at the end."""
+    longest = max(
+        (sent_at - FIRST_DUE[pk]).total_seconds()
+        for pk, sent_at in OutboundEmail.objects.filter(status=Status.SENT).values_list(
+            "pk", "sent_at"
+        )
+    )
+    MAX_DELAYS[request.node.name] = longest
+    return longest
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MAX_DELAYS:
+        terminalreporter.section(
+            f"outbox faults: longest wait from due to sent "
+            f"(lease {LEASE_SECONDS} s, sweep every {SWEEP_SECONDS:g} s)"
+        )
+        for name, seconds in MAX_DELAYS.items():
+            terminalreporter.line(f"{seconds:7.1f} s  {name}")
 
 
 # --- Redis --------------------------------------------------------------------------
@@ -164,6 +206,9 @@ class SmtpRecorder:
         self.tempfailed = 0
         self.closed_ports: set[int] = set()
         self.kill_report: dict = {}
+        # Called with each accepted message's Message-ID before the server answers
+        # "250 queued" (on the server's thread): the sender is waiting for it.
+        self.before_250 = None
 
     def _session(self, session) -> SmtpSession:
         if session not in self.sessions:
@@ -187,6 +232,8 @@ class SmtpRecorder:
             record = self._session(session)
             record.accepted.append(headers["Message-ID"])
             self.accepted.append((headers["Message-ID"], record))
+        if self.before_250 is not None:
+            self.before_250(headers["Message-ID"])
         return "250 OK: queued"
 
     async def handle_QUIT(self, server, session, envelope):
@@ -352,6 +399,8 @@ def celery_procs(transactional_db, fault_redis, smtp, tmp_path, settings):
         "EMAIL_OUTBOX_DISPATCH": "celery",
         "EMAIL_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "EMAIL_OUTBOX_BACKOFF_SECONDS": str(BACKOFF_SECONDS),
+        # libpq names every session the workers open (psycopg reads it).
+        "PGAPPNAME": WORKER_APPLICATION_NAME,
     }
     directory = tmp_path / "celery"
     directory.mkdir()
@@ -460,7 +509,7 @@ class Sweeper:
 def sweeper(test_broker, celery_procs):
     started: list[Sweeper] = []
 
-    def _start(*, threads: int = 1, every: float = 0.5) -> Sweeper:
+    def _start(*, threads: int = 1, every: float = SWEEP_SECONDS) -> Sweeper:
         started.append(Sweeper(threads=threads, every=every).start())
         return started[-1]
 
@@ -488,7 +537,9 @@ def make_due(count: int, *, prefix: str, due_at=None, start: int = 0) -> list[Ou
         )
         for n in range(start, start + count)
     ]
-    return OutboundEmail.objects.bulk_create(rows)
+    created = OutboundEmail.objects.bulk_create(rows)
+    FIRST_DUE.update((row.pk, row.due_at) for row in created)
+    return created
 
 
 def status_counts() -> dict[str, int]:
@@ -523,6 +574,61 @@ def assert_delivered_exactly_once(recorder: SmtpRecorder, *, resent=frozenset())
         for mid in doubled
     }
     assert [row.dedupe_key for row in rows if row.status == Status.SENDING] == []
+
+
+# --- Ending database sessions ---------------------------------------------------------
+
+
+class SessionTerminator:
+    """Ends every database session of the Celery workers, as a failover, a pooler
+    restart or an administrator's `pg_terminate_backend` does, from a connection of
+    its own (outside Django, so it can be used from the SMTP server's thread)."""
+
+    def __init__(self):
+        db = connection.settings_dict
+        self.conn = psycopg.connect(
+            dbname=db["NAME"],
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            autocommit=True,
+        )
+        self.lock = threading.Lock()
+        self.ended = 0
+
+    def end_worker_sessions(self) -> int:
+        """End them and wait until they are gone; returns how many there were."""
+        with self.lock:
+            pids = [
+                pid
+                for (pid,) in self.conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                    [WORKER_APPLICATION_NAME],
+                )
+            ]
+            for pid in pids:
+                self.conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+            deadline = time.monotonic() + 10
+            while self.conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
+            ).fetchone():
+                assert time.monotonic() < deadline, "the workers' sessions did not end"
+                time.sleep(0.005)
+            self.ended += len(pids)
+            return len(pids)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def terminator(celery_procs):
+    terminating = SessionTerminator()
+    try:
+        yield terminating
+    finally:
+        terminating.close()
 
 
 # --- Killing ------------------------------------------------------------------------
