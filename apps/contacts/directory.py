@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -132,10 +132,14 @@ def search_query(terms: list[str]) -> SearchQuery:
 # When the full-text search finds nobody, each word is matched instead against the
 # words of a profile (name, employer, job title, fields, topics: `search_words`) by
 # pg_trgm's word similarity, `search_words %> 'word'`, which a GIN trigram index
-# serves (migration 0006). pg_trgm's default threshold, 0.6, lets one or two wrong
-# or missing letters through in a word of seven or more ("Delotte", "consultng")
-# and not much more.
+# serves (migration 0006). The operator compares with the setting
+# pg_trgm.word_similarity_threshold, 0.6 by default, which misses a dropped letter
+# in the middle of a word ("Delotte" is 0.55 from "Deloitte"), so the fallback's
+# queries run in a transaction that sets it to WORD_SIMILARITY_THRESHOLD for
+# themselves only (SET LOCAL). At 0.5 "Delotte" finds Deloitte and "consultng"
+# consulting (0.7), and not Delta (0.38).
 
+WORD_SIMILARITY_THRESHOLD = 0.5
 MIN_SUGGESTION_SIMILARITY = 0.3
 WORD_RE = re.compile(r"[^\W_]+")
 
@@ -305,7 +309,11 @@ def _with_my_contact(qs: QuerySet, *, student) -> QuerySet:
 
 
 def _directory_ordered(
-    *, student, filters: DirectoryFilters, fuzzy: bool = False
+    *,
+    student,
+    filters: DirectoryFilters,
+    fuzzy: bool = False,
+    interests: tuple[list[int], list[str]] | None = None,
 ) -> QuerySet[VolunteerProfile]:
     """The student's directory filtered and ordered. With `fuzzy` (PostgreSQL only)
     the words are matched by trigram word similarity instead of full text, the most
@@ -335,7 +343,7 @@ def _directory_ordered(
         # As for formats: fixed enum values, quoted for an exact element match.
         qs = qs.filter(open_to__icontains=f'"{filters.open_to}"')
 
-    field_ids, companies = student_interests(student)
+    field_ids, companies = interests if interests is not None else student_interests(student)
     qs = with_fit_score(qs, field_ids=field_ids, target_companies=companies, office=student.office)
     if filters.accepting_now:
         qs = qs.filter(spare_capacity__gt=0)
@@ -445,13 +453,21 @@ def directory_page_for_student(
         number = min(max(1, int(page_number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
-    ordered = _directory_ordered(student=student, filters=filters)
+    interests = student_interests(student)
+    ordered = _directory_ordered(student=student, filters=filters, interests=interests)
     rows, shown_number = _page_rows(ordered, number=number, per_page=per_page)
     terms = search_terms(filters.q)
     fuzzy = False
     if not rows and terms and connection.vendor == "postgresql":
-        ordered = _directory_ordered(student=student, filters=filters, fuzzy=True)
-        rows, shown_number = _page_rows(ordered, number=number, per_page=per_page)
+        ordered = _directory_ordered(
+            student=student, filters=filters, fuzzy=True, interests=interests
+        )
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(WORD_SIMILARITY_THRESHOLD)],
+            )
+            rows, shown_number = _page_rows(ordered, number=number, per_page=per_page)
         fuzzy = bool(rows)
     scores = {pk: score for pk, _, score in rows}
     by_pk = {}
