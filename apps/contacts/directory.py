@@ -140,6 +140,11 @@ def search_query(terms: list[str]) -> SearchQuery:
 # consulting (0.7), and not Delta (0.38).
 
 WORD_SIMILARITY_THRESHOLD = 0.5
+
+
+def directory_forgives_typos() -> bool:
+    """Whether a misspelt search finds the closest spelling: on PostgreSQL only."""
+    return connection.vendor == "postgresql"
 MIN_SUGGESTION_SIMILARITY = 0.3
 WORD_RE = re.compile(r"[^\W_]+")
 
@@ -458,7 +463,7 @@ def directory_page_for_student(
     rows, shown_number = _page_rows(ordered, number=number, per_page=per_page)
     terms = search_terms(filters.q)
     fuzzy = False
-    if not rows and terms and connection.vendor == "postgresql":
+    if not rows and terms and directory_forgives_typos():
         ordered = _directory_ordered(
             student=student, filters=filters, fuzzy=True, interests=interests
         )

@@ -143,6 +143,7 @@ def directory_list(request):
         "form": form,
         "page": page,
         "searching": bool(filters.q.strip()),
+        "forgives_typos": directory.directory_forgives_typos(),
         # On a phone the filters beyond the search box fold away unless one is set.
         "filters_open": any(request.GET.get(name) for name in FOLDED_FILTERS),
         "labels": card_labels(),
