@@ -145,6 +145,8 @@ WORD_SIMILARITY_THRESHOLD = 0.5
 def directory_forgives_typos() -> bool:
     """Whether a misspelt search finds the closest spelling: on PostgreSQL only."""
     return connection.vendor == "postgresql"
+
+
 MIN_SUGGESTION_SIMILARITY = 0.3
 WORD_RE = re.compile(r"[^\W_]+")
 
