@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import (
@@ -225,15 +226,34 @@ def directory_base_for_student(*, student) -> QuerySet[VolunteerProfile]:
 
 
 MAX_MAJORS = 200
+MAJORS_TTL = 10 * 60
+
+
+def majors_cache_key(office_id: int) -> str:
+    return f"directory-majors:{office_id}"
 
 
 def volunteer_majors_for_office(*, office_id: int) -> list[str]:
     """The majors (programmes) of the volunteers in an office's directory, each once
     whatever its case, alphabetically: the directory's major filter offers these and
-    accepts nothing else. At most MAX_MAJORS."""
+    accepts nothing else. At most MAX_MAJORS.
+
+    Kept in the cache for MAJORS_TTL, and dropped there whenever a volunteer of the
+    office saves their profile (volunteers.volunteer_profile_update), so a new major
+    is offered at once: the list is read on every directory page and the query
+    reads every profile of the office (10 ms of the page at 5,000 volunteers;
+    bench/). From the profile row alone: a major offered only by a pending or
+    disabled account finds nobody, which is all that can go wrong."""
+    key = majors_cache_key(office_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
     spellings = (
         VolunteerProfile.objects.filter(
-            volunteer_visible_filter(office_id=office_id, today=timezone.localdate())
+            Q(office_id=office_id, deactivated_at__isnull=True)
+            & ~Q(formats=[])
+            & volunteer_available_filter(today=today)
         )
         .exclude(programme="")
         .values_list("programme", flat=True)
@@ -243,7 +263,9 @@ def volunteer_majors_for_office(*, office_id: int) -> list[str]:
     majors: dict[str, str] = {}
     for spelling in spellings:
         majors.setdefault(spelling.casefold(), spelling)
-    return sorted(majors.values(), key=str.casefold)[:MAX_MAJORS]
+    result = sorted(majors.values(), key=str.casefold)[:MAX_MAJORS]
+    cache.set(key, result, MAJORS_TTL)
+    return result
 
 
 def student_interests(student) -> tuple[list[int], list[str]]:

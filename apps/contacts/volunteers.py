@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
-from apps.contacts.directory import SEARCH_CONFIG, directory_month_start
+from apps.contacts.directory import SEARCH_CONFIG, directory_month_start, majors_cache_key
 from apps.contacts.enums import Format, OpenTo, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
@@ -219,6 +220,8 @@ def volunteer_profile_update(*, user, profile: VolunteerProfile, **data) -> Volu
     if fields is not None:
         profile.fields.set(fields)
     volunteer_search_refresh(profile=profile)
+    # The directory's major filter offers a new major at once.
+    transaction.on_commit(lambda: cache.delete(majors_cache_key(profile.office_id)))
     return profile
 
 

@@ -7,11 +7,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.accounts.enums import Approval
 from apps.contacts.directory import did_you_mean, trigram_similarity, volunteer_majors_for_office
 from apps.contacts.enums import Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
-from apps.contacts.volunteers import volunteer_add_to_contacts, volunteer_pause
+from apps.contacts.volunteers import (
+    volunteer_add_to_contacts,
+    volunteer_pause,
+    volunteer_profile_update,
+)
 from tests.contacts.test_directory import DIRECTORY, names, set_student_interests
 from tests.factories.contacts import volunteer_named
 from tests.factories.students import FieldFactory
@@ -244,11 +247,29 @@ def test_directory_major_choices_are_the_offices_listed_volunteers_once_each(
     volunteer_named(office, "Ann A", programme="Economics")
     volunteer_named(office, "Bo B", programme="economics")
     volunteer_named(office, "Cy C", programme="Biology")
-    volunteer_named(office, "Pat Pending", programme="Astronomy", approval=Approval.PENDING)
+    paused = volunteer_named(office, "Paula Paused", programme="Astronomy")
+    volunteer_pause(user=paused.user, profile=paused, until=timezone.localdate() + timedelta(1))
     volunteer_named(office, "Nina Notaccepting", programme="Law", accepting_requests=False)
     volunteer_named(other_office, "Olga Other", programme="Zoology")
 
     assert volunteer_majors_for_office(office_id=office.pk) == ["Biology", "Economics"]
+
+
+def test_directory_major_list_is_cached_and_a_saved_profile_refreshes_it(
+    student, login_as, office, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    ann = volunteer_named(office, "Ann A", programme="Economics")
+    browser = login_as(student)
+    browser.get(DIRECTORY)
+
+    with django_assert_num_queries(7):  # the default page's 8 but the major list
+        again = browser.get(DIRECTORY)
+    with django_capture_on_commit_callbacks(execute=True):
+        volunteer_profile_update(user=ann.user, profile=ann, programme="Physics")
+
+    assert '<option value="Economics">' in again.content.decode()
+    assert volunteer_majors_for_office(office_id=office.pk) == ["Physics"]
+    assert names(browser.get(DIRECTORY, {"major": "Physics"})) == ["Ann A"]
 
 
 @pytest.mark.parametrize(
