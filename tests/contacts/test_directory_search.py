@@ -78,6 +78,18 @@ def test_directory_misspelt_employer_finds_its_people_and_suggests_the_spelling(
 
 
 @pytest.mark.needs_postgres
+def test_directory_close_spellings_come_in_fit_order(student, login_as, office, consulting):
+    volunteer_named(office, "Ann Plain", employer="Deloitte")
+    volunteer_named(office, "Zed Fit", employer="Deloitte", fields=[consulting])
+    set_student_interests(student, fields=[consulting])
+
+    response = login_as(student).get(DIRECTORY, {"q": "Delotte"})
+
+    assert names(response) == ["Zed Fit", "Ann Plain"]
+    assert "best matches first" not in response.content.decode()
+
+
+@pytest.mark.needs_postgres
 def test_directory_misspelt_word_matches_fields_and_topics(student, login_as, cast):
     response = login_as(student).get(DIRECTORY, {"q": "consultng"})
 
