@@ -137,7 +137,7 @@ def ensure_data(*, rebuild: bool):
 
     from apps.accounts.enums import Approval, Role
     from apps.accounts.models import Office, User
-    from apps.contacts.enums import Format, Source, Stage
+    from apps.contacts.enums import Format, Industry, OpenTo, Source, Stage
     from apps.contacts.models import Contact, VolunteerProfile
     from apps.contacts.volunteers import volunteer_search_rebuild
     from apps.students.models import Field, StudentProfile
@@ -217,6 +217,13 @@ def ensure_data(*, rebuild: bool):
                     deactivated_at=now if n % 97 == 0 else None,
                 )
             )
+        # Industry and "open to" from an RNG of their own, so the rest of the data
+        # stays what earlier runs of this script made.
+        offers = random.Random(SEED + 1)
+        for profile in profiles:
+            profile.industry = offers.choice(Industry.values)
+            chosen = offers.sample(OpenTo.values, offers.randint(0, 3))
+            profile.open_to = [value for value in OpenTo.values if value in chosen]
         profiles = VolunteerProfile.objects.bulk_create(profiles, batch_size=1000)
         through = VolunteerProfile.fields.through
         links = []
@@ -321,6 +328,14 @@ def main() -> None:
         ("baseline: student home", reverse("student_home")),
         ("directory, default page", reverse("directory")),
         ("directory, text search", reverse("directory") + "?q=consult"),
+        # A typo: full text finds nobody, then the trigram fallback (as broad as
+        # "consult") and the "Did you mean".
+        ("directory, typo search", reverse("directory") + "?q=consultng"),
+        ("directory, narrow typo", reverse("directory") + "?q=initeck"),
+        (
+            "directory, new filters",
+            reverse("directory") + "?industry=consulting&major=Economics&open_to=career_changers",
+        ),
         (
             "directory, filtered search",
             reverse("directory")

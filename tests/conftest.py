@@ -9,6 +9,7 @@ client is the one persona with no access whatever.)
 
 import functools
 import os
+from importlib import import_module
 
 import pytest
 import redis
@@ -66,6 +67,18 @@ def pytest_runtest_setup(item):
         problem = _redis_problem()
         if problem:
             service_missing(problem)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database is built from the models (--no-migrations); what only a
+    migration makes on PostgreSQL is made here as `migrate` would: pg_trgm and the
+    directory's trigram index (contacts 0006)."""
+    if connection.vendor == "postgresql":
+        trigram = import_module("apps.contacts.migrations.0007_volunteer_industry_open_to_trigram")
+        with django_db_blocker.unblock(), connection.schema_editor() as editor:
+            editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            trigram.create_trigram_index(None, editor)
 
 
 @pytest.fixture(autouse=True)

@@ -54,3 +54,37 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed")
+
+
+class Industry(models.TextChoices):
+    """The sector a volunteer works in. A fixed list, unlike an office's career fields
+    (which are functions and subjects as much as sectors), so a data scientist at a
+    hospital and one at a bank can be told apart, and a filter value is checkable."""
+
+    CONSULTING = "consulting", _("Consulting and professional services")
+    FINANCE = "finance", _("Banking, finance and insurance")
+    TECHNOLOGY = "technology", _("Technology and software")
+    HEALTHCARE = "healthcare", _("Healthcare and life sciences")
+    ENERGY = "energy", _("Energy, utilities and environment")
+    GOVERNMENT = "government", _("Government and public sector")
+    NONPROFIT = "nonprofit", _("Nonprofit and social impact")
+    EDUCATION = "education", _("Education and research")
+    MEDIA = "media", _("Media, arts and entertainment")
+    LAW = "law", _("Law")
+    MANUFACTURING = "manufacturing", _("Manufacturing and engineering")
+    RETAIL = "retail", _("Retail and consumer goods")
+    OTHER = "other", _("Other")
+
+
+class OpenTo(models.TextChoices):
+    """What a volunteer is open to beyond the conversation itself, each a step of an
+    informational interview (questions ahead, referrals, keeping in touch) or a kind
+    of student. Never a job, an internship or a résumé review: the product refuses
+    requests that ask for those."""
+
+    QUESTIONS_AHEAD = "questions_ahead", _("Reading your questions beforehand")
+    INTRODUCTIONS = "introductions", _("Suggesting others to talk to")
+    KEEPING_IN_TOUCH = "keeping_in_touch", _("Keeping in touch afterwards")
+    CAREER_CHANGERS = "career_changers", _("Career changers")
+    FIRST_YEARS = "first_years", _("First- and second-year students")
+    LONGER = "longer", _("A longer conversation (30 minutes or more)")

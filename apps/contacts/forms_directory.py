@@ -3,8 +3,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.contacts.directory import DirectoryFilters
-from apps.contacts.enums import Format
+from apps.contacts.directory import DirectoryFilters, volunteer_majors_for_office
+from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
 from apps.students.models import Field
@@ -32,12 +32,19 @@ class VolunteerProfileForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one way you are willing to meet.")},
     )
+    open_to = forms.MultipleChoiceField(
+        label=_("I am also open to"),
+        choices=OpenTo.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Students can filter the directory on these."),
+    )
 
     class Meta:
         model = VolunteerProfile
         fields = [
-            "employer", "job_title", "fields", "location", "graduation_year", "programme",
-            "bio", "topics", "formats", "languages", "capacity_per_month",
+            "employer", "job_title", "industry", "fields", "location", "graduation_year",
+            "programme", "bio", "topics", "formats", "open_to", "languages", "capacity_per_month",
             "accepting_requests", "paused_until", "phone", "linkedin_url",
             "share_email_on_accept", "share_phone_on_accept", "show_linkedin_in_directory",
         ]  # fmt: skip
@@ -93,9 +100,25 @@ class DirectoryFilterForm(forms.Form):
     year_from = forms.IntegerField(label=_("Graduated from"), required=False)
     year_to = forms.IntegerField(label=_("Graduated to"), required=False)
     accepting = forms.BooleanField(label=_("Has time this month"), required=False)
+    industry = forms.ChoiceField(
+        label=_("Industry"),
+        choices=[("", _("Any industry")), *Industry.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose an industry from the list.")},
+    )
+    # Checked against the office's volunteers' majors in clean_major, and the choices
+    # read only when the page shows them: an htmx search without it costs no query.
+    major = forms.CharField(label=_("Major"), required=False, max_length=120)
+    open_to = forms.ChoiceField(
+        label=_("Open to"),
+        choices=[("", _("Anything")), *OpenTo.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose what the volunteer is open to from the list.")},
+    )
 
     def __init__(self, *args, office_id: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.office_id = office_id
         self.fields["field"].queryset = field_list_for_office(office_id=office_id)
         self.last_year = timezone.localdate().year
         for name in ("year_from", "year_to"):
@@ -107,6 +130,20 @@ class DirectoryFilterForm(forms.Form):
         """The field choices as a list, read with one query (the template's loop
         over the choice iterator would count them first)."""
         return [(str(value), label) for value, label in self.fields["field"].choices if value]
+
+    def major_options(self) -> list[str]:
+        if not hasattr(self, "_majors"):
+            self._majors = volunteer_majors_for_office(office_id=self.office_id)
+        return self._majors
+
+    def clean_major(self):
+        value = " ".join((self.cleaned_data.get("major") or "").split())
+        if not value:
+            return ""
+        for major in self.major_options():
+            if major.casefold() == value.casefold():
+                return major
+        raise forms.ValidationError(_("Choose a major from the list."))
 
     def _clean_year(self, name: str):
         value = self.cleaned_data.get(name)
@@ -132,7 +169,8 @@ class DirectoryFilterForm(forms.Form):
         return data
 
     def filters(self) -> DirectoryFilters:
-        """The valid part of the filters; a bad value is reported and left out."""
+        """The valid part of the filters; a bad value is reported (the view answers
+        400) and left out."""
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         data = self.cleaned_data
@@ -145,6 +183,9 @@ class DirectoryFilterForm(forms.Form):
             year_from=data.get("year_from"),
             year_to=data.get("year_to"),
             accepting_now=bool(data.get("accepting")),
+            industry=data.get("industry") or "",
+            major=data.get("major") or "",
+            open_to=data.get("open_to") or "",
         )
 
 

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.contacts.enums import STAGE_ORDER, Format, ImportStatus, Source, Stage
+from apps.contacts.enums import STAGE_ORDER, Format, ImportStatus, Industry, OpenTo, Source, Stage
 from apps.core.models import TimeStampedModel, WebURLField, single_line
 
 phone_validator = RegexValidator(
@@ -35,10 +35,13 @@ class VolunteerProfile(TimeStampedModel):
         blank=True,
         validators=[MinValueValidator(1950), MaxValueValidator(2100)],
     )
-    programme = models.CharField(_("programme"), max_length=120, blank=True)
+    programme = models.CharField(_("programme or major"), max_length=120, blank=True)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
     bio = models.TextField(_("short bio"), max_length=2000, blank=True)
     topics = models.TextField(_("topics I am glad to talk about"), max_length=1000, blank=True)
     formats = models.JSONField(_("formats offered"), default=list, blank=True)
+    # OpenTo values, in the enum's order (volunteers.volunteer_profile_update).
+    open_to = models.JSONField(_("also open to"), default=list, blank=True)
     languages = models.CharField(_("languages"), max_length=160, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
     linkedin_url = WebURLField(_("LinkedIn URL"), blank=True)
@@ -72,6 +75,10 @@ class VolunteerProfile(TimeStampedModel):
     # index exists only there; see migration 0002). Null until the first refresh
     # and always null on SQLite.
     search_document = models.TextField(blank=True, default="")
+    # Name, employer, job title, fields and topics (not the bio): the words a typo
+    # is matched against with pg_trgm when the full-text search finds nobody. Its
+    # GIN trigram index exists only on PostgreSQL (migration 0006).
+    search_words = models.TextField(blank=True, default="")
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -105,6 +112,10 @@ class VolunteerProfile(TimeStampedModel):
     def get_formats_display(self):
         labels = dict(Format.choices)
         return [labels.get(f, f) for f in self.formats]
+
+    def get_open_to_display(self):
+        labels = dict(OpenTo.choices)
+        return [labels.get(o, o) for o in self.open_to]
 
 
 # What a student can say about a contact, in the order of the CSV template and

@@ -108,12 +108,22 @@ def card_labels() -> dict[str, str]:
         "response_time": _("Typical response time"),
         "not_enough": _("not enough requests yet"),
         "has_time": _("Has time this month"),
+        "industry": _("Industry:"),
+        "major": _("Major:"),
+        "open_to": _("Also open to:"),
         "fully_booked": _("Fully booked this month"),
         "in_contacts": _("In your contacts"),
         "add": _("Add to my contacts"),
         "ask": _("Ask for a conversation"),
         "hours": _("about %(n)s h"),
     }
+
+
+# The filters under "More filters", folded away on a phone unless one is set.
+FOLDED_FILTERS = (
+    "field", "industry", "major", "open_to", "format", "location", "year_from", "year_to",
+    "accepting",
+)  # fmt: skip
 
 
 @student_only
@@ -133,16 +143,17 @@ def directory_list(request):
         "form": form,
         "page": page,
         "searching": bool(filters.q.strip()),
+        "forgives_typos": directory.directory_forgives_typos(),
         # On a phone the filters beyond the search box fold away unless one is set.
-        "filters_open": any(
-            request.GET.get(name)
-            for name in ("field", "format", "location", "year_from", "year_to", "accepting")
-        ),
+        "filters_open": any(request.GET.get(name) for name in FOLDED_FILTERS),
         "labels": card_labels(),
     }
+    # A bad filter is named on the page and left out of the results shown, with a
+    # 400 (which the page's htmx swaps in like a 200).
+    status = 400 if form.is_bound and form.errors else 200
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "contacts/_directory_results.html", context)
-    return render(request, "contacts/directory_list.html", context)
+        return render(request, "contacts/_directory_results.html", context, status=status)
+    return render(request, "contacts/directory_list.html", context, status=status)
 
 
 @student_only

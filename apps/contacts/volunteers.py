@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
@@ -13,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
-from apps.contacts.directory import SEARCH_CONFIG, directory_month_start
-from apps.contacts.enums import Format, Source
+from apps.contacts.directory import SEARCH_CONFIG, directory_month_start, majors_cache_key
+from apps.contacts.enums import Format, OpenTo, Source
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create
 from apps.core.links import site_url
@@ -22,8 +23,8 @@ from apps.core.notify import notify
 from apps.students.models import StudentProfile
 
 PROFILE_FIELDS = [
-    "employer", "job_title", "location", "graduation_year", "programme", "bio", "topics",
-    "formats", "languages", "phone", "linkedin_url", "share_email_on_accept",
+    "employer", "job_title", "location", "graduation_year", "programme", "industry", "bio",
+    "topics", "formats", "open_to", "languages", "phone", "linkedin_url", "share_email_on_accept",
     "share_phone_on_accept", "show_linkedin_in_directory", "capacity_per_month",
     "accepting_requests", "paused_until",
 ]  # fmt: skip
@@ -47,9 +48,23 @@ def _search_parts(profile: VolunteerProfile, field_names: list[str]) -> tuple[st
     return a, b, profile.bio
 
 
+def _search_words(profile: VolunteerProfile, field_names: list[str]) -> str:
+    """The words a misspelt search is matched against (pg_trgm): name, employer, job
+    title, fields and topics; not the bio, whose many words would match almost any
+    typo somewhere."""
+    parts = [
+        profile.user.full_name, profile.employer, profile.job_title, *field_names,
+        profile.topics,
+    ]  # fmt: skip
+    return " ".join(part for part in parts if part and part.strip())
+
+
 def _search_values(profile: VolunteerProfile, field_names: list[str]) -> dict:
     a, b, c = _search_parts(profile, field_names)
-    values = {"search_document": "\n".join(part for part in (a, b, c) if part.strip())}
+    values = {
+        "search_document": "\n".join(part for part in (a, b, c) if part.strip()),
+        "search_words": _search_words(profile, field_names),
+    }
     if connection.vendor == "postgresql":
         values["search_vector"] = (
             SearchVector(Value(a), weight="A", config=SEARCH_CONFIG)
@@ -66,6 +81,7 @@ def volunteer_search_refresh(*, profile: VolunteerProfile) -> None:
     values = _search_values(profile, field_names)
     VolunteerProfile.objects.filter(pk=profile.pk).update(**values)
     profile.search_document = values["search_document"]
+    profile.search_words = values["search_words"]
 
 
 def volunteer_search_rebuild(*, office_id: int) -> int:
@@ -81,7 +97,7 @@ def volunteer_search_rebuild(*, office_id: int) -> int:
         names = sorted(f.name for f in profile.fields.all())
         for name, value in _search_values(profile, names).items():
             setattr(profile, name, value)
-    update = ["search_document"]
+    update = ["search_document", "search_words"]
     if connection.vendor == "postgresql":
         update.append("search_vector")
     VolunteerProfile.objects.bulk_update(profiles, update, batch_size=SEARCH_REBUILD_BATCH)
@@ -118,6 +134,13 @@ def _clean_formats(value) -> tuple[list[str], str | None]:
     if unknown:
         return [], _("Choose formats from the list.")
     return [f for f in Format.values if f in chosen], None
+
+
+def _clean_open_to(value) -> tuple[list[str], str | None]:
+    chosen = set(value or [])
+    if chosen - set(OpenTo.values):
+        return [], _("Choose what you are open to from the list.")
+    return [o for o in OpenTo.values if o in chosen], None
 
 
 def _linkedin_error(url: str) -> str | None:
@@ -164,6 +187,10 @@ def volunteer_profile_update(*, user, profile: VolunteerProfile, **data) -> Volu
         profile.formats, problem = _clean_formats(data["formats"])
         if problem:
             errors["formats"] = [problem]
+    if "open_to" in data:
+        profile.open_to, problem = _clean_open_to(data["open_to"])
+        if problem:
+            errors["open_to"] = [problem]
     if problem := _linkedin_error(profile.linkedin_url):
         errors["linkedin_url"] = [problem]
     year = profile.graduation_year
@@ -193,6 +220,8 @@ def volunteer_profile_update(*, user, profile: VolunteerProfile, **data) -> Volu
     if fields is not None:
         profile.fields.set(fields)
     volunteer_search_refresh(profile=profile)
+    # The directory's major filter offers a new major at once.
+    transaction.on_commit(lambda: cache.delete(majors_cache_key(profile.office_id)))
     return profile
 
 

@@ -12,7 +12,7 @@ from apps.accounts.demo import demo_seed as accounts_seed
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.services import assignments_add
-from apps.contacts.enums import Source
+from apps.contacts.enums import Industry, OpenTo, Source
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
 from apps.demo.cohort import cohort_seed, demo_password_set
@@ -406,6 +406,21 @@ VOLUNTEERS = [
         3,
     ),
 ]
+# Each volunteer's industry and what they are also open to (the directory's filters).
+VOLUNTEER_OFFERS = {
+    "alumni1@demo.test": (Industry.CONSULTING, [OpenTo.QUESTIONS_AHEAD, OpenTo.INTRODUCTIONS]),
+    "alumni2@demo.test": (Industry.NONPROFIT, [OpenTo.CAREER_CHANGERS, OpenTo.LONGER]),
+    "alumni3@demo.test": (Industry.MEDIA, [OpenTo.FIRST_YEARS, OpenTo.QUESTIONS_AHEAD]),
+    "alumni4@demo.test": (Industry.HEALTHCARE, [OpenTo.KEEPING_IN_TOUCH]),
+    "alumni5@demo.test": (Industry.ENERGY, [OpenTo.FIRST_YEARS, OpenTo.INTRODUCTIONS]),
+    "alumni6@demo.test": (Industry.CONSULTING, [OpenTo.CAREER_CHANGERS]),
+    "alumni7@demo.test": (Industry.GOVERNMENT, [OpenTo.LONGER, OpenTo.KEEPING_IN_TOUCH]),
+    "alumni8@demo.test": (Industry.HEALTHCARE, [OpenTo.QUESTIONS_AHEAD]),
+    "alumni9@demo.test": (Industry.ENERGY, [OpenTo.FIRST_YEARS]),
+    "alumni10@demo.test": (Industry.FINANCE, []),
+    "alumni11@demo.test": (Industry.EDUCATION, [OpenTo.CAREER_CHANGERS, OpenTo.INTRODUCTIONS]),
+    "alumni12@demo.test": (Industry.TECHNOLOGY, [OpenTo.KEEPING_IN_TOUCH, OpenTo.LONGER]),
+}
 PAUSED = "alumni11@demo.test"
 # Fully booked this month by real requests from the demo students (see _seed_at_capacity).
 AT_CAPACITY = "alumni10@demo.test"
@@ -459,10 +474,20 @@ def _seed_volunteers(office) -> dict:
                 topics=topics,
                 formats=formats,
                 capacity_per_month=capacity,
+                industry=VOLUNTEER_OFFERS[email][0],
+                open_to=VOLUNTEER_OFFERS[email][1],
                 bio=f"{title} at {employer}. Glad to help students of Demo University.",
                 paused_until=(timezone.localdate() + timedelta(days=45))
                 if email == PAUSED
                 else None,
+            )
+        elif not profile.industry:
+            # A demo seeded before volunteers had an industry gets theirs.
+            volunteer_profile_update(
+                user=user,
+                profile=profile,
+                industry=VOLUNTEER_OFFERS[email][0],
+                open_to=VOLUNTEER_OFFERS[email][1],
             )
         made[email] = profile
     if not User.objects.filter(email=PENDING[0]).exists():

@@ -1,13 +1,16 @@
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.accounts.enums import Role
 from apps.contacts.directory import volunteer_list_for_admin
-from apps.contacts.enums import Format
+from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import (
     volunteer_deactivate,
@@ -39,6 +42,8 @@ def _post(fields, **overrides):
         "location": "Boston, MA",
         "graduation_year": "2015",
         "programme": "Economics",
+        "industry": Industry.HEALTHCARE,
+        "open_to": [OpenTo.CAREER_CHANGERS, OpenTo.KEEPING_IN_TOUCH],
         "bio": "Moved from consulting into health tech.",
         "topics": "Switching careers; product management",
         "formats": [Format.VIDEO, Format.PHONE],
@@ -59,7 +64,8 @@ def _snapshot(profile):
     profile = VolunteerProfile.objects.get(pk=profile.pk)
     return {
         **{f: getattr(profile, f) for f in ("employer", "capacity_per_month", "paused_until",
-                                             "phone", "linkedin_url", "formats")},
+                                             "phone", "linkedin_url", "formats", "industry",
+                                             "open_to")},
         "fields": sorted(profile.fields.values_list("name", flat=True)),
     }  # fmt: skip
 
@@ -95,7 +101,15 @@ def test_volunteer_profile_edit_saves_every_field(alumni, login_as, fields):
         4, "+1 617 555 0100", "https://www.linkedin.com/in/alex-alumni",
         [Format.PHONE, Format.VIDEO], True, True, False, True,
     )  # fmt: skip
+    assert (profile.industry, profile.open_to) == (
+        Industry.HEALTHCARE,
+        [OpenTo.KEEPING_IN_TOUCH, OpenTo.CAREER_CHANGERS],
+    )
     assert sorted(profile.fields.values_list("name", flat=True)) == ["Consulting", "Healthcare"]
+    assert profile.search_words == (
+        "Alex Alumni Acme Health Product manager Consulting Healthcare "
+        "Switching careers; product management"
+    )
     assert profile.search_document == (
         "Alex Alumni Acme Health Product manager\n"
         "Consulting Healthcare Switching careers; product management\n"
@@ -118,6 +132,8 @@ def test_volunteer_profile_edit_saves_every_field(alumni, login_as, fields):
         ({"formats": []}, "formats", "Choose at least one way you are willing to meet."),
         ({"formats": ["carrier_pigeon"]}, "formats", "Select a valid choice."),
         ({"graduation_year": "1900"}, "graduation_year", "Enter a year between 1950 and"),
+        ({"industry": "pyramid_schemes"}, "industry", "Select a valid choice."),
+        ({"open_to": ["a_job"]}, "open_to", "Select a valid choice."),
     ],
 )
 def test_volunteer_profile_bad_input_is_refused_with_message_and_nothing_changes(
@@ -176,6 +192,45 @@ def test_volunteer_profile_update_refuses_someone_elses_profile_and_foreign_fiel
         volunteer_profile_update(user=alumni, profile=profile, employer="Hijacked")
     with pytest.raises(PermissionError):
         volunteer_profile_update(user=alumni, profile=mine, fields=[foreign])
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"open_to": ["a_job"]}, "open_to", "Choose what you are open to from the list."),
+        ({"industry": "pyramid_schemes"}, "industry", "is not a valid choice."),
+    ],
+)
+def test_volunteer_profile_update_refuses_unknown_industry_or_open_to(alumni, data, field, message):
+    profile = volunteer_named(alumni.office, "Vi Volunteer", industry=Industry.LAW,
+                              open_to=[OpenTo.INTRODUCTIONS])  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        volunteer_profile_update(user=profile.user, profile=profile, employer="Changed", **data)
+
+    assert message in " ".join(refused.value.message_dict[field])
+    stored = VolunteerProfile.objects.get(pk=profile.pk)
+    assert (stored.employer, stored.industry, stored.open_to) == (
+        "",
+        Industry.LAW,
+        [OpenTo.INTRODUCTIONS],
+    )
+
+
+def test_migration_0006_fills_the_trigram_words_of_existing_profiles(office):
+    trigram = import_module("apps.contacts.migrations.0007_volunteer_industry_open_to_trigram")
+    profile = volunteer_named(
+        office, "Ann Words", employer="Deloitte", job_title="Senior Manager",
+        fields=[FieldFactory(office=office, name="Consulting")], topics="Case interviews",
+        bio="Not in the words.",
+    )  # fmt: skip
+    VolunteerProfile.objects.filter(pk=profile.pk).update(search_words="")
+
+    trigram.fill_search_words(django_apps, None)
+
+    assert VolunteerProfile.objects.get(pk=profile.pk).search_words == (
+        "Ann Words Deloitte Senior Manager Consulting Case interviews"
+    )
 
 
 def test_volunteer_profile_get_or_create_refuses_students(student):

@@ -98,6 +98,17 @@ def test_demo_directory_hides_paused_and_pending_and_shows_the_full_one_fully_bo
     assert reverse("interview_request_volunteer", args=[noah.pk]) not in card
 
 
+def test_demo_directory_filters_on_industry_major_and_open_to_find_people(demo):
+    def found(**params):
+        response = demo["sam"].get("/directory/", params)
+        assert response.status_code == 200
+        return sorted(v.user.full_name for v in response.context["page"].object_list)
+
+    assert found(industry="consulting") == ["Alex Alumni", "Hana Kim"]
+    assert found(major="Economics") == ["Alex Alumni", "Ava Thompson"]
+    assert found(open_to="career_changers") == ["Hana Kim", "Morgan Chen"]
+
+
 def test_demo_at_capacity_volunteer_cannot_be_requested(demo):
     noah = User.objects.get(email=AT_CAPACITY).volunteer_profile
 
