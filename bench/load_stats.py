@@ -28,7 +28,9 @@ def percentile(values: list[float], p: float) -> float:
 
 @dataclass
 class Sample:
-    """What the driver measured in one or more slices of load on one URL."""
+    """What the driver measured in one or more slices of load on one URL: the
+    requests answered within the slices' windows and the windows' seconds (the
+    rate), every answer's latency and every error (the stragglers too)."""
 
     requests: int = 0
     seconds: float = 0.0
