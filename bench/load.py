@@ -50,7 +50,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-sys.path[:0] = [str(ROOT), str(BENCH)]
+# Run as a script, bench/ is already on the path (load_stats, load_driver).
+sys.path.insert(0, str(ROOT))
 
 from load_stats import (  # noqa: E402
     GrowthRow,

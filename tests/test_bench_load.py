@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))
+# Last, so that bench/'s script names never shadow anything else.
+sys.path.append(str(BENCH))
 
 import load  # noqa: E402
 import load_driver  # noqa: E402
