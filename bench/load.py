@@ -553,7 +553,7 @@ def main(argv=None) -> None:
     parser.add_argument("--growth", action="store_true", help="full vs tenth, in-process")
     parser.add_argument("--tenth-url", help="the tenth-size database (default: <name>_tenth)")
     parser.add_argument("--requests", type=int, default=10, help="--growth: requests per pass")
-    parser.add_argument("--passes", type=int, default=3, help="--growth: passes per database")
+    parser.add_argument("--passes", type=int, default=5, help="--growth: passes per database")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.in_process:
