@@ -3,7 +3,7 @@ measured next to a bare Django reference on the same machine.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fieldnotes_scale \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=redis://127.0.0.1:6379/1 \\
-    .venv/bin/python bench/load.py                 # about 6 minutes
+    .venv/bin/python bench/load.py                 # 8–10 minutes
     .venv/bin/python bench/load.py --growth --tenth-url postgres://…/fieldnotes_scale_tenth
 
 The database is one `manage.py seed_scale` filled (docs/performance.md). The run:
