@@ -1,0 +1,5 @@
+from django.urls import path
+
+from reference import views
+
+urlpatterns = [path("person/<int:pk>/", views.person)]
