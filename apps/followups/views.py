@@ -36,17 +36,29 @@ from apps.interviews.selectors import interview_get_for_student
 
 @student_only
 def followup_list(request):
-    groups = selectors.followup_groups_for_student(student=request.user)
+    # ?section= opens one section alone, a page at a time (its anchor's name).
+    only = request.GET.get("section", "").replace("-", "_")
+    only = only if only in selectors.SECTIONS else None
+    groups = selectors.followup_groups_for_student(
+        student=request.user, section=only, page=request.GET.get("page")
+    )
+    sections = [
+        ("overdue", _("Overdue"), groups.overdue, groups.counts["overdue"]),
+        ("this-week", _("Due this week"), groups.this_week, groups.counts["this_week"]),
+        ("upcoming", _("Coming up"), groups.upcoming, groups.counts["upcoming"]),
+    ]
     return render(
         request,
         "followups/followup_list.html",
         {
             "groups": groups,
+            "only": only,
             "sections": [
-                ("overdue", _("Overdue"), groups.overdue),
-                ("this-week", _("Due this week"), groups.this_week),
-                ("upcoming", _("Coming up"), groups.upcoming),
+                {"key": key, "label": label, "items": items, "count": count}
+                for key, label, items, count in sections
+                if only is None or key.replace("-", "_") == only
             ],
+            "preview": selectors.SECTION_PREVIEW,
             "cadence_choices": CADENCE_CHOICES,
             "snooze_choices": Snooze.choices,
         },
