@@ -190,11 +190,29 @@ def contact_target_move(request, pk: int):
     return redirect(f"{safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
 
 
+# A field's list shows its top people; a long one is cut here, with a link to
+# the whole list of that field (dragging needs every row of the list it reorders;
+# the arrow buttons work on a cut list too).
+TARGET_PREVIEW = 25
+
+
 @student_only
 def target_list(request):
     groups, contacts = selectors.target_list_grouped(student=request.user)
+    # ?field=<id> (or "none" for the contacts without an active field) shows that
+    # list whole and alone.
+    whole = request.GET.get("field")
+    if whole:
+        groups = [g for g in groups if str(g["field"].pk if g["field"] else "none") == whole]
+    for group in groups:
+        group["count"] = len(group["contacts"])
+        if not whole and group["count"] > TARGET_PREVIEW:
+            group["contacts"] = group["contacts"][:TARGET_PREVIEW]
+            group["cut"] = True
     return render(
-        request, "contacts/target_list.html", {"groups": groups, "has_contacts": bool(contacts)}
+        request,
+        "contacts/target_list.html",
+        {"groups": groups, "has_contacts": bool(contacts), "whole": whole},
     )
 
 
