@@ -14,6 +14,7 @@ from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
 from apps.core.links import safe_next
+from apps.core.rendering import render_list
 
 PAGE_SIZE = 25
 
@@ -32,12 +33,14 @@ def contact_list(request):
         tag=filters.get("tag", ""),
     )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = (
-        "contacts/_contact_rows.html"
-        if request.htmx and not request.htmx.boosted
-        else "contacts/contact_list.html"
-    )
-    return render(
+    page.object_list = list(page.object_list)
+    rows_only = request.htmx and not request.htmx.boosted
+    template = "contacts/_contact_rows.html" if rows_only else "contacts/contact_list.html"
+    if not rows_only:
+        # The field filter's options, read here rather than while the form renders
+        # (iter(): list() would ask the iterator's length, a COUNT query of its own).
+        form.fields["field"].widget.choices = list(iter(form.fields["field"].choices))
+    return render_list(
         request, template, {"form": form, "page": page, "filtering": any(filters.values())}
     )
 
@@ -209,7 +212,7 @@ def target_list(request):
         if not whole and group["count"] > TARGET_PREVIEW:
             group["contacts"] = group["contacts"][:TARGET_PREVIEW]
             group["cut"] = True
-    return render(
+    return render_list(
         request,
         "contacts/target_list.html",
         {"groups": groups, "has_contacts": bool(contacts), "whole": whole},
@@ -223,7 +226,7 @@ def target_board(request):
         {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
         for value, label in Stage.choices
     ]
-    return render(
+    return render_list(
         request, "contacts/target_board.html", {"columns": columns, "has_contacts": bool(contacts)}
     )
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
+from apps.core.rendering import render_list
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
 from apps.followups.forms import (
@@ -47,7 +48,7 @@ def followup_list(request):
         ("this-week", _("Due this week"), groups.this_week, groups.counts["this_week"]),
         ("upcoming", _("Coming up"), groups.upcoming, groups.counts["upcoming"]),
     ]
-    return render(
+    return render_list(
         request,
         "followups/followup_list.html",
         {

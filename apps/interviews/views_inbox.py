@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -66,7 +67,7 @@ def inbox(request):
     ]
     for group in groups:
         group["count"] = group["page"].paginator.count if "page" in group else len(group["items"])
-    return render(
+    return render_list(
         request,
         "interviews/inbox.html",
         {"groups": groups, "has_any": any(group["count"] for group in groups)},

@@ -16,6 +16,7 @@ from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms import (
@@ -95,7 +96,7 @@ def interview_list(request):
                     "more": len(items) > HISTORY_PREVIEW,
                 }
             )
-    return render(
+    return render_list(
         request,
         "interviews/interview_list.html",
         {

@@ -26,3 +26,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Queued emails are delivered in the test process right after commit, through the
 # same delivery function a worker runs.
 EMAIL_OUTBOX_DISPATCH = "inline"
+
+# List pages render with queries disabled (apps.core.rendering.render_list): a
+# template that reads a relation its view did not load fails the page's test.
+TEMPLATE_QUERIES_FORBIDDEN = True
