@@ -93,8 +93,11 @@ def followups_badge(request):
     return render(request, "followups/_nav_badge.html", {"count": count})
 
 
-def _back(followup):
-    return redirect(f"{reverse('followup_list')}#followup-{followup.pk}")
+def _back(followup, request=None):
+    # From one section's page (?section=…&page=…) the forms say where they were
+    # sent from, so the student lands back on that page, not on the first ten.
+    page = safe_next(request, reverse("followup_list")) if request else reverse("followup_list")
+    return redirect(f"{page.split('#')[0]}#followup-{followup.pk}")
 
 
 def _act(request, followup, action, success):
@@ -104,7 +107,7 @@ def _act(request, followup, action, success):
         error_messages(request, exc)
     else:
         messages.success(request, success)
-    return _back(followup)
+    return _back(followup, request)
 
 
 @student_only
@@ -114,7 +117,7 @@ def followup_done(request, pk: int):
     form = DoneForm(request.POST)
     if not form.is_valid():
         error_messages(request, ValidationError(form.errors["note"]))
-        return _back(followup)
+        return _back(followup, request)
     success = (
         _("Thank-you marked as sent.")
         if followup.kind == Kind.THANK_YOU
@@ -137,7 +140,7 @@ def followup_snooze(request, pk: int):
     form = SnoozeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how long to snooze."))
-        return _back(followup)
+        return _back(followup, request)
     return _act(
         request,
         followup,
@@ -167,7 +170,7 @@ def followup_cadence(request, pk: int):
     form = CadenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose 1, 3, 6 or 12 months."))
-        return _back(followup)
+        return _back(followup, request)
     return _act(
         request,
         followup,

@@ -390,3 +390,25 @@ def test_thank_you_panel_is_empty_for_an_interview_without_one(login_as, student
 
     assert response.status_code == 200
     assert response.content.decode().strip() == ""
+
+
+def test_acting_from_a_section_page_comes_back_to_that_page(login_as, student):
+    for i in range(27):
+        _meet(student, f"Person {i:02}")
+    browser = login_as(student)
+    page = reverse("followup_list") + "?section=upcoming&page=2"
+    response = browser.get(page)
+    [checkin] = response.context["groups"].upcoming[-1:]
+
+    html = response.content.decode()
+    snoozed = browser.post(
+        reverse("followup_snooze", args=[checkin.pk]), {"period": "week", "next": page}
+    )
+    elsewhere = browser.post(
+        reverse("followup_stop", args=[checkin.pk]), {"next": "https://evil.test/"}
+    )
+
+    assert f'<input type="hidden" name="next" value="{page.replace("&", "&amp;")}">' in html
+    assert snoozed["Location"] == f"{page}#followup-{checkin.pk}"
+    assert elsewhere["Location"] == f"{reverse('followup_list')}#followup-{checkin.pk}"
+    assert 'name="next"' not in browser.get(reverse("followup_list")).content.decode()
