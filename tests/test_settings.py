@@ -205,6 +205,41 @@ def test_settings_the_test_database_connection_runs_without_jit(db):
         assert cursor.fetchone() == ("off",)
 
 
+# --- The signed-in floor (issue 10) ---------------------------------------------
+
+FLOOR = (
+    "-c",
+    "import django; django.setup(); from django.conf import settings; "
+    "from django.template import engines; "
+    "print(settings.SESSION_ENGINE); "
+    "print([f'{type(x).__module__}.{type(x).__name__}' "
+    "for x in engines['django'].engine.template_loaders])",
+)
+
+
+@pytest.mark.parametrize(
+    ("module", "variables", "engine"),
+    [
+        ("config.settings.production", PRODUCTION, "django.contrib.sessions.backends.cached_db"),
+        (
+            "config.settings.production",
+            {**PRODUCTION, "CACHE_URL": "filecache:///tmp/fieldnotes-cache"},
+            "django.contrib.sessions.backends.db",
+        ),
+        ("config.settings.local", {}, "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_settings_sessions_come_from_redis_when_the_cache_is_redis(module, variables, engine):
+    result = _start(module, FLOOR, **variables)
+
+    assert result.returncode == 0, result.stderr
+    session_engine, loaders = result.stdout.splitlines()
+    assert session_engine == engine
+    # Templates are parsed once per process: Django wraps the loaders in its cached
+    # loader when TEMPLATES names none, whatever DEBUG says.
+    assert loaders == "['django.template.loaders.cached.Loader']"
+
+
 # --- Deployment checks ------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import Role
@@ -43,6 +45,14 @@ NAVIGATION = {
 OFFICE_ADMIN_NAVIGATION = [NavEntry("office_home", _("Office"))]
 
 
+@lru_cache(maxsize=32)
+def _nav_urls(names: tuple[str, ...], urlconf: str, prefix: str) -> tuple[str, ...]:
+    # Every page of a signed-in person draws the navigation: its URLs are
+    # reversed once per process (per URL conf and script prefix), not on each
+    # request (8 reverse() calls were ~0.5 ms of a 4 ms page).
+    return tuple(reverse(name, urlconf=urlconf) for name in names)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.office_id is None:
@@ -51,7 +61,11 @@ def navigation(request):
     if user.is_office_admin:
         entries += OFFICE_ADMIN_NAVIGATION
     path = request.path
-    urls = [reverse(entry.url_name) for entry in entries]
+    urls = _nav_urls(
+        tuple(entry.url_name for entry in entries),
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+    )
     # The longest link the page is under is the one active: /advising/dashboard/
     # is under the caseload's /advising/ too.
     active = max((url for url in urls if path.startswith(url)), key=len, default=None)

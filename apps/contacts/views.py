@@ -14,6 +14,7 @@ from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm
 from apps.core.links import safe_next
+from apps.core.rendering import render_list
 
 PAGE_SIZE = 25
 
@@ -32,12 +33,14 @@ def contact_list(request):
         tag=filters.get("tag", ""),
     )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = (
-        "contacts/_contact_rows.html"
-        if request.htmx and not request.htmx.boosted
-        else "contacts/contact_list.html"
-    )
-    return render(
+    page.object_list = list(page.object_list)
+    rows_only = request.htmx and not request.htmx.boosted
+    template = "contacts/_contact_rows.html" if rows_only else "contacts/contact_list.html"
+    if not rows_only:
+        # The field filter's options, read here rather than while the form renders
+        # (iter(): list() would ask the iterator's length, a COUNT query of its own).
+        form.fields["field"].widget.choices = list(iter(form.fields["field"].choices))
+    return render_list(
         request, template, {"form": form, "page": page, "filtering": any(filters.values())}
     )
 
@@ -190,11 +193,29 @@ def contact_target_move(request, pk: int):
     return redirect(f"{safe_next(request, reverse('target_list'))}#contact-{contact.pk}")
 
 
+# A field's list shows its top people; a long one is cut here, with a link to
+# the whole list of that field (dragging needs every row of the list it reorders;
+# the arrow buttons work on a cut list too).
+TARGET_PREVIEW = 25
+
+
 @student_only
 def target_list(request):
     groups, contacts = selectors.target_list_grouped(student=request.user)
-    return render(
-        request, "contacts/target_list.html", {"groups": groups, "has_contacts": bool(contacts)}
+    # ?field=<id> (or "none" for the contacts without an active field) shows that
+    # list whole and alone.
+    whole = request.GET.get("field")
+    if whole:
+        groups = [g for g in groups if str(g["field"].pk if g["field"] else "none") == whole]
+    for group in groups:
+        group["count"] = len(group["contacts"])
+        if not whole and group["count"] > TARGET_PREVIEW:
+            group["contacts"] = group["contacts"][:TARGET_PREVIEW]
+            group["cut"] = True
+    return render_list(
+        request,
+        "contacts/target_list.html",
+        {"groups": groups, "has_contacts": bool(contacts), "whole": whole},
     )
 
 
@@ -205,7 +226,7 @@ def target_board(request):
         {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
         for value, label in Stage.choices
     ]
-    return render(
+    return render_list(
         request, "contacts/target_board.html", {"columns": columns, "has_contacts": bool(contacts)}
     )
 

@@ -32,6 +32,7 @@ from apps.followups.notifications import (
 from apps.followups.services import checkin_key, followups_wake_snoozed
 from apps.interviews.enums import State
 from apps.interviews.models import Interview, PreparedQuestion
+from apps.interviews.selectors import interviews_of_participant
 from apps.interviews.services import interview_expire, interview_nudge
 
 MEETING_AHEAD = timedelta(hours=24)
@@ -192,8 +193,12 @@ def _digest_context(*, user, preference, now: datetime, local: datetime) -> dict
     )
     meetings = (
         list(
-            Interview.objects.filter(Q(student=user) | Q(volunteer__user=user))
-            .filter(state=State.SCHEDULED, starts_at__gt=now, starts_at__lte=now + MEETING_AHEAD)
+            interviews_of_participant(
+                user=user,
+                state=State.SCHEDULED,
+                starts_at__gt=now,
+                starts_at__lte=now + MEETING_AHEAD,
+            )
             .select_related("contact", "student")
             .order_by("starts_at")
         )

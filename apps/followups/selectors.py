@@ -1,9 +1,10 @@
 """Reads of follow-ups, each scoped to the student asking."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -52,40 +53,82 @@ def followup_get_for_student(*, student, pk: int) -> FollowUp:
 
 @dataclass
 class FollowUpGroups:
+    """The follow-ups page. `overdue`, `this_week` and `upcoming` hold the rows
+    shown (a section's first few, or one page of the section opened alone);
+    `counts` says how many each section has in all."""
+
     overdue: list[FollowUp]
     this_week: list[FollowUp]
     upcoming: list[FollowUp]
     done: list[FollowUp]
+    counts: dict[str, int] = field(default_factory=dict)
+    page: Page | None = None
 
     @property
     def has_any(self) -> bool:
-        return bool(self.overdue or self.this_week or self.upcoming or self.done)
+        return bool(any(self.counts.values()) or self.done)
 
 
-def followup_groups_for_student(*, student, now: datetime | None = None) -> FollowUpGroups:
-    """The follow-ups page: overdue, due within a week, later (and snoozed), and the
-    last few done, and the last interactions logged with each contact. Three
-    queries."""
+SECTIONS = ("overdue", "this_week", "upcoming")
+# Rows of each section on the page before "see all", and per page of one section.
+SECTION_PREVIEW = 10
+SECTION_PAGE_SIZE = 25
+
+
+def _section(*, status: str, due_at: datetime, now: datetime) -> str:
+    if status == Status.SNOOZED or due_at >= now + DUE_SOON:
+        return "upcoming"
+    return "overdue" if due_at < now else "this_week"
+
+
+def followup_groups_for_student(
+    *, student, now: datetime | None = None, section: str | None = None, page: str | None = None
+) -> FollowUpGroups:
+    """The follow-ups page: overdue, due within a week, later (and snoozed), each
+    with its first SECTION_PREVIEW rows, the last few done, and the last
+    interactions logged with each contact shown. With `section`, that section
+    alone, SECTION_PAGE_SIZE to a `page`, and nothing done.
+
+    The sections are drawn from a narrow read of every active follow-up (id,
+    status, due time: a student has tens, a few hundred at most); only the rows
+    shown are loaded whole. Four queries, three with `section`."""
     now = now or timezone.now()
-    active = list(
+    ids: dict[str, list[int]] = {name: [] for name in SECTIONS}
+    for pk, status, due_at in (
         followup_list_for_student(student=student)
         .filter(status__in=ACTIVE_STATUSES)
-        .prefetch_related(_recent_interactions("contact__interactions"))
+        .values_list("pk", "status", "due_at")
+    ):
+        ids[_section(status=status, due_at=due_at, now=now)].append(pk)
+    counts = {name: len(ids[name]) for name in SECTIONS}
+    one_page = None
+    if section in SECTIONS:
+        one_page = Paginator(ids[section], SECTION_PAGE_SIZE).get_page(page)
+        shown = {name: (list(one_page) if name == section else []) for name in SECTIONS}
+    else:
+        shown = {name: ids[name][:SECTION_PREVIEW] for name in SECTIONS}
+    wanted = [pk for name in SECTIONS for pk in shown[name]]
+    rows = (
+        {
+            row.pk: row
+            for row in followup_list_for_student(student=student)
+            .filter(pk__in=wanted)
+            .prefetch_related(_recent_interactions("contact__interactions"))
+        }
+        if wanted
+        else {}
     )
-    done = list(
-        followup_list_for_student(student=student)
-        .filter(status=Status.DONE)
-        .order_by("-done_at", "-pk")[:RECENTLY_DONE]
+    done = (
+        []
+        if one_page
+        else list(
+            followup_list_for_student(student=student)
+            .filter(status=Status.DONE)
+            .order_by("-done_at", "-pk")[:RECENTLY_DONE]
+        )
     )
-    overdue, this_week, upcoming = [], [], []
-    for item in active:
-        if item.status == Status.SNOOZED or item.due_at >= now + DUE_SOON:
-            upcoming.append(item)
-        elif item.due_at < now:
-            overdue.append(item)
-        else:
-            this_week.append(item)
-    return FollowUpGroups(overdue=overdue, this_week=this_week, upcoming=upcoming, done=done)
+    lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
+    return FollowUpGroups(**lists, done=done, counts=counts, page=one_page)
 
 
 def followups_due_soon(*, student, now: datetime | None = None) -> list[FollowUp]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
+from apps.core.rendering import render_list
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
 from apps.followups.forms import (
@@ -37,17 +38,29 @@ from apps.interviews.selectors import interview_get_for_student
 
 @student_only
 def followup_list(request):
-    groups = selectors.followup_groups_for_student(student=request.user)
-    return render(
+    # ?section= opens one section alone, a page at a time (its anchor's name).
+    only = request.GET.get("section", "").replace("-", "_")
+    only = only if only in selectors.SECTIONS else None
+    groups = selectors.followup_groups_for_student(
+        student=request.user, section=only, page=request.GET.get("page")
+    )
+    sections = [
+        ("overdue", _("Overdue"), groups.overdue, groups.counts["overdue"]),
+        ("this-week", _("Due this week"), groups.this_week, groups.counts["this_week"]),
+        ("upcoming", _("Coming up"), groups.upcoming, groups.counts["upcoming"]),
+    ]
+    return render_list(
         request,
         "followups/followup_list.html",
         {
             "groups": groups,
+            "only": only,
             "sections": [
-                ("overdue", _("Overdue"), groups.overdue),
-                ("this-week", _("Due this week"), groups.this_week),
-                ("upcoming", _("Coming up"), groups.upcoming),
+                {"key": key, "label": label, "items": items, "count": count}
+                for key, label, items, count in sections
+                if only is None or key.replace("-", "_") == only
             ],
+            "preview": selectors.SECTION_PREVIEW,
             "cadence_choices": CADENCE_CHOICES,
             "snooze_choices": Snooze.choices,
         },
@@ -81,8 +94,11 @@ def followups_badge(request):
     return render(request, "followups/_nav_badge.html", {"count": count})
 
 
-def _back(followup):
-    return redirect(f"{reverse('followup_list')}#followup-{followup.pk}")
+def _back(followup, request=None):
+    # From one section's page (?section=…&page=…) the forms say where they were
+    # sent from, so the student lands back on that page, not on the first ten.
+    page = safe_next(request, reverse("followup_list")) if request else reverse("followup_list")
+    return redirect(f"{page.split('#')[0]}#followup-{followup.pk}")
 
 
 def _act(request, followup, action, success):
@@ -92,7 +108,7 @@ def _act(request, followup, action, success):
         error_messages(request, exc)
     else:
         messages.success(request, success)
-    return _back(followup)
+    return _back(followup, request)
 
 
 @student_only
@@ -102,7 +118,7 @@ def followup_done(request, pk: int):
     form = DoneForm(request.POST)
     if not form.is_valid():
         error_messages(request, ValidationError(form.errors["note"]))
-        return _back(followup)
+        return _back(followup, request)
     success = (
         _("Thank-you marked as sent.")
         if followup.kind == Kind.THANK_YOU
@@ -125,7 +141,7 @@ def followup_snooze(request, pk: int):
     form = SnoozeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose how long to snooze."))
-        return _back(followup)
+        return _back(followup, request)
     return _act(
         request,
         followup,
@@ -155,7 +171,7 @@ def followup_cadence(request, pk: int):
     form = CadenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose 1, 3, 6 or 12 months."))
-        return _back(followup)
+        return _back(followup, request)
     return _act(
         request,
         followup,

@@ -4,7 +4,6 @@ due (follow-ups), with the one next step that matters most today."""
 
 from datetime import timedelta
 
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import contact_counts_for_student, target_list_for_student
+from apps.core.rendering import render_list
 from apps.followups.enums import Kind
 from apps.followups.selectors import followups_due_soon
 from apps.interviews.selectors import upcoming_for_user
@@ -114,7 +114,7 @@ def student_home(request):
     steps = _getting_ready(student=student, profile=profile, counts=counts)
     due = followups_due_soon(student=student, now=now)
     upcoming = list(upcoming_for_user(user=student)[:HOME_LIST])
-    return render(
+    return render_list(
         request,
         "followups/student_home.html",
         {

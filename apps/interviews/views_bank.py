@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import office_admin_required
 from apps.core.feedback import form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.forms_bank import BankQuestionForm
 
@@ -33,7 +34,7 @@ def _render_list(request, *, status=200, errors=()):
         selectors.bank_questions_retired(office_id=office_id), selectors.RETIRED_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     retired.object_list = list(retired.object_list)
-    return render(
+    return render_list(
         request,
         "interviews/question_bank.html",
         {

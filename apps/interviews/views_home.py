@@ -3,12 +3,12 @@ requests waiting for an answer, the conversations coming up, and where the
 volunteer stands this month (capacity, pause, response figures)."""
 
 from django.db.models import Count, Q
-from django.shortcuts import render
 from django.utils import timezone
 
 from apps.accounts.permissions import alumni_only
 from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.selectors import volunteer_profile_for_user
+from apps.core.rendering import render_list
 from apps.interviews import selectors
 from apps.interviews.enums import State
 
@@ -36,7 +36,7 @@ def alumni_home(request):
             "full": used >= profile.capacity_per_month,
             "paused": bool(profile.paused_until and profile.paused_until >= today),
         }
-    return render(
+    return render_list(
         request,
         "interviews/home_alumni.html",
         {

@@ -3,12 +3,14 @@ one request's page, and their answer (accept with times, or decline)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -38,14 +40,38 @@ INBOX_GROUPS = [
 ]
 
 
+# The past grows by every request ever received (a busy volunteer has hundreds), so
+# it comes a page at a time; what needs an answer or is coming up stays whole on
+# top (bounded by the monthly capacity and the 14-day expiry).
+PAST_PAGE_SIZE = 20
+
+
 @alumni_only
 def inbox(request):
-    items = list(selectors.interview_inbox_for_volunteer(user=request.user))
+    (new_key, new_label, new_states), (up_key, up_label, up_states), past = INBOX_GROUPS
+    current = list(
+        selectors.interview_inbox_for_volunteer(user=request.user, states=new_states + up_states)
+    )
+    page = Paginator(
+        selectors.interview_inbox_for_volunteer(user=request.user, states=past[2]),
+        PAST_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     groups = [
-        {"key": key, "label": label, "items": [i for i in items if i.state in states]}
-        for key, label, states in INBOX_GROUPS
+        {
+            "key": new_key,
+            "label": new_label,
+            "items": [i for i in current if i.state in new_states],
+        },
+        {"key": up_key, "label": up_label, "items": [i for i in current if i.state in up_states]},
+        {"key": past[0], "label": past[1], "items": list(page), "page": page},
     ]
-    return render(request, "interviews/inbox.html", {"groups": groups, "has_any": bool(items)})
+    for group in groups:
+        group["count"] = group["page"].paginator.count if "page" in group else len(group["items"])
+    return render_list(
+        request,
+        "interviews/inbox.html",
+        {"groups": groups, "has_any": any(group["count"] for group in groups)},
+    )
 
 
 def _inbox_page(request, interview, *, accept_form=None, status=200):

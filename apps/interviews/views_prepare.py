@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
 from apps.core.feedback import error_messages
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms_prepare import (
@@ -519,7 +520,7 @@ def referrals_add(request, pk: int):
 @student_only
 @require_GET
 def referral_map(request):
-    return render(
+    return render_list(
         request,
         "interviews/referral_map.html",
         {

@@ -6,6 +6,7 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,6 +16,7 @@ from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms import (
@@ -41,23 +43,68 @@ GROUPS = [
 ]
 
 
+# Held and closed conversations pile up over the years (the scale data's busiest
+# student has 120): the list shows the latest few of each, and "all" opens that
+# group alone a page at a time. The open groups stay whole: the office caps open
+# requests, and a student has a handful of meetings and drafts at once.
+HISTORY_KEYS = ("held", "closed")
+HISTORY_PREVIEW = 10
+HISTORY_PAGE_SIZE = 25
+
+
 @student_only
 def interview_list(request):
-    interviews = list(selectors.interview_list_for_student(student=request.user))
-    groups = [
-        {"key": key, "label": label, "items": [i for i in interviews if i.state in states]}
-        for key, label, states in GROUPS
+    student = request.user
+    only = request.GET.get("group")
+    only = only if only in HISTORY_KEYS else None
+    current_states = [
+        state for key, _label, states in GROUPS if key not in HISTORY_KEYS for state in states
     ]
-    return render(
+    current = (
+        []
+        if only
+        else list(selectors.interview_list_for_student(student=student, states=current_states))
+    )
+    groups = []
+    for key, label, states in GROUPS:
+        if key not in HISTORY_KEYS:
+            if not only:
+                items = [i for i in current if i.state in states]
+                groups.append({"key": key, "label": label, "items": items, "count": len(items)})
+            continue
+        if only and key != only:
+            continue
+        rows = selectors.interview_list_for_student(student=student, states=states)
+        if only:
+            page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+            groups.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "items": list(page),
+                    "count": page.paginator.count,
+                    "page": page,
+                }
+            )
+        else:
+            items = list(rows[: HISTORY_PREVIEW + 1])
+            groups.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "items": items[:HISTORY_PREVIEW],
+                    "more": len(items) > HISTORY_PREVIEW,
+                }
+            )
+    return render_list(
         request,
         "interviews/interview_list.html",
         {
             "groups": groups,
-            "has_any": bool(interviews),
-            "open_count": sum(
-                1 for i in interviews if i.state in (State.REQUESTED, State.ACCEPTED)
-            ),
-            "limit": request.user.office.max_open_requests,
+            "only": only,
+            "has_any": any(g["items"] for g in groups),
+            "open_count": sum(1 for i in current if i.state in (State.REQUESTED, State.ACCEPTED)),
+            "limit": student.office.max_open_requests,
         },
     )
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import office_admin_required
 from apps.core.feedback import error_messages, form_add_errors
+from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.forms import RequestTemplateForm
 from apps.interviews.request_check import PLACEHOLDERS
@@ -24,7 +25,7 @@ def request_template_list(request):
         # An office that never had templates gets the built-in wording as its default.
         services.request_template_ensure_default(office_id=office_id)
         templates = list(selectors.request_template_list_for_office(office_id=office_id))
-    return render(
+    return render_list(
         request,
         "interviews/requesttemplate_list.html",
         {

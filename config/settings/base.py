@@ -88,6 +88,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (rate limits, import progress); Redis in CI, compose and production.
 CACHES = {"default": E.cache_url(f"filecache://{VAR_DIR / 'cache'}")}
 
+# Every signed-in request reads its session. With Redis as the cache, it is read
+# from Redis and written to both (cached_db): the database stays the record, so
+# a Redis flush or eviction signs nobody out. With a file or per-process cache,
+# the database alone (docs/deployment.md, "Sessions").
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["apps.accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [

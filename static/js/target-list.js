@@ -9,7 +9,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof Sortable === "undefined") return;
     var status = document.getElementById("reorder-status");
-    document.querySelectorAll("ol.target-list").forEach(function (list) {
+    document.querySelectorAll("ol.target-list[data-reorder-url]").forEach(function (list) {
       Sortable.create(list, {
         handle: ".drag-handle", animation: 150, ghostClass: "bg-body-secondary",
         onEnd: function () {

@@ -177,7 +177,7 @@ def test_target_pages_are_for_students(login_as, request, persona):
     )
 
 
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, 50])
 @pytest.mark.parametrize("page", ["target_list", "target_board"])
 def test_target_pages_query_count(
     login_as, student, consulting, policy, count, page, django_assert_num_queries
@@ -196,6 +196,46 @@ def test_target_pages_query_count(
         response = browser.get(reverse(page))
 
     assert response.status_code == 200
+    if page == "target_list":
+        shown = min(count // 2, 25) + min(count - count // 2, 25)
+        assert response.content.decode().count('id="contact-') == shown
+    else:
+        assert sum(len(c["contacts"]) for c in response.context["columns"]) == count
+
+
+def test_a_long_list_shows_its_top_25_and_links_to_the_whole_list(login_as, student, consulting):
+    people = [
+        ContactFactory(student=student, full_name=f"P{i:02}", field=consulting, on_target_list=True)
+        for i in range(27)
+    ]
+    browser = login_as(student)
+
+    cut = browser.get(reverse("target_list"))
+    whole = browser.get(reverse("target_list") + f"?field={consulting.pk}")
+
+    [group] = cut.context["groups"]
+    assert group["contacts"] == people[:25]
+    assert group["count"] == 27
+    html = cut.content.decode()
+    assert f'href="?field={consulting.pk}"' in html
+    # A cut list cannot be dragged (a reorder names the whole list); arrows still work.
+    assert "data-reorder-url" not in html
+    assert "drag-handle" not in html
+    [group] = whole.context["groups"]
+    assert group["contacts"] == people
+    assert "data-reorder-url" in whole.content.decode()
+    last = people[24]
+    browser.post(reverse("contact_target_move", args=[last.pk]), {"direction": "down"})
+    assert _ranked(student, consulting)[24:26] == ["P25", "P24"]
+
+
+def test_the_whole_list_of_contacts_without_a_field(login_as, student, consulting):
+    ContactFactory(student=student, full_name="Ana", field=consulting, on_target_list=True)
+    loose = ContactFactory(student=student, full_name="Cal", on_target_list=True)
+
+    response = login_as(student).get(reverse("target_list") + "?field=none")
+
+    assert [(g["field"], g["contacts"]) for g in response.context["groups"]] == [(None, [loose])]
 
 
 def test_the_grouped_list_puts_a_retired_fields_contacts_with_those_without_a_field(

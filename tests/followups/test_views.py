@@ -145,21 +145,68 @@ def test_followups_page_for_a_new_student_explains_itself(login_as, student):
     assert "Nothing to follow up yet" in response.content.decode()
 
 
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, 50])
 def test_followups_page_query_count(login_as, student, count, django_assert_num_queries):
+    """`count` meetings held: as many thank-yous due this week and check-ins coming
+    up, each section showing its first 10."""
     for i in range(count):
         contact = _meet(student, f"Person {i}").contact
         for kind in ("call", "message"):
             services.interaction_log(student=student, contact=contact, kind=kind, on=NOW.date())
     browser = login_as(student)
 
-    # session, user with office, active follow-ups with contacts, their contacts'
-    # logged interactions, recently done
-    with django_assert_num_queries(5):
+    # session, user with office, the active follow-ups' ids, the rows shown with
+    # their contacts, their contacts' logged interactions, recently done
+    with django_assert_num_queries(6):
         response = browser.get(reverse("followup_list"))
 
-    assert len(response.context["groups"].this_week) == count
-    assert response.content.decode().count("· Message or email</li>") == count
+    groups = response.context["groups"]
+    assert len(groups.this_week) == min(count, 10)
+    assert len(groups.upcoming) == min(count, 10)
+    assert groups.counts == {"overdue": 0, "this_week": count, "upcoming": count}
+    assert response.content.decode().count("· Message or email</li>") == min(count, 10)
+    assert ('href="?section=this-week"' in response.content.decode()) is (count > 10)
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_one_followups_section_query_count(login_as, student, count, django_assert_num_queries):
+    for i in range(count):
+        _meet(student, f"Person {i}")
+    browser = login_as(student)
+
+    # session, user with office, the active follow-ups' ids, the page's rows, their
+    # contacts' logged interactions
+    with django_assert_num_queries(5):
+        response = browser.get(reverse("followup_list") + "?section=upcoming")
+
+    groups = response.context["groups"]
+    assert [s["key"] for s in response.context["sections"]] == ["upcoming"]
+    assert len(groups.upcoming) == min(count, 25)
+    assert groups.this_week == []
+    assert groups.done == []
+
+
+def test_followups_section_pages_in_due_order(login_as, student):
+    for i in range(27):
+        _meet(student, f"Person {i:02}")
+    browser = login_as(student)
+    ordered = list(
+        FollowUp.objects.filter(kind=Kind.KEEP_IN_TOUCH)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+    overview = browser.get(reverse("followup_list"))
+    first = browser.get(reverse("followup_list") + "?section=upcoming")
+    second = browser.get(reverse("followup_list") + "?section=upcoming&page=2")
+    unknown = browser.get(reverse("followup_list") + "?section=done")
+
+    assert [f.pk for f in overview.context["groups"].upcoming] == ordered[:10]
+    assert [f.pk for f in first.context["groups"].upcoming] == ordered[:25]
+    assert [f.pk for f in second.context["groups"].upcoming] == ordered[25:]
+    assert "Page 2 of 2" in second.content.decode()
+    assert "See all 27" in overview.content.decode()
+    assert len(unknown.context["sections"]) == 3
 
 
 def test_actions_from_the_page(login_as, student):
@@ -343,3 +390,25 @@ def test_thank_you_panel_is_empty_for_an_interview_without_one(login_as, student
 
     assert response.status_code == 200
     assert response.content.decode().strip() == ""
+
+
+def test_acting_from_a_section_page_comes_back_to_that_page(login_as, student):
+    for i in range(27):
+        _meet(student, f"Person {i:02}")
+    browser = login_as(student)
+    page = reverse("followup_list") + "?section=upcoming&page=2"
+    response = browser.get(page)
+    [checkin] = response.context["groups"].upcoming[-1:]
+
+    html = response.content.decode()
+    snoozed = browser.post(
+        reverse("followup_snooze", args=[checkin.pk]), {"period": "week", "next": page}
+    )
+    elsewhere = browser.post(
+        reverse("followup_stop", args=[checkin.pk]), {"next": "https://evil.test/"}
+    )
+
+    assert f'<input type="hidden" name="next" value="{page.replace("&", "&amp;")}">' in html
+    assert snoozed["Location"] == f"{page}#followup-{checkin.pk}"
+    assert elsewhere["Location"] == f"{reverse('followup_list')}#followup-{checkin.pk}"
+    assert 'name="next"' not in browser.get(reverse("followup_list")).content.decode()

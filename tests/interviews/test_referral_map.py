@@ -170,7 +170,7 @@ def test_network_sends_visitors_to_sign_in(nobody):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, 50])
 def test_network_query_count(login_as, student, count, django_assert_num_queries):
     root = ContactFactory(student=student, full_name="Root")
     parent = root
@@ -182,3 +182,32 @@ def test_network_query_count(login_as, student, count, django_assert_num_queries
         response = browser.get(NETWORK)
 
     assert response.context["map"].contact_count == count + 1
+
+
+@pytest.mark.parametrize("alone", [19, 20, 50])
+def test_many_people_who_referred_nobody_are_drawn_as_one_count(
+    login_as, student, tree, alone, django_assert_num_queries
+):
+    for i in range(alone):
+        ContactFactory(student=student, full_name=f"Alone {i:02}")
+    browser = login_as(student)
+
+    # session, user with office, the contacts
+    with django_assert_num_queries(3):
+        response = browser.get(NETWORK)
+
+    drawn = response.context["map"]
+    # The tree's own loose person (Dee) is one of them.
+    loose = alone + 1
+    assert drawn.contact_count == 5 + alone
+    html = response.content.decode()
+    if loose <= 20:
+        assert drawn.hidden == 0
+        assert "Alone 00" in html
+    else:
+        assert drawn.hidden == loose
+        assert "Alone 00" not in html and "Dee Diaz" not in html
+        labels = [n.label for n in drawn.root.children]
+        assert labels == ["Ana Alvarez", f"+ {loose} more"]
+        assert f"{loose} more people you found yourself, who referred nobody" in html
+        assert "Ben Brown" in html and "Cy Chen" in html

@@ -302,45 +302,148 @@ def _many(student, office, consulting, count):
     return made
 
 
-@pytest.mark.parametrize("count", [1, 3])
-def test_interview_list_query_count(
-    login_as, student, office, consulting, count, django_assert_num_queries
-):
-    _many(student, office, consulting, count)
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_interview_list_query_count(login_as, student, office, count, django_assert_num_queries):
+    """`count` conversations in each group: the open ones whole, the latest 10 held
+    and closed."""
+    for i in range(count):
+        for state in (State.SCHEDULED, State.REQUESTED, State.COMPLETED, State.DECLINED):
+            InterviewFactory(
+                student=student,
+                contact=ContactFactory(student=student, full_name=f"{state} {i}"),
+                state=state,
+            )
     browser = login_as(student)
 
-    # session, user with office, interviews with contacts and volunteers
-    with django_assert_num_queries(3):
+    # session, user with office, open interviews with contacts and volunteers, the
+    # latest held, the latest closed
+    with django_assert_num_queries(5):
         response = browser.get(reverse("interview_list"))
 
-    assert sum(len(g["items"]) for g in response.context["groups"]) == count
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert len(groups["upcoming"]["items"]) == count
+    assert len(groups["waiting"]["items"]) == count
+    assert len(groups["held"]["items"]) == min(count, 10)
+    assert len(groups["closed"]["items"]) == min(count, 10)
+    assert bool(groups["held"]["more"]) is (count > 10)
 
 
-@pytest.mark.parametrize("count", [1, 3])
-def test_inbox_query_count(
-    login_as, student, student2, office, volunteer, count, django_assert_num_queries
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_interview_list_one_history_group_query_count(
+    login_as, student, count, django_assert_num_queries
 ):
-    students = [student, student2] + [
-        user_create(
-            office=office,
-            email=f"s{i}@northfield.test",
-            full_name=f"S {i}",
-            password="x-long-password-1",
-            email_verified=True,
+    for i in range(count):
+        InterviewFactory(
+            student=student,
+            contact=ContactFactory(student=student, full_name=f"Held {i}"),
+            state=State.COMPLETED,
         )
-        for i in range(2)
+    browser = login_as(student)
+
+    # session, user with office, the group's count, its page
+    with django_assert_num_queries(4):
+        response = browser.get(reverse("interview_list") + "?group=held")
+
+    [group] = response.context["groups"]
+    assert group["count"] == count
+    assert len(group["items"]) == min(count, 25)
+
+
+def test_interview_list_shows_the_latest_history_and_pages_the_rest(login_as, student):
+    held = [
+        InterviewFactory(
+            student=student,
+            contact=ContactFactory(student=student, full_name=f"Held {i}"),
+            state=State.COMPLETED,
+        )
+        for i in range(27)
     ]
-    VolunteerProfile.objects.filter(pk=volunteer.pk).update(capacity_per_month=10)
-    volunteer.refresh_from_db()
-    for s in students[:count]:
-        services.interview_request_volunteer(student=s, volunteer=volunteer, message=GOOD)
+    Interview.objects.filter(pk__in=[i.pk for i in held]).update(updated_at=timezone.now())
+    for n, interview in enumerate(held):
+        Interview.objects.filter(pk=interview.pk).update(
+            updated_at=timezone.now() - timedelta(hours=n)
+        )
+    waiting = InterviewFactory(student=student, state=State.REQUESTED)
+    browser = login_as(student)
+
+    overview = browser.get(reverse("interview_list"))
+    first = browser.get(reverse("interview_list") + "?group=held")
+    last = browser.get(reverse("interview_list") + "?group=held&page=2")
+    unknown = browser.get(reverse("interview_list") + "?group=waiting")
+
+    groups = {g["key"]: g for g in overview.context["groups"]}
+    assert groups["held"]["items"] == held[:10]
+    assert groups["waiting"]["items"] == [waiting]
+    assert 'href="?group=held"' in overview.content.decode()
+    assert [g["key"] for g in first.context["groups"]] == ["held"]
+    assert first.context["groups"][0]["items"] == held[:25]
+    assert last.context["groups"][0]["items"] == held[25:]
+    assert "Page 2 of 2" in last.content.decode()
+    # Only the history groups open alone; anything else is the whole list.
+    assert {g["key"] for g in unknown.context["groups"]} == {
+        "upcoming",
+        "drafts",
+        "waiting",
+        "held",
+        "closed",
+    }
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_inbox_query_count(login_as, office, volunteer, count, django_assert_num_queries):
+    """`count` requests waiting and `count` in the past: the waiting ones whole, the
+    past a page of 20 at a time."""
+    for i in range(count):
+        InterviewFactory(
+            student=UserFactory(office=office), volunteer=volunteer, state=State.REQUESTED
+        )
+        InterviewFactory(
+            student=UserFactory(office=office),
+            volunteer=volunteer,
+            state=State.DECLINED,
+            requested_at=timezone.now() - timedelta(days=30 + i),
+        )
     browser = login_as(volunteer.user)
 
-    # session, user with office, requests with students and their profiles
-    with django_assert_num_queries(3):
+    # session, user with office, open requests with students and their profiles,
+    # the past's count, one page of it
+    with django_assert_num_queries(5):
         response = browser.get(reverse("inbox"))
 
-    assert sum(len(g["items"]) for g in response.context["groups"]) == count
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert len(groups["new"]["items"]) == count
+    assert len(groups["past"]["items"]) == min(count, 20)
+    assert groups["past"]["count"] == count
+    assert response.content.decode().count('class="badge state state-') == count + min(count, 20)
+
+
+def test_inbox_pages_the_past_and_keeps_waiting_requests_on_every_page(login_as, office, volunteer):
+    waiting = InterviewFactory(
+        student=UserFactory(office=office), volunteer=volunteer, state=State.REQUESTED
+    )
+    past = [
+        InterviewFactory(
+            student=UserFactory(office=office),
+            volunteer=volunteer,
+            state=State.COMPLETED,
+            requested_at=timezone.now() - timedelta(days=30 + i),
+        )
+        for i in range(23)
+    ]
+    browser = login_as(volunteer.user)
+
+    first = browser.get(reverse("inbox"))
+    second = browser.get(reverse("inbox") + "?page=2")
+    beyond = browser.get(reverse("inbox") + "?page=9")
+
+    for response in (first, second):
+        groups = {g["key"]: g["items"] for g in response.context["groups"]}
+        assert groups["new"] == [waiting]
+    assert {g["key"]: g["items"] for g in first.context["groups"]}["past"] == past[:20]
+    assert {g["key"]: g["items"] for g in second.context["groups"]}["past"] == past[20:]
+    assert {g["key"]: g["items"] for g in beyond.context["groups"]}["past"] == past[20:]
+    assert "Page 1 of 2" in first.content.decode()
+    assert f'href="{reverse("inbox_detail", args=[past[22].pk])}"' in second.content.decode()
 
 
 @pytest.mark.parametrize("count", [1, 3])

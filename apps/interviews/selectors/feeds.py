@@ -4,13 +4,14 @@ holds nothing but its owner's interviews."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from apps.accounts.enums import Approval, Role
 from apps.interviews.enums import State
 from apps.interviews.models import FEED_NONCE_CHARS, CalendarFeed, Interview
+from apps.interviews.selectors.interviews import interviews_of_participant
 
 FEED_ROLES = (Role.STUDENT, Role.ALUMNI)
 
@@ -46,8 +47,8 @@ def calendar_feed_interviews(*, user, now: datetime | None = None) -> QuerySet[I
     """The user's agreed meetings, as student or as volunteer, from 30 days back."""
     now = now or timezone.now()
     return (
-        Interview.objects.filter(Q(student=user) | Q(volunteer__user=user))
-        .filter(
+        interviews_of_participant(
+            user=user,
             state__in=FEED_STATES,
             starts_at__gte=now - timedelta(days=FEED_HISTORY_DAYS),
         )

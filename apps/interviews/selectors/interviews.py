@@ -196,8 +196,7 @@ def interview_get_for_volunteer(*, user, pk: int) -> Interview:
 def interview_get_for_participant(*, user, pk: int) -> Interview:
     """For pages both sides see (the .ics): the student or the volunteer, nobody else."""
     interview = (
-        Interview.objects.filter(pk=pk)
-        .filter(Q(student=user) | Q(volunteer__user=user))
+        interviews_of_participant(user=user, pk=pk)
         .exclude(state=State.DRAFT)
         .select_related("contact", "volunteer__user", "student")
         .first()
@@ -257,11 +256,25 @@ def next_ranked_contact(*, interview: Interview) -> Contact | None:
     )
 
 
+def interviews_of_participant(*, user, **filters) -> QuerySet[Interview]:
+    """The user's interviews as student or as volunteer that match `filters`.
+
+    Not `Q(student=user) | Q(volunteer__user=user)`: an OR across the join to the
+    volunteer profile cannot use either index, so PostgreSQL read every interview
+    in the state asked for, of every office (a sequential scan of 100,000 rows for
+    the calendar feed). Here each side walks its own index, (student, state) and
+    (volunteer, state), and the outer query fetches the few ids by primary key.
+    The result is an ordinary queryset: order, slice, select_related and
+    prefetch_related as usual."""
+    as_student = Interview.objects.filter(student=user, **filters).order_by().values("pk")
+    as_volunteer = Interview.objects.filter(volunteer__user=user, **filters).order_by().values("pk")
+    return Interview.objects.filter(pk__in=as_student.union(as_volunteer))
+
+
 def upcoming_for_user(*, user) -> QuerySet[Interview]:
     now = timezone.now()
     return (
-        Interview.objects.filter(Q(student=user) | Q(volunteer__user=user))
-        .filter(state=State.SCHEDULED, starts_at__gte=now)
+        interviews_of_participant(user=user, state=State.SCHEDULED, starts_at__gte=now)
         .select_related("contact", "volunteer__user", "student")
         .order_by("starts_at")
     )

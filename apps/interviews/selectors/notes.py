@@ -80,6 +80,8 @@ class MapNode:
     x: int = 0
     y: int = 0
     children: list["MapNode"] = field(default_factory=list)
+    # The one node standing for the people drawn as a count (ReferralMap.hidden).
+    summary: bool = False
 
     @property
     def text_x(self) -> int:
@@ -113,10 +115,18 @@ class ReferralMap:
     height: int
     node_width: int = NODE_WIDTH
     node_height: int = NODE_HEIGHT
+    hidden: int = 0
 
     @property
     def contact_count(self) -> int:
-        return len(self.nodes) - 1
+        return len(self.nodes) - 1 - (1 if self.hidden else 0) + self.hidden
+
+
+# Beyond this many people with no referral either way (found by the student, nobody
+# referred by them), the map draws them as one node with their count: the map is
+# about who led to whom, and a book of 2,000 contacts drew 2,000 boxes (890 KB,
+# 2 s). The contact book lists them all.
+MAP_ALONE_MAX = 20
 
 
 def _short(text: str) -> str:
@@ -165,6 +175,14 @@ def referral_map_for_student(*, student) -> ReferralMap:
     children: dict[int | None, list[int]] = {}
     for pk in nodes:
         children.setdefault(parent_of[pk], []).append(pk)
+    alone = [pk for pk in children.get(None, []) if pk not in children]
+    hidden = 0
+    if len(alone) > MAP_ALONE_MAX:
+        hidden = len(alone)
+        for pk in alone:
+            del nodes[pk]
+        gone = set(alone)
+        children[None] = [pk for pk in children[None] if pk not in gone]
 
     placed: set[int] = set()
 
@@ -193,6 +211,19 @@ def referral_map_for_student(*, student) -> ReferralMap:
             seen.add(key)
             key = parent_of[key]
         attach(root, key)
+    if hidden:
+        root.children.append(
+            MapNode(
+                contact=None,
+                label=_short(_("+ %(count)s more") % {"count": hidden}),
+                title=_("%(count)s more people you found yourself, who referred nobody")
+                % {"count": hidden},
+                url=reverse("contact_list"),
+                fill=STAGE_COLOURS[Stage.IDENTIFIED][0],
+                text_colour=STAGE_COLOURS[Stage.IDENTIFIED][1],
+                summary=True,
+            )
+        )
 
     ordered, edges, outline = [], [], []
     next_row = 0
@@ -239,5 +270,11 @@ def referral_map_for_student(*, student) -> ReferralMap:
     width = 2 * PADDING + max_depth * (NODE_WIDTH + COLUMN_GAP) + NODE_WIDTH
     height = 2 * PADDING + max(next_row, 1) * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
     return ReferralMap(
-        root=root, nodes=ordered, edges=edges, outline=outline, width=width, height=height
+        root=root,
+        nodes=ordered,
+        edges=edges,
+        outline=outline,
+        width=width,
+        height=height,
+        hidden=hidden,
     )

@@ -1,0 +1,26 @@
+"""Rendering list pages without queries from their templates.
+
+A list page's view asks its selectors for every row and everything each row
+shows (select_related, prefetch_related, lists already evaluated); the template
+only reads. A template that touches a relation nobody loaded runs one query per
+row, which the literal query counts catch only for the rows a test happens to
+make. `render_list` makes such a query an error (django-zen-queries'
+`queries_disabled`) wherever TEMPLATE_QUERIES_FORBIDDEN is on: in the test
+settings, so the test of the page fails on the first row. In production it is
+off and the page renders as `render` would: a missed prefetch is slow, not a 500
+for the person reading it.
+"""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from zen_queries import queries_disabled
+
+
+def render_list(
+    request, template_name: str, context: dict, *, status: int | None = None
+) -> HttpResponse:
+    if not getattr(settings, "TEMPLATE_QUERIES_FORBIDDEN", False):
+        return render(request, template_name, context, status=status)
+    with queries_disabled():
+        return render(request, template_name, context, status=status)
