@@ -13,10 +13,12 @@ from importlib import import_module
 
 import pytest
 import redis
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from apps.accounts.enums import Approval, Role
 from tests.factories.accounts import OfficeFactory, UserFactory
@@ -93,13 +95,27 @@ def _clear_cache():
 # --- People -----------------------------------------------------------------------
 
 
+def record_two_factor(browser: Client, user) -> None:
+    """What allauth records in the session when its two-factor step is passed."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    request = RequestFactory().get("/")
+    request.session = browser.session
+    record_authentication(request, user, "password", email=user.email)
+    record_authentication(request, user, "mfa", id=authenticator.pk, type="totp")
+    request.session.save()
+
+
 @pytest.fixture
 def login_as():
-    """A separate signed-in browser per person, so one test can act as several."""
+    """A separate signed-in browser per person, so one test can act as several. Like
+    the real sign-in, someone with an authenticator app has passed its step too;
+    tests/accounts/test_staff_two_factor.py signs in without it."""
 
     def _login(user) -> Client:
         browser = Client()
         browser.force_login(user)
+        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            record_two_factor(browser, user)
         return browser
 
     return _login

@@ -8,17 +8,26 @@ import os
 import re
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import checks
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import path
 
-from apps.accounts.demo import DEMO_PASSWORD, OFFICES, PEOPLE
+from apps.accounts.demo import (
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DEMO_TWO_FACTOR_EMAILS,
+    OFFICES,
+    PEOPLE,
+)
 from apps.accounts.models import Office, User
 from apps.core.checks import (
     SERVICES,
@@ -103,6 +112,8 @@ BAD_LOCAL = [
     ("DEBUG", "maybe", "'maybe' is not a boolean"),
     ("SITE_URL", "fieldnotes.example.edu", "is not an http(s) URL"),
     ("TRUSTED_PROXY_COUNT", "one", "'one' is not a whole number"),
+    ("STAFF_IDLE_MINUTES", "half an hour", "'half an hour' is not a whole number"),
+    ("STAFF_IDLE_MINUTES", "0", "0 is less than one minute"),
     (
         "LOG_LEVEL",
         "bogus",
@@ -405,7 +416,18 @@ def test_settings_seed_demo_is_idempotent_and_every_demo_user_can_sign_in():
     for email in [p[1] for p in PEOPLE] + sorted(extra - {PENDING[0]}) + [STALLED, MISSED]:
         browser = Client()
         response = browser.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        if email in DEMO_TWO_FACTOR_EMAILS:
+            # The other office requires two-factor; the README publishes the secret.
+            assert response.get("Location") == "/accounts/2fa/authenticate/"
+            code = format_hotp_value(
+                hotp_value(DEMO_TOTP_SECRET, int(time.time()) // mfa_settings.TOTP_PERIOD)
+            )
+            response = browser.post("/accounts/2fa/authenticate/", {"code": code})
         assert (email, response.status_code, response.get("Location")) == (email, 302, "/")
+    assert dict(Office.objects.values_list("slug", "staff_two_factor_required")) == {
+        "demo": False,
+        "other": True,
+    }
 
 
 def test_every_page_carries_a_strict_content_security_policy(client):

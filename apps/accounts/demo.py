@@ -1,7 +1,16 @@
 """Demo offices and people for `make run` and screenshots. Idempotent: a second run
-finds what the first made and only resets passwords and verification."""
+finds what the first made and only resets passwords, verification and the two-factor
+policy.
+
+Two-factor: the demo office does not require it of its staff, so its advisors sign in
+with the password alone (for a quick look, the browser tests and the screenshot
+tool); its admin can switch the policy on in Office settings to see the setup page.
+The other office requires it, and its admin has an authenticator app whose secret is
+published in the README, to show the sign-in's second step."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 
 from apps.accounts.enums import Approval, Role
@@ -11,9 +20,22 @@ from apps.accounts.services import user_create
 DEMO_PASSWORD = "fieldnotes-demo"
 
 OFFICES = [
-    {"slug": "demo", "name": "Demo University Career Center", "time_zone": "America/New_York"},
-    {"slug": "other", "name": "Other College Careers Office", "time_zone": "Europe/London"},
+    {
+        "slug": "demo",
+        "name": "Demo University Career Center",
+        "time_zone": "America/New_York",
+        "staff_two_factor_required": False,
+    },
+    {
+        "slug": "other",
+        "name": "Other College Careers Office",
+        "time_zone": "Europe/London",
+        "staff_two_factor_required": True,
+    },
 ]
+# Published (README): the code for admin@other.test is computed from it. Base32.
+DEMO_TOTP_SECRET = "FIELDNOTESDEMOTOTPSECRETFORDEMO2"
+DEMO_TWO_FACTOR_EMAILS = ["admin@other.test"]
 
 PEOPLE = [
     ("demo", "admin@demo.test", "Avery Admin", Role.ADVISOR, True),
@@ -36,6 +58,9 @@ def demo_seed() -> dict:
     offices = {}
     for spec in OFFICES:
         office, _ = Office.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        if office.staff_two_factor_required != spec["staff_two_factor_required"]:
+            office.staff_two_factor_required = spec["staff_two_factor_required"]
+            office.save(update_fields=["staff_two_factor_required"])
         offices[spec["slug"]] = office
     for slug, email, name, role, is_admin in PEOPLE:
         user = User.objects.filter(email=email).first()
@@ -57,6 +82,11 @@ def demo_seed() -> dict:
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
+        if (
+            email in DEMO_TWO_FACTOR_EMAILS
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
     return {
         "offices": len(offices),
         "office_objects": [offices[spec["slug"]] for spec in OFFICES],

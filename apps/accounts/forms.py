@@ -170,6 +170,7 @@ class OfficeSettingsForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "accepts_volunteers",
+            "staff_two_factor_required",
         ]
 
     def __init__(self, *args, **kwargs):

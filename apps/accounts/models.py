@@ -55,6 +55,17 @@ class Office(TimeStampedModel):
     # (apps/followups/notifications.py). A start later than the end crosses midnight.
     quiet_hours_start = models.TimeField(_("quiet hours start"), default=time(21, 0))
     quiet_hours_end = models.TimeField(_("quiet hours end"), default=time(8, 0))
+    # Advisors and office admins see students' data: until they have set up
+    # two-factor sign-in, and in each session until they have used it, they reach
+    # only the pages that set it up (accounts.middleware.StaffSessionMiddleware).
+    staff_two_factor_required = models.BooleanField(
+        _("advisors and office admins must use two-factor sign-in"),
+        default=True,
+        help_text=_(
+            "Staff without two-factor sign-in can reach only the pages that set it up. "
+            "Students and alumni volunteers may use it but are never required to."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

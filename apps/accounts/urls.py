@@ -7,6 +7,7 @@ urlpatterns = [
     path("alumni/pending/", views.alumni_pending, name="alumni_pending"),
     path("advisor/", views.advisor_home, name="advisor_home"),
     path("profile/", views.profile, name="profile"),
+    path("two-factor/required/", views.two_factor_required, name="two_factor_required"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:slug>/volunteer/", views.volunteer_signup, name="volunteer_signup"),
     path("office/", views.office_home, name="office_home"),

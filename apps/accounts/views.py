@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts import selectors, services
+from apps.accounts import mfa, selectors, services
 from apps.accounts.enums import Approval, Role
 from apps.accounts.forms import (
     InvitationAcceptForm,
@@ -73,6 +73,25 @@ def profile(request):
             return redirect("profile")
         return render(request, "accounts/user_profile.html", {"form": form}, status=400)
     return render(request, "accounts/user_profile.html", {"form": form})
+
+
+@login_required
+def two_factor_required(request):
+    """Where StaffSessionMiddleware sends staff whose office requires two-factor
+    sign-in and whose session has not used it: why, and the way on."""
+    next_url = safe_next(request, reverse("home"))
+    user = request.user
+    if not mfa.two_factor_required(user) or mfa.session_used_two_factor(request):
+        return redirect(next_url)
+    return render(
+        request,
+        "accounts/two_factor_required.html",
+        {
+            "has_second_factor": mfa.has_second_factor(user),
+            "next_url": next_url,
+            "idle_minutes": settings.STAFF_IDLE_MINUTES,
+        },
+    )
 
 
 def invitation_accept(request, token: str):

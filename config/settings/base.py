@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.middleware.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -146,8 +147,19 @@ ALLAUTH_TRUSTED_PROXY_COUNT = E.integer("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Fieldnotes] "
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# An authenticator app, recovery codes and security keys (WebAuthn, through fido2).
+# Required of advisors and office admins where their office says so
+# (Office.staff_two_factor_required; accounts.middleware.StaffSessionMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Fieldnotes"
+# fido2 accepts only https origins; config/settings/local.py allows http for
+# localhost development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# A staff member's session ends after this many minutes without a request (students
+# and volunteers are not timed out).
+STAFF_IDLE_MINUTES = E.integer("STAFF_IDLE_MINUTES", 30)
+if STAFF_IDLE_MINUTES < 1:
+    raise E.BadSetting("STAFF_IDLE_MINUTES", f"{STAFF_IDLE_MINUTES} is less than one minute")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -242,7 +254,7 @@ MAX_REQUEST_BYTES = 3 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 # Browser features no page of Fieldnotes uses, denied to it and to anything it
 # might embed (django-permissions-policy). Security keys (WebAuthn) stay allowed
-# here for two-factor sign-in.
+# here, to register them and to sign in with them.
 PERMISSIONS_POLICY = {
     "accelerometer": [],
     "ambient-light-sensor": [],
@@ -257,6 +269,7 @@ PERMISSIONS_POLICY = {
     "microphone": [],
     "midi": [],
     "payment": [],
+    "publickey-credentials-create": ["self"],
     "publickey-credentials-get": ["self"],
     "screen-wake-lock": [],
     "serial": [],

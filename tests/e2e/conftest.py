@@ -151,3 +151,11 @@ def log_in(page, email_address, password):
     page.locator("#id_password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+    if "/accounts/2fa/authenticate/" in page.url:
+        # Staff have an authenticator app (tests.factories.accounts): type its code.
+        from apps.accounts.models import User
+        from tests.factories.accounts import totp_code
+
+        page.locator("input[name=code]").fill(totp_code(User.objects.get(email=email_address)))
+        page.locator("form:has(input[name=code]) [type=submit]").first.click()
+        page.wait_for_load_state("networkidle")

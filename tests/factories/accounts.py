@@ -1,7 +1,18 @@
 """Offices and people, made through the same service the app uses, so a factory-made
 user has the verified allauth EmailAddress a real one has."""
 
+import time
+
 import factory
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from factory.django import DjangoModelFactory
 
 from apps.accounts.enums import Approval, Role
@@ -23,6 +34,7 @@ class OfficeFactory(DjangoModelFactory):
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     office = factory.SubFactory(OfficeFactory)
     email = factory.Sequence(lambda n: f"person{n}@example.test")
@@ -37,3 +49,27 @@ class UserFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return user_create(**kwargs)
+
+    @factory.post_generation
+    def two_factor(obj, create, extracted, **kwargs):
+        # Offices require two-factor sign-in of advisors and office admins by
+        # default, so staff are made having set it up (an authenticator app), as
+        # real ones will have; `two_factor=False` makes one who has not.
+        wanted = obj.role == Role.ADVISOR if extracted is None else extracted
+        if create and wanted:
+            with_two_factor(obj)
+
+
+def with_two_factor(user):
+    """Give someone an authenticator app, as the staff personas have: their offices
+    require two-factor sign-in of advisors and office admins."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def totp_code(user) -> str:
+    """The code the person's authenticator app shows now."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = get_mfa_adapter().decrypt(authenticator.data["secret"])
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
