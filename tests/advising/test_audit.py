@@ -268,6 +268,7 @@ def test_a_student_sees_who_read_their_records(history, advisor, login_as):
     assert page.status_code == 200
     assert rows == [(advisor.pk, What.STUDENT_PAGE)]
     assert "Dana Advisor" in page.content.decode()
+    assert "Opened your page" in page.content.decode()
 
 
 def test_a_student_sees_only_reads_of_their_own_records(history, student2, login_as):
