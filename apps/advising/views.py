@@ -1,9 +1,6 @@
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +16,7 @@ from apps.advising.models import COMMENT_MAX, AccessRecord, CommentThread
 from apps.advising.threads import threads_prepare
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import target_list_grouped
-from apps.core.csv_cells import csv_cell_safe
+from apps.core.csv_cells import csv_cell_safe, csv_streaming_response
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
 from apps.interviews.selectors import interview_list_for_advisor
@@ -141,11 +138,6 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _flags(student) -> str:
     flags = []
     if student.is_stalled:
@@ -186,13 +178,9 @@ def caseload_csv(request):
     services.access_record(
         actor=request.user, what=AccessRecord.What.CASELOAD_CSV, detail=request.GET.urlencode()
     )
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(students, advisor=request.user, now=now)),
-        content_type="text/csv",
+    return csv_streaming_response(
+        _csv_rows(students, advisor=request.user, now=now), filename="caseload.csv"
     )
-    response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
-    return response
 
 
 # --- The student's page -------------------------------------------------------------

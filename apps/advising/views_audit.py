@@ -2,10 +2,7 @@
 filter, export) and, for a student, who has read their records at
 /me/record-access/."""
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -15,7 +12,7 @@ from apps.accounts.permissions import office_admin_required, student_only
 from apps.advising import selectors_audit, services
 from apps.advising.forms_audit import AuditFilterForm
 from apps.advising.models import AccessRecord
-from apps.core.csv_cells import csv_cell_safe
+from apps.core.csv_cells import csv_cell_safe, csv_streaming_response
 
 PAGE_SIZE = 50
 
@@ -29,11 +26,6 @@ def office_audit(request):
     records = selectors_audit.audit_search_for_admin(admin=request.user, query=form.query())
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "advising/audit.html", {"form": form, "page": page})
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 CSV_HEADER = [
@@ -77,12 +69,7 @@ def office_audit_csv(request):
     services.access_record(
         actor=request.user, what=AccessRecord.What.AUDIT_CSV, detail=request.GET.urlencode()
     )
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _rows(records)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    return response
+    return csv_streaming_response(_rows(records), filename="access-log.csv")
 
 
 @student_only
