@@ -4,7 +4,7 @@ a student who accepts an invitation naming an advisor is never left without the
 assignment."""
 
 from apps.accounts.events import InvitationAccepted, OfficeAction
-from apps.advising.services import access_record, access_records
+from apps.advising.services import access_records
 from apps.advising.services_import import assignment_from_invitation
 from apps.core.events import event_subscribe
 
@@ -16,12 +16,12 @@ def on_invitation_accepted(event: InvitationAccepted) -> None:
 
 def on_office_action(event: OfficeAction) -> None:
     """An office admin changed who may do what: into the audit trail."""
-    if event.subject_ids:
-        access_records(
-            actor=event.actor, what=event.kind, subject_ids=event.subject_ids, detail=event.detail
-        )
-    else:
-        access_record(actor=event.actor, what=event.kind, detail=event.detail)
+    access_records(
+        actor=event.actor,
+        what=event.kind,
+        subject_ids=event.subject_ids or [None],
+        detail=event.detail,
+    )
 
 
 def register() -> None:

@@ -95,19 +95,21 @@ def access_record(
 ) -> None:
     """Log a read of a student's records, an export or a change of who may do what
     (append-only). The address is the current request's unless given."""
-    AccessRecord.objects.create(
-        office_id=actor.office_id,
+    access_records(
         actor=actor,
-        subject=subject,
         what=what,
-        detail=detail[:500],
-        ip=ip or client_ip(),
+        subject_ids=[subject.pk if subject is not None else None],
+        detail=detail,
+        ip=ip,
     )
 
 
-def access_records(*, actor, what: str, subject_ids, detail: str = "") -> None:
-    """One log row per subject of a change made to many at once."""
-    address = client_ip()
+def access_records(
+    *, actor, what: str, subject_ids, detail: str = "", ip: str | None = None
+) -> None:
+    """One log row per subject (None: about no one account) of a change made to many
+    at once; nothing for none."""
+    address = ip or client_ip()
     AccessRecord.objects.bulk_create(
         [
             AccessRecord(
