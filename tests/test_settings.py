@@ -458,3 +458,15 @@ def test_favicon_ico_points_at_the_svg_icon(client):
 
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_each_xdist_worker_after_the_first_gets_redis_databases_of_its_own():
+    from config.settings.test import _redis_database_for_worker
+
+    assert _redis_database_for_worker("redis://127.0.0.1:6379/15", 0) == "redis://127.0.0.1:6379/15"
+    assert _redis_database_for_worker("redis://127.0.0.1:6379/15", 1) == "redis://127.0.0.1:6379/11"
+    assert _redis_database_for_worker("redis://127.0.0.1:6379/14", 1) == "redis://127.0.0.1:6379/10"
+    assert _redis_database_for_worker("rediss://cache:6380/2", 1) == "rediss://cache:6380/14"
+    # Not a Redis database URL: left alone.
+    assert _redis_database_for_worker("filesystem://localhost/", 1) == "filesystem://localhost/"
+    assert _redis_database_for_worker("memory://", 1) == "memory://"

@@ -2,8 +2,28 @@
 PostgreSQL and Redis), the embedded defaults otherwise."""
 
 import os
+import re
 
-from config.settings.base import *  # noqa: F403
+# pytest-xdist runs the suite in several processes (CI: `-n 2`). pytest-django gives
+# each its own test database; here each worker after the first gets its own Redis
+# databases too, so one worker's cache.clear() or queued tasks never reach the
+# other's. The environment is rewritten, not only the settings, because Celery and
+# the subprocesses some tests start read CELERY_BROKER_URL from it.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _redis_database_for_worker(url: str, index: int) -> str:
+    match = re.fullmatch(r"(rediss?://[^/]+)/(\d+)", url)
+    if not match or index == 0:
+        return url
+    return f"{match[1]}/{(int(match[2]) - 4 * index) % 16}"
+
+
+for _name in ("CELERY_BROKER_URL", "CACHE_URL"):
+    if os.environ.get(_name):
+        os.environ[_name] = _redis_database_for_worker(os.environ[_name], _XDIST_INDEX)
+
+from config.settings.base import *  # noqa: E402, F403
 
 if not os.environ.get("CACHE_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
