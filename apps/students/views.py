@@ -8,6 +8,7 @@ from apps.accounts.permissions import office_admin_required, student_only
 from apps.students import selectors, services
 from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
 from apps.students.job_ask import job_ask_phrases, job_ask_warning
+from apps.students.pitch_shape import pitch_shape
 
 
 def _pitch_warning(pitch: str) -> str:
@@ -48,6 +49,7 @@ def profile_edit(request):
         {
             "form": form,
             "pitch_stats": services.pitch_stats(pitch),
+            "pitch_shape": pitch_shape(pitch),
             "pitch_warning": _pitch_warning(pitch),
             "notes": selectors.research_note_list_for_student(student=request.user)[:5],
         },
@@ -58,11 +60,13 @@ def profile_edit(request):
 @student_only
 @require_GET
 def pitch_check(request):
-    """htmx: the job-ask warning for the pitch being typed, pasted or filled in."""
+    """htmx: the job-ask warning for the pitch being typed, pasted or filled in, and
+    (out of band) which parts of the pitch's shape it already has."""
+    pitch = request.GET.get("pitch", "")
     return render(
         request,
-        "students/_pitch_job_ask.html",
-        {"pitch_warning": _pitch_warning(request.GET.get("pitch", ""))},
+        "students/_pitch_check.html",
+        {"pitch_warning": _pitch_warning(pitch), "pitch_shape": pitch_shape(pitch)},
     )
 
 
