@@ -84,14 +84,23 @@ def _render_prepare(
             else ""
         ),
     }
+    profile = student_profile_get(user=request.user)
     if editable:
+        focus = selectors.question_focus(
+            certainty=profile.field_certainty,
+            graduation_year=profile.graduation_year,
+            today=timezone.localdate(),
+        )
         bank = question_bank_for_office(office_id=interview.student.office_id)
+        context["focus"] = focus
         context["bank"] = selectors.question_bank_grouped(
-            questions=bank, on_list_ids={p.source_id for p in prepared if p.source_id}
+            questions=bank,
+            on_list_ids={p.source_id for p in prepared if p.source_id},
+            suggested=focus["topics"],
         )
     if partial:
         return render(request, "interviews/_prep_workspace.html", context, status=status)
-    context["profile"] = student_profile_get(user=request.user)
+    context["profile"] = profile
     return render(request, "interviews/prepare_detail.html", context, status=status)
 
 

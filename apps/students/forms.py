@@ -36,6 +36,7 @@ class StudentProfileForm(forms.ModelForm):
             "programme",
             "graduation_year",
             "fields",
+            "field_certainty",
             "interest_tags",
             "target_companies",
             "pitch",
@@ -55,10 +56,11 @@ class StudentProfileForm(forms.ModelForm):
             )
         }
         help_texts = {
+            "field_certainty": _("Your question lists suggest questions to match."),
             "pitch": _(
                 "Who you are, what you are exploring and why. Aim for 75–150 "
                 "words: 30 to 60 seconds when spoken."
-            )
+            ),
         }
 
     def __init__(self, *args, office_id: int, **kwargs):

@@ -26,6 +26,15 @@ class Field(TimeStampedModel):
         return self.name
 
 
+class FieldCertainty(models.TextChoices):
+    """How decided the student is about their field: the question list suggests
+    questions by it (apps.interviews.selectors.questions.question_focus)."""
+
+    EXPLORING = "exploring", _("Still exploring several fields")
+    NARROWING = "narrowing", _("Comparing a few fields")
+    DECIDED = "decided", _("Fairly sure of my field")
+
+
 class StudentProfile(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_profile"
@@ -43,6 +52,12 @@ class StudentProfile(TimeStampedModel):
     interest_tags = models.JSONField(_("other interests"), default=list, blank=True)
     target_companies = models.JSONField(_("target companies"), default=list, blank=True)
     pitch = models.TextField(_("elevator pitch"), blank=True, max_length=2000)
+    field_certainty = models.CharField(
+        _("how decided I am about my field"),
+        max_length=12,
+        choices=FieldCertainty.choices,
+        blank=True,
+    )
 
     def __str__(self):
         return f"Profile of {self.user}"

@@ -67,7 +67,10 @@ def student_profile_update(
     interest_tags: list[str],
     target_companies: list[str],
     pitch: str,
+    field_certainty: str | None = None,
 ) -> StudentProfile:
+    """Save the profile; `field_certainty` None leaves it as it was (callers that do
+    not show it, like the demo seed, need not know it)."""
     office_id = profile.user.office_id
     if any(f.office_id != office_id for f in fields):
         raise PermissionError("field of another office")
@@ -79,6 +82,8 @@ def student_profile_update(
     profile.interest_tags = interest_tags
     profile.target_companies = target_companies
     profile.pitch = pitch.strip()
+    if field_certainty is not None:
+        profile.field_certainty = field_certainty
     profile.full_clean()
     profile.save()
     profile.fields.set(fields)

@@ -85,6 +85,7 @@ from apps.interviews.selectors.questions import (
     question_bank_for_office,
     question_bank_grouped,
     question_count_advice,
+    question_focus,
     questions_mailto,
 )
 from apps.interviews.selectors.request_templates import (
@@ -154,6 +155,7 @@ __all__ = [
     "prepared_questions_for_volunteer",
     "question_bank_for_office",
     "question_bank_grouped",
+    "question_focus",
     "question_count_advice",
     "questions_mailto",
     "referral_list_for_interview",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.interviews.enums import QuestionTopic, State
 from apps.interviews.models import Interview, PreparedQuestion, Question
+from apps.students.models import FieldCertainty
 
 
 def question_bank_for_office(*, office_id: int) -> QuerySet[Question]:
@@ -51,15 +52,98 @@ MEETING_STATES = (State.SCHEDULED, State.COMPLETED)
 MEETING_GRACE = timedelta(hours=24)
 
 
-def question_bank_grouped(*, questions, on_list_ids=frozenset()) -> list[dict]:
-    """The bank by topic, in the topics' own order, marking questions already picked."""
-    groups = {topic: [] for topic in QuestionTopic.values}
+# Graduation is taken as the end of the spring term of the graduation year.
+GRADUATION_MONTH = 6
+
+
+# "Close to graduating": a year or less to go, or already graduated.
+NEAR_GRADUATION_MONTHS = 12
+
+
+_NEAR_EXPLORING = (QuestionTopic.DAY_TO_DAY, QuestionTopic.GETTING_STARTED, QuestionTopic.SKILLS)
+_NEAR = (
+    QuestionTopic.GETTING_STARTED,
+    QuestionTopic.SKILLS,
+    QuestionTopic.ORGANISATIONS,
+    QuestionTopic.EXPERIENCE,
+)
+_EARLY_EXPLORING = (QuestionTopic.DAY_TO_DAY, QuestionTopic.PATH, QuestionTopic.OUTLOOK)
+_EARLY_NARROWING = (
+    QuestionTopic.DAY_TO_DAY,
+    QuestionTopic.PATH,
+    QuestionTopic.SKILLS,
+    QuestionTopic.OUTLOOK,
+)
+_EARLY_DECIDED = (
+    QuestionTopic.SKILLS,
+    QuestionTopic.EXPERIENCE,
+    QuestionTopic.PATH,
+    QuestionTopic.ORGANISATIONS,
+)
+
+
+def question_focus(*, certainty: str, graduation_year: int | None, today) -> dict:
+    """Which topics of the bank suit this student first, and why, from how decided
+    they are about their field (FieldCertainty) and how close they are to
+    graduating. Early explorers ask what the work is like and how people got in;
+    near graduation, how to get started, the skills to build and the organisations
+    to join. `known` is False when the profile says neither, so the page can ask."""
+    months_left = (
+        None
+        if graduation_year is None
+        else (graduation_year - today.year) * 12 + GRADUATION_MONTH - today.month
+    )
+    near = months_left is not None and months_left <= NEAR_GRADUATION_MONTHS
+    known = bool(certainty) or months_left is not None
+    if near and certainty == FieldCertainty.EXPLORING:
+        topics = _NEAR_EXPLORING
+        reason = _(
+            "You are still exploring and graduate soon: ask what the work is like day to "
+            "day, and how someone like you gets started."
+        )
+    elif near:
+        topics = _NEAR
+        reason = _(
+            "You graduate soon: ask how to get started, which skills to build and which "
+            "organisations to join."
+        )
+    elif certainty == FieldCertainty.DECIDED:
+        topics = _EARLY_DECIDED
+        reason = _(
+            "You are fairly sure of your field: ask which skills and experience to build, "
+            "and how they got in."
+        )
+    elif certainty == FieldCertainty.NARROWING:
+        topics = _EARLY_NARROWING
+        reason = _(
+            "You are comparing a few fields: ask what a typical day is like, how people "
+            "got in and which skills matter."
+        )
+    else:
+        topics = _EARLY_EXPLORING
+        reason = _(
+            "You are early in exploring: ask what a typical day is like, how people got "
+            "in and where the field is going."
+        )
+    return {"topics": tuple(str(topic) for topic in topics), "reason": reason, "known": known}
+
+
+def question_bank_grouped(*, questions, on_list_ids=frozenset(), suggested=()) -> list[dict]:
+    """The bank by topic, the suggested topics first (in the order given) and then
+    the topics' own order, marking questions already picked."""
+    order = [*suggested, *(topic for topic in QuestionTopic.values if topic not in suggested)]
+    groups = {topic: [] for topic in order}
     for question in questions:
         question.on_list = question.pk in on_list_ids
         groups.setdefault(question.topic, []).append(question)
     labels = dict(QuestionTopic.choices)
     return [
-        {"topic": topic, "label": labels.get(topic, topic), "questions": items}
+        {
+            "topic": topic,
+            "label": labels.get(topic, topic),
+            "questions": items,
+            "suggested": topic in suggested,
+        }
         for topic, items in groups.items()
         if items
     ]
