@@ -6,7 +6,8 @@ class FollowupsConfig(AppConfig):
     label = "followups"
 
     def ready(self):
-        from apps.followups import guards, handlers
+        from apps.followups import guards, handlers, slots
 
         guards.register()
         handlers.register()
+        slots.register()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import Role
+from apps.core.models import single_line
 from apps.followups.enums import (
     CADENCE_CHOICES,
     TOPIC_FIELDS,
@@ -35,6 +36,12 @@ class DoneForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    outcome = forms.CharField(
+        label=_("What came of their advice? (optional)"),
+        max_length=300,
+        required=False,
+        validators=[single_line],
     )
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, single_line
 from apps.followups.enums import (
     ACTIVE_STATUSES,
     CADENCE_CHOICES,
@@ -43,6 +43,11 @@ class FollowUp(TimeStampedModel):
     on_time = models.BooleanField(null=True, blank=True)
     sent_via = models.CharField(max_length=12, choices=SentVia.choices, blank=True)
     note = models.TextField(_("what you shared"), max_length=1000, blank=True)
+    # Check-ins with a directory volunteer: what came of their advice, in the
+    # student's words. The volunteer sees it on their home (apps/followups/slots.py).
+    outcome = models.CharField(
+        _("what came of their advice"), max_length=300, blank=True, validators=[single_line]
+    )
     snoozed_until = models.DateTimeField(null=True, blank=True)
     # Keep-in-touch only: months between check-ins, adjustable per contact.
     cadence_months = models.PositiveSmallIntegerField(

@@ -216,6 +216,28 @@ def thank_you_list_done_for_student(*, student, limit: int) -> QuerySet[FollowUp
     )
 
 
+# What the volunteer's home shows of the advice they gave (apps/followups/slots.py).
+OUTCOMES_SHOWN = 5
+
+
+def advice_outcomes_for_volunteer(*, volunteer, limit: int = OUTCOMES_SHOWN) -> list[FollowUp]:
+    """What came of the volunteer's advice, newest first: the outcomes students
+    wrote when they checked in with the contact linked to this volunteer, from
+    students who are still active. One query, bounded."""
+    return list(
+        FollowUp.objects.filter(
+            contact__volunteer=volunteer,
+            kind=Kind.KEEP_IN_TOUCH,
+            status=Status.DONE,
+            student__is_active=True,
+        )
+        .exclude(outcome="")
+        .select_related("student")
+        .only("outcome", "done_at", "student__full_name")
+        .order_by("-done_at", "-pk")[:limit]
+    )
+
+
 # --- The thank-you note -------------------------------------------------------------
 
 

@@ -424,9 +424,13 @@ def interaction_log(
 
 
 @transaction.atomic
-def followup_complete(*, student, followup: FollowUp, note: str = "") -> FollowUp:
+def followup_complete(
+    *, student, followup: FollowUp, note: str = "", outcome: str = ""
+) -> FollowUp:
     """Done. A thank-you: sent another way (on time or late is recorded). A check-in:
-    done, with a short note of what was shared; the next one is due a cadence on."""
+    done, with a short note of what was shared; the next one is due a cadence on.
+    A check-in's `outcome` (what came of their advice) is shown to the volunteer
+    the contact is linked to, if any; a thank-you has none."""
     followup = _lock(student=student, followup=followup)
     now = timezone.now()
     if followup.kind == Kind.THANK_YOU:
@@ -436,9 +440,19 @@ def followup_complete(*, student, followup: FollowUp, note: str = "") -> FollowU
     followup.status = Status.DONE
     followup.done_at = now
     followup.note = note.strip()
+    followup.outcome = " ".join(outcome.split())
     followup.snoozed_until = None
+    followup.full_clean(validate_unique=False, validate_constraints=False)
     followup.save(
-        update_fields=["status", "done_at", "on_time", "note", "snoozed_until", "updated_at"]
+        update_fields=[
+            "status",
+            "done_at",
+            "on_time",
+            "note",
+            "outcome",
+            "snoozed_until",
+            "updated_at",
+        ]
     )
     what = _("Check-in: %(note)s") % {"note": followup.note} if followup.note else _("Check-in")
     contact_record_interaction(contact=followup.contact, at=now, what=what)

@@ -117,7 +117,7 @@ def followup_done(request, pk: int):
     followup = selectors.followup_get_for_student(student=request.user, pk=pk)
     form = DoneForm(request.POST)
     if not form.is_valid():
-        error_messages(request, ValidationError(form.errors["note"]))
+        error_messages(request, ValidationError(form.errors))
         return _back(followup, request)
     success = (
         _("Thank-you marked as sent.")
@@ -128,7 +128,10 @@ def followup_done(request, pk: int):
         request,
         followup,
         lambda: services.followup_complete(
-            student=request.user, followup=followup, note=form.cleaned_data["note"]
+            student=request.user,
+            followup=followup,
+            note=form.cleaned_data["note"],
+            outcome=form.cleaned_data["outcome"],
         ),
         success,
     )

@@ -9,6 +9,7 @@ from apps.accounts.permissions import alumni_only
 from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.selectors import volunteer_profile_for_user
 from apps.core.rendering import render_list
+from apps.core.slots import slot_render
 from apps.interviews import selectors
 from apps.interviews.enums import State
 
@@ -45,5 +46,8 @@ def alumni_home(request):
             "counts": counts,
             "upcoming": upcoming,
             "month": month,
+            # Filled by follow-ups (what came of the volunteer's advice); rendered
+            # here, not in the template, whose list rendering allows no queries.
+            "outcomes": slot_render("interviews.volunteer_home", request=request, obj=profile),
         },
     )

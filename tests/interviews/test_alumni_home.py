@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.contacts.models import VolunteerProfile
+from apps.followups.enums import Kind, Status
+from apps.followups.models import FollowUp
 from apps.interviews import services
 from apps.interviews.enums import State
 from tests.factories.accounts import UserFactory
@@ -111,14 +113,26 @@ def test_alumni_home_query_count(
             volunteer=volunteer,
             state=State.REQUESTED,
         )
-        InterviewFactory(
+        booked = InterviewFactory(
             student=UserFactory(office=office, email=f"booked{n}@x.test"),
             volunteer=volunteer,
             starts_at=timezone.now() + timedelta(days=n + 1),
         )
+        FollowUp.objects.create(
+            student=booked.student,
+            contact=booked.contact,
+            kind=Kind.KEEP_IN_TOUCH,
+            status=Status.DONE,
+            cadence_months=3,
+            due_at=timezone.now(),
+            done_at=timezone.now() - timedelta(days=n),
+            outcome=f"Outcome {n}",
+        )
     browser = login_as(alumni)
 
-    # session, user with office, profile, waiting, counts, upcoming
-    with django_assert_num_queries(6):
+    # session, user with office, profile, waiting, counts, upcoming, and what came of
+    # the volunteer's advice (follow-ups' slot)
+    with django_assert_num_queries(7):
         response = browser.get(reverse("alumni_home"))
     assert len(response.context["waiting"]) == len(response.context["upcoming"]) == min(items, 3)
+    assert response.content.decode().count("data-outcome") == min(items, 5)
