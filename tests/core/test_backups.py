@@ -10,8 +10,10 @@ The drill's two databases are named after the test database and dropped at the e
 """
 
 import html
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -23,16 +25,16 @@ import psycopg
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
+from apps.core.backups import BackupError, backup_create, backup_restore
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_bulk_enqueue, outbox_claim_due, outbox_row, outbox_send_due
 from apps.interviews.models import Interview
 from tests.conftest import service_missing
-
-pytestmark = pytest.mark.needs_postgres
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 Status = OutboundEmail.Status
@@ -153,6 +155,7 @@ def sent_keys() -> set[str]:
     return set(keys)
 
 
+@pytest.mark.needs_postgres
 def test_backup_restored_into_a_fresh_database_serves_the_same_data_and_sends_due_mail_once(
     drill_databases, on_database, tmp_path
 ):
@@ -258,3 +261,146 @@ def test_backup_restored_into_a_fresh_database_serves_the_same_data_and_sends_du
     assert after_first[Status.SENT] == before_outbox[Status.SENT] | first
     assert {"drill:future:0", "drill:future:1"} <= after_first[Status.PENDING]
     assert Status.SENDING not in after_first
+
+
+# --- The tools on their own: SQLite (every run) and the compose script ---------------
+
+
+@pytest.fixture
+def sqlite_alias(tmp_path, django_db_blocker):
+    """A database alias on a SQLite file with a little data, as a bare machine's."""
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        db.executemany("INSERT INTO notes (body) VALUES (?)", [("one",), ("two",), ("three",)])
+    db.close()
+    connections.settings["drill_sqlite"] = connections.configure_settings(
+        {
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)},
+        }
+    )["default"]
+    with django_db_blocker.unblock():
+        yield "drill_sqlite", path
+        connections["drill_sqlite"].close()
+    del connections["drill_sqlite"]
+    del connections.settings["drill_sqlite"]
+
+
+def notes(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT id, body FROM notes ORDER BY id").fetchall()
+    db.close()
+    return rows
+
+
+def test_sqlite_backup_restores_into_a_new_file_with_its_rows(sqlite_alias, tmp_path):
+    alias, path = sqlite_alias
+    backups = tmp_path / "backups"
+    old = backups / "db-20200101T030000Z.sqlite3"
+    backups.mkdir()
+    old.write_text("an older backup\n")
+
+    backup = backup_create(directory=backups, keep=1, alias=alias)
+
+    assert backup.row_counts == {"notes": 3}
+    assert backup.removed == [old]
+    assert sorted(p.name for p in backups.iterdir()) == [
+        backup.path.name,
+        f"{backup.path.name}.json",
+        f"{backup.path.name}.sha256",
+    ]
+    assert Path(f"{backup.path}.sha256").read_text() == f"{backup.sha256}  {backup.path.name}\n"
+    manifest = json.loads(Path(f"{backup.path}.json").read_text())
+    assert (manifest["vendor"], manifest["row_counts"]) == ("sqlite", {"notes": 3})
+    target = tmp_path / "restored.sqlite3"
+    restore = backup_restore(path=backup.path, alias=alias, database=str(target))
+    assert (restore.row_counts, restore.checked_against_manifest) == ({"notes": 3}, True)
+    assert notes(target) == [(1, "one"), (2, "two"), (3, "three")]
+
+
+def test_restore_refuses_a_database_with_tables_unless_told_to_replace(sqlite_alias, tmp_path):
+    alias, path = sqlite_alias
+    backup = backup_create(directory=tmp_path / "backups", keep=3, alias=alias)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM notes WHERE id = 1")
+    db.close()
+
+    with pytest.raises(BackupError, match=r"the database .* is not empty \(1 tables\)"):
+        backup_restore(path=backup.path, alias=alias)
+    assert notes(path) == [(2, "two"), (3, "three")]
+
+    backup_restore(path=backup.path, alias=alias, replace=True)
+    assert notes(path) == [(1, "one"), (2, "two"), (3, "three")]
+
+
+def test_restore_refuses_a_damaged_backup_and_changes_nothing(sqlite_alias, tmp_path):
+    alias, _ = sqlite_alias
+    backup = backup_create(directory=tmp_path / "backups", keep=3, alias=alias)
+    with backup.path.open("ab") as handle:
+        handle.write(b"x")
+    target = tmp_path / "restored.sqlite3"
+
+    with pytest.raises(BackupError, match="does not match .*: the file is damaged or incomplete"):
+        backup_restore(path=backup.path, alias=alias, database=str(target))
+    assert not target.exists()
+
+
+def test_backup_command_refuses_a_bad_keep(monkeypatch, tmp_path):
+    monkeypatch.setenv("BACKUP_KEEP", "none")
+    with pytest.raises(CommandError, match="BACKUP_KEEP must be a whole number of at least 1"):
+        call_command("backup_db", "--dir", str(tmp_path))
+
+
+SCRIPT = BASE_DIR / "scripts" / "compose-backup.sh"
+
+
+def script(database: str, *args: str, directory: Path) -> subprocess.CompletedProcess:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "PGHOST": db["HOST"] or "127.0.0.1",
+        "PGPORT": str(db["PORT"] or 5432),
+        "PGUSER": db["USER"] or "",
+        "PGPASSWORD": db["PASSWORD"] or "",
+        "PGDATABASE": database,
+        "BACKUP_DIR": str(directory),
+        "BACKUP_KEEP": "1",
+    }
+    return subprocess.run(
+        ["sh", str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.needs_postgres
+def test_compose_script_backs_up_and_restores_all_or_nothing(drill_databases, tmp_path):
+    source, restored = drill_databases
+    with psycopg.connect(_url(source)) as db:
+        db.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
+        db.execute("INSERT INTO notes VALUES (1, 'one'), (2, 'two')")
+    first = script(source, directory=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = script(source, "backup", directory=tmp_path)
+    assert second.returncode == 0, second.stderr
+    dumps = sorted(tmp_path.glob("*.dump"))
+    assert len(dumps) == 1
+    assert f"removed {tmp_path}/" in second.stdout
+
+    done = script(restored, "restore", str(dumps[0]), directory=tmp_path)
+    assert done.returncode == 0, done.stderr
+    again = script(restored, "restore", str(dumps[0]), directory=tmp_path)
+    assert again.returncode == 1
+    assert f"the database {restored} is not empty (1 tables)" in again.stderr
+    with psycopg.connect(_url(restored)) as db:
+        db.execute("INSERT INTO notes VALUES (3, 'three')")
+    replaced = script(restored, "restore", str(dumps[0]), "--replace", directory=tmp_path)
+    assert replaced.returncode == 0, replaced.stderr
+    with psycopg.connect(_url(restored)) as db:
+        assert db.execute("SELECT id, body FROM notes ORDER BY id").fetchall() == [
+            (1, "one"),
+            (2, "two"),
+        ]
+    with dumps[0].open("ab") as handle:
+        handle.write(b"x")
+    damaged = script(restored, "restore", str(dumps[0]), "--replace", directory=tmp_path)
+    assert damaged.returncode == 1
+    assert "does not match its .sha256" in damaged.stderr
