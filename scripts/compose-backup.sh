@@ -19,6 +19,10 @@ backup() {
   case $keep in '' | *[!0-9]* | 0) echo "BACKUP_KEEP must be a whole number of at least 1" >&2; exit 2 ;; esac
   mkdir -p "$dir"
   name="$db-$(date -u +%Y%m%dT%H%M%SZ).dump"
+  if [ -e "$dir/$name" ]; then
+    echo "$dir/$name exists already; wait a second and try again" >&2
+    exit 1
+  fi
   # Written under another name and renamed once complete: a half-written file
   # never counts as a backup, and never pushes a good one out.
   if ! pg_dump --format=custom --no-password --file="$dir/$name.partial"; then

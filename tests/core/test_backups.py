@@ -377,13 +377,15 @@ def test_compose_script_backs_up_and_restores_all_or_nothing(drill_databases, tm
     with psycopg.connect(_url(source)) as db:
         db.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
         db.execute("INSERT INTO notes VALUES (1, 'one'), (2, 'two')")
-    first = script(source, directory=tmp_path)
-    assert first.returncode == 0, first.stderr
-    second = script(source, "backup", directory=tmp_path)
-    assert second.returncode == 0, second.stderr
+    old = tmp_path / f"{source}-20200101T030000Z.dump"
+    for path in (old, Path(f"{old}.sha256")):
+        path.write_text("an older backup\n")
+    made = script(source, directory=tmp_path)
+    assert made.returncode == 0, made.stderr
     dumps = sorted(tmp_path.glob("*.dump"))
     assert len(dumps) == 1
-    assert f"removed {tmp_path}/" in second.stdout
+    assert f"removed {old} (keeping the newest 1)" in made.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [dumps[0].name, f"{dumps[0].name}.sha256"]
 
     done = script(restored, "restore", str(dumps[0]), directory=tmp_path)
     assert done.returncode == 0, done.stderr
