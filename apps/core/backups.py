@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 DUMP_SUFFIX = {"postgresql": ".dump", "sqlite": ".sqlite3"}
@@ -307,7 +307,13 @@ def backup_restore(
         )
     target = database or conn.settings_dict["NAME"]
     with _connection_to(alias, target) as target_conn:
-        existing = _table_names(target_conn)
+        try:
+            existing = _table_names(target_conn)
+        except OperationalError as exc:
+            raise BackupError(
+                f"cannot open the database {target} ({str(exc).strip()}); create it first "
+                "(createdb), or check the connection settings"
+            ) from exc
         if existing and not replace:
             raise BackupError(
                 f"the database {target} is not empty ({len(existing)} tables); restore into "

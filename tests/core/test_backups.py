@@ -351,6 +351,18 @@ def test_backup_command_refuses_a_bad_keep(monkeypatch, tmp_path):
         call_command("backup_db", "--dir", str(tmp_path))
 
 
+@pytest.mark.needs_postgres
+def test_restore_into_a_database_that_does_not_exist_says_to_create_it(django_db_blocker, tmp_path):
+    dump = tmp_path / "fieldnotes-20261203T030000Z.dump"
+    dump.write_bytes(b"PGDMP")
+    missing = f"{connection.settings_dict['NAME']}_drill_missing"
+    with (
+        django_db_blocker.unblock(),
+        pytest.raises(CommandError, match=f"cannot open the database {missing} .*create it first"),
+    ):
+        call_command("restore_db", str(dump), "--target-db", missing)
+
+
 SCRIPT = BASE_DIR / "scripts" / "compose-backup.sh"
 
 
