@@ -176,22 +176,23 @@ def backup_create(*, directory: Path, keep: int, alias: str = "default") -> Back
             facts = _dump_postgresql(conn, partial)
         else:
             facts = _copy_sqlite(conn, partial)
+        checksum = _sha256(partial)
+        size = partial.stat().st_size
+        Path(f"{final}.sha256").write_text(f"{checksum}  {final.name}\n")
+        manifest = {
+            "file": final.name,
+            "database": db_name,
+            "vendor": vendor,
+            "created_at": datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC).isoformat(),
+            "size": size,
+            "sha256": checksum,
+            **facts,
+        }
+        Path(f"{final}.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        # Last, so that a dump under its final name always has its checksum.
         partial.rename(final)
     finally:
         partial.unlink(missing_ok=True)
-    checksum = _sha256(final)
-    size = final.stat().st_size
-    Path(f"{final}.sha256").write_text(f"{checksum}  {final.name}\n")
-    manifest = {
-        "file": final.name,
-        "database": db_name,
-        "vendor": vendor,
-        "created_at": datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC).isoformat(),
-        "size": size,
-        "sha256": checksum,
-        **facts,
-    }
-    Path(f"{final}.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     removed = _prune(directory, db_name, DUMP_SUFFIX[vendor], keep)
     return Backup(final, checksum, size, facts["row_counts"], removed)
 
