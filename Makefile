@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test test-faults test-migrations lint format migrate seed setup clean
+.PHONY: run test test-faults test-migrations lint format migrate seed setup clean backup restore
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -56,6 +56,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+## Back up the database (DATABASE_URL) into BACKUP_DIR (var/backups), keeping the newest BACKUP_KEEP (14).
+backup: $(STAMP)
+	$(BIN)/python manage.py backup_db
+
+## Restore FILE=... into the database (DATABASE_URL), or TARGET_DB=name; REPLACE=1 empties a non-empty one first.
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<db>-<time>.dump [TARGET_DB=name] [REPLACE=1]"; exit 2; }
+	$(BIN)/python manage.py restore_db "$(FILE)" $(if $(TARGET_DB),--target-db "$(TARGET_DB)") $(if $(REPLACE),--replace)
 
 format: $(STAMP)
 	$(BIN)/ruff format .
