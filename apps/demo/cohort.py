@@ -313,6 +313,13 @@ CHECKIN_NOTES = [
     "Let them know I took their advice and joined the association.",
     "",
 ]
+# What came of a volunteer's advice, told at a check-in (the volunteer's home shows it).
+CHECKIN_OUTCOMES = [
+    "I got a summer internship in policy research.",
+    "I joined the professional association you recommended.",
+    "I changed my course plan to take the statistics sequence.",
+    "",
+]
 INTERACTION_NOTES = [
     "Sent a short update on my applications.",
     "Bumped into them at a career fair.",
@@ -805,7 +812,19 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
         yield checkin.due_at + timedelta(days=rng.uniform(0, 10))
         checkin = checkin_active_for_contact(contact_id=interview.contact_id)
         if checkin is not None and checkin.due_at <= timezone.now():
-            followup_complete(student=student, followup=checkin, note=rng.choice(CHECKIN_NOTES))
+            # Chosen by the contact, not drawn from rng, so the rest of the history
+            # stays as it was.
+            outcome = (
+                CHECKIN_OUTCOMES[interview.contact_id % len(CHECKIN_OUTCOMES)]
+                if interview.volunteer_id
+                else ""
+            )
+            followup_complete(
+                student=student,
+                followup=checkin,
+                note=rng.choice(CHECKIN_NOTES),
+                outcome=outcome,
+            )
 
 
 def _where(fmt: str, name: str) -> dict:

@@ -47,6 +47,14 @@ PITCHES = {
     ),
 }
 
+# How decided each demo student is about their field (the question list's
+# suggestions follow it).
+CERTAINTY = {
+    "student1@demo.test": "narrowing",
+    "student2@demo.test": "decided",
+    "student3@demo.test": "exploring",
+}
+
 PROFILES = {
     "student1@demo.test": (
         "Economics",
@@ -228,6 +236,7 @@ def _seed_students(office) -> None:
                 interest_tags=tags,
                 target_companies=companies,
                 pitch=PITCHES[email],
+                field_certainty=CERTAINTY.get(email, ""),
             )
         if Contact.objects.filter(owner=student).exists():
             continue
