@@ -10,7 +10,6 @@ replies are not emailed (the advisors' weekly digest carries them, and the
 advisor's page of the student marks them new).
 """
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -28,7 +27,7 @@ from apps.advising.models import (
     CommentThread,
 )
 from apps.advising.selectors_comments import advisor_may_write, thing_path
-from apps.core.links import site_url
+from apps.core.links import site_link, site_url
 from apps.core.notify import notify
 from apps.followups.enums import Topic
 from apps.followups.notifications import (
@@ -95,7 +94,7 @@ def _email_student(*, thread: CommentThread, comment: Comment, advisor, first: b
             "comment": comment,
             "advisor": advisor,
             "first": first,
-            "url": settings.SITE_URL + thing_path(thread),
+            "url": site_link(thing_path(thread)),
             "unsubscribe_url": unsubscribe,
             "topic_label": Topic.COMMENTS.label,
             "preferences_url": site_url("notification_settings"),

@@ -3,8 +3,10 @@
 from celery import shared_task
 from django.utils import timezone
 
+from apps.accounts.models import Office
 from apps.contacts import transfer
 from apps.contacts.models import ContactImport
+from apps.contacts.volunteers import volunteer_search_rebuild
 
 
 @shared_task
@@ -22,9 +24,6 @@ def volunteer_search_rebuild_all() -> int:
     """Refresh every office's directory search text. Names and field names are
     edited in apps to the left of contacts (accounts, students), which cannot call
     into it; this periodic rebuild brings the search up to date within the hour."""
-    from apps.accounts.models import Office
-    from apps.contacts.volunteers import volunteer_search_rebuild
-
     return sum(
         volunteer_search_rebuild(office_id=pk) for pk in Office.objects.values_list("pk", flat=True)
     )

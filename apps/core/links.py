@@ -7,7 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 def site_url(name: str, *args) -> str:
     """SITE_URL and the named route: https://fieldnotes.example.edu/interviews/7/."""
-    return settings.SITE_URL + reverse(name, args=args)
+    return site_link(reverse(name, args=args))
+
+
+def site_link(path: str) -> str:
+    """SITE_URL and a path of this site that `reverse` gave, perhaps with an anchor
+    (/interviews/7/#thread-3), for the links that site_url cannot name."""
+    return settings.SITE_URL + path
 
 
 def safe_next(request, default: str = "") -> str:

@@ -1,5 +1,5 @@
 """Forms of the prepare, meeting and notes pages: field validation and layout only;
-the rules live in questions.py and notes.py."""
+the rules live in services/questions.py and services/notes.py."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

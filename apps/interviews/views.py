@@ -153,9 +153,7 @@ def record_reply(request, pk: int):
         raise Http404
     form = RecordReplyForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        error_messages(request, ValidationError(form.errors))
         return redirect("interview_detail", pk=pk)
     data = form.cleaned_data
     try:

@@ -146,9 +146,7 @@ def decline(request, pk: int):
     interview = selectors.interview_get_for_volunteer(user=request.user, pk=pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        error_messages(request, ValidationError(form.errors))
         return redirect("inbox_detail", pk=pk)
     try:
         services.interview_decline(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
-from apps.core.feedback import error_messages
+from apps.core.feedback import error_messages, form_add_errors
 from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
@@ -128,8 +128,7 @@ def _prepare_action(request, interview, action, success: str, *, write_form=None
         action()
     except ValidationError as exc:
         if write_form is not None and hasattr(exc, "error_dict"):
-            for name, errs in exc.error_dict.items():
-                write_form.add_error(name if name in write_form.fields else None, errs)
+            form_add_errors(write_form, exc)
             errors = ()
         else:
             errors = exc.messages

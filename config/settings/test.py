@@ -30,7 +30,7 @@ if not os.environ.get("CACHE_URL"):
 
 # The literal query counts include the session's read; they must not depend on
 # whether the run has Redis (CI) or not (production's cached_db is checked in
-# tests/core/test_settings_floor.py).
+# tests/test_settings.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 DEBUG = False

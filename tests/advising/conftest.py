@@ -11,10 +11,9 @@ from apps.accounts.enums import Role
 from apps.advising.services import assignments_add
 from apps.interviews.enums import State
 from apps.interviews.services import interview_notes_save
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.interviews import InterviewFactory, add_questions, mark_held
+from tests.factories.students import student_profile_set
 
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 PITCH = "I study economics and want to work in health care."
@@ -31,15 +30,7 @@ def unassigned_advisor(office):
 def advised(student, advisor, office_admin):
     """Sam, assigned to Dana, with a pitch."""
     assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
-    student_profile_update(
-        profile=student_profile_get(user=student),
-        programme="Economics",
-        graduation_year=2027,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
-        pitch=PITCH,
-    )
+    student_profile_set(student, programme="Economics", graduation_year=2027, pitch=PITCH)
     return student
 
 

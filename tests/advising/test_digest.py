@@ -17,10 +17,9 @@ from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_send_due
 from apps.followups.enums import Topic
 from apps.followups.notifications import notification_preference_update, unsubscribe_token
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.interviews import InterviewFactory, mark_held
+from tests.factories.students import student_profile_set
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +49,10 @@ def caseload(office, office_admin, advisor, student, student2, volunteer, time_m
         starts_at=MONDAY_0805_NY - timedelta(days=3, hours=1),
     )
     mark_held(student=student, interview=meeting)
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
         graduation_year=2027,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
         pitch="I study economics and want to work in health care.",
     )
     thread = comment_thread_start(

@@ -22,11 +22,10 @@ from apps.interviews.services import (
     interview_quick_notes_save,
     interview_request_volunteer,
 )
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory
 from tests.factories.interviews import InterviewFactory, add_questions, mark_held
+from tests.factories.students import student_profile_set
 
 # Tuesday 3 March 2026, 10:00 in New York (the advisor's office).
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -60,13 +59,11 @@ def sam(student, consulting, volunteer, advisor, office_admin, time_machine):
     shared and thanked for, a request waiting with Mo, a draft to Kim, and a call
     with Alex logged today."""
     assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
         graduation_year=2027,
         fields=[consulting],
-        interest_tags=[],
-        target_companies=[],
         pitch="I study economics.\nI want to work in health care.",
     )
     contacts = {}
@@ -180,15 +177,7 @@ def test_the_pitch_is_plain_text_with_its_line_breaks(sam, advisor, login_as):
 
 
 def test_the_pitch_is_escaped(student, advisor, login_as):
-    student_profile_update(
-        profile=student_profile_get(user=student),
-        programme="",
-        graduation_year=None,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
-        pitch="<b>bold</b> **claim**",
-    )
+    student_profile_set(student, pitch="<b>bold</b> **claim**")
 
     html = login_as(advisor).get(url(student)).content.decode()
 
@@ -465,14 +454,8 @@ def test_the_query_count_does_not_depend_on_the_number_of_conversations(
     conversations, student, consulting, advisor, office_admin, login_as, django_assert_num_queries
 ):
     assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
-    student_profile_update(
-        profile=student_profile_get(user=student),
-        programme="Economics",
-        graduation_year=2027,
-        fields=[consulting],
-        interest_tags=[],
-        target_companies=[],
-        pitch="Hello.",
+    student_profile_set(
+        student, programme="Economics", graduation_year=2027, fields=[consulting], pitch="Hello."
     )
     for n in range(conversations):
         contact = ContactFactory(

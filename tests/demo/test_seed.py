@@ -149,6 +149,21 @@ def test_the_held_demo_conversation_has_air_notes_and_referrals_that_became_cont
     assert all(c.target_rank is not None for c in referred)
 
 
+def test_every_held_demo_meeting_has_its_thank_you(demo):
+    # The seed marks meetings held through interviews.services.interview_complete,
+    # as the buttons do: each one has its thank-you, and only those.
+    from apps.followups.enums import Kind
+    from apps.followups.models import FollowUp
+
+    held = Interview.objects.filter(state=State.COMPLETED)
+    thanks = FollowUp.objects.filter(kind=Kind.THANK_YOU)
+
+    assert held.count() >= 30
+    assert sorted(thanks.values_list("interview_id", "contact_id")) == sorted(
+        held.values_list("pk", "contact_id")
+    )
+
+
 def test_demo_timelines_run_forward_in_time(demo):
     for interview in Interview.objects.exclude(state=State.DRAFT):
         times = list(interview.events.order_by("pk").values_list("created_at", flat=True))

@@ -23,12 +23,11 @@ from apps.followups.models import FollowUp
 from apps.followups.notifications import notification_preference_update
 from apps.interviews import services as iv
 from apps.interviews.models import Interview
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from config.celery import app as celery_app
 from tests.e2e.conftest import Mailbox, log_in
 from tests.factories.accounts import PASSWORD
 from tests.factories.contacts import make_volunteer
+from tests.factories.students import student_profile_set
 from tests.faults.conftest import CeleryProcesses, _database_url, _drop_broker_connections
 
 pytestmark = [
@@ -112,14 +111,8 @@ def test_import_join_meet_miss_the_thank_you_comment_reply_digest(
     assert Assignment.objects.filter(advisor=advisor, student=nia).exists()
     # Emails may come at any hour of the test run, not only between 08:00 and 21:00.
     notification_preference_update(user=nia, quiet_hours=False)
-    student_profile_update(
-        profile=student_profile_get(user=nia),
-        programme="Economics",
-        graduation_year=2027,
-        fields=[consulting],
-        interest_tags=[],
-        target_companies=[],
-        pitch=PITCH,
+    student_profile_set(
+        nia, programme="Economics", graduation_year=2027, fields=[consulting], pitch=PITCH
     )
 
     # She asks a volunteer from the directory; they agree a time; she meets them.

@@ -19,9 +19,8 @@ from apps.followups.notifications import (
     quiet_hours_end,
     quiet_hours_window,
 )
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.interviews import mark_held
+from tests.factories.students import student_profile_set
 
 pytestmark = pytest.mark.django_db
 
@@ -241,13 +240,10 @@ def test_an_advisors_comment_waits_out_the_offices_window_in_two_queries(
 ):
     _quiet(office, time(9), time(11))
     assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
         graduation_year=2027,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
         pitch="I study economics and want to work in health care.",
     )
     comment_thread_start(

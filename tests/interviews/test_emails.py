@@ -13,10 +13,9 @@ from apps.contacts.enums import Format
 from apps.contacts.services import contact_target_add
 from apps.contacts.volunteers import volunteer_add_to_contacts
 from apps.interviews import services
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory, make_volunteer
+from tests.factories.students import student_profile_set
 
 pytestmark = pytest.mark.django_db
 
@@ -114,15 +113,7 @@ def test_request_received_tells_the_volunteer_who_asks_and_why(
     people, volunteer, django_capture_on_commit_callbacks, mailoutbox
 ):
     student, alumni = people
-    student_profile_update(
-        profile=student_profile_get(user=student),
-        programme="Economics",
-        graduation_year=2027,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
-        pitch="",
-    )
+    student_profile_set(student, programme="Economics", graduation_year=2027)
 
     with django_capture_on_commit_callbacks(execute=True):
         interview = services.interview_request_volunteer(

@@ -17,9 +17,8 @@ from apps.interviews import services
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 from apps.interviews.request_check import request_text_check
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.contacts import ContactFactory
+from tests.factories.students import student_profile_set
 
 JOB_ASK = "Dear Alex, are you hiring? Could you refer me for a job? 15 minutes would be great."
 PASTED = "Dear Alex, could you recommend me for the analyst position? A 15-minute call?"
@@ -321,13 +320,9 @@ def test_send_anyway_to_another_offices_volunteer_is_still_404(login_as, student
 
 
 def test_the_request_page_warns_when_the_pitch_asks_for_a_job(login_as, student, volunteer):
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
-        graduation_year=None,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
         pitch="I study economics and I'd love to work for your company.",
     )
 

@@ -13,10 +13,9 @@ from apps.interviews.enums import EventKind, QuestionTopic, State
 from apps.interviews.models import InterviewEvent, PreparedQuestion, Question
 from apps.interviews.selectors.questions import prepared_questions_for_volunteer
 from apps.interviews.services.questions import DEFAULT_QUESTIONS, question_bank_ensure
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import OfficeFactory
 from tests.factories.interviews import InterviewFactory, add_questions
+from tests.factories.students import student_profile_set
 
 ADVICE = "Most conversations have room for 6 to 10 questions; put the most important first."
 
@@ -26,15 +25,7 @@ def _texts(interview):
 
 
 def _set_pitch(student, pitch):
-    student_profile_update(
-        profile=student_profile_get(user=student),
-        programme="",
-        graduation_year=None,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
-        pitch=pitch,
-    )
+    student_profile_set(student, pitch=pitch)
 
 
 def _url(name, interview, *args):

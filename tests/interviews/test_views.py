@@ -17,12 +17,10 @@ from apps.interviews import services
 from apps.interviews.enums import Channel, EventKind, State
 from apps.interviews.models import Interview, TimeSlot
 from apps.interviews.request_check import request_text_check
-from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory
-from tests.factories.students import FieldFactory
+from tests.factories.students import FieldFactory, student_profile_set
 
 # A day the forms accept for a meeting (within core.dates.HORIZON).
 SOON = (date.today() + timedelta(days=30)).isoformat()
@@ -990,13 +988,11 @@ def test_interview_detail_offered_times_name_the_students_zone(login_as, student
 def test_inbox_detail_shows_the_students_pitch_and_profile_summary(
     login_as, student, volunteer, consulting
 ):
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
         graduation_year=2027,
         fields=[consulting],
-        interest_tags=[],
-        target_companies=[],
         pitch="Third-year economist drawn to healthcare strategy.",
     )
     interview = services.interview_request_volunteer(
