@@ -8,6 +8,7 @@ thousands of contacts never sits in memory whole."""
 import csv
 import io
 import json
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -31,28 +32,51 @@ class ExportTable:
     columns: list[str]
     rows: Callable[[], Iterable[dict]]
     csv: bool = True
-    about: str = ""
 
 
 def _cell(value) -> str:
+    if isinstance(value, str):
+        return csv_cell_safe(value)
+    if value is None:
+        return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return csv_cell_safe("; ".join(str(v) for v in value))
     return csv_cell_safe(value)
 
 
-def _write_csv(archive: zipfile.ZipFile, folder: str, table: ExportTable) -> None:
-    with archive.open(f"{folder}/{table.name}.csv", "w") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+def _write_table(archive: zipfile.ZipFile, folder: str, table: ExportTable) -> int:
+    """One pass over the rows: the JSON goes into the zip as it is made, the CSV
+    into a temporary file copied in afterwards (a zip is written one member at a
+    time)."""
+    count = 0
+    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", newline="") as csv_text:
+        writer = csv.writer(csv_text)
         writer.writerow(table.columns)
-        for row in table.rows():
-            writer.writerow([_cell(row.get(column)) for column in table.columns])
-        text.flush()
-        text.detach()
+        with archive.open(f"{folder}/{table.name}.json", "w") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            text.write("[")
+            for row in table.rows():
+                text.write(",\n" if count else "\n")
+                text.write(encoder.encode(row))
+                if table.csv:
+                    writer.writerow([_cell(row.get(column)) for column in table.columns])
+                count += 1
+            text.write("\n]\n")
+            text.flush()
+            text.detach()
+        if table.csv:
+            csv_text.seek(0)
+            with archive.open(f"{folder}/{table.name}.csv", "w") as raw_csv:
+                out = io.TextIOWrapper(raw_csv, encoding="utf-8", newline="")
+                shutil.copyfileobj(csv_text, out)
+                out.flush()
+                out.detach()
+    return count
 
 
 def data_export_zip(*, folder: str, readme: str, tables: list[ExportTable], meta: dict):
@@ -62,9 +86,7 @@ def data_export_zip(*, folder: str, readme: str, tables: list[ExportTable], meta
     counts = {}
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in tables:
-            counts[table.name] = _write_table_json(archive, folder, table)
-            if table.csv:
-                _write_csv(archive, folder, table)
+            counts[table.name] = _write_table(archive, folder, table)
         archive.writestr(f"{folder}/README.txt", readme)
         archive.writestr(
             f"{folder}/export.json",
@@ -72,19 +94,3 @@ def data_export_zip(*, folder: str, readme: str, tables: list[ExportTable], meta
         )
     spool.seek(0)
     return spool
-
-
-def _write_table_json(archive: zipfile.ZipFile, folder: str, table: ExportTable) -> int:
-    count = 0
-    encoder = DjangoJSONEncoder(ensure_ascii=False)
-    with archive.open(f"{folder}/{table.name}.json", "w") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        text.write("[")
-        for row in table.rows():
-            text.write(",\n" if count else "\n")
-            text.write(encoder.encode(row))
-            count += 1
-        text.write("\n]\n")
-        text.flush()
-        text.detach()
-    return count

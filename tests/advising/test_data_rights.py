@@ -180,6 +180,7 @@ def test_export_of_2000_contacts_is_quick(student, login_as):
     elapsed = time.monotonic() - started
     assert len(_csv(archive, "contacts.csv")) == 2001
     assert len(json.loads(_member(archive, "contacts.json"))) == 2000
+    print(f"export of 2,000 contacts: {elapsed:.2f} s")
     assert elapsed < 5, elapsed
 
 
@@ -352,6 +353,16 @@ def test_an_erased_volunteer_stays_in_the_students_conversations_as_a_former_vol
     # name, employer and details are gone.
     assert b"Alex Alumni" not in page.content
     assert b"Acme Analytics" not in page.content
+
+
+def test_an_erased_account_is_never_reactivated(student, office_admin):
+    from apps.accounts.services import members_set_active
+
+    rights.account_erase(user_id=student.pk, reason="test")
+
+    assert members_set_active(admin=office_admin, member_ids=[student.pk], active=True) == 0
+    student.refresh_from_db()
+    assert not student.is_active
 
 
 def test_staff_accounts_are_not_erased_here(advisor):
