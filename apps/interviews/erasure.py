@@ -8,6 +8,7 @@ figures count them; every word anyone wrote in it goes."""
 from django.db.models import Q
 
 from apps.core.data_export import ExportTable
+from apps.interviews.enums import State
 from apps.interviews.models import (
     CalendarFeed,
     Interview,
@@ -54,8 +55,12 @@ NOTES_COLUMNS = [
 ]
 
 
-def _mine(user) -> Q:
-    return Q(student=user) | Q(volunteer__user=user)
+def _mine(user, prefix: str = "") -> Q:
+    """The user's conversations as student, and as volunteer those sent to them (a
+    draft is the student's alone)."""
+    return Q(**{f"{prefix}student": user}) | (
+        Q(**{f"{prefix}volunteer__user": user}) & ~Q(**{f"{prefix}state": State.DRAFT})
+    )
 
 
 def interviews_of_participant_for_export(user) -> list[ExportTable]:
@@ -98,10 +103,7 @@ def interviews_of_participant_for_export(user) -> list[ExportTable]:
 
     def event_rows():
         events = (
-            InterviewEvent.objects.filter(
-                Q(interview__student=user) | Q(interview__volunteer__user=user)
-            )
-            .exclude(Q(interview__state="draft") & ~Q(interview__student=user))
+            InterviewEvent.objects.filter(_mine(user, "interview__"))
             .order_by("interview_id", "created_at", "pk")
             .iterator(chunk_size=1000)
         )
@@ -184,7 +186,7 @@ def interviews_erase_student(user) -> None:
     Referral.objects.filter(interview__student=user).update(
         full_name="", organisation="", email="", note=""
     )
-    TimeSlot.objects.filter(interview__student=user, interview__state="draft").delete()
+    TimeSlot.objects.filter(interview__student=user, interview__state=State.DRAFT).delete()
     CalendarFeed.objects.filter(user=user).delete()
 
 

@@ -143,8 +143,10 @@ def test_export_is_limited_to_one_every_few_minutes(student, login_as, time_mach
 
 
 def test_volunteer_export_has_their_profile_and_conversations_not_the_students_notes(
-    sams_record, alumni, login_as
+    sams_record, student2, volunteer, alumni, login_as
 ):
+    InterviewFactory(student=student2, volunteer=volunteer, state=State.DRAFT, requested_at=None)
+
     archive = _zip(login_as(alumni).post(reverse("profile_export")))
 
     profile = json.loads(_member(archive, "volunteer_profile.json"))
