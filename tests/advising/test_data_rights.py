@@ -39,9 +39,10 @@ NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 
 def _zip(response) -> zipfile.ZipFile:
-    content = b"".join(response.streaming_content)
-    response.close()
-    return zipfile.ZipFile(io.BytesIO(content))
+    # Reading the stream to its end closes the response and its file (the test
+    # client's closing wrapper); closing it here as well would close the database
+    # connection on PostgreSQL.
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def _member(archive, name) -> str:
