@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.permissions import office_admin_required, participant
 from apps.advising import rights, selectors_rights
@@ -73,7 +73,7 @@ def profile_delete(request):
 
 
 @office_admin_required
-@require_http_methods(["GET"])
+@require_GET
 def office_erasures(request):
     requests = selectors_rights.erasure_requests_for_admin(admin=request.user)
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -86,9 +86,16 @@ def office_erasures(request):
 
 
 @office_admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def office_erasure_carry_out(request, pk: int):
+    """GET asks to confirm (it cannot be undone); POST carries it out."""
     user = selectors_rights.erasure_request_for_admin(admin=request.user, pk=pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "advising/office_erasure_confirm.html",
+            {"person": user, "due_at": rights.erasure_due_at(user)},
+        )
     rights.erasure_carry_out(admin=request.user, user=user)
     messages.success(request, _("The account's personal data is deleted."))
     return redirect("office_erasures")

@@ -268,6 +268,19 @@ def test_an_advisor_and_a_student_cannot_carry_it_out(student, student2, advisor
     assert login_as(advisor).post(url).status_code == 403
     assert login_as(student2).post(url).status_code == 403
     assert login_as(advisor).get(reverse("office_erasures")).status_code == 403
+    assert login_as(advisor).get(url).status_code == 403
+
+
+def test_carrying_out_asks_to_confirm_first(student, office_admin, login_as):
+    _ask(student)
+    url = reverse("office_erasure_carry_out", args=[student.pk])
+
+    response = login_as(office_admin).get(url)
+
+    assert response.status_code == 200
+    assert b"Delete Sam Student's account now?" in response.content
+    student.refresh_from_db()
+    assert student.erased_at is None
 
 
 def test_a_request_not_made_cannot_be_carried_out(student, office_admin, login_as):
