@@ -148,7 +148,7 @@ class OfficeSettingsForm(forms.ModelForm):
     max_open_requests = _bounded("max_open_requests", 1, 50)
     stalled_days = _bounded("stalled_days", 1, 365)
     retention_years = forms.IntegerField(
-        label=Office._meta.get_field("retention_years").verbose_name,
+        label=_("Erase accounts unused for (years)"),
         help_text=Office._meta.get_field("retention_years").help_text,
         min_value=1,
         max_value=20,
