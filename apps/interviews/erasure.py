@@ -6,6 +6,7 @@ was requested, answered, held; the length and format), because the office's
 figures count them; every word anyone wrote in it goes."""
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from apps.core.data_export import ExportTable
 from apps.interviews.enums import State
@@ -166,10 +167,22 @@ def interviews_of_participant_for_export(user) -> list[ExportTable]:
     ]
 
 
+def _close_open(interviews, *, unanswered: str, reason: str) -> None:
+    """Requests still waiting for an answer are closed (`unanswered`: withdrawn when
+    the student leaves, expired when the volunteer does), agreed meetings
+    cancelled, so nobody waits for a person who has gone. No timeline entry: one
+    would count as activity on the office's dashboard, whose figures an erasure must
+    not change (a request's `answered_at` keeps it counted as accepted)."""
+    interviews.filter(state=State.REQUESTED).update(state=unanswered, cancel_reason=reason)
+    interviews.filter(state__in=[State.ACCEPTED, State.SCHEDULED]).update(
+        state=State.CANCELLED, cancel_reason=reason
+    )
+
+
 def interviews_erase_student(user) -> None:
     """The student's conversations become facts without words: the request, notes,
     questions, referrals' details, places, links and every note on the timeline go.
-    The rows, states and times stay for the office's figures."""
+    The rows, states and times stay for the office's figures; open ones close."""
     interviews = Interview.objects.filter(student=user)
     interviews.update(
         request_subject="",
@@ -187,6 +200,11 @@ def interviews_erase_student(user) -> None:
         full_name="", organisation="", email="", note=""
     )
     TimeSlot.objects.filter(interview__student=user, interview__state=State.DRAFT).delete()
+    _close_open(
+        interviews,
+        unanswered=State.WITHDRAWN,
+        reason=gettext("The student has left Fieldnotes."),
+    )
     CalendarFeed.objects.filter(user=user).delete()
 
 
@@ -194,6 +212,12 @@ def interviews_erase_volunteer(user) -> None:
     """A volunteer's side: what they wrote to students (a decline note, a place, a
     link, their messages) goes; the conversations stay for the students, who see
     the other side as "A former volunteer" (contacts.erasure.volunteer_erase)."""
-    Interview.objects.filter(volunteer__user=user).update(decline_note="", meeting_url="")
+    interviews = Interview.objects.filter(volunteer__user=user)
+    interviews.update(decline_note="", meeting_url="")
     InterviewEvent.objects.filter(actor=user).update(note="")
+    _close_open(
+        interviews,
+        unanswered=State.EXPIRED,
+        reason=gettext("The volunteer has left Fieldnotes."),
+    )
     CalendarFeed.objects.filter(user=user).delete()

@@ -307,6 +307,10 @@ def test_erasure_removes_personal_data_and_keeps_the_dashboards_counts(
         text="Sam",
         due_at=NOW,
     )
+    waiting = InterviewFactory(student=student, state=State.REQUESTED)
+    agreed = InterviewFactory(
+        student=student, state=State.SCHEDULED, answered_at=timezone.now() - timedelta(days=1)
+    )
     _ask(student)
     period = {"start": date(2020, 1, 1), "end": date(2030, 12, 31)}
     before = dashboard_figures(office=office, **period)
@@ -321,15 +325,17 @@ def test_erasure_removes_personal_data_and_keeps_the_dashboards_counts(
     assert not student.is_active and not student.has_usable_password()
     assert not Authenticator.objects.filter(user=student).exists()
     assert StudentProfile.objects.get(user=student).pitch == ""
-    assert list(
-        Contact.objects.filter(owner=student).values_list("full_name", "email", "notes")
-    ) == [
-        ("Erased contact", "", ""),
-        ("Erased contact", "", ""),
-    ]
+    assert (
+        list(Contact.objects.filter(owner=student).values_list("full_name", "email", "notes"))
+        == [("Erased contact", "", "")] * 4
+    )
     interview = Interview.objects.get(pk=sams_record.pk)
     assert (interview.state, interview.request_message) == (State.COMPLETED, "")
     assert not InterviewNotes.objects.filter(interview__student=student).exists()
+    waiting.refresh_from_db()
+    agreed.refresh_from_db()
+    assert (waiting.state, agreed.state) == (State.WITHDRAWN, State.CANCELLED)
+    assert agreed.cancel_reason == "The student has left Fieldnotes."
     assert not CoachingNote.objects.filter(student=student).exists()
     assert not CommentThread.objects.filter(student=student).exists()
     pending.refresh_from_db()
@@ -354,12 +360,15 @@ def test_an_erased_account_cannot_sign_in(student, client):
 
 
 def test_an_erased_volunteer_stays_in_the_students_conversations_as_a_former_volunteer(
-    sams_record, student, alumni, login_as
+    sams_record, student, student2, volunteer, alumni, login_as
 ):
+    waiting = InterviewFactory(student=student2, volunteer=volunteer, state=State.REQUESTED)
+
     rights.account_erase(user_id=alumni.pk, reason="test")
 
     contact = Interview.objects.get(pk=sams_record.pk).contact
     assert (contact.full_name, contact.email) == ("A former volunteer", "")
+    assert Interview.objects.get(pk=waiting.pk).state == State.EXPIRED
     profile = VolunteerProfile.objects.get(user=alumni)
     assert (profile.employer, profile.accepting_requests) == ("", False)
     assert profile.deactivated_at is not None
