@@ -494,3 +494,19 @@ def test_office_admin_sets_the_retention_period(office, office_admin, login_as):
     assert response.status_code == 302
     office.refresh_from_db()
     assert office.retention_years == 3
+
+
+def test_the_erase_accounts_command_repeats_erasures_and_skips_done_ones(student, student2):
+    from django.core.management import call_command
+
+    rights.account_erase(user_id=student.pk, reason="test")
+    out = io.StringIO()
+
+    call_command("erase_accounts", str(student.pk), str(student2.pk), stdout=out)
+
+    assert out.getvalue().strip() == "erased 1, skipped 1"
+    student2.refresh_from_db()
+    assert student2.erased_at is not None
+    assert AccessRecord.objects.filter(
+        subject=student2, what=AccessRecord.What.ERASED
+    ).get().detail == (f"account #{student2.pk}: repeated after a restore")
