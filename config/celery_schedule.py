@@ -38,6 +38,11 @@ BEAT_SCHEDULE: dict = {
         "task": "apps.contacts.tasks.contact_imports_discard_unconfirmed",
         "schedule": crontab(hour=3, minute=43),
     },
+    # Data rights: deletions past their grace period, and each office's retention.
+    "advising-data-rights-sweep": {
+        "task": "apps.advising.tasks.data_rights_sweep",
+        "schedule": crontab(hour=3, minute=47),
+    },
     "volunteer-search-rebuild": {
         "task": "apps.contacts.tasks.volunteer_search_rebuild_all",
         "schedule": crontab(minute=7),

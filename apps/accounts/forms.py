@@ -147,6 +147,13 @@ class OfficeSettingsForm(forms.ModelForm):
     request_nudge_days = _bounded("request_nudge_days", 1, 30)
     max_open_requests = _bounded("max_open_requests", 1, 50)
     stalled_days = _bounded("stalled_days", 1, 365)
+    retention_years = forms.IntegerField(
+        label=_("Erase accounts unused for (years)"),
+        help_text=Office._meta.get_field("retention_years").help_text,
+        min_value=1,
+        max_value=20,
+        required=False,
+    )
     quiet_hours_start = _clock(
         _("Quiet hours start"),
         _("No reminder emails from this time, in each person's own time zone."),
@@ -171,6 +178,7 @@ class OfficeSettingsForm(forms.ModelForm):
             "quiet_hours_end",
             "accepts_volunteers",
             "staff_two_factor_required",
+            "retention_years",
         ]
 
     def __init__(self, *args, **kwargs):

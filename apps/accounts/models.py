@@ -67,9 +67,27 @@ class Office(TimeStampedModel):
         ),
     )
 
+    # Accounts of the office with no sign of use (sign-in or activity) for this many
+    # years are erased by the nightly retention sweep, after a warning email 30 days
+    # before (advising.rights). Null keeps them.
+    retention_years = models.PositiveSmallIntegerField(
+        _("erase accounts unused for (years)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Accounts nobody has signed in to or used for this long are erased, after a "
+            "warning email 30 days before. Leave empty to keep them."
+        ),
+    )
+
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(retention_years__isnull=True)
+                | models.Q(retention_years__gte=1, retention_years__lte=20),
+                name="office_retention_years_range",
+            ),
             models.CheckConstraint(
                 condition=models.Q(thank_you_hours__gte=1, thank_you_hours__lte=168),
                 name="office_thank_you_hours_range",
@@ -146,6 +164,12 @@ class User(AbstractUser):
     # call, so the advisors' caseload sorts and filters an office of 20,000 on one
     # column instead of three subqueries per student. Null until the first.
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # Data rights (advising.rights): when the person asked for their account to be
+    # erased (carried out after a grace period, or at once by an office admin), when
+    # it was, and when the retention sweep warned them before erasing an unused one.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    retention_warned_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -168,6 +192,12 @@ class User(AbstractUser):
         ]
         indexes = [
             models.Index(fields=["office", "role"]),
+            # The office admin's pending deletion requests and the grace-period sweep.
+            models.Index(
+                fields=["erasure_requested_at"],
+                name="user_erasure_pending",
+                condition=models.Q(erasure_requested_at__isnull=False, erased_at__isnull=True),
+            ),
             # The office's People page, in name order a page at a time: read in index
             # order rather than sorting every member for each page.
             models.Index(

@@ -403,7 +403,12 @@ def members_set_active(*, admin: User, member_ids, active: bool) -> int:
     members = User.objects.filter(office_id=admin.office_id, pk__in=wanted)
     if members.count() != len(wanted):
         raise ValidationError({"members": _("Some of those are not people of your office.")})
-    changing = sorted(members.exclude(is_active=active).values_list("pk", flat=True))
+    # An erased account (advising.rights) stays off: nothing of it could sign in.
+    changing = sorted(
+        members.exclude(is_active=active)
+        .filter(erased_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
     changed = User.objects.filter(pk__in=changing).update(is_active=active)
     if changing:
         _audit(

@@ -65,6 +65,10 @@ class AccessRecord(models.Model):
         VOLUNTEER_DECLINED = "volunteer_declined", _("Declined a volunteer")
         SETTINGS_CHANGED = "settings_changed", _("Changed the office's settings")
         PEOPLE_IMPORT = "people_import", _("Confirmed a people import")
+        DATA_EXPORT = "data_export", _("Downloaded their own data")
+        ERASURE_REQUESTED = "erasure_requested", _("Asked for their account to be deleted")
+        ERASURE_CANCELLED = "erasure_cancelled", _("Cancelled their deletion request")
+        ERASED = "erased", _("Deleted an account's personal data")
 
     # What a student is shown of the log: the reads of their records.
     READS = (What.STUDENT_PAGE,)

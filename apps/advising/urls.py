@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("apps.advising.urls_import")),
     path("", include("apps.advising.urls_comments")),
     path("", include("apps.advising.urls_audit")),
+    path("", include("apps.advising.urls_rights")),
 ]

@@ -105,8 +105,10 @@ def students_with_profile(*, programme: str = "", year: int | None = None, prefi
 @dataclass(frozen=True)
 class Cohort:
     """The students an office's figures count (the dashboard): the office's active
-    students, narrowed to a programme and a graduation year when given. The apps
-    that own the data filter their own rows with `q`, through the row's student."""
+    students and those whose account was erased (issue 11: an erasure keeps their
+    anonymised rows so that the office's counts do not change), narrowed to a
+    programme and a graduation year when given. The apps that own the data filter
+    their own rows with `q`, through the row's student."""
 
     office_id: int
     programme: str = ""
@@ -115,14 +117,13 @@ class Cohort:
     def q(self, prefix: str = "") -> Q:
         """Rows whose student (reached by `prefix`, such as "student__") is in the
         cohort; "" filters a queryset of users."""
-        return Q(
-            **{
-                f"{prefix}office_id": self.office_id,
-                f"{prefix}role": Role.STUDENT,
-                f"{prefix}is_active": True,
-            }
-        ) & students_with_profile(
-            programme=self.programme, year=self.graduation_year, prefix=prefix
+        counted = Q(**{f"{prefix}is_active": True}) | Q(**{f"{prefix}erased_at__isnull": False})
+        return (
+            Q(**{f"{prefix}office_id": self.office_id, f"{prefix}role": Role.STUDENT})
+            & counted
+            & students_with_profile(
+                programme=self.programme, year=self.graduation_year, prefix=prefix
+            )
         )
 
 
