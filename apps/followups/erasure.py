@@ -15,6 +15,7 @@ FOLLOWUP_COLUMNS = [
     "on_time",
     "sent_via",
     "note",
+    "outcome",
     "snoozed_until",
     "cadence_months",
     "created_at",
@@ -61,6 +62,6 @@ def followups_erase_student(user) -> None:
     the office's thank-you and keep-in-touch figures. No reminder goes out to an
     erased account: the guards refuse an inactive recipient at send time, and
     advising.rights cancels what is already in the outbox."""
-    FollowUp.objects.filter(student=user).update(note="")
+    FollowUp.objects.filter(student=user).update(note="", outcome="")
     Interaction.objects.filter(student=user).update(note="")
     NotificationPreference.objects.filter(user=user).delete()

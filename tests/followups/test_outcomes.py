@@ -116,3 +116,19 @@ def test_the_home_shows_the_five_newest(login_as, student, alumni, volunteer, ti
     assert "Outcome number 6" in body and "Outcome number 2" in body
     assert "Outcome number 1" not in body
     assert body.index("Outcome number 6") < body.index("Outcome number 2")
+
+
+def test_an_erased_students_outcome_is_gone_and_is_in_their_export(
+    login_as, student, alumni, volunteer
+):
+    from apps.advising.rights import account_erase, data_export_tables
+
+    _done(login_as(student), _met(student, volunteer), outcome=OUTCOME)
+    exported = {table.name: list(table.rows()) for table in data_export_tables(student)}
+
+    account_erase(user_id=student.pk, reason="asked")
+    home = login_as(alumni).get(reverse("alumni_home")).content.decode()
+
+    assert [row["outcome"] for row in exported["followups"] if row["outcome"]] == [OUTCOME]
+    assert not FollowUp.objects.exclude(outcome="").exists()
+    assert OUTCOME not in home
