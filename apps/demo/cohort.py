@@ -815,7 +815,9 @@ def _conversation(c: _Cohort, s: _Student, rng: random.Random, *, miss: bool = F
             # Chosen by the contact, not drawn from rng, so the rest of the history
             # stays as it was.
             outcome = (
-                CHECKIN_OUTCOMES[interview.contact_id % len(CHECKIN_OUTCOMES)]
+                CHECKIN_OUTCOMES[
+                    (interview.contact_id + interview.student_id) % len(CHECKIN_OUTCOMES)
+                ]
                 if interview.volunteer_id
                 else ""
             )
