@@ -131,18 +131,41 @@ def followup_groups_for_student(
     return FollowUpGroups(**lists, done=done, counts=counts, page=one_page)
 
 
-def followups_due_soon(*, student, now: datetime | None = None) -> list[FollowUp]:
-    """Open follow-ups due within a week, overdue first: the student's home. One
-    query; each carries `is_overdue`."""
+@dataclass
+class DueSoon:
+    """What the student's home shows of the follow-ups due within a week: the first
+    few (overdue first, each with `is_overdue`), how many there are and how many are
+    overdue, and the earliest thank-you (the home's most pressing next step), which
+    may lie beyond the first few."""
+
+    items: list[FollowUp]
+    count: int
+    overdue: int
+    thank_you: FollowUp | None
+
+
+def followups_due_soon(*, student, limit: int, now: datetime | None = None) -> DueSoon:
+    """Bounded whatever the student owes: one query when there are `limit` or fewer;
+    with more, one more for the counts, and one more only when a thank-you is due
+    but not among the first `limit`."""
     now = now or timezone.now()
-    items = list(
-        followup_list_for_student(student=student).filter(
-            status=Status.OPEN, due_at__lt=now + DUE_SOON
-        )
+    due = followup_list_for_student(student=student).filter(
+        status=Status.OPEN, due_at__lt=now + DUE_SOON
     )
+    items = list(due[: limit + 1])
     for item in items:
         item.is_overdue = item.due_at < now
-    return items
+    thank_you = next((item for item in items if item.kind == Kind.THANK_YOU), None)
+    if len(items) <= limit:
+        return DueSoon(items, len(items), sum(item.is_overdue for item in items), thank_you)
+    figures = due.select_related(None).aggregate(
+        count=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        thank_yous=Count("pk", filter=Q(kind=Kind.THANK_YOU)),
+    )
+    if thank_you is None and figures["thank_yous"]:
+        thank_you = due.filter(kind=Kind.THANK_YOU).first()
+    return DueSoon(items[:limit], figures["count"], figures["overdue"], thank_you)
 
 
 def followups_due_count(*, student, now: datetime | None = None) -> int:

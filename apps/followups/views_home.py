@@ -12,7 +12,6 @@ from apps.accounts.permissions import student_only
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import contact_counts_for_student, target_list_for_student
 from apps.core.rendering import render_list
-from apps.followups.enums import Kind
 from apps.followups.selectors import followups_due_soon
 from apps.interviews.selectors import upcoming_for_user
 from apps.students.selectors import research_note_list_for_student, student_profile_get
@@ -52,12 +51,11 @@ def _getting_ready(*, student, profile, counts) -> list[dict]:
     ]
 
 
-def _next_step(*, student, due, upcoming, steps, counts, now) -> dict | None:
+def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | None:
     """What to do first: a thank-you is the most perishable (its window is a day),
     then a conversation within two days to prepare for, then getting ready, then
     asking the best-ranked person not asked yet (while the office's limit of open
     requests allows)."""
-    thank_you = next((item for item in due if item.kind == Kind.THANK_YOU), None)
     if thank_you:
         name = thank_you.contact.full_name
         return {
@@ -112,7 +110,7 @@ def student_home(request):
     profile = student_profile_get(user=student)
     counts = contact_counts_for_student(student=student)
     steps = _getting_ready(student=student, profile=profile, counts=counts)
-    due = followups_due_soon(student=student, now=now)
+    due = followups_due_soon(student=student, limit=HOME_LIST, now=now)
     upcoming = list(upcoming_for_user(user=student)[:HOME_LIST])
     return render_list(
         request,
@@ -122,12 +120,17 @@ def student_home(request):
             "counts": counts,
             "steps": steps,
             "next_step": _next_step(
-                student=student, due=due, upcoming=upcoming, steps=steps, counts=counts, now=now
+                student=student,
+                thank_you=due.thank_you,
+                upcoming=upcoming,
+                steps=steps,
+                counts=counts,
+                now=now,
             ),
             "pitch_stats": pitch_stats(profile.pitch),
-            "due": due[:HOME_LIST],
-            "due_count": len(due),
-            "overdue_count": sum(item.is_overdue for item in due),
+            "due": due.items,
+            "due_count": due.count,
+            "overdue_count": due.overdue,
             "upcoming": upcoming,
         },
     )

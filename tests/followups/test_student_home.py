@@ -10,6 +10,8 @@ from django.utils import timezone
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create, contact_set_stage
+from apps.followups.enums import Kind
+from apps.followups.models import FollowUp
 from apps.interviews.enums import State
 from apps.students.models import ResearchNote
 from apps.students.selectors import student_profile_get
@@ -210,11 +212,43 @@ def test_student_home_query_count(login_as, student, items, django_assert_num_qu
     browser = login_as(student)
 
     # session, user with office, profile, fields exist, notes exist, contact counts,
-    # follow-ups due with their contacts, upcoming conversations with theirs
-    with django_assert_num_queries(8):
+    # the first follow-ups due with their contacts, upcoming conversations with
+    # theirs; with more than three due, their counts (the list is read four at most)
+    with django_assert_num_queries(8 if items <= 3 else 9):
         response = browser.get(reverse("student_home"))
     assert len(response.context["due"]) == len(response.context["upcoming"]) == min(items, 3)
     assert response.context["due_count"] == items
+    assert response.context["overdue_count"] == 0
+
+
+def test_a_thank_you_behind_many_check_ins_is_still_the_next_step(
+    login_as, student, django_assert_num_queries
+):
+    student_profile_get(user=student)
+    for n in range(5):
+        contact = contact_create(student=student, full_name=f"Checkin {n}")
+        FollowUp.objects.create(
+            student=student,
+            contact=contact,
+            kind=Kind.KEEP_IN_TOUCH,
+            cadence_months=3,
+            due_at=NOW - timedelta(days=5 - n),
+        )
+    _held(student, "Rosa Reyes")
+    browser = login_as(student)
+
+    # the 9 of a home with more than three due, and the earliest thank-you
+    with django_assert_num_queries(10):
+        response = browser.get(reverse("student_home"))
+
+    assert response.context["next_step"]["label"] == "Thank Rosa Reyes for the conversation"
+    assert [f.contact.full_name for f in response.context["due"]] == [
+        "Checkin 0",
+        "Checkin 1",
+        "Checkin 2",
+    ]
+    assert (response.context["due_count"], response.context["overdue_count"]) == (6, 5)
+    assert "See all 6" in response.content.decode()
 
 
 def test_student_home_query_count_on_the_request_step(
