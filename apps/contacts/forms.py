@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import Source, Stage
 from apps.contacts.models import CONTACT_FIELDS, Contact
+from apps.contacts.services import MERGE_CHOICE_FIELDS
 from apps.students.selectors import field_list_for_office
 from apps.students.services import split_list
 
@@ -39,7 +40,9 @@ class ContactForm(forms.ModelForm):
         if self.instance.pk:
             referrers = referrers.exclude(pk=self.instance.pk)
             del self.fields["on_target_list"]
-        self.fields["referred_by"].queryset = referrers.order_by("full_name")
+        self.fields["referred_by"].queryset = referrers.order_by("full_name", "organisation", "pk")
+        # Two people of one name are told apart by where they work.
+        self.fields["referred_by"].label_from_instance = _referrer_label
         self.fields["referred_by"].help_text = _("Who put you in touch, if anyone.")
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(self.instance.tags)
@@ -55,6 +58,12 @@ class ContactForm(forms.ModelForm):
             # Somebody referred them, so that is how they were found.
             data["source"] = Source.REFERRAL
         return data
+
+
+def _referrer_label(contact: Contact) -> str:
+    if contact.organisation:
+        return f"{contact.full_name} ({contact.organisation})"
+    return contact.full_name
 
 
 class ContactFilterForm(forms.Form):
@@ -76,3 +85,46 @@ class ContactFilterForm(forms.Form):
         self.fields["field"].queryset = field_list_for_office(office_id=office_id)
         for name in ("field", "stage", "source"):
             self.fields[name].widget.attrs["class"] = "form-select"
+
+
+class ContactMergeForm(forms.Form):
+    """Which record's value to keep, one choice per field where the two differ (the
+    rest, notes and tags combined, is decided by contacts.services.contact_merge)."""
+
+    KEEP, DROP = "keep", "drop"
+
+    def __init__(self, *args, keep: Contact, drop: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for name in MERGE_CHOICE_FIELDS:
+            mine, theirs = _shown(keep, name), _shown(drop, name)
+            if getattr(keep, f"{name}_id", getattr(keep, name, None)) == getattr(
+                drop, f"{name}_id", getattr(drop, name, None)
+            ):
+                continue
+            # One referred the other: contact_merge keeps the chain without a loop.
+            if name == "referred_by" and drop.pk == keep.referred_by_id:
+                continue
+            if name == "referred_by" and keep.pk == drop.referred_by_id:
+                continue
+            label = Contact._meta.get_field(name).verbose_name
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=[(self.KEEP, mine or "—"), (self.DROP, theirs or "—")],
+                # An empty value never wins over a filled one by default.
+                initial=self.DROP if theirs and not mine else self.KEEP,
+                widget=forms.RadioSelect,
+            )
+            self.rows.append({"name": name, "label": label, "keep": mine, "drop": theirs})
+
+    def take_from_drop(self) -> list[str]:
+        return [name for name, value in self.cleaned_data.items() if value == self.DROP]
+
+
+def _shown(contact: Contact, name: str) -> str:
+    if name in ("field", "referred_by"):
+        related = getattr(contact, name)
+        return str(related) if related else ""
+    if name == "source":
+        return str(contact.get_source_display())
+    return str(getattr(contact, name) or "")

@@ -61,24 +61,6 @@ def contact_get_for_student(*, student, pk: int) -> Contact:
     return contact
 
 
-def contact_find_duplicates(
-    *, student, full_name: str, email: str = "", organisation: str = "", exclude_pk=None
-) -> QuerySet[Contact]:
-    """Probable duplicates of a new contact: the same email, or the same name at the
-    same organisation."""
-    cond = Q()
-    if email.strip():
-        cond |= Q(email__iexact=email.strip())
-    if full_name.strip() and organisation.strip():
-        cond |= Q(full_name__iexact=full_name.strip(), organisation__iexact=organisation.strip())
-    if not cond:
-        return Contact.objects.none()
-    qs = Contact.objects.filter(cond, owner=student)
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.order_by("full_name")
-
-
 def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:
     qs = Contact.objects.filter(owner=student, archived_at__isnull=True, target_rank__isnull=False)
     if field_id is not None:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
-from apps.contacts.forms import ContactFilterForm, ContactForm
+from apps.contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm
+from apps.contacts.matching import contact_matches
 from apps.core.links import safe_next
 from apps.core.rendering import render_list
 
@@ -48,13 +49,14 @@ def contact_list(request):
 def _save_contact(request, form, contact=None):
     data = dict(form.cleaned_data)
     on_target_list = data.pop("on_target_list", False)
-    save_anyway = data.pop("save_anyway", False)
+    save_anyway = data.pop("save_anyway", False) or request.POST.get("merge_into", "").isdigit()
     if not save_anyway:
         duplicates = list(
-            selectors.contact_find_duplicates(
-                student=request.user,
-                full_name=data["full_name"],
+            contact_matches(
+                request.user,
                 email=data.get("email", ""),
+                linkedin_url=data.get("linkedin_url", ""),
+                name=data["full_name"],
                 organisation=data.get("organisation", ""),
                 exclude_pk=contact.pk if contact else None,
             )[:5]
@@ -93,6 +95,11 @@ def contact_create(request):
     if request.method == "POST":
         if form.is_valid():
             contact, duplicates = _save_contact(request, form)
+            merge_into = request.POST.get("merge_into", "")
+            if contact and merge_into.isdigit():
+                # Added as a second record, to be merged into the first on the next page
+                # (an id that is not theirs is a 404 there).
+                return redirect("contact_merge", pk=int(merge_into), other=contact.pk)
             if contact:
                 messages.success(
                     request, _("%(name)s is in your contacts.") % {"name": contact.full_name}
@@ -137,8 +144,52 @@ def contact_edit(request, pk: int):
 def contact_detail(request, pk: int):
     contact = selectors.contact_get_for_student(student=request.user, pk=pk)
     referrals = selectors.contact_list_for_student(student=request.user).filter(referred_by=contact)
+    look_alikes = contact_matches(
+        request.user,
+        volunteer=None,
+        email=contact.email,
+        linkedin_url=contact.linkedin_url,
+        name=contact.full_name,
+        organisation=contact.organisation,
+        exclude_pk=contact.pk,
+    )[:3]
     return render(
-        request, "contacts/contact_detail.html", {"contact": contact, "referrals": referrals}
+        request,
+        "contacts/contact_detail.html",
+        {"contact": contact, "referrals": referrals, "look_alikes": look_alikes},
+    )
+
+
+@student_only
+def contact_merge(request, pk: int, other: int):
+    """Merge `other` into `pk`: both side by side, a choice where they differ."""
+    keep = selectors.contact_get_for_student(student=request.user, pk=pk)
+    drop = selectors.contact_get_for_student(student=request.user, pk=other)
+    if keep.pk == drop.pk:
+        return HttpResponseBadRequest(_("Choose two different contacts to merge."))
+    form = ContactMergeForm(request.POST or None, keep=keep, drop=drop)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                kept = services.contact_merge(
+                    student=request.user, keep=keep, drop=drop, take_from_drop=form.take_from_drop()
+                )
+            except services.MergeRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is one contact now, with the history of both.")
+                    % {"name": kept.full_name},
+                )
+                return redirect("contact_detail", pk=kept.pk)
+        status = 400
+    return render(
+        request,
+        "contacts/contact_merge.html",
+        {"form": form, "keep": keep, "drop": drop},
+        status=status,
     )
 
 
