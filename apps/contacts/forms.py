@@ -114,11 +114,17 @@ class ContactMergeForm(forms.Form):
                 # An empty value never wins over a filled one by default.
                 initial=self.DROP if theirs and not mine else self.KEEP,
                 widget=forms.RadioSelect,
+                # Without a choice (an old form, a script), the default stands.
+                required=False,
             )
             self.rows.append({"name": name, "label": label, "keep": mine, "drop": theirs})
 
     def take_from_drop(self) -> list[str]:
-        return [name for name, value in self.cleaned_data.items() if value == self.DROP]
+        return [
+            name
+            for name, value in self.cleaned_data.items()
+            if (value or self.fields[name].initial) == self.DROP
+        ]
 
 
 def _shown(contact: Contact, name: str) -> str:

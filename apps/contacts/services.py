@@ -276,7 +276,12 @@ def contact_merge(*, student, keep: Contact, drop: Contact, take_from_drop=()) -
         keep.volunteer_id = drop.volunteer_id
         Contact.objects.filter(pk=drop.pk).update(volunteer=None)
     on_list = keep.target_rank is not None or drop.target_rank is not None
-    if on_list and (keep.target_rank is None or keep.field_id != kept_field_id):
+    if keep.target_rank is None and drop.target_rank is not None:
+        if drop.field_id == keep.field_id:
+            keep.target_rank = drop.target_rank
+        else:
+            keep.target_rank = _next_rank(student=student, field_id=keep.field_id)
+    elif on_list and keep.field_id != kept_field_id:
         keep.target_rank = _next_rank(student=student, field_id=keep.field_id)
     keep.full_clean()
     keep.save()

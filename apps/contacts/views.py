@@ -167,7 +167,10 @@ def contact_merge(request, pk: int, other: int):
     drop = selectors.contact_get_for_student(student=request.user, pk=other)
     if keep.pk == drop.pk:
         return HttpResponseBadRequest(_("Choose two different contacts to merge."))
-    form = ContactMergeForm(request.POST or None, keep=keep, drop=drop)
+    # Bound on any POST: where nothing differs, an empty one is a valid choice.
+    form = ContactMergeForm(
+        request.POST if request.method == "POST" else None, keep=keep, drop=drop
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
