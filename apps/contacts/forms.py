@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import Source, Stage
 from apps.contacts.models import CONTACT_FIELDS, Contact
+from apps.contacts.selectors import referrer_options_for_student
 from apps.contacts.services import MERGE_CHOICE_FIELDS
 from apps.students.selectors import field_list_for_office
 from apps.students.services import split_list
@@ -32,7 +33,7 @@ class ContactForm(forms.ModelForm):
             "linkedin_url": forms.URLInput(attrs={"placeholder": "https://www.linkedin.com/in/…"}),
         }
 
-    def __init__(self, *args, student, **kwargs):
+    def __init__(self, *args, student, referrer_q: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.student = student
         self.fields["field"].queryset = field_list_for_office(office_id=student.office_id)
@@ -43,11 +44,32 @@ class ContactForm(forms.ModelForm):
         self.fields["referred_by"].queryset = referrers.order_by("full_name", "organisation", "pk")
         # Two people of one name are told apart by where they work.
         self.fields["referred_by"].label_from_instance = _referrer_label
+        # The picker lists the chosen referrer and at most REFERRER_OPTIONS others
+        # (the search next to it, views.contact_referrer_search, finds the rest);
+        # the queryset above still checks any id sent.
+        self.referrer_q = referrer_q
+        self.fields["referred_by"].widget.choices = [("", "---------")] + [
+            (c.pk, _referrer_label(c))
+            for c in referrer_options_for_student(
+                student=student,
+                q=referrer_q,
+                exclude_pk=self.instance.pk,
+                selected_pk=self._chosen_referrer(),
+            )
+        ]
         self.fields["referred_by"].help_text = _("Who put you in touch, if anyone.")
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(self.instance.tags)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def _chosen_referrer(self):
+        if self.is_bound:
+            value = self.data.get(self.add_prefix("referred_by"), "")
+        else:
+            value = self.initial.get("referred_by", self.instance.referred_by_id)
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
 
     def clean_tags(self):
         return split_list(self.cleaned_data.get("tags", ""), limit=20, max_len=40)

@@ -5,6 +5,7 @@ from apps.contacts import views
 urlpatterns = [
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/referrers/", views.contact_referrer_search, name="contact_referrer_search"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/merge/<int:other>/", views.contact_merge, name="contact_merge"),

@@ -7,7 +7,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
@@ -92,6 +92,8 @@ def contact_create(request):
             initial.update(referred_by=referrer, source="referral", field=referrer.field)
     form = ContactForm(request.POST or None, student=request.user, initial=initial)
     duplicates = []
+    if "find_referrer" in request.POST:
+        return _find_referrer(request, initial={**initial, **request.POST.dict()})
     if request.method == "POST":
         if form.is_valid():
             contact, duplicates = _save_contact(request, form)
@@ -121,6 +123,8 @@ def contact_edit(request, pk: int):
     contact = selectors.contact_get_for_student(student=request.user, pk=pk)
     form = ContactForm(request.POST or None, instance=contact, student=request.user)
     duplicates = []
+    if "find_referrer" in request.POST:
+        return _find_referrer(request, initial=request.POST.dict(), contact=contact)
     if request.method == "POST":
         if form.is_valid():
             saved, duplicates = _save_contact(request, form, contact)
@@ -137,6 +141,39 @@ def contact_edit(request, pk: int):
         "contacts/contact_form.html",
         {"form": form, "contact": contact, "duplicates": duplicates},
         status=status,
+    )
+
+
+def _find_referrer(request, *, initial, contact=None):
+    """Without JavaScript, the referrer search is a button of the contact form: the
+    form comes back as typed, nothing saved, the picker holding what was found."""
+    form = ContactForm(
+        initial=initial,
+        instance=contact,
+        student=request.user,
+        referrer_q=request.POST.get("referrer_q", ""),
+    )
+    return render(
+        request, "contacts/contact_form.html", {"form": form, "contact": contact, "duplicates": []}
+    )
+
+
+@student_only
+@require_GET
+def contact_referrer_search(request):
+    """The "referred by" picker's options for what the student typed (htmx)."""
+    exclude = request.GET.get("exclude", "")
+    selected = request.GET.get("referred_by", "")
+    options = selectors.referrer_options_for_student(
+        student=request.user,
+        q=request.GET.get("referrer_q", ""),
+        exclude_pk=int(exclude) if exclude.isdigit() else None,
+        selected_pk=int(selected) if selected.isdigit() else None,
+    )
+    return render_list(
+        request,
+        "contacts/_referrer_options.html",
+        {"options": options, "selected": int(selected) if selected.isdigit() else None},
     )
 
 

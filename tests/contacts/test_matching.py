@@ -1,5 +1,7 @@
 """Issue 13, point 2: one person is one contact, however they reach the book."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -8,6 +10,7 @@ from apps.contacts import transfer
 from apps.contacts.keys import text_key, url_key
 from apps.contacts.matching import contact_matches, match_reason
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.contacts.services import contact_archive
 from apps.contacts.volunteers import volunteer_add_to_contacts
 from apps.interviews.enums import State
 from apps.interviews.services import referrals_add
@@ -297,3 +300,102 @@ def test_referred_by_picker_tells_namesakes_apart(login_as, student):
 
     assert "Kim Park (Contoso)" in page
     assert "Kim Park (Northwind)" in page
+
+
+# --- The "referred by" picker -------------------------------------------------------
+
+
+def _options(html: str) -> list[str]:
+    return re.findall(r"<option value=\"(\d+)\"[^>]*>([^<]*)</option>", html)
+
+
+@pytest.mark.parametrize("count", [1, 3, 30])
+def test_referrer_search_is_bounded_and_filtered(
+    login_as, student, count, django_assert_num_queries
+):
+    for i in range(count):
+        ContactFactory(student=student, full_name=f"Kim {i:02d}", organisation="Northwind")
+    ContactFactory(student=student, full_name="Lee Wong", organisation="Contoso")
+    browser = login_as(student)
+    browser.get(reverse("contact_list"))
+
+    with django_assert_num_queries(3):
+        response = browser.get(reverse("contact_referrer_search"), {"referrer_q": "kim"})
+
+    names = [name for _pk, name in _options(response.content.decode())]
+    assert len(names) == min(count, 20)
+    assert names[0] == "Kim 00 (Northwind)"
+
+
+def test_referrer_search_leaves_out_archived_self_and_other_students(login_as, student, student2):
+    me = ContactFactory(student=student, full_name="Kim Self")
+    gone = ContactFactory(student=student, full_name="Kim Gone")
+    contact_archive(student=student, contact=gone)
+    ContactFactory(student=student2, full_name="Kim Theirs")
+    kept = ContactFactory(student=student, full_name="Kim Kept")
+
+    response = login_as(student).get(
+        reverse("contact_referrer_search"), {"referrer_q": "kim", "exclude": me.pk}
+    )
+
+    assert _options(response.content.decode()) == [(str(kept.pk), "Kim Kept")]
+
+
+def test_referrer_search_keeps_the_chosen_one_first(login_as, student):
+    chosen = ContactFactory(student=student, full_name="Zed Zulu")
+    ContactFactory(student=student, full_name="Kim Park")
+
+    response = login_as(student).get(
+        reverse("contact_referrer_search"), {"referrer_q": "kim", "referred_by": chosen.pk}
+    )
+
+    html = response.content.decode()
+    assert [name for _pk, name in _options(html)] == ["Zed Zulu", "Kim Park"]
+    assert f'<option value="{chosen.pk}" selected>' in html
+
+
+def test_referrer_search_is_for_students_only(login_as, advisor, alumni):
+    for persona in (advisor, alumni):
+        assert login_as(persona).get(reverse("contact_referrer_search")).status_code == 403
+
+
+def test_contact_form_never_renders_the_whole_book(login_as, student):
+    for i in range(45):
+        ContactFactory(student=student, full_name=f"Person {i:02d}")
+
+    page = login_as(student).get(reverse("contact_create")).content.decode()
+
+    picker = page.split('id="id_referred_by"', 1)[1].split("</select>", 1)[0]
+    assert len(_options(picker)) == 20
+    assert 'hx-get="' + reverse("contact_referrer_search") in page
+
+
+def test_without_javascript_find_fills_the_picker_and_saves_nothing(login_as, student):
+    for i in range(25):
+        ContactFactory(student=student, full_name=f"Person {i:02d}")
+    wanted = ContactFactory(student=student, full_name="Zoë Ångström", organisation="Lund")
+
+    response = login_as(student).post(
+        reverse("contact_create"),
+        {"full_name": "New Person", "referrer_q": "Lund", "find_referrer": "1"},
+    )
+
+    assert response.status_code == 200
+    picker = response.content.decode().split('id="id_referred_by"', 1)[1].split("</select>")[0]
+    assert _options(picker) == [(str(wanted.pk), "Zoë Ångström (Lund)")]
+    assert 'value="New Person"' in response.content.decode()
+    assert not Contact.objects.filter(full_name="New Person").exists()
+
+
+def test_a_referrer_beyond_the_first_twenty_can_still_be_chosen(login_as, student):
+    for i in range(25):
+        ContactFactory(student=student, full_name=f"Person {i:02d}")
+    last = Contact.objects.get(full_name="Person 24")
+
+    response = login_as(student).post(
+        reverse("contact_create"),
+        {"full_name": "New Person", "source": "referral", "referred_by": last.pk},
+    )
+
+    assert response.status_code == 302
+    assert Contact.objects.get(full_name="New Person").referred_by == last
