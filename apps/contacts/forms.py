@@ -108,6 +108,22 @@ class ContactFilterForm(forms.Form):
         for name in ("field", "stage", "source"):
             self.fields[name].widget.attrs["class"] = "form-select"
 
+    def filters(self) -> dict:
+        """What the student filtered on (nothing when the query string is invalid)."""
+        return self.cleaned_data if self.is_valid() else {}
+
+    def selector_kwargs(self) -> dict:
+        """The filters as selectors.contact_list_for_student takes them."""
+        filters = self.filters()
+        return {
+            "archived": filters.get("archived", False),
+            "q": filters.get("q", ""),
+            "field_id": filters["field"].pk if filters.get("field") else None,
+            "stage": filters.get("stage", ""),
+            "source": filters.get("source", ""),
+            "tag": filters.get("tag", ""),
+        }
+
 
 class ContactMergeForm(forms.Form):
     """Which record's value to keep, one choice per field where the two differ (the

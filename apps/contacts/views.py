@@ -23,16 +23,8 @@ PAGE_SIZE = 25
 @student_only
 def contact_list(request):
     form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
-    filters = form.cleaned_data if form.is_valid() else {}
-    contacts = selectors.contact_list_for_student(
-        student=request.user,
-        archived=filters.get("archived", False),
-        q=filters.get("q", ""),
-        field_id=filters["field"].pk if filters.get("field") else None,
-        stage=filters.get("stage", ""),
-        source=filters.get("source", ""),
-        tag=filters.get("tag", ""),
-    )
+    filters = form.filters()
+    contacts = selectors.contact_list_for_student(student=request.user, **form.selector_kwargs())
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     rows_only = request.htmx and not request.htmx.boosted
