@@ -399,3 +399,13 @@ def test_a_referrer_beyond_the_first_twenty_can_still_be_chosen(login_as, studen
 
     assert response.status_code == 302
     assert Contact.objects.get(full_name="New Person").referred_by == last
+
+
+def test_keys_are_kept_when_a_contact_changes(student):
+    contact = ContactFactory(student=student, full_name="Kim Park", organisation="Northwind")
+
+    contact.full_name, contact.linkedin_url = "Zoë  Ångström", "https://www.linkedin.com/in/ZA/"
+    contact.save(update_fields=["full_name", "linkedin_url"])
+
+    stored = Contact.objects.values_list("match_name", "match_org", "match_linkedin").get()
+    assert stored == ("zoe angstrom", "northwind", "linkedin.com/in/za")
