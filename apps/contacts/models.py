@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.contacts.enums import STAGE_ORDER, Format, ImportStatus, Industry, OpenTo, Source, Stage
+from apps.contacts.keys import NAME_KEY_MAX, ORG_KEY_MAX, URL_KEY_MAX, text_key, url_key
 from apps.core.models import TimeStampedModel, WebURLField, single_line
 
 phone_validator = RegexValidator(
@@ -204,11 +205,23 @@ class Contact(TimeStampedModel):
     # and follow-ups services call; check-ins are due a cadence after it.
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     last_interaction = models.CharField(max_length=200, blank=True)
+    # What contacts.matching compares, kept by save() (and set before a bulk_create):
+    # the name and organisation without case, accents or extra spaces, and the
+    # LinkedIn URL without scheme, www, query or trailing slash (contacts.keys).
+    match_name = models.CharField(max_length=NAME_KEY_MAX, blank=True, editable=False)
+    match_org = models.CharField(max_length=ORG_KEY_MAX, blank=True, editable=False)
+    match_linkedin = models.CharField(max_length=URL_KEY_MAX, blank=True, editable=False)
 
     class Meta:
         ordering = ["full_name"]
         indexes = [
             models.Index(fields=["owner", "archived_at", "full_name"]),
+            models.Index(fields=["owner", "match_name", "match_org"], name="contact_match_name"),
+            models.Index(
+                fields=["owner", "match_linkedin"],
+                name="contact_match_linkedin",
+                condition=~models.Q(match_linkedin=""),
+            ),
             models.Index(fields=["owner", "field", "target_rank"]),
             models.Index(fields=["owner", "email"]),
             models.Index(
@@ -228,6 +241,20 @@ class Contact(TimeStampedModel):
 
     def __str__(self):
         return self.full_name
+
+    def refresh_match_keys(self) -> None:
+        self.match_name = text_key(self.full_name, limit=NAME_KEY_MAX)
+        self.match_org = text_key(self.organisation, limit=ORG_KEY_MAX)
+        self.match_linkedin = url_key(self.linkedin_url)
+
+    def save(self, *args, **kwargs):
+        self.refresh_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"full_name", "organisation", "linkedin_url"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "match_name", "match_org", "match_linkedin"}
+        super().save(*args, **kwargs)
 
     @property
     def is_archived(self):

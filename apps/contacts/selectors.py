@@ -61,22 +61,31 @@ def contact_get_for_student(*, student, pk: int) -> Contact:
     return contact
 
 
-def contact_find_duplicates(
-    *, student, full_name: str, email: str = "", organisation: str = "", exclude_pk=None
-) -> QuerySet[Contact]:
-    """Probable duplicates of a new contact: the same email, or the same name at the
-    same organisation."""
-    cond = Q()
-    if email.strip():
-        cond |= Q(email__iexact=email.strip())
-    if full_name.strip() and organisation.strip():
-        cond |= Q(full_name__iexact=full_name.strip(), organisation__iexact=organisation.strip())
-    if not cond:
-        return Contact.objects.none()
-    qs = Contact.objects.filter(cond, owner=student)
+REFERRER_OPTIONS = 20
+
+
+def referrer_options_for_student(
+    *, student, q: str = "", exclude_pk=None, selected_pk=None, limit: int = REFERRER_OPTIONS
+) -> list[Contact]:
+    """Who the "referred by" picker offers: the contact already chosen, then up to
+    `limit` of the student's contacts not archived whose name or organisation holds
+    `q` (all of them, by name, when `q` is empty). A book of thousands is never
+    rendered whole. One query, two with a chosen contact."""
+    qs = Contact.objects.filter(owner=student, archived_at__isnull=True).only(
+        "pk", "full_name", "organisation"
+    )
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return qs.order_by("full_name")
+    chosen = list(qs.filter(pk=selected_pk)) if selected_pk else []
+    q = " ".join(q.split())[:100]
+    if q:
+        qs = qs.filter(Q(full_name__icontains=q) | Q(organisation__icontains=q))
+    found = list(
+        qs.exclude(pk__in=[c.pk for c in chosen]).order_by("full_name", "organisation", "pk")[
+            :limit
+        ]
+    )
+    return chosen + found
 
 
 def target_list_for_student(*, student, field_id=None) -> QuerySet[Contact]:

@@ -5,10 +5,13 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.services import user_record_activity
-from apps.contacts.enums import Stage
+from apps.contacts.enums import STAGE_ORDER, Stage
+from apps.contacts.events import ContactsMerging
 from apps.contacts.models import CONTACT_FIELDS, Contact, VolunteerProfile
+from apps.core.events import event_announce
 
 
 def tags_clean(tags) -> list[str]:
@@ -64,6 +67,25 @@ def contact_update(*, student, contact: Contact, **data) -> Contact:
     if field_changed and contact.target_rank is not None:
         contact.target_rank = _next_rank(student=student, field_id=contact.field_id)
     contact.full_clean()
+    contact.save()
+    return contact
+
+
+def contact_link_volunteer(*, student, contact: Contact, volunteer: VolunteerProfile) -> Contact:
+    """The student asked a directory volunteer they already had in the book: the contact
+    becomes theirs to request through the platform, and blanks are filled from the
+    volunteer's public profile. Refused if the contact stands for another volunteer."""
+    _check_owner(student, contact)
+    if contact.volunteer_id not in (None, volunteer.pk):
+        raise ValueError("contact is linked to another volunteer")
+    contact.volunteer = volunteer
+    for name, value in (
+        ("organisation", volunteer.employer),
+        ("job_title", volunteer.job_title),
+        ("location", volunteer.location),
+    ):
+        if not getattr(contact, name) and value:
+            setattr(contact, name, value)
     contact.save()
     return contact
 
@@ -178,3 +200,108 @@ def target_list_move(*, student, contact: Contact, offset: int) -> None:
     j = max(0, min(len(ids) - 1, i + offset))
     ids[i], ids[j] = ids[j], ids[i]
     target_list_reorder(student=student, field_id=contact.field_id, contact_ids=ids)
+
+
+# --- Merging two records of one person ----------------------------------------------
+
+# What a student chooses between when merging; notes and tags are combined instead.
+MERGE_CHOICE_FIELDS = tuple(f for f in CONTACT_FIELDS if f not in ("notes", "tags"))
+NOTES_MAX = 5000
+
+
+class MergeRefused(ValueError):
+    """The two contacts cannot be merged; the message is for the student."""
+
+
+def _merge_notes(keep: str, drop: str) -> str:
+    keep, drop = keep.strip(), drop.strip()
+    if not drop or drop in keep:
+        return keep
+    if not keep or keep in drop:
+        return drop
+    return f"{keep}\n\n{drop}"[:NOTES_MAX]
+
+
+@transaction.atomic
+def contact_merge(*, student, keep: Contact, drop: Contact, take_from_drop=()) -> Contact:
+    """Merge `drop` into `keep`, who stays: the fields named in `take_from_drop`
+    (MERGE_CHOICE_FIELDS) come from `drop`, the rest stay `keep`'s; notes and tags
+    are combined; the keep-in-touch clock takes the latest, the stage the furthest,
+    the target list and the directory link whichever has one. Everything that points
+    at `drop` (its interviews, notes, referrals, follow-ups, logged interactions, the
+    people it referred) points at `keep`, then `drop` is deleted. One transaction."""
+    _check_owner(student, keep)
+    _check_owner(student, drop)
+    if keep.pk == drop.pk:
+        raise MergeRefused(_("Choose two different contacts to merge."))
+    # Locked in pk order, so two merges of the same pair cannot deadlock.
+    locked = {
+        c.pk: c
+        for c in Contact.objects.select_for_update()
+        .filter(pk__in=[keep.pk, drop.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise MergeRefused(_("One of these contacts is no longer in your book."))
+    keep, drop = locked[keep.pk], locked[drop.pk]
+    if len({keep.volunteer_id, drop.volunteer_id} - {None}) > 1:
+        raise MergeRefused(
+            _("These two are different volunteers of the directory, so they stay apart.")
+        )
+    unknown = set(take_from_drop) - set(MERGE_CHOICE_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot choose {sorted(unknown)}")
+
+    kept_field_id = keep.field_id
+    for name in take_from_drop:
+        setattr(keep, name, getattr(drop, name))
+    keep.notes = _merge_notes(keep.notes, drop.notes)
+    keep.tags = tags_clean([*keep.tags, *drop.tags])
+    keep.email = keep.email.strip().lower()
+    # The people each referred, and who referred them: a chain through `drop` now
+    # runs through `keep`, and neither refers themselves.
+    if keep.referred_by_id in (keep.pk, drop.pk):
+        keep.referred_by_id = drop.referred_by_id if drop.referred_by_id != keep.pk else None
+    if STAGE_ORDER.index(drop.stage) > STAGE_ORDER.index(keep.stage):
+        keep.stage, keep.stage_changed_at = drop.stage, drop.stage_changed_at
+    if drop.last_interaction_at and (
+        keep.last_interaction_at is None or drop.last_interaction_at > keep.last_interaction_at
+    ):
+        keep.last_interaction_at = drop.last_interaction_at
+        keep.last_interaction = drop.last_interaction
+    if keep.archived_at is not None and drop.archived_at is None:
+        keep.archived_at = None
+    if keep.volunteer_id is None and drop.volunteer_id is not None:
+        # One contact per volunteer: the link leaves `drop` before `keep` takes it.
+        keep.volunteer_id = drop.volunteer_id
+        Contact.objects.filter(pk=drop.pk).update(volunteer=None)
+    on_list = keep.target_rank is not None or drop.target_rank is not None
+    if keep.target_rank is None and drop.target_rank is not None:
+        if drop.field_id == keep.field_id:
+            keep.target_rank = drop.target_rank
+        else:
+            keep.target_rank = _next_rank(student=student, field_id=keep.field_id)
+    elif on_list and keep.field_id != kept_field_id:
+        keep.target_rank = _next_rank(student=student, field_id=keep.field_id)
+    keep.full_clean()
+    keep.save()
+
+    Contact.objects.filter(referred_by=drop).exclude(pk=keep.pk).update(referred_by=keep)
+    Contact.objects.filter(pk=keep.pk, referred_by=drop).update(referred_by=None)
+    event_announce(ContactsMerging(student=student, keep=keep, drop=drop))
+    _check_nothing_left(drop)
+    drop.delete()
+    keep.refresh_from_db()
+    return keep
+
+
+def _check_nothing_left(drop: Contact) -> None:
+    """Deleting `drop` cascades: a row still pointing at it (a relation added without
+    a ContactsMerging handler) would be lost with it, so the merge is refused."""
+    for relation in Contact._meta.related_objects:
+        if not relation.one_to_many:
+            continue
+        model = relation.related_model
+        left = model._default_manager.filter(**{relation.field.name: drop.pk})
+        if left.exists():
+            raise RuntimeError(f"{model._meta.label} rows still point at contact {drop.pk}")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.services import user_record_activity
 from apps.contacts.enums import ImportStatus, Source
+from apps.contacts.keys import email_key
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
 from apps.contacts.services import tags_clean
@@ -204,6 +205,7 @@ class _Book:
 
     fields: dict[str, tuple[int, str]]
     by_email: dict[str, int]
+    by_linkedin: dict[str, int]
     by_name_org: dict[tuple[str, str], int]
     by_name: dict[str, int]
 
@@ -215,23 +217,32 @@ def _load_book(student) -> _Book:
             office_id=student.office_id, is_active=True
         ).values_list("pk", "name")
     }
-    by_email, by_name_org, by_name = {}, {}, {}
+    by_email, by_linkedin, by_name_org, by_name = {}, {}, {}, {}
     # A referral names a person: someone still in the book wins over an archived
-    # namesake, hence the ones not archived first.
+    # namesake, hence the ones not archived first. Duplicates are found on the keys
+    # contacts.matching uses, so an import agrees with every other way of adding.
     existing = (
         Contact.objects.filter(owner=student)
         .order_by(F("archived_at").asc(nulls_first=True), "pk")
-        .values_list("pk", "full_name", "email", "organisation")
+        .values_list("pk", "full_name", "email", "match_name", "match_org", "match_linkedin")
     )
-    for pk, full_name, email, organisation in existing:
+    for pk, full_name, email, match_name, match_org, match_linkedin in existing:
         name = full_name.strip().lower()
-        if email.strip():
-            by_email.setdefault(email.strip().lower(), pk)
-        if name and organisation.strip():
-            by_name_org.setdefault((name, organisation.strip().lower()), pk)
+        if email_key(email):
+            by_email.setdefault(email_key(email), pk)
+        if match_linkedin:
+            by_linkedin.setdefault(match_linkedin, pk)
+        if match_name and match_org:
+            by_name_org.setdefault((match_name, match_org), pk)
         if name:
             by_name.setdefault(name, pk)
-    return _Book(fields=fields, by_email=by_email, by_name_org=by_name_org, by_name=by_name)
+    return _Book(
+        fields=fields,
+        by_email=by_email,
+        by_linkedin=by_linkedin,
+        by_name_org=by_name_org,
+        by_name=by_name,
+    )
 
 
 def _source_lookup() -> dict[str, str]:
@@ -268,7 +279,7 @@ def contact_import_parse(*, student, upload) -> ContactImport:
     column_of = TEMPLATE_COLUMN_OF if file_format == FORMAT_TEMPLATE else LINKEDIN_COLUMN_OF
     notes_max = Contact._meta.get_field("notes").max_length
     good, errors = [], []
-    file_by_email, file_by_name_org, file_by_name = {}, {}, {}
+    file_by_email, file_by_linkedin, file_by_name_org, file_by_name = {}, {}, {}, {}
 
     for number, raw in raw_rows:
         row_errors = []
@@ -338,22 +349,30 @@ def contact_import_parse(*, student, upload) -> ContactImport:
             errors.extend(row_errors)
             continue
 
+        contact.refresh_match_keys()
         name_key = contact.full_name.strip().lower()
-        org_key = contact.organisation.strip().lower()
+        name_org = (contact.match_name, contact.match_org)
+        linkedin = contact.match_linkedin
         duplicate, duplicate_of, duplicate_row = "", None, None
         if contact.email and contact.email in book.by_email:
             duplicate, duplicate_of = "email", book.by_email[contact.email]
-        elif org_key and (name_key, org_key) in book.by_name_org:
-            duplicate, duplicate_of = "name", book.by_name_org[(name_key, org_key)]
+        elif linkedin and linkedin in book.by_linkedin:
+            duplicate, duplicate_of = "linkedin", book.by_linkedin[linkedin]
+        elif contact.match_org and name_org in book.by_name_org:
+            duplicate, duplicate_of = "name", book.by_name_org[name_org]
         elif contact.email and contact.email in file_by_email:
             duplicate, duplicate_row = "email", file_by_email[contact.email]
-        elif org_key and (name_key, org_key) in file_by_name_org:
-            duplicate, duplicate_row = "name", file_by_name_org[(name_key, org_key)]
+        elif linkedin and linkedin in file_by_linkedin:
+            duplicate, duplicate_row = "linkedin", file_by_linkedin[linkedin]
+        elif contact.match_org and name_org in file_by_name_org:
+            duplicate, duplicate_row = "name", file_by_name_org[name_org]
 
         if contact.email:
             file_by_email.setdefault(contact.email, number)
-        if org_key:
-            file_by_name_org.setdefault((name_key, org_key), number)
+        if linkedin:
+            file_by_linkedin.setdefault(linkedin, number)
+        if contact.match_org:
+            file_by_name_org.setdefault(name_org, number)
         file_by_name.setdefault(name_key, number)
         good.append(
             {
@@ -448,7 +467,43 @@ def _rows_to_import(rows: list[dict], include_duplicates: bool) -> list[dict]:
             else:
                 ref = skipped[ref]["duplicate_row"]
         row["referred_by_row"] = ref if ref not in skipped else None
+        # Checked against the book again when written: it may have gained the same
+        # people since the preview (the same file previewed twice, confirmed twice).
+        row["recheck"] = True
         kept.append(row)
+    return kept
+
+
+def _drop_now_in_book(*, student, rows: list[dict]) -> list[dict]:
+    """The rows to write, without those (marked "recheck") that match a contact the
+    book holds now; a row they referred points at that contact instead."""
+    if not any(r.get("recheck") for r in rows):
+        return rows
+    book = _load_book(student)
+    found = {}
+    for r in rows:
+        if not r.get("recheck"):
+            continue
+        probe = Contact(
+            full_name=r["full_name"], organisation=r["organisation"], linkedin_url=r["linkedin_url"]
+        )
+        probe.refresh_match_keys()
+        pk = (book.by_email.get(r["email"]) if r["email"] else None) or book.by_linkedin.get(
+            probe.match_linkedin or None
+        )
+        if pk is None and probe.match_org:
+            pk = book.by_name_org.get((probe.match_name, probe.match_org))
+        if pk is not None:
+            found[r["row"]] = pk
+    if not found:
+        return rows
+    kept = []
+    for r in rows:
+        if r["row"] in found:
+            continue
+        if r["referred_by_row"] in found:
+            r = dict(r, referred_by_id=found[r["referred_by_row"]], referred_by_row=None)
+        kept.append(r)
     return kept
 
 
@@ -553,6 +608,7 @@ def _contact_import_execute(*, import_id: int) -> None:
 
 
 def _write_rows(*, student, rows: list[dict], progress) -> int:
+    rows = _drop_now_in_book(student=student, rows=rows)
     # Fields and referrers may have gone since the preview; drop what no longer exists
     # rather than fail the whole import on it.
     field_ids = set(
@@ -583,6 +639,9 @@ def _write_rows(*, student, rows: list[dict], progress) -> int:
         )
         for r in rows
     ]
+    for contact in contacts:
+        # bulk_create does not call save(), which keeps the keys contacts.matching reads.
+        contact.refresh_match_keys()
     for start in range(0, len(contacts), IMPORT_CHUNK_SIZE):
         Contact.objects.bulk_create(contacts[start : start + IMPORT_CHUNK_SIZE])
         progress(min(start + IMPORT_CHUNK_SIZE, len(contacts)))

@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("contacts/export.csv", views.contact_export, name="contact_export"),
     path("contacts/<int:pk>/vcard/", views.contact_vcard, name="contact_vcard"),
+    path("contacts/vcards/", views.contacts_vcards, name="contacts_vcards"),
 ]

@@ -7,12 +7,13 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
 from apps.contacts.enums import Stage
-from apps.contacts.forms import ContactFilterForm, ContactForm
+from apps.contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm
+from apps.contacts.matching import contact_matches
 from apps.core.links import safe_next
 from apps.core.rendering import render_list
 
@@ -22,16 +23,8 @@ PAGE_SIZE = 25
 @student_only
 def contact_list(request):
     form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
-    filters = form.cleaned_data if form.is_valid() else {}
-    contacts = selectors.contact_list_for_student(
-        student=request.user,
-        archived=filters.get("archived", False),
-        q=filters.get("q", ""),
-        field_id=filters["field"].pk if filters.get("field") else None,
-        stage=filters.get("stage", ""),
-        source=filters.get("source", ""),
-        tag=filters.get("tag", ""),
-    )
+    filters = form.filters()
+    contacts = selectors.contact_list_for_student(student=request.user, **form.selector_kwargs())
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     rows_only = request.htmx and not request.htmx.boosted
@@ -48,13 +41,14 @@ def contact_list(request):
 def _save_contact(request, form, contact=None):
     data = dict(form.cleaned_data)
     on_target_list = data.pop("on_target_list", False)
-    save_anyway = data.pop("save_anyway", False)
+    save_anyway = data.pop("save_anyway", False) or request.POST.get("merge_into", "").isdigit()
     if not save_anyway:
         duplicates = list(
-            selectors.contact_find_duplicates(
-                student=request.user,
-                full_name=data["full_name"],
+            contact_matches(
+                request.user,
                 email=data.get("email", ""),
+                linkedin_url=data.get("linkedin_url", ""),
+                name=data["full_name"],
                 organisation=data.get("organisation", ""),
                 exclude_pk=contact.pk if contact else None,
             )[:5]
@@ -90,9 +84,16 @@ def contact_create(request):
             initial.update(referred_by=referrer, source="referral", field=referrer.field)
     form = ContactForm(request.POST or None, student=request.user, initial=initial)
     duplicates = []
+    if "find_referrer" in request.POST:
+        return _find_referrer(request, initial={**initial, **request.POST.dict()})
     if request.method == "POST":
         if form.is_valid():
             contact, duplicates = _save_contact(request, form)
+            merge_into = request.POST.get("merge_into", "")
+            if contact and merge_into.isdigit():
+                # Added as a second record, to be merged into the first on the next page
+                # (an id that is not theirs is a 404 there).
+                return redirect("contact_merge", pk=int(merge_into), other=contact.pk)
             if contact:
                 messages.success(
                     request, _("%(name)s is in your contacts.") % {"name": contact.full_name}
@@ -114,6 +115,8 @@ def contact_edit(request, pk: int):
     contact = selectors.contact_get_for_student(student=request.user, pk=pk)
     form = ContactForm(request.POST or None, instance=contact, student=request.user)
     duplicates = []
+    if "find_referrer" in request.POST:
+        return _find_referrer(request, initial=request.POST.dict(), contact=contact)
     if request.method == "POST":
         if form.is_valid():
             saved, duplicates = _save_contact(request, form, contact)
@@ -133,12 +136,92 @@ def contact_edit(request, pk: int):
     )
 
 
+def _find_referrer(request, *, initial, contact=None):
+    """Without JavaScript, the referrer search is a button of the contact form: the
+    form comes back as typed, nothing saved, the picker holding what was found."""
+    form = ContactForm(
+        initial=initial,
+        instance=contact,
+        student=request.user,
+        referrer_q=request.POST.get("referrer_q", ""),
+    )
+    return render(
+        request, "contacts/contact_form.html", {"form": form, "contact": contact, "duplicates": []}
+    )
+
+
+@student_only
+@require_GET
+def contact_referrer_search(request):
+    """The "referred by" picker's options for what the student typed (htmx)."""
+    exclude = request.GET.get("exclude", "")
+    selected = request.GET.get("referred_by", "")
+    options = selectors.referrer_options_for_student(
+        student=request.user,
+        q=request.GET.get("referrer_q", ""),
+        exclude_pk=int(exclude) if exclude.isdigit() else None,
+        selected_pk=int(selected) if selected.isdigit() else None,
+    )
+    return render_list(
+        request,
+        "contacts/_referrer_options.html",
+        {"options": options, "selected": int(selected) if selected.isdigit() else None},
+    )
+
+
 @student_only
 def contact_detail(request, pk: int):
     contact = selectors.contact_get_for_student(student=request.user, pk=pk)
     referrals = selectors.contact_list_for_student(student=request.user).filter(referred_by=contact)
+    look_alikes = contact_matches(
+        request.user,
+        volunteer=None,
+        email=contact.email,
+        linkedin_url=contact.linkedin_url,
+        name=contact.full_name,
+        organisation=contact.organisation,
+        exclude_pk=contact.pk,
+    )[:3]
     return render(
-        request, "contacts/contact_detail.html", {"contact": contact, "referrals": referrals}
+        request,
+        "contacts/contact_detail.html",
+        {"contact": contact, "referrals": referrals, "look_alikes": look_alikes},
+    )
+
+
+@student_only
+def contact_merge(request, pk: int, other: int):
+    """Merge `other` into `pk`: both side by side, a choice where they differ."""
+    keep = selectors.contact_get_for_student(student=request.user, pk=pk)
+    drop = selectors.contact_get_for_student(student=request.user, pk=other)
+    if keep.pk == drop.pk:
+        return HttpResponseBadRequest(_("Choose two different contacts to merge."))
+    # Bound on any POST: where nothing differs, an empty one is a valid choice.
+    form = ContactMergeForm(
+        request.POST if request.method == "POST" else None, keep=keep, drop=drop
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                kept = services.contact_merge(
+                    student=request.user, keep=keep, drop=drop, take_from_drop=form.take_from_drop()
+                )
+            except services.MergeRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is one contact now, with the history of both.")
+                    % {"name": kept.full_name},
+                )
+                return redirect("contact_detail", pk=kept.pk)
+        status = 400
+    return render(
+        request,
+        "contacts/contact_merge.html",
+        {"form": form, "keep": keep, "drop": drop},
+        status=status,
     )
 
 

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.enums import Role
 from apps.contacts.directory import SEARCH_CONFIG, directory_month_start, majors_cache_key
 from apps.contacts.enums import Format, OpenTo, Source
+from apps.contacts.matching import contact_matches
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.contacts.services import contact_create
+from apps.contacts.services import contact_create, contact_link_volunteer
 from apps.core.links import site_url
 from apps.core.notify import notify
 from apps.students.models import StudentProfile
@@ -306,12 +307,30 @@ def volunteer_field_for_student(*, student, profile: VolunteerProfile):
 
 def volunteer_add_to_contacts(*, student, profile: VolunteerProfile) -> tuple[Contact, bool]:
     """Put a directory volunteer in the student's contact book, once. Returns the
-    contact and whether it is new. The volunteer's email and phone are not copied:
-    they are shared only when the volunteer accepts a request."""
+    contact and whether it is new. Someone the student already has (by email, by the
+    LinkedIn URL the volunteer shows, or by name at the volunteer's employer) and not
+    linked to another volunteer is linked instead of added twice. The volunteer's email
+    and phone are not copied: they are shared only when the volunteer accepts a
+    request."""
     if student.role != Role.STUDENT or profile.office_id != student.office_id:
         raise PermissionError("not a student of this volunteer's office")
-    existing = Contact.objects.filter(owner=student, volunteer=profile).first()
+    shown_linkedin = profile.linkedin_url if profile.show_linkedin_in_directory else ""
+    candidates = contact_matches(
+        student,
+        volunteer=profile,
+        email=profile.user.email,
+        linkedin_url=shown_linkedin,
+        name=profile.user.full_name,
+        organisation=profile.employer,
+    )
+    candidates = list(candidates[:5])
+    # The contact already linked to them wins, archived or not (one link per volunteer).
+    existing = next((c for c in candidates if c.volunteer_id == profile.pk), None) or next(
+        (c for c in candidates if c.volunteer_id is None), None
+    )
     if existing is not None:
+        if existing.volunteer_id is None:
+            contact_link_volunteer(student=student, contact=existing, volunteer=profile)
         return existing, False
     data = {
         "full_name": profile.user.full_name,
@@ -319,7 +338,7 @@ def volunteer_add_to_contacts(*, student, profile: VolunteerProfile) -> tuple[Co
         "job_title": profile.job_title,
         "location": profile.location,
         "field": volunteer_field_for_student(student=student, profile=profile),
-        "linkedin_url": profile.linkedin_url if profile.show_linkedin_in_directory else "",
+        "linkedin_url": shown_linkedin,
         "source": Source.ALUMNI_DIRECTORY,
     }
     try:

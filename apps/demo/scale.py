@@ -51,6 +51,7 @@ from apps.accounts.enums import Approval, Role
 from apps.accounts.models import Office, User
 from apps.advising.models import Assignment, CoachingNote, Comment, CommentThread
 from apps.contacts.enums import Format, Source, Stage
+from apps.contacts.keys import NAME_KEY_MAX, ORG_KEY_MAX, text_key, url_key
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.volunteers import volunteer_search_rebuild
 from apps.core.models import OutboundEmail
@@ -1026,6 +1027,12 @@ class StudentStory:
                 "notes": rnd.choice(NOTES) if rnd.random() < 0.3 else "",
                 "tags": rnd.sample(INTERESTS, rnd.randint(1, 2)) if rnd.random() < 0.2 else [],
             }
+        # The keys Contact.save() would keep (contacts.matching reads them).
+        values |= {
+            "match_name": text_key(values["full_name"], limit=NAME_KEY_MAX),
+            "match_org": text_key(values["organisation"], limit=ORG_KEY_MAX),
+            "match_linkedin": url_key(values.get("linkedin_url", "")),
+        }
         contact = _row(
             Contact,
             id=o.ids(Contact),

@@ -3,8 +3,13 @@
 service's transaction: a meeting is never held without its thank-you due, and a
 contact's running check-in moves with the activity that moved their clock."""
 
+from apps.contacts.events import ContactsMerging
 from apps.core.events import event_subscribe
-from apps.followups.services import keep_in_touch_clock_moved, thank_you_start
+from apps.followups.services import (
+    followups_move_to_contact,
+    keep_in_touch_clock_moved,
+    thank_you_start,
+)
 from apps.interviews.events import InterviewActivity, InterviewHeld, InterviewNotesSaved
 
 
@@ -25,8 +30,15 @@ def on_interview_activity(event: InterviewActivity | InterviewNotesSaved) -> Non
         keep_in_touch_clock_moved(contact=contact)
 
 
+def on_contacts_merging(event: ContactsMerging) -> None:
+    """What the student owes a merged contact, and what they logged with them, carry
+    on with the contact that stays."""
+    followups_move_to_contact(student=event.student, keep=event.keep, drop=event.drop)
+
+
 def register() -> None:
     """Called from FollowupsConfig.ready()."""
     event_subscribe(InterviewHeld, on_interview_held)
     event_subscribe(InterviewActivity, on_interview_activity)
     event_subscribe(InterviewNotesSaved, on_interview_activity)
+    event_subscribe(ContactsMerging, on_contacts_merging)

@@ -504,3 +504,24 @@ def followups_wake_snoozed(*, now: datetime | None = None) -> int:
     return FollowUp.objects.filter(status=Status.SNOOZED, snoozed_until__lte=now).update(
         status=Status.OPEN, snoozed_until=None, updated_at=now
     )
+
+
+@transaction.atomic
+def followups_move_to_contact(*, student, keep: Contact, drop: Contact) -> None:
+    """Two records of one person were merged (contacts.services.contact_merge): the
+    follow-ups and logged interactions of `drop` are `keep`'s now, and `keep` already
+    holds the later of the two clocks. A person has one running check-in: when both
+    had one, `drop`'s stops. The running check-in is then due a cadence after the
+    merged clock; reminders queued under `drop`'s id are cancelled."""
+    for followup in FollowUp.objects.select_for_update().filter(
+        contact=drop, kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES
+    ):
+        followup_reminders_cancel(followup=followup, reason="contact merged")
+        if checkin_active_for_contact(contact_id=keep.pk) is not None:
+            followup.status = Status.STOPPED
+            followup.snoozed_until = None
+            followup.save(update_fields=["status", "snoozed_until", "updated_at"])
+    FollowUp.objects.filter(contact=drop).update(contact=keep)
+    Interaction.objects.filter(contact=drop).update(contact=keep)
+    if keep.last_interaction_at is not None:
+        keep_in_touch_clock_moved(contact=keep)

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from apps.contacts.enums import Source
+from apps.contacts.matching import contact_match_first
 from apps.contacts.models import Contact
-from apps.contacts.selectors import contact_find_duplicates
 from apps.contacts.services import contact_create, contact_record_interaction
 from apps.core.events import event_announce
 from apps.interviews.enums import State
@@ -124,12 +123,8 @@ def referrals_add(*, student, interview: Interview, people: list[dict]) -> list[
             note=why,
         )
         referral.full_clean(exclude=["interview", "contact"])
-        existing = (
-            contact_find_duplicates(
-                student=student, full_name=full_name, email=email, organisation=organisation
-            )
-            .order_by(F("archived_at").asc(nulls_first=True), "pk")
-            .first()
+        existing = contact_match_first(
+            student, email=email, name=full_name, organisation=organisation
         )
         if existing is None:
             contact = contact_create(

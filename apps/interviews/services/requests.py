@@ -19,7 +19,7 @@ from apps.interviews.enums import (
     EventKind,
     State,
 )
-from apps.interviews.models import Interview, InterviewEvent, RequestTemplate
+from apps.interviews.models import Interview, InterviewEvent, Referral, RequestTemplate
 from apps.interviews.request_check import request_text_asks_for_a_job
 from apps.interviews.selectors.interviews import (
     open_request_count,
@@ -359,3 +359,20 @@ def interview_message(*, actor, interview: Interview, body: str) -> InterviewEve
     else:
         tell_student(interview, "message", message=body, sender=actor)
     return event
+
+
+@transaction.atomic
+def interviews_move_to_contact(*, student, keep, drop) -> int:
+    """Two records of one person were merged (contacts.services.contact_merge): the
+    interviews with `drop`, and the referrals that became `drop`, are `keep`'s now.
+    A person has one draft request at a time, so when both had one the more recently
+    edited draft stays and the other, never sent, is discarded. How many moved."""
+    drafts = list(
+        Interview.objects.filter(
+            student=student, contact__in=[keep.pk, drop.pk], state=State.DRAFT
+        ).order_by("-updated_at", "-pk")
+    )
+    for stale in drafts[1:]:
+        interview_draft_discard(student=student, interview=stale)
+    Referral.objects.filter(contact=drop).update(contact=keep)
+    return Interview.objects.filter(student=student, contact=drop).update(contact=keep)
