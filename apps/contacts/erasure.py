@@ -5,6 +5,7 @@ advising.rights, which gathers every app's part."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.contacts.keys import text_key
 from apps.contacts.models import Contact, ContactImport, VolunteerProfile
 from apps.core.data_export import ExportTable
 
@@ -133,8 +134,14 @@ def contacts_erase_owner(user) -> int:
     tags go. The rows stay, so the interviews and follow-ups that point at them, and
     the dashboard's contact and stage counts, are unchanged. Imports are deleted."""
     ContactImport.objects.filter(owner=user).delete()
+    erased = _("Erased contact")
     return Contact.objects.filter(owner=user).update(
-        full_name=_("Erased contact"),
+        full_name=erased,
+        # The duplicate-matching keys are copies of the name, organisation and
+        # LinkedIn address (contacts/keys.py): they go with them.
+        match_name=text_key(erased),
+        match_org="",
+        match_linkedin="",
         email="",
         phone="",
         organisation="",
@@ -182,8 +189,12 @@ def volunteer_erase(user) -> None:
         updated_at=now,
     )
     profile.fields.clear()
+    former = _("A former volunteer")
     Contact.objects.filter(volunteer=profile).update(
-        full_name=_("A former volunteer"),
+        full_name=former,
+        match_name=text_key(former),
+        match_org="",
+        match_linkedin="",
         email="",
         phone="",
         organisation="",

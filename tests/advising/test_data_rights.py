@@ -329,6 +329,12 @@ def test_erasure_removes_personal_data_and_keeps_the_dashboards_counts(
         list(Contact.objects.filter(owner=student).values_list("full_name", "email", "notes"))
         == [("Erased contact", "", "")] * 4
     )
+    # The duplicate-matching keys are copies of the name and organisation: gone too.
+    assert set(
+        Contact.objects.filter(owner=student).values_list(
+            "match_name", "match_org", "match_linkedin"
+        )
+    ) == {("erased contact", "", "")}
     interview = Interview.objects.get(pk=sams_record.pk)
     assert (interview.state, interview.request_message) == (State.COMPLETED, "")
     assert not InterviewNotes.objects.filter(interview__student=student).exists()
@@ -368,6 +374,7 @@ def test_an_erased_volunteer_stays_in_the_students_conversations_as_a_former_vol
 
     contact = Interview.objects.get(pk=sams_record.pk).contact
     assert (contact.full_name, contact.email) == ("A former volunteer", "")
+    assert (contact.match_name, contact.match_org) == ("a former volunteer", "")
     assert Interview.objects.get(pk=waiting.pk).state == State.EXPIRED
     profile = VolunteerProfile.objects.get(user=alumni)
     assert (profile.employer, profile.accepting_requests) == ("", False)
