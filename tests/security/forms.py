@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from django.urls import resolve
+
 from tests.security.conftest import isolated
 
 # Who a page is fetched as, in order: the first the matrix answers 200.
@@ -82,6 +84,11 @@ def discover_forms(world, rows, row_url) -> list[Form]:
                 continue
             form.persona = persona
             form.action = urlsplit(form.action)._replace(scheme="", netloc="").geturl()
-            key = (persona, form.action, form.method, tuple(sorted(form.fields)))
+            if form.method == "get":
+                # Every list is paginated: a page number is fuzzed with the filters.
+                form.fields.setdefault("page", [])
+            # One form per view and persona: the bank's twenty "move" buttons are one.
+            route = resolve(urlsplit(form.action).path).route
+            key = (persona, route, form.method, tuple(sorted(form.fields)))
             found.setdefault(key, form)
     return list(found.values())
