@@ -88,8 +88,10 @@ def _csv(name: str, text: str) -> SimpleUploadedFile:
 
 
 def build_world() -> World:
-    office = OfficeFactory(name="Northfield", slug="northfield", time_zone="America/New_York")
-    other = OfficeFactory(name="Southbank", slug="southbank", time_zone="Europe/London")
+    # Names no other fixture uses: the world stays uncommitted for a whole module, and
+    # a parallel test inserting the same unique slug or address would wait on it.
+    office = OfficeFactory(name="Northfield", slug="matrix-north", time_zone="America/New_York")
+    other = OfficeFactory(name="Southbank", slug="matrix-south", time_zone="Europe/London")
     home, away = _cast(office, "north"), _cast(other, "south")
     w = World()
     w.people.update(home)
