@@ -21,7 +21,11 @@ def safe_next(request, default: str = "") -> str:
     it is a page of this site; else `default`. Never an address elsewhere: a link
     someone crafted must not send a signed-in user off the site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: `redirect()` takes a bare word ("dashboard") for a
+    # URL name and fails on it, and a control character cannot go in a header.
+    if not target.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -102,16 +102,17 @@ def withdraw(request, pk: int):
 @student_only
 @require_POST
 def book(request, pk: int):
-    try:
-        slot_id = int(request.POST.get("slot", ""))
-    except ValueError:
-        messages.error(request, _("Choose one of the offered times."))
-        return redirect("interview_detail", pk=pk)
+    # The slot is read after the interview is found: another student's id is a 404
+    # whatever was posted.
+    def book_slot(interview):
+        try:
+            slot_id = int(request.POST.get("slot", ""))
+        except ValueError:
+            raise ValidationError(_("Choose one of the offered times.")) from None
+        services.interview_book_slot(student=request.user, interview=interview, slot_id=slot_id)
+
     return _student_action(
-        request,
-        pk,
-        lambda i: services.interview_book_slot(student=request.user, interview=i, slot_id=slot_id),
-        _("Booked. A calendar invitation is on its way to you both."),
+        request, pk, book_slot, _("Booked. A calendar invitation is on its way to you both.")
     )
 
 

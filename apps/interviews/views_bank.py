@@ -142,6 +142,8 @@ def question_restore(request, pk: int):
 @office_admin_required
 @require_POST
 def question_move(request, pk: int):
+    # Found first: another office's id is a 404 whatever was posted.
+    selectors.bank_question_get_for_office(office_id=request.user.office_id, pk=pk)
     offset = MOVES.get(request.POST.get("direction", ""))
     if offset is None:
         return HttpResponseBadRequest(_("Move a question up or down."))
