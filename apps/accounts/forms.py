@@ -1,3 +1,5 @@
+import json
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts import selectors
 from apps.accounts.enums import Role
 from apps.accounts.models import Office, User
-from apps.accounts.zones import current_zones, time_zone_choices, zone_canonical
+from apps.accounts.zones import current_zones, time_zone_choices, zone_aliases, zone_canonical
 
 
 def _helper(label: str) -> FormHelper:
@@ -29,10 +31,12 @@ class TimeZoneField(forms.ChoiceField):
             "data-tz-picker": "",
             "data-tz-search-label": _("Search time zones"),
             "data-tz-count": _("%(n)s time zones match"),
+            "data-tz-count-one": _("1 time zone matches"),
             "autocomplete": "off",
         }
         if detect:
             attrs["data-tz-detect"] = ""
+            attrs["data-tz-aliases"] = json.dumps(zone_aliases(), separators=(",", ":"))
         self.widget.attrs.update(attrs)
 
     def keep(self, value: str | None) -> None:
@@ -55,6 +59,7 @@ def _detect_until_chosen(form) -> None:
     # A form sent back with an error keeps the zone the person chose.
     if form.is_bound:
         form.fields["time_zone"].widget.attrs.pop("data-tz-detect", None)
+        form.fields["time_zone"].widget.attrs.pop("data-tz-aliases", None)
 
 
 class PasswordPairMixin(forms.Form):

@@ -90,6 +90,19 @@ def zone_canonical(name: str) -> str:
     return "UTC" if target in ("Etc/UTC", "Etc/Universal", "Etc/Zulu") else name
 
 
+@cache
+def zone_aliases() -> dict[str, str]:
+    """Old name -> current name, for every alias that has one. Browsers name some
+    zones the old way (Chromium's Intl says Asia/Calcutta), so the picker that
+    selects the browser's zone reads its answer through this."""
+    found = {}
+    for alias in _links():
+        canonical = zone_canonical(alias)
+        if canonical != alias and canonical in current_zones():
+            found[alias] = canonical
+    return dict(sorted(found.items()))
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").replace("/", " / ")
 

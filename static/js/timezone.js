@@ -19,6 +19,9 @@
     select.dataset.tzReady = "1";
     if (select.hasAttribute("data-tz-detect")) {
       var zone = browserZone();
+      var aliases = {};
+      try { aliases = JSON.parse(select.dataset.tzAliases || "{}"); } catch (e) { aliases = {}; }
+      if (aliases[zone]) zone = aliases[zone];
       var option = zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
       if (option) select.value = zone;
     }
@@ -55,7 +58,9 @@
       });
       var current = select.options[select.selectedIndex];
       if (first && (!current || current.hidden)) select.value = first.value;
-      status.textContent = select.dataset.tzCount.replace("%(n)s", shown);
+      status.textContent = shown === 1
+        ? select.dataset.tzCountOne
+        : select.dataset.tzCount.replace("%(n)s", shown);
     });
   }
   function enhanceAll(root) {

@@ -8,7 +8,13 @@ import pytest
 
 from apps.accounts.forms import ProfileForm, VolunteerSignupForm
 from apps.accounts.models import User
-from apps.accounts.zones import COMMON_ZONES, current_zones, time_zone_choices, zone_canonical
+from apps.accounts.zones import (
+    COMMON_ZONES,
+    current_zones,
+    time_zone_choices,
+    zone_aliases,
+    zone_canonical,
+)
 from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +111,17 @@ def test_signup_picker_is_searchable_and_detects_the_browser_zone_until_chosen(o
     assert "data-tz-detect" in select
     assert 'data-tz-search-label="Search time zones"' in select
     assert '<script src="/static/js/timezone.js" defer></script>' in page
+    assert "&quot;Asia/Calcutta&quot;:&quot;Asia/Kolkata&quot;" in select
     assert "data-tz-detect" not in bound["time_zone"].as_widget()
+    assert "data-tz-aliases" not in bound["time_zone"].as_widget()
     assert "data-tz-detect" not in profile["time_zone"].as_widget()
     assert '<optgroup label="Common">' in page
+
+
+def test_aliases_lead_to_current_zones_only():
+    aliases = zone_aliases()
+
+    assert aliases["Asia/Calcutta"] == "Asia/Kolkata"
+    assert aliases["US/Eastern"] == "America/New_York"
+    assert set(aliases.values()) <= current_zones()
+    assert not set(aliases) & current_zones()
