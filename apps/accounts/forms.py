@@ -199,7 +199,10 @@ class OfficeSettingsForm(forms.ModelForm):
     stalled_days = _bounded("stalled_days", 1, 365)
     quiet_hours_start = _clock(
         _("Quiet hours start"),
-        _("No reminder emails from this time, in each person's own time zone."),
+        _(
+            "No reminder emails from this time, in each person's own time zone, for "
+            "everyone who has not set quiet hours of their own."
+        ),
     )
     quiet_hours_end = _clock(
         _("Quiet hours end"),
