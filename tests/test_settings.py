@@ -30,11 +30,14 @@ from apps.accounts.demo import (
 )
 from apps.accounts.models import Office, User
 from apps.core.checks import (
+    LINKS,
     SERVICES,
     cache_backend_check,
     celery_broker_check,
     email_backend_check,
+    site_url_check,
 )
+from apps.core.links import site_url_host_allowed
 from apps.demo.cohort import COHORT_EMAILS, STALLED
 from apps.demo.cohort import MISSED_THANK_YOU as MISSED
 from apps.demo.seed import PENDING, VOLUNTEERS
@@ -154,6 +157,16 @@ def started():
         "config.settings.production",
         CHECK_DEPLOY,
         {**PRODUCTION, **ONE_MACHINE},
+    )
+    cases[("deploy", "site url elsewhere", None)] = (
+        "config.settings.production",
+        CHECK_DEPLOY,
+        {**PRODUCTION, "SITE_URL": "https://careers.example.edu:8443"},
+    )
+    cases[("wsgi", "site url elsewhere", None)] = (
+        "config.settings.production",
+        ("-c", "import config.wsgi"),
+        {**PRODUCTION, "SITE_URL": "https://careers.example.edu"},
     )
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = {
@@ -275,6 +288,62 @@ def test_settings_production_with_one_machine_services_fails_the_deployment_chec
         result.stderr
     )
     assert "CELERY_BROKER_URL uses the filesystem transport" in result.stderr
+
+
+def test_settings_deploy_check_fails_when_site_url_is_not_an_allowed_host(started):
+    result = started[("deploy", "site url elsewhere", None)]
+
+    assert result.returncode == 1
+    assert re.findall(r"\((\S+)\) ", result.stderr) == ["fieldnotes.W004"]
+    assert (
+        "SITE_URL is https://careers.example.edu:8443, whose host 'careers.example.edu' is "
+        "not in ALLOWED_HOSTS ['fieldnotes.example.edu']" in result.stderr
+    )
+
+
+def test_settings_web_start_up_logs_a_site_url_that_is_not_an_allowed_host(started):
+    result = started[("wsgi", "site url elsewhere", None)]
+
+    assert result.returncode == 0
+    assert "whose host 'careers.example.edu' is not in ALLOWED_HOSTS" in result.stderr
+    assert "(fieldnotes.W004)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("site_url", "allowed", "ok"),
+    [
+        ("https://fieldnotes.example.edu", ["fieldnotes.example.edu"], True),
+        ("https://Fieldnotes.Example.edu:8443/", ["fieldnotes.example.edu"], True),
+        ("https://fieldnotes.example.edu", [".example.edu"], True),
+        ("https://example.edu", [".example.edu"], True),
+        ("https://fieldnotes.example.edu", ["*"], True),
+        ("http://[::1]:8000", ["localhost", "[::1]"], True),
+        ("http://127.0.0.1:8000", ["localhost", "127.0.0.1"], True),
+        ("https://careers.example.edu", ["fieldnotes.example.edu"], False),
+        ("https://example.edu.evil.test", [".example.edu"], False),
+        ("https://fieldnotes.example.edu", ["example.edu"], False),
+        ("http://localhost:8000", [], False),
+    ],
+)
+def test_settings_site_url_host_allowed(site_url, allowed, ok):
+    with override_settings(DEBUG=False):
+        assert site_url_host_allowed(site_url, allowed) is ok
+
+
+def test_settings_site_url_check_runs_without_deploy_too():
+    with override_settings(SITE_URL="https://careers.example.edu", ALLOWED_HOSTS=["x.test"]):
+        plain = checks.run_checks(tags=[LINKS])
+        direct = site_url_check()
+
+    assert [(w.id, w.level) for w in plain] == [("fieldnotes.W004", checks.WARNING)]
+    assert [w.id for w in direct] == ["fieldnotes.W004"]
+
+
+def test_settings_site_url_check_is_silent_when_the_host_matches():
+    with override_settings(
+        SITE_URL="https://fieldnotes.example.edu", ALLOWED_HOSTS=[".example.edu"]
+    ):
+        assert checks.run_checks(include_deployment_checks=True, tags=[LINKS]) == []
 
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"

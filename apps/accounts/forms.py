@@ -1,3 +1,5 @@
+import json
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -6,13 +8,58 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors
 from apps.accounts.enums import Role
-from apps.accounts.models import TIME_ZONE_CHOICES, Office, User
+from apps.accounts.models import Office, User
+from apps.accounts.zones import current_zones, time_zone_choices, zone_aliases, zone_canonical
 
 
 def _helper(label: str) -> FormHelper:
     helper = FormHelper()
     helper.add_input(Submit("submit", label))
     return helper
+
+
+class TimeZoneField(forms.ChoiceField):
+    """The current IANA zones, common ones first, grouped by region; static/js/
+    timezone.js adds a search box and, with `detect`, selects the browser's zone.
+    An old alias (US/Eastern) is read and saved as its current name."""
+
+    def __init__(self, *, detect: bool = False, **kwargs):
+        kwargs.setdefault("label", _("Time zone"))
+        super().__init__(choices=time_zone_choices, **kwargs)
+        self.kept = ""
+        attrs = {
+            "data-tz-picker": "",
+            "data-tz-search-label": _("Search time zones"),
+            "data-tz-count": _("%(n)s time zones match"),
+            "data-tz-count-one": _("1 time zone matches"),
+            "autocomplete": "off",
+        }
+        if detect:
+            attrs["data-tz-detect"] = ""
+            attrs["data-tz-aliases"] = json.dumps(zone_aliases(), separators=(",", ":"))
+        self.widget.attrs.update(attrs)
+
+    def keep(self, value: str | None) -> None:
+        """Let someone who has a valid zone with no current name keep it."""
+        if value and zone_canonical(value) not in current_zones():
+            self.kept = value
+            self.choices = time_zone_choices(extra=value)
+
+    def to_python(self, value):
+        return zone_canonical(super().to_python(value))
+
+    def prepare_value(self, value):
+        return zone_canonical(value) if isinstance(value, str) else value
+
+    def valid_value(self, value):
+        return value in current_zones() or (bool(value) and value == self.kept)
+
+
+def _detect_until_chosen(form) -> None:
+    # A form sent back with an error keeps the zone the person chose.
+    if form.is_bound:
+        form.fields["time_zone"].widget.attrs.pop("data-tz-detect", None)
+        form.fields["time_zone"].widget.attrs.pop("data-tz-aliases", None)
 
 
 class PasswordPairMixin(forms.Form):
@@ -86,28 +133,30 @@ class InvitationFilterForm(forms.Form):
 
 class InvitationAcceptForm(PasswordPairMixin):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField(detect=True)
     field_order = ["full_name", "time_zone", "password1", "password2"]
 
     def __init__(self, *args, email: str, **kwargs):
         self.email = email
         super().__init__(*args, **kwargs)
+        _detect_until_chosen(self)
         self.helper = _helper(_("Create my account"))
 
 
 class VolunteerSignupForm(PasswordPairMixin):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email address"))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField(detect=True)
     field_order = ["full_name", "email", "time_zone", "password1", "password2"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _detect_until_chosen(self)
         self.helper = _helper(_("Offer to be interviewed"))
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField()
 
     class Meta:
         model = User
@@ -115,6 +164,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].keep(self.instance.time_zone)
         self.helper = _helper(_("Save"))
 
 
@@ -142,7 +192,7 @@ def _clock(label: str, help_text: str = "") -> forms.TimeField:
 
 
 class OfficeSettingsForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+    time_zone = TimeZoneField()
     thank_you_hours = _bounded("thank_you_hours", 1, 168)
     request_nudge_days = _bounded("request_nudge_days", 1, 30)
     max_open_requests = _bounded("max_open_requests", 1, 50)
@@ -156,7 +206,10 @@ class OfficeSettingsForm(forms.ModelForm):
     )
     quiet_hours_start = _clock(
         _("Quiet hours start"),
-        _("No reminder emails from this time, in each person's own time zone."),
+        _(
+            "No reminder emails from this time, in each person's own time zone, for "
+            "everyone who has not set quiet hours of their own."
+        ),
     )
     quiet_hours_end = _clock(
         _("Quiet hours end"),
@@ -183,6 +236,7 @@ class OfficeSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].keep(self.instance.time_zone)
         self.helper = _helper(_("Save office settings"))
 
     def clean(self):

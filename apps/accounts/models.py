@@ -18,15 +18,6 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
-# Offered in forms; the model validates against every IANA name instead, so the
-# migrations do not carry the whole list.
-TIME_ZONE_CHOICES = [
-    (tz, tz.replace("_", " "))
-    for tz in sorted(zoneinfo.available_timezones())
-    if "/" in tz and not tz.startswith(("Etc/", "SystemV/"))
-] + [("UTC", "UTC")]
-
-
 class Office(TimeStampedModel):
     """A career services office: the tenant. Nothing of one office is visible to another."""
 

@@ -28,7 +28,7 @@ from apps.accounts.forms import (
 )
 from apps.accounts.permissions import advisor_only, office_admin_required
 from apps.core.feedback import error_messages, form_add_errors
-from apps.core.links import safe_next
+from apps.core.links import safe_next, site_url_host_allowed
 
 ROLE_HOME = {Role.STUDENT: "student_home", Role.ALUMNI: "alumni_home", Role.ADVISOR: "caseload"}
 
@@ -348,7 +348,16 @@ def office_settings(request):
 @office_admin_required
 def office_deliverability(request):
     failed = selectors.outbox_failed_for_admin(admin=request.user)[:200]
-    return render(request, "accounts/office_deliverability.html", {"failed": failed})
+    return render(
+        request,
+        "accounts/office_deliverability.html",
+        {
+            "failed": failed,
+            # Where every link in an email and calendar feed leads (fieldnotes.W004).
+            "site_url": settings.SITE_URL,
+            "site_url_ok": site_url_host_allowed(),
+        },
+    )
 
 
 @office_admin_required

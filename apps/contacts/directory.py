@@ -530,6 +530,51 @@ def directory_get_for_student(*, student, pk: int) -> VolunteerProfile:
     return profile
 
 
+SIMILAR_SHOWN = 3
+
+
+def volunteer_away_for_student(*, student, pk: int) -> VolunteerProfile | None:
+    """A volunteer of the student's office who is not taking requests right now
+    (paused, or not accepting any), for the page that says so instead of a 404. None
+    for anyone else: another office's volunteer, or one the office deactivated, did
+    not approve or whose profile offers no way to meet, stays a 404."""
+    return (
+        VolunteerProfile.objects.filter(volunteer_member_filter(office_id=student.office_id))
+        .exclude(volunteer_available_filter(today=timezone.localdate()))
+        .filter(pk=pk)
+        .select_related("user")
+        .prefetch_related(Prefetch("fields", queryset=Field.objects.only("id", "name")))
+        .defer("search_document", "search_vector")
+        .first()
+    )
+
+
+def volunteers_similar_for_student(
+    *, student, volunteer: VolunteerProfile, limit: int = SIMILAR_SHOWN
+) -> list[VolunteerProfile]:
+    """Up to `limit` volunteers in the student's directory with time this month who
+    share a field or the industry with `volunteer`, best fit first; none when
+    `volunteer` names neither (nothing to be similar in)."""
+    field_ids = [f.pk for f in volunteer.fields.all()]
+    alike = Q()
+    if field_ids:
+        alike |= Q(
+            pk__in=VolunteerProfile.fields.through.objects.filter(field_id__in=field_ids).values(
+                "volunteerprofile_id"
+            )
+        )
+    if volunteer.industry:
+        alike |= Q(industry=volunteer.industry)
+    if not alike:
+        return []
+    qs = (
+        _directory_ordered(student=student, filters=DirectoryFilters(accepting_now=True))
+        .filter(alike)
+        .exclude(pk=volunteer.pk)
+    )
+    return list(_for_display(qs, student=student, columns=CARD_COLUMNS)[:limit])
+
+
 # --- Office admin -------------------------------------------------------------------
 
 STATUS_ACTIVE = "active"

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -160,7 +161,24 @@ def directory_list(request):
 @require_GET
 def directory_detail(request, pk: int):
     student = request.user
-    profile = directory.directory_get_for_student(student=student, pk=pk)
+    try:
+        profile = directory.directory_get_for_student(student=student, pk=pk)
+    except Http404:
+        # A paused volunteer is out of the directory, but links to them live on
+        # (bookmarks, contacts, emails): say they are away and who else might help.
+        away = directory.volunteer_away_for_student(student=student, pk=pk)
+        if away is None:
+            raise
+        return render(
+            request,
+            "contacts/directory_away.html",
+            {
+                "volunteer": away,
+                "similar": directory.volunteers_similar_for_student(
+                    student=student, volunteer=away
+                ),
+            },
+        )
     return render(
         request, "contacts/directory_detail.html", {"volunteer": profile, "labels": card_labels()}
     )

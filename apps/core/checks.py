@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from apps.core.links import site_url_host, site_url_host_allowed
+
 # Backends that send nothing anywhere: mail is printed, kept or dropped.
 UNDELIVERED_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
@@ -73,5 +75,28 @@ def celery_broker_check(app_configs=None, **kwargs):
             f"{LOCAL_BROKER_SCHEMES[scheme]}, and queued tasks are lost with the machine.",
             hint="Set CELERY_BROKER_URL to Redis, e.g. redis://host:6379/0.",
             id="fieldnotes.W003",
+        )
+    ]
+
+
+# Not a deploy-only check: it also runs when the server starts (runserver, and the
+# `migrate` that starts the container; config/wsgi.py logs it for gunicorn), and
+# `check --deploy` runs it with the rest.
+LINKS = "links"
+
+
+@register(LINKS, Tags.urls)
+def site_url_check(app_configs=None, **kwargs):
+    if site_url_host_allowed():
+        return []
+    return [
+        Warning(
+            f"SITE_URL is {settings.SITE_URL}, whose host {site_url_host()!r} is not in "
+            f"ALLOWED_HOSTS {settings.ALLOWED_HOSTS!r}: links in emails and calendar "
+            "feeds lead to a page this site refuses, or to another server.",
+            hint="Set SITE_URL to the address people open the site at, and list its "
+            "host in ALLOWED_HOSTS (e.g. SITE_URL=https://fieldnotes.example.edu, "
+            "ALLOWED_HOSTS=fieldnotes.example.edu).",
+            id="fieldnotes.W004",
         )
     ]

@@ -1,8 +1,14 @@
 """Absolute links for what leaves the site (emails, calendar files, feeds)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+# What Django itself accepts when DEBUG is on and ALLOWED_HOSTS is empty.
+DEBUG_HOSTS = [".localhost", "127.0.0.1", "[::1]"]
 
 
 def site_url(name: str, *args) -> str:
@@ -14,6 +20,26 @@ def site_link(path: str) -> str:
     """SITE_URL and a path of this site that `reverse` gave, perhaps with an anchor
     (/interviews/7/#thread-3), for the links that site_url cannot name."""
     return settings.SITE_URL + path
+
+
+def site_url_host(site_url: str | None = None) -> str:
+    """The host name of SITE_URL (or `site_url`), without port or user."""
+    netloc = urlsplit(settings.SITE_URL if site_url is None else site_url).netloc
+    domain, _port = split_domain_port(netloc.rpartition("@")[2].lower())
+    return domain
+
+
+def site_url_host_allowed(
+    site_url: str | None = None, allowed_hosts: list[str] | None = None
+) -> bool:
+    """Whether this site answers at SITE_URL's host: the host matches ALLOWED_HOSTS,
+    wildcards included (`.example.edu`, `*`). When it does not, every link in an
+    email or calendar feed leads to a 400 page or to another server."""
+    hosts = settings.ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
+    if not hosts and settings.DEBUG:
+        hosts = DEBUG_HOSTS
+    host = site_url_host(site_url)
+    return bool(host) and validate_host(host, hosts)
 
 
 def safe_next(request, default: str = "") -> str:

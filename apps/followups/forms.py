@@ -100,9 +100,26 @@ class NotificationPreferenceForm(forms.ModelForm):
             "advisor_digest",
             "delivery",
             "quiet_hours",
+            "quiet_hours_start",
+            "quiet_hours_end",
         ]
         widgets = {"delivery": forms.RadioSelect}
         labels = {"delivery": _("How should reminders reach you?")}
+
+    quiet_hours_start = forms.TimeField(
+        label=_("My quiet hours start"),
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time as HH:MM on a 24-hour clock, e.g. 22:00.")},
+    )
+    quiet_hours_end = forms.TimeField(
+        label=_("My quiet hours end"),
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time as HH:MM on a 24-hour clock, e.g. 07:00.")},
+    )
 
     def __init__(self, *args, role: str, quiet_window: tuple[time, time], **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,12 +132,42 @@ class NotificationPreferenceForm(forms.ModelForm):
             # An advisor's only email here is the weekly digest: no reminders to
             # fold into a daily one, none to hold back at night.
             del self.fields["delivery"], self.fields["quiet_hours"]
+            del self.fields["quiet_hours_start"], self.fields["quiet_hours_end"]
         else:
-            # The office's window, not the model's label: offices choose their own.
-            start, end = quiet_window
+            # The window that applies now (the person's own, else the office's), not
+            # the model's label: offices and people choose their own.
+            start, end = self.instance.quiet_window(quiet_window)
             self.fields["quiet_hours"].label = _(
                 "No reminder emails between %(start)s and %(end)s in my time zone"
             ) % {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+            office_start, office_end = quiet_window
+            self.fields["quiet_hours_end"].help_text = _(
+                "Leave both empty for your office's hours, %(start)s to %(end)s. A window "
+                "may cross midnight."
+            ) % {"start": f"{office_start:%H:%M}", "end": f"{office_end:%H:%M}"}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+        if "quiet_hours_start" in self.errors or "quiet_hours_end" in self.errors:
+            return data
+        if (start is None) != (end is None):
+            missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+            self.add_error(
+                missing,
+                _("Give both a start and an end, or leave both empty for your office's hours."),
+            )
+        elif start is not None and start == end:
+            self.add_error(
+                "quiet_hours_end", _("Quiet hours must end at another time than they start.")
+            )
+        return data
+
+    def _post_clean(self):
+        # The pair is checked in clean() and beside its fields; the model's
+        # constraint would repeat it as a form-wide error.
+        self._validate_unique = False
+        super()._post_clean()
 
     @property
     def topic_fields(self):

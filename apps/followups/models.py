@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -155,8 +157,11 @@ class NotificationPreference(models.Model):
         _("how"), max_length=8, choices=Delivery.choices, default=Delivery.SINGLE
     )
     quiet_hours = models.BooleanField(
-        _("no reminder emails between 21:00 and 08:00 in my time zone"), default=True
+        _("no reminder emails during my quiet hours, in my time zone"), default=True
     )
+    # A person's own quiet hours; both empty: their office's (Office.quiet_hours_*).
+    quiet_hours_start = models.TimeField(_("my quiet hours start"), null=True, blank=True)
+    quiet_hours_end = models.TimeField(_("my quiet hours end"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -167,9 +172,31 @@ class NotificationPreference(models.Model):
                 condition=models.Q(delivery=Delivery.DIGEST),
             )
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                    | (
+                        models.Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False)
+                        & ~models.Q(quiet_hours_start=models.F("quiet_hours_end"))
+                    )
+                ),
+                name="notifpref_quiet_hours_both_or_neither",
+                violation_error_message=_(
+                    "Give both a start and an end for your quiet hours, at different "
+                    "times, or leave both empty for your office's."
+                ),
+            )
+        ]
 
     def __str__(self):
         return f"Notification preferences of {self.user_id}"
+
+    def quiet_window(self, office_window: tuple[time, time]) -> tuple[time, time]:
+        """(start, end) of this person's quiet hours: their own, else the office's."""
+        if self.quiet_hours_start is not None and self.quiet_hours_end is not None:
+            return self.quiet_hours_start, self.quiet_hours_end
+        return office_window
 
     def wants(self, topic: str) -> bool:
         if topic == Topic.ALL:

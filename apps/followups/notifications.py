@@ -26,6 +26,8 @@ from apps.followups.models import NotificationPreference
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
 DIGEST_AT = time(8, 0)
+# A person's own window; both None: their office's.
+QUIET_FIELDS = ("quiet_hours_start", "quiet_hours_end")
 UNSUBSCRIBE_SALT = "fieldnotes.followups.unsubscribe"
 
 
@@ -41,7 +43,7 @@ def notification_preference_get(*, user) -> NotificationPreference:
 
 @transaction.atomic
 def notification_preference_update(*, user, **values) -> NotificationPreference:
-    allowed = {*TOPIC_FIELDS.values(), "delivery", "quiet_hours"}
+    allowed = {*TOPIC_FIELDS.values(), "delivery", "quiet_hours", *QUIET_FIELDS}
     unknown = set(values) - allowed
     if unknown:
         raise TypeError(f"unknown preference fields: {sorted(unknown)}")
@@ -127,8 +129,9 @@ def quiet_hours_end(
 
 
 def notification_preference_for_delivery(*, user) -> tuple[NotificationPreference, time, time]:
-    """The recipient's preferences and their office's quiet hours (start, end), in
-    one query: the outbox guards ask this once per email."""
+    """The recipient's preferences and their quiet hours (start, end): their own if
+    they set them, else their office's, in one query: the outbox guards (reminders,
+    and the advising app's comment emails) ask this once per email."""
     found = (
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -141,7 +144,7 @@ def notification_preference_for_delivery(*, user) -> tuple[NotificationPreferenc
         preference = found.notification_preference
     except NotificationPreference.DoesNotExist:
         preference = NotificationPreference(user=user)
-    return (preference, *quiet_hours_window(found.office))
+    return (preference, *preference.quiet_window(quiet_hours_window(found.office)))
 
 
 # --- Unsubscribe --------------------------------------------------------------------

@@ -17,12 +17,20 @@ NOTES_MAX = 20000
 
 
 class QuestionWriteForm(forms.Form):
+    # Writing a question is optional on the page (the bank is the other way), so the
+    # field is not marked required; only the "Add question" button needs a text.
     text = forms.CharField(
-        label=_("Write your own question"),
+        label=_("Write your own question (optional)"),
+        required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_MAX}),
-        error_messages={"required": _("Write a question first.")},
     )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not text:
+            raise forms.ValidationError(_("Write a question first."), code="required")
+        return text
 
 
 class QuickNotesForm(forms.Form):

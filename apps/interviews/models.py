@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +112,12 @@ class Interview(TimeStampedModel):
     @property
     def is_open(self):
         return self.state in OPEN_STATES
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the agreed time has come: "Meeting held" and "They did not
+        come" are offered from then on (interview_complete refuses them before)."""
+        return self.starts_at is not None and self.starts_at <= timezone.now()
 
 
 class TimeSlot(models.Model):

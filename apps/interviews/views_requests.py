@@ -30,10 +30,13 @@ from apps.interviews.selectors.request_templates import (
 from apps.students.job_ask import job_ask_phrases
 from apps.students.selectors import student_profile_get
 
+# An accepted request waits for the student to pick one of the offered times, so
+# it leads the page.
 GROUPS = [
+    ("yourturn", _("Your turn"), [State.ACCEPTED]),
     ("upcoming", _("Scheduled"), [State.SCHEDULED]),
     ("drafts", _("Drafts"), [State.DRAFT]),
-    ("waiting", _("Waiting for an answer"), [State.REQUESTED, State.ACCEPTED]),
+    ("waiting", _("Waiting for an answer"), [State.REQUESTED]),
     ("held", _("Held"), [State.COMPLETED]),
     (
         "closed",

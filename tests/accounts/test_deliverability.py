@@ -104,3 +104,32 @@ def test_retry_goes_to_the_accounts_current_address(login_as, office_admin, stud
 
     row.refresh_from_db()
     assert row.to == ["sam.new@northfield.test"]
+
+
+# --- Where links lead (issue 13.7) ---------------------------------------------------
+
+
+def test_deliverability_shows_site_url_that_matches(login_as, office_admin, settings):
+    settings.SITE_URL = "https://fieldnotes.example.edu"
+    settings.ALLOWED_HOSTS = [".example.edu", "testserver"]
+
+    response = login_as(office_admin).get(reverse("office_deliverability"))
+
+    page = response.content.decode()
+    assert "<code>https://fieldnotes.example.edu</code>" in page
+    assert "matches this site" in page
+    assert "does not match this site" not in page
+
+
+def test_deliverability_warns_when_site_url_is_not_an_allowed_host(
+    login_as, office_admin, settings
+):
+    settings.SITE_URL = "http://localhost:8001"
+    settings.ALLOWED_HOSTS = ["fieldnotes.example.edu", "testserver"]
+
+    response = login_as(office_admin).get(reverse("office_deliverability"))
+
+    page = response.content.decode()
+    assert "<code>http://localhost:8001</code>" in page
+    assert "does not match this site" in page
+    assert "its host is not in ALLOWED_HOSTS" in page

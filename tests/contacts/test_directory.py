@@ -130,12 +130,13 @@ def test_directory_detail_shows_linkedin_only_when_the_volunteer_allows(student,
     assert "not enough requests yet" in page
 
 
-@pytest.mark.parametrize("who", ["paused", "pending", "other_office", "deactivated"])
+@pytest.mark.parametrize("who", ["paused_elsewhere", "pending", "other_office", "deactivated"])
 def test_directory_detail_of_an_invisible_volunteer_is_404(
     student, login_as, office, other_office, office_admin, who
 ):
-    if who == "paused":
-        profile = volunteer_named(office, "Paula Paused")
+    if who == "paused_elsewhere":
+        # Another office's volunteer stays unknown, paused or not.
+        profile = volunteer_named(other_office, "Paula Paused")
         volunteer_pause(
             user=profile.user, profile=profile, until=timezone.localdate() + timedelta(days=3)
         )
@@ -536,3 +537,79 @@ def test_directory_month_start_is_the_first_of_the_month_in_the_offices_time_zon
     start = directory_month_start(office=office, now=datetime(2026, 12, 1, 3, tzinfo=UTC))
 
     assert start.isoformat() == "2026-11-01T00:00:00-04:00"
+
+
+# --- A volunteer taking a break (issue 13.5) -----------------------------------------
+
+
+def test_directory_detail_of_a_paused_volunteer_says_until_when_with_similar_ones(
+    student, login_as, office, other_office, fields
+):
+    ava = volunteer_named(
+        office, "Ava Away", fields=[fields["Consulting"]], industry="finance", employer="Bank"
+    )
+    back = timezone.localdate() + timedelta(days=20)
+    volunteer_pause(user=ava.user, profile=ava, until=back)
+    same_field = volunteer_named(office, "Fay Field", fields=[fields["Consulting"]])
+    same_industry = volunteer_named(office, "Ian Industry", industry="finance")
+    volunteer_named(office, "Una Unlike", fields=[fields["Law"]], industry="technology")
+    volunteer_named(other_office, "Olga Otheroffice", industry="finance")
+    busy = volunteer_named(office, "Bo Booked", industry="finance", capacity_per_month=1)
+    volunteer_stats_record_request(profile=busy)
+    also_away = volunteer_named(office, "Al Alsoaway", industry="finance")
+    volunteer_pause(
+        user=also_away.user, profile=also_away, until=timezone.localdate() + timedelta(days=3)
+    )
+
+    response = login_as(student).get(reverse("directory_detail", args=[ava.pk]))
+
+    assert response.status_code == 200
+    page = re.sub(r"\s+", " ", response.content.decode())
+    assert f"Ava is taking a break until {back.day} {back:%B}." in page
+    assert sorted(v.user.full_name for v in response.context["similar"]) == [
+        same_field.user.full_name,
+        same_industry.user.full_name,
+    ]
+    assert reverse("interview_request_volunteer", args=[ava.pk]) not in page
+    assert reverse("interview_request_volunteer", args=[same_field.pk]) in page
+
+
+def test_directory_detail_of_a_volunteer_not_accepting_says_so(student, login_as, office):
+    profile = volunteer_named(office, "Nina Notnow", accepting_requests=False)
+
+    response = login_as(student).get(reverse("directory_detail", args=[profile.pk]))
+
+    assert response.status_code == 200
+    assert "Nina is taking a break from requests for now." in response.content.decode()
+    assert response.context["similar"] == []
+
+
+def test_directory_detail_of_a_paused_volunteer_shows_at_most_three_similar(
+    student, login_as, office, fields
+):
+    ava = volunteer_named(office, "Ava Away", fields=[fields["Consulting"]])
+    volunteer_pause(user=ava.user, profile=ava, until=timezone.localdate() + timedelta(days=9))
+    for n in range(5):
+        volunteer_named(office, f"Sim {n}", fields=[fields["Consulting"]])
+
+    response = login_as(student).get(reverse("directory_detail", args=[ava.pk]))
+
+    assert len(response.context["similar"]) == 3
+
+
+@pytest.mark.parametrize("count", [1, 3, 10])
+def test_directory_detail_of_a_paused_volunteer_query_count(
+    student, login_as, office, fields, count, django_assert_num_queries
+):
+    ava = volunteer_named(office, "Ava Away", fields=[fields["Consulting"]])
+    volunteer_pause(user=ava.user, profile=ava, until=timezone.localdate() + timedelta(days=9))
+    for n in range(count):
+        volunteer_named(office, f"Sim {n}", fields=[fields["Consulting"], fields["Law"]])
+    browser = login_as(student)
+
+    # session, user with office, the directory's lookup (not there), the volunteer
+    # away, their fields, the student's interests, the similar ones, their fields
+    with django_assert_num_queries(8):
+        response = browser.get(reverse("directory_detail", args=[ava.pk]))
+
+    assert len(response.context["similar"]) == min(count, 3)

@@ -473,6 +473,8 @@ def test_settings_page_saves_preferences(login_as, student):
         "comments",
         "delivery",
         "quiet_hours",
+        "quiet_hours_start",
+        "quiet_hours_end",
     ]
     assert saved.status_code == 302
     preference = NotificationPreference.objects.get(user=student)
@@ -492,7 +494,14 @@ def test_volunteers_choose_meeting_and_request_reminders(login_as, alumni):
     page = browser.get(reverse("notification_settings"))
     browser.post(reverse("notification_settings"), {"meeting": "on", "delivery": "single"})
 
-    assert list(page.context["form"].fields) == ["meeting", "requests", "delivery", "quiet_hours"]
+    assert list(page.context["form"].fields) == [
+        "meeting",
+        "requests",
+        "delivery",
+        "quiet_hours",
+        "quiet_hours_start",
+        "quiet_hours_end",
+    ]
     preference = NotificationPreference.objects.get(user=alumni)
     assert (preference.meeting, preference.requests, preference.quiet_hours) == (
         True,

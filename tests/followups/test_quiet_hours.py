@@ -3,9 +3,11 @@ changes it), kept in each recipient's own time zone, whether it crosses midnight
 or not, across daylight-saving changes; read with the recipient's preferences in
 one query when an email goes; named on the email settings page."""
 
+import html
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Office, User
 from apps.advising.guards import guard_comment
@@ -296,3 +298,170 @@ def test_an_advisor_has_no_quiet_hours_to_choose(advisor, login_as):
     page = login_as(advisor).get("/settings/notifications/")
 
     assert "quiet_hours" not in page.context["form"].fields
+
+
+# --- A person's own quiet hours (issue 13.8c) ------------------------------------------
+
+
+def test_a_persons_own_window_replaces_the_offices_in_one_query(
+    student, office, django_assert_num_queries
+):
+    _quiet(office, time(22, 30), time(7, 15))
+    notification_preference_update(
+        user=student, quiet_hours_start=time(23), quiet_hours_end=time(9, 30)
+    )
+
+    with django_assert_num_queries(1):
+        _preference, start, end = notification_preference_for_delivery(user=student)
+
+    assert (start, end) == (time(23), time(9, 30))
+
+
+def test_clearing_ones_own_window_goes_back_to_the_offices(student, office):
+    _quiet(office, time(22, 30), time(7, 15))
+    notification_preference_update(
+        user=student, quiet_hours_start=time(23), quiet_hours_end=time(9, 30)
+    )
+    notification_preference_update(user=student, quiet_hours_start=None, quiet_hours_end=None)
+
+    assert notification_preference_for_delivery(user=student)[1:] == (time(22, 30), time(7, 15))
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(time(23), None), (None, time(7)), (time(7), time(7))],
+    ids=["no end", "no start", "empty"],
+)
+def test_an_own_window_must_have_both_ends_at_different_times(student, start, end):
+    with pytest.raises(ValidationError, match="Give both a start and an end"):
+        notification_preference_update(user=student, quiet_hours_start=start, quiet_hours_end=end)
+
+    assert notification_preference_for_delivery(user=student)[1:] == (time(21), time(8))
+
+
+def test_a_reminder_waits_out_the_persons_own_window(
+    student, office, meeting, django_capture_on_commit_callbacks, mailoutbox
+):
+    # 10:00 in New York: outside the office's 21:00-08:00, inside Sam's 09:00-11:00.
+    notification_preference_update(
+        user=student, quiet_hours_start=time(9), quiet_hours_end=time(11)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_held(student=student, interview=meeting)
+
+    row = _start_row(meeting)
+    assert (row.status, row.due_at) == (Sent.PENDING, _utc(2026, 3, 3, 16, 0))
+    assert mailoutbox == []
+
+
+def test_a_persons_own_window_lets_a_reminder_go_in_the_offices(
+    student, office, meeting, django_capture_on_commit_callbacks, mailoutbox
+):
+    _quiet(office, time(9), time(11))
+    notification_preference_update(
+        user=student, quiet_hours_start=time(23), quiet_hours_end=time(6)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_held(student=student, interview=meeting)
+
+    assert _start_row(meeting).status == Sent.SENT
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("at", "until"),
+    [
+        # Sam's 22:00-06:30 in New York. 23:00 EST on Saturday 7 March; the clocks
+        # go forward at 02:00: the window ends at 06:30 EDT (10:30 UTC).
+        (_utc(2026, 3, 8, 4, 0), _utc(2026, 3, 8, 10, 30)),
+        # 23:00 EDT on Saturday 31 October; the clocks go back at 02:00: 06:30 EST.
+        (_utc(2026, 11, 1, 3, 0), _utc(2026, 11, 1, 11, 30)),
+        # 07:00 EDT after the change: outside.
+        (_utc(2026, 3, 8, 11, 0), None),
+    ],
+)
+def test_the_reminder_guard_keeps_ones_own_window_across_the_clock_changes(
+    student, meeting, time_machine, at, until
+):
+    notification_preference_update(
+        user=student, quiet_hours_start=time(22), quiet_hours_end=time(6, 30)
+    )
+    mark_held(student=student, interview=meeting)
+    row = _start_row(meeting)
+    time_machine.move_to(at, tick=False)
+
+    verdict = guard_recipient(row)
+
+    assert (verdict.action, verdict.until) == (("defer", until) if until else ("send", None))
+
+
+def test_an_advisors_comment_waits_out_the_students_own_window(
+    student, advisor, office_admin, office
+):
+    notification_preference_update(
+        user=student, quiet_hours_start=time(9), quiet_hours_end=time(11)
+    )
+    assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
+    student_profile_update(
+        profile=student_profile_get(user=student),
+        programme="Economics",
+        graduation_year=2027,
+        fields=[],
+        interest_tags=[],
+        target_companies=[],
+        pitch="I study economics and want to work in health care.",
+    )
+    comment_thread_start(
+        advisor=advisor, student=student, on="pitch", interview_id=None, body="Lead with it."
+    )
+    row = OutboundEmail.objects.select_related("recipient").get(kind="advising/comment")
+
+    verdict = guard_comment(row)
+
+    assert (verdict.action, verdict.until) == ("defer", _utc(2026, 3, 3, 16, 0))
+
+
+def test_the_email_settings_page_saves_ones_own_window_and_names_it(student, login_as):
+    browser = login_as(student)
+
+    saved = browser.post(
+        "/settings/notifications/",
+        {"thank_you": "on", "delivery": "single", "quiet_hours": "on",
+         "quiet_hours_start": "23:00", "quiet_hours_end": "09:30"},
+    )  # fmt: skip
+    page = browser.get("/settings/notifications/")
+
+    assert saved.status_code == 302
+    assert notification_preference_for_delivery(user=student)[1:] == (time(23), time(9, 30))
+    assert page.context["form"].fields["quiet_hours"].label == QUIET_LABEL.format("23:00", "09:30")
+    assert 'value="23:00"' in page.content.decode()
+    assert "Leave both empty for your office's hours, 21:00 to 08:00." in html.unescape(
+        page.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "message"),
+    [
+        ("23:00", "", "quiet_hours_end", "Give both a start and an end, or leave both empty"),
+        ("", "07:00", "quiet_hours_start", "Give both a start and an end, or leave both empty"),
+        ("07:00", "07:00", "quiet_hours_end", "Quiet hours must end at another time"),
+        ("25:00", "07:00", "quiet_hours_start", "Enter a time as HH:MM on a 24-hour clock"),
+    ],
+)
+def test_the_email_settings_page_refuses_a_bad_own_window(
+    student, login_as, start, end, field, message
+):
+    response = login_as(student).post(
+        "/settings/notifications/",
+        {"thank_you": "on", "delivery": "digest", "quiet_hours": "on",
+         "quiet_hours_start": start, "quiet_hours_end": end},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert errors[field][0].startswith(message)
+    assert notification_preference_for_delivery(user=student)[0].pk is None

@@ -1,5 +1,6 @@
 import importlib
 import json
+import re
 from types import SimpleNamespace
 from urllib.parse import unquote
 
@@ -506,3 +507,15 @@ def test_prepare_page_query_count(login_as, student, interview, count, django_as
         response = browser.get(_url("interview_prepare", interview))
 
     assert len(response.context["questions"]) == count
+
+
+def test_write_own_question_field_is_not_marked_required(login_as, student, interview):
+    """Issue 13.8a: writing a question is optional, so the field carries neither the
+    browser's required attribute nor crispy's asterisk."""
+    page = login_as(student).get(_url("interview_prepare", interview)).content.decode()
+
+    [textarea] = re.findall(r'<textarea[^>]*name="text"[^>]*>', page)
+    [label] = re.findall(r'<label[^>]*for="id_text"[^>]*>.*?</label>', page, re.S)
+    assert "required" not in textarea
+    assert "asteriskField" not in label
+    assert "Write your own question (optional)" in label

@@ -379,6 +379,7 @@ def test_interview_list_shows_the_latest_history_and_pages_the_rest(login_as, st
     assert "Page 2 of 2" in last.content.decode()
     # Only the history groups open alone; anything else is the whole list.
     assert {g["key"] for g in unknown.context["groups"]} == {
+        "yourturn",
         "upcoming",
         "drafts",
         "waiting",
@@ -1072,3 +1073,96 @@ def test_timeline_shows_who_made_each_move_and_when(login_as, student, volunteer
         assert f"<strong>{kind}</strong>" in item
         assert f'<div class="small text-body-secondary">{actor}</div>' in item
         assert f"{local.day} {local:%b %Y, %H:%M %Z}</time>" in item
+
+
+# --- Issue 13.4: buttons offered when they work, headings that say what happened ----
+
+
+def test_meeting_buttons_wait_for_the_start_time(login_as, student):
+    later = InterviewFactory(
+        student=student, state=State.SCHEDULED, starts_at=timezone.now() + timedelta(hours=2)
+    )
+    started = InterviewFactory(student=student, state=State.SCHEDULED)
+    browser = login_as(student)
+
+    before = browser.get(reverse("interview_detail", args=[later.pk]))
+    after = browser.get(reverse("interview_detail", args=[started.pk]))
+
+    assert reverse("interview_complete", args=[later.pk]) not in before.content.decode()
+    assert reverse("interview_no_show", args=[later.pk]) not in before.content.decode()
+    when = _local(later.starts_at, "America/New_York").strftime("%a %-d %b, %H:%M")
+    assert (
+        "You can mark it held, or say they did not come, from the start time: "
+        f"{when} (America/New_York)." in _text(before)
+    )
+    assert f'action="{reverse("interview_complete", args=[started.pk])}"' in _text(after)
+    assert f'action="{reverse("interview_no_show", args=[started.pk])}"' in _text(after)
+    assert 'id="held-later"' not in _text(after)
+
+
+def test_meeting_and_notes_pages_wait_for_the_start_time(login_as, student):
+    later = InterviewFactory(
+        student=student, state=State.SCHEDULED, starts_at=timezone.now() + timedelta(hours=2)
+    )
+    browser = login_as(student)
+
+    meeting = browser.get(reverse("interview_meeting", args=[later.pk]))
+    notes = browser.get(reverse("interview_notes", args=[later.pk]))
+
+    held_url = reverse("interview_meeting_held", args=[later.pk])
+    assert held_url not in meeting.content.decode()
+    assert held_url not in notes.content.decode()
+    assert 'id="held-later"' in meeting.content.decode()
+    assert "Your notes open here once it is held." in _text(notes)
+
+
+def test_accepted_requests_are_the_students_turn(login_as, student, volunteer):
+    accepted = InterviewFactory(student=student, volunteer=volunteer, state=State.ACCEPTED)
+    asked = InterviewFactory(student=student, state=State.REQUESTED)
+
+    response = login_as(student).get(reverse("interview_list"))
+
+    groups = {g["key"]: g for g in response.context["groups"]}
+    assert [g["key"] for g in response.context["groups"]][0] == "yourturn"
+    assert groups["yourturn"]["label"] == "Your turn"
+    assert groups["yourturn"]["items"] == [accepted]
+    assert groups["waiting"]["items"] == [asked]
+    assert "they said yes: pick one of their times" in _text(response)
+
+
+@pytest.mark.parametrize(
+    ("state", "channel", "says"),
+    [
+        (
+            State.EXPIRED,
+            Channel.OWN,
+            "That is normal: people are busy, and a request can go unseen. Nothing is owed "
+            "on either side; move to the next person on your list.",
+        ),
+        (
+            State.DECLINED,
+            Channel.OWN,
+            "That is normal. Thank them briefly for taking the time to answer, and move to "
+            "the next person on your list.",
+        ),
+        (
+            State.DECLINED,
+            Channel.PLATFORM,
+            "That is normal, and they took the time to answer. Move to the next person on "
+            "your list.",
+        ),
+    ],
+)
+def test_a_closed_request_is_worded_for_what_happened(
+    login_as, student, volunteer, state, channel, says
+):
+    interview = InterviewFactory(
+        student=student,
+        volunteer=volunteer if channel == Channel.PLATFORM else None,
+        state=state,
+    )
+
+    page = _text(login_as(student).get(reverse("interview_detail", args=[interview.pk])))
+
+    assert says in page
+    assert "if they answered" not in page
