@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0005_notificationpreference_advisor_digest'),
+        ('followups', '0006_notificationpreference_own_quiet_hours'),
     ]
 
     operations = [
