@@ -103,6 +103,8 @@ def ask(client, method: str, url: str) -> str:
         return f"500 ({type(exc).__name__}: {exc})"
     finally:
         client.cookies = cookies
+    # As a WSGI server does: a streamed file (the data export) is closed with it.
+    response.close()
     return answer(response)
 
 

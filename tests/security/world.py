@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import User
 from apps.accounts.services import invitation_create
+from apps.advising.rights import erasure_request
 from apps.advising.services import assignments_add
 from apps.advising.services_comments import coaching_note_add, comment_thread_start
 from apps.advising.services_import import people_import_parse
@@ -39,7 +40,7 @@ from apps.interviews.services.bank import bank_question_add
 from apps.interviews.services.feeds import calendar_feed_get_or_create
 from apps.students.selectors import student_profile_get
 from apps.students.services import field_save, research_note_save, student_profile_update
-from tests.factories.accounts import OfficeFactory, UserFactory
+from tests.factories.accounts import PASSWORD, OfficeFactory, UserFactory
 from tests.factories.contacts import make_volunteer
 from tests.factories.interviews import InterviewFactory, add_questions, mark_held
 
@@ -120,6 +121,8 @@ def build_world() -> World:
     contact = contact_create(student=owner, full_name="Jordan Lee", organisation="Harbour")
     contact_target_add(student=owner, contact=contact)
     o["contact"] = contact
+    # A second contact of the owner: the merge page names two.
+    o["contact2"] = contact_create(student=owner, full_name="Jo Lee", organisation="Harbour")
     o["followup"] = keep_in_touch_start(contact=contact, at=timezone.now(), what="Coffee")
 
     # One open request per volunteer and student: the held one first, then the open one.
@@ -173,6 +176,11 @@ def build_world() -> World:
     o["feed_token"] = calendar_feed_get_or_create(user=owner).token
     o["unsubscribe_token"] = unsubscribe_token(user_id=owner.pk, topic=Topic.ALL)
     o["owner"] = owner
+    # A student of the office who asked for their account to be erased: the office
+    # admin's "delete now" page names them.
+    leaver = UserFactory(office=office, email="leaver@north.test", full_name="Lee Leaver")
+    erasure_request(user=leaver, password=PASSWORD)
+    o["leaver"] = leaver
     # What allauth's keyed pages and the key list are given: no such thing.
     o["missing"] = 999_999
     o["bad_key"] = "no-such-key"
