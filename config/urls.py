@@ -13,6 +13,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico where a page names no icon (JSON, files).
     path("favicon.ico", core_views.favicon),
+    # Campus sign-in's OpenID Connect views (a nonce, a verified signature) take
+    # the place of allauth's at the same paths.
+    path("accounts/", include("apps.accounts.urls_sso")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
