@@ -40,6 +40,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.dispatch import receiver
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
@@ -147,6 +148,28 @@ def office_social_apps(*, provider: str | None, client_id: str | None) -> list[S
     if client_id:
         apps = [app for app in apps if app.client_id == client_id]
     return apps
+
+
+def login_url(sign_on: OfficeSignOn) -> str:
+    """Where the campus button posts to."""
+    if sign_on.protocol == OfficeSignOn.Protocol.OIDC:
+        return reverse("openid_connect_login", kwargs={"provider_id": sign_on.office.slug})
+    return reverse("saml_login", kwargs={"organization_slug": sign_on.office.slug})
+
+
+def provider_urls(request, office) -> dict[str, str]:
+    """What the campus's identity team registers for this office, both protocols."""
+    slug = office.slug
+
+    def absolute(name, **kwargs):
+        return request.build_absolute_uri(reverse(name, kwargs=kwargs))
+
+    return {
+        "oidc_redirect_uri": absolute("openid_connect_callback", provider_id=slug),
+        "saml_entity_id": absolute("saml_metadata", organization_slug=slug),
+        "saml_acs_url": absolute("saml_acs", organization_slug=slug),
+        "saml_metadata_url": absolute("saml_metadata", organization_slug=slug),
+    }
 
 
 def sign_on_for_email(email: str) -> OfficeSignOn | None:
