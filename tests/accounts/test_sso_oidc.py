@@ -14,6 +14,7 @@ from django.test import Client
 from apps.accounts import services, sso
 from apps.accounts.enums import Role
 from apps.accounts.models import OfficeSignOn, User
+from apps.core.models import OutboundEmail
 from tests.accounts.oidc_provider import OIDCProvider
 from tests.factories.accounts import UserFactory
 
@@ -362,3 +363,16 @@ def test_sso_client_secret_is_stored_encrypted(northfield_sso):
 
     assert CLIENT_SECRET not in stored
     assert sso.secret_decrypt(stored) == CLIENT_SECRET
+
+
+def test_sso_first_link_emails_the_member_in_text_and_html(northfield_sso, idp, student):
+    idp.user = claims("sam@northfield.test")
+
+    sign_in(idp, Client())
+
+    row = OutboundEmail.objects.get(kind="socialaccount/email/account_connected")
+    assert (row.to, row.recipient) == (["sam@northfield.test"], student)
+    assert row.subject == "[Fieldnotes] Campus sign-in connected to your account"
+    said = "Your campus sign-in (Northfield University) now opens your Fieldnotes account."
+    assert said in row.text
+    assert said in row.html

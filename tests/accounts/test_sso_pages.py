@@ -101,9 +101,7 @@ def test_sign_on_empty_secret_keeps_the_stored_one(login_as, office_admin, offic
     ],
     ids=["no-secret", "no-issuer", "bad-domain", "no-domain", "bad-cert", "no-sso-url", "2-lines"],
 )
-def test_sign_on_bad_input_says_why_and_saves_nothing(
-    login_as, office_admin, data, field, message
-):
+def test_sign_on_bad_input_says_why_and_saves_nothing(login_as, office_admin, data, field, message):
     response = login_as(office_admin).post(PAGE, data)
 
     assert response.status_code == 400
