@@ -2,7 +2,7 @@ import base64
 import re
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Fieldset, Layout, Submit
 from cryptography import x509
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -247,7 +247,15 @@ class OfficeSignOnForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["saml_x509_cert"].widget.attrs["rows"] = 6
         self.helper = _helper(_("Save campus sign-in"))
+        common = [name for name in self.fields if not name.startswith(("oidc_", "saml_"))]
+        common.remove("client_secret")
+        self.helper.layout = Layout(
+            *common,
+            Fieldset(_("OpenID Connect"), "oidc_issuer", "oidc_client_id", "client_secret"),
+            Fieldset(_("SAML 2.0"), "saml_entity_id", "saml_sso_url", "saml_x509_cert"),
+        )
 
     def clean_email_domains(self):
         domains = [d.strip().lower() for d in self.cleaned_data["email_domains"].split(",")]
