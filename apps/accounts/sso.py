@@ -186,6 +186,13 @@ def sign_on_for_email(email: str) -> OfficeSignOn | None:
 
 
 class CampusOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
+    def get_provider(self):
+        provider = super().get_provider()
+        if provider.id != OIDC:
+            # An office on SAML has no OpenID Connect login.
+            raise SocialApp.DoesNotExist
+        return provider
+
     @property
     def openid_config(self):
         config = super().openid_config
@@ -331,6 +338,10 @@ def new_student(user: User, sociallogin) -> User:
     whose provider vouched for it (sign_on_admit has let it through)."""
     sign_on = sign_on_of(sociallogin)
     user.email = claimed_email(sociallogin, sign_on)
+    for address in sociallogin.email_addresses:
+        # The address the provider vouched for is the verified login.
+        address.verified = address.primary = address.email.strip().lower() == user.email
+        address.email = address.email.strip().lower()
     user.office = sign_on.office
     user.role = Role.STUDENT
     user.is_office_admin = False

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
@@ -113,6 +114,18 @@ def test_saml_new_address_becomes_a_student_where_allowed(office_admin, office, 
     user = User.objects.get(email="nia@northfield.test")
     assert signed_in_user(browser) == user
     assert (user.office, user.role, user.full_name) == (office, Role.STUDENT, "Nia New")
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
+        ("nia@northfield.test", True)
+    ]
+
+
+def test_saml_office_has_no_openid_connect_login(northfield_saml):
+    browser = Client(HTTP_HOST=HOST)
+
+    assert browser.post("/accounts/oidc/northfield/login/").status_code == 404
+    assert (
+        browser.get("/accounts/oidc/northfield/login/callback/?code=x&state=y").status_code == 404
+    )
 
 
 @pytest.mark.parametrize(
