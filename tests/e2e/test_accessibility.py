@@ -69,6 +69,7 @@ def _pages(role: str) -> list[str]:
         "/office/questions/",
         "/office/deliverability/",
         "/office/settings/",
+        "/office/sign-on/",
     ]
 
 
