@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from cryptography import x509
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
@@ -285,6 +286,10 @@ class OfficeSignOnForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         protocol = data.get("protocol")
+        if protocol == OfficeSignOn.Protocol.SAML and not settings.SAML_AVAILABLE:
+            self.add_error(
+                "protocol", _("SAML is not installed on this server (python3-saml, xmlsec).")
+            )
         if protocol == OfficeSignOn.Protocol.OIDC:
             needed = ["oidc_issuer", "oidc_client_id"]
             has_secret = bool(self.instance.pk and self.instance.oidc_client_secret_encrypted)

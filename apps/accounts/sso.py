@@ -134,10 +134,17 @@ def office_social_app(sign_on: OfficeSignOn) -> SocialApp:
     )
 
 
+def enabled_sign_ons():
+    rows = OfficeSignOn.objects.filter(enabled=True)
+    if not settings.SAML_AVAILABLE:
+        rows = rows.exclude(protocol=OfficeSignOn.Protocol.SAML)
+    return rows
+
+
 def office_social_apps(*, provider: str | None, client_id: str | None) -> list[SocialApp]:
     """The enabled offices' apps matching allauth's lookup: by provider type
     ("openid_connect", "saml") or by provider id (the office slug)."""
-    rows = OfficeSignOn.objects.filter(enabled=True).select_related("office")
+    rows = enabled_sign_ons().select_related("office")
     if provider and provider not in (OIDC, SAML):
         rows = rows.filter(office__slug=provider)
     elif provider == OIDC:
@@ -164,19 +171,18 @@ def provider_urls(request, office) -> dict[str, str]:
     def absolute(name, **kwargs):
         return request.build_absolute_uri(reverse(name, kwargs=kwargs))
 
-    return {
-        "oidc_redirect_uri": absolute("openid_connect_callback", provider_id=slug),
-        "saml_entity_id": absolute("saml_metadata", organization_slug=slug),
-        "saml_acs_url": absolute("saml_acs", organization_slug=slug),
-        "saml_metadata_url": absolute("saml_metadata", organization_slug=slug),
-    }
+    urls = {"oidc_redirect_uri": absolute("openid_connect_callback", provider_id=slug)}
+    if settings.SAML_AVAILABLE:
+        urls["saml_acs_url"] = absolute("saml_acs", organization_slug=slug)
+        urls["saml_metadata_url"] = absolute("saml_metadata", organization_slug=slug)
+    return urls
 
 
 def sign_on_for_email(email: str) -> OfficeSignOn | None:
     domain = email.rpartition("@")[2].strip().lower()
     if not domain:
         return None
-    for row in OfficeSignOn.objects.filter(enabled=True, email_domains__icontains=domain):
+    for row in enabled_sign_ons().filter(email_domains__icontains=domain):
         if domain in row.domains:
             return row
     return None

@@ -87,7 +87,7 @@ def sso_find(request):
 @login_not_required
 def sso_office(request, slug: str):
     sign_on = selectors.office_sign_on_enabled(slug=slug)
-    if sign_on is None:
+    if sign_on is None or sign_on not in sso.enabled_sign_ons():
         raise Http404
     return render(
         request,

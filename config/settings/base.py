@@ -1,6 +1,8 @@
 """Settings shared by every environment. Values that differ come from the environment,
 read strictly by config.env; see .env.example for the full list."""
 
+from importlib.util import find_spec
+
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +32,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "allauth.socialaccount.providers.saml",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -163,6 +164,15 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # from its accounts.OfficeSignOn (apps/accounts/sso.py), matched to accounts by
 # verified email by the adapter. allauth's openid_connect provider is replaced by a
 # subclass that sends and checks a nonce and always verifies the id_token signature.
+# SAML needs python3-saml and xmlsec (django-allauth's [saml] extra; xmlsec's wheels
+# carry libxmlsec1). Installed with the project; a machine without them runs
+# without SAML (the office page then refuses it, and its tests skip, or fail in CI).
+SAML_AVAILABLE = find_spec("onelogin") is not None and find_spec("xmlsec") is not None
+if SAML_AVAILABLE:
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount.providers.openid_connect") + 1,
+        "allauth.socialaccount.providers.saml",
+    )
 SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {"provider_class": "apps.accounts.sso.CampusOpenIDConnectProvider"},

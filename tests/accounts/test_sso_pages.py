@@ -121,6 +121,18 @@ def test_sign_on_saml_saved(login_as, office_admin, office):
     assert row.saml_x509_cert.startswith("MII")
 
 
+def test_sign_on_saml_refused_where_the_server_has_no_saml(login_as, office_admin, settings):
+    settings.SAML_AVAILABLE = False
+
+    response = login_as(office_admin).post(PAGE, saml_form())
+
+    assert response.status_code == 400
+    assert "SAML is not installed on this server" in " ".join(
+        response.context["form"].errors["protocol"]
+    )
+    assert not OfficeSignOn.objects.exists()
+
+
 @pytest.mark.parametrize("persona", ["student", "alumni", "advisor"])
 def test_sign_on_page_for_office_admins_only(request, login_as, persona):
     browser = login_as(request.getfixturevalue(persona))
