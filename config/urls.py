@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.accounts import urls_sso
 from apps.core import views as core_views
 
 # The admin's own login form would skip two-factor and allauth's rate limits: it
@@ -13,9 +14,13 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico where a page names no icon (JSON, files).
     path("favicon.ico", core_views.favicon),
+    # Campus sign-in's OpenID Connect views (a nonce, a verified signature) take
+    # the place of allauth's at the same paths.
+    path("accounts/", include(urls_sso.oidc_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.accounts.urls_sso")),
     path("", include("apps.students.urls")),
     path("", include("apps.contacts.urls")),
     path("", include("apps.interviews.urls")),

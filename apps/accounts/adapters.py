@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts import sso
 from apps.accounts.models import User
 from apps.core.emails import email_queue_message
 
@@ -40,3 +42,28 @@ class AccountAdapter(DefaultAccountAdapter):
         msg = self.render_mail(template_prefix, email, context)
         recipient = User.objects.filter(email__iexact=email).first()
         email_queue_message(msg, kind=template_prefix, recipient=recipient)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Campus single sign-on: each office's provider (apps/accounts/sso.py)."""
+
+    def list_apps(self, request, provider=None, client_id=None):
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        return apps + sso.office_social_apps(provider=provider, client_id=client_id)
+
+    def pre_social_login(self, request, sociallogin):
+        sso.sign_on_admit(request, sociallogin)
+
+    def is_open_for_signup(self, request, sociallogin):
+        return sso.signup_allowed(sociallogin)
+
+    def populate_user(self, request, sociallogin, data):
+        user = sociallogin.user
+        email = (data.get("email") or "").strip().lower()
+        user.email = email
+        user.full_name = sso.name_from_claims(data, email)
+        return user
+
+    def save_user(self, request, sociallogin, form=None):
+        sso.new_student(sociallogin.user, sociallogin)
+        return super().save_user(request, sociallogin, form=form)

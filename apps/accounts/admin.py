@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from apps.accounts.models import Invitation, Office, User
+from apps.accounts import services
+from apps.accounts.forms import OfficeSignOnForm
+from apps.accounts.models import Invitation, Office, OfficeSignOn, User
 
 
 @admin.register(Office)
@@ -59,3 +61,29 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "office", "role", "created_at", "expires_at", "accepted_at"]
     list_filter = ["office", "role"]
     readonly_fields = ["token_digest"]
+
+
+class OfficeSignOnAdminForm(OfficeSignOnForm):
+    class Meta(OfficeSignOnForm.Meta):
+        fields = ["office", *OfficeSignOnForm.Meta.fields]
+
+
+@admin.register(OfficeSignOn)
+class OfficeSignOnAdmin(admin.ModelAdmin):
+    """The platform admin sets an office's campus sign-in here; the client secret is
+    write-only, as on the office admin's page."""
+
+    form = OfficeSignOnAdminForm
+    list_display = ["office", "protocol", "enabled", "campus_name", "email_domains"]
+    list_filter = ["protocol", "enabled"]
+    list_select_related = ["office"]
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("office", "client_secret")}
+        saved = services.office_sign_on_update(
+            admin=request.user,
+            office=form.cleaned_data["office"],
+            client_secret=form.cleaned_data.get("client_secret", ""),
+            **data,
+        )
+        obj.pk, obj.oidc_client_secret_encrypted = saved.pk, saved.oidc_client_secret_encrypted

@@ -6,5 +6,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        # Connects the two-factor and idle-clock signal receivers.
-        from apps.accounts import mfa  # noqa: F401
+        # Connects the two-factor, idle-clock and campus sign-in signal receivers.
+        from apps.accounts import mfa, sso  # noqa: F401

@@ -1,14 +1,18 @@
+import base64
 import json
+import re
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Fieldset, Layout, Submit
+from cryptography import x509
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors
 from apps.accounts.enums import Role
-from apps.accounts.models import Office, User
+from apps.accounts.models import Office, OfficeSignOn, User
 from apps.accounts.zones import current_zones, time_zone_choices, zone_aliases, zone_canonical
 
 
@@ -256,3 +260,105 @@ class VolunteerRejectForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class OfficeSignOnForm(forms.ModelForm):
+    """An office's campus sign-in. The client secret is write-only: the page never
+    shows it, and leaving the box empty keeps the one stored."""
+
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current one."),
+    )
+
+    oidc_issuer = forms.URLField(
+        label=_("Issuer URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Where /.well-known/openid-configuration is found, e.g. https://login.northfield.edu/realms/campus."
+        ),
+    )
+    saml_sso_url = forms.URLField(
+        label=_("IdP sign-in URL"), required=False, max_length=500, assume_scheme="https"
+    )
+
+    class Meta:
+        model = OfficeSignOn
+        fields = [
+            "protocol",
+            "enabled",
+            "campus_name",
+            "email_domains",
+            "student_signup",
+            "trust_idp_mfa",
+            "oidc_issuer",
+            "oidc_client_id",
+            "client_secret",
+            "saml_entity_id",
+            "saml_sso_url",
+            "saml_x509_cert",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saml_x509_cert"].widget.attrs["rows"] = 6
+        self.helper = _helper(_("Save campus sign-in"))
+        common = [name for name in self.fields if not name.startswith(("oidc_", "saml_"))]
+        common.remove("client_secret")
+        self.helper.layout = Layout(
+            *common,
+            Fieldset(_("OpenID Connect"), "oidc_issuer", "oidc_client_id", "client_secret"),
+            Fieldset(_("SAML 2.0"), "saml_entity_id", "saml_sso_url", "saml_x509_cert"),
+        )
+
+    def clean_email_domains(self):
+        domains = [d.strip().lower() for d in self.cleaned_data["email_domains"].split(",")]
+        domains = [d for d in domains if d]
+        if not domains:
+            raise forms.ValidationError(_("Name at least one email domain."))
+        bad = [d for d in domains if not DOMAIN_RE.match(d)]
+        if bad:
+            raise forms.ValidationError(
+                _("Not an email domain: %(bad)s."), params={"bad": ", ".join(bad)}
+            )
+        return ", ".join(dict.fromkeys(domains))
+
+    def clean_saml_x509_cert(self):
+        cert = self.cleaned_data["saml_x509_cert"].strip()
+        if not cert:
+            return cert
+        body = "".join(
+            line.strip() for line in cert.splitlines() if line.strip() and "-----" not in line
+        )
+        try:
+            x509.load_der_x509_certificate(base64.b64decode(body, validate=True))
+        except ValueError:
+            raise forms.ValidationError(_("This is not a PEM certificate.")) from None
+        return body
+
+    def clean(self):
+        data = super().clean()
+        protocol = data.get("protocol")
+        if protocol == OfficeSignOn.Protocol.SAML and not settings.SAML_AVAILABLE:
+            self.add_error(
+                "protocol", _("SAML is not installed on this server (python3-saml, xmlsec).")
+            )
+        if protocol == OfficeSignOn.Protocol.OIDC:
+            needed = ["oidc_issuer", "oidc_client_id"]
+            has_secret = bool(self.instance.pk and self.instance.oidc_client_secret_encrypted)
+            if not data.get("client_secret") and not has_secret:
+                self.add_error("client_secret", _("Enter the client secret from your campus."))
+        else:
+            needed = ["saml_entity_id", "saml_sso_url", "saml_x509_cert"]
+        for name in needed:
+            if name in data and not data.get(name):
+                self.add_error(name, _("Needed for this protocol."))
+        return data

@@ -300,3 +300,44 @@ class Invitation(TimeStampedModel):
     @property
     def is_usable(self):
         return not (self.accepted_at or self.revoked_at or self.is_expired)
+
+
+class OfficeSignOn(TimeStampedModel):
+    """An office's campus single sign-on (issue 11): one identity provider, OpenID
+    Connect or SAML 2.0. allauth sees it as an app whose provider id is the office's
+    slug (`accounts.sso.office_social_app`); the client secret is kept encrypted."""
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", _("OpenID Connect")
+        SAML = "saml", _("SAML 2.0")
+
+    office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="sign_on")
+    protocol = models.CharField(_("protocol"), max_length=8, choices=Protocol.choices)
+    enabled = models.BooleanField(_("campus sign-in is on"), default=True)
+    campus_name = models.CharField(
+        _("campus name on the button"), max_length=100, validators=[single_line]
+    )
+    email_domains = models.CharField(
+        _("email domains"),
+        max_length=500,
+        help_text=_("Comma-separated, e.g. northfield.edu, alumni.northfield.edu."),
+    )
+    student_signup = models.BooleanField(
+        _("create a student account for a new address"), default=False
+    )
+    trust_idp_mfa = models.BooleanField(
+        _("accept the campus's two-factor for staff"), default=False
+    )
+    oidc_issuer = models.URLField(_("issuer URL"), blank=True)
+    oidc_client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    oidc_client_secret_encrypted = models.TextField(blank=True, editable=False)
+    saml_entity_id = models.CharField(_("IdP entity id"), max_length=500, blank=True)
+    saml_sso_url = models.URLField(_("IdP sign-in URL"), max_length=500, blank=True)
+    saml_x509_cert = models.TextField(_("IdP signing certificate (PEM)"), blank=True)
+
+    def __str__(self):
+        return f"{self.office} ({self.get_protocol_display()})"
+
+    @property
+    def domains(self) -> list[str]:
+        return [d.strip().lower() for d in self.email_domains.split(",") if d.strip()]

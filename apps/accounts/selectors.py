@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.enums import Approval, Role
-from apps.accounts.models import Invitation, Office, User, token_digest
+from apps.accounts.models import Invitation, Office, OfficeSignOn, User, token_digest
 
 
 def office_get_open_for_volunteers(*, slug: str) -> Office:
@@ -172,4 +172,16 @@ def outbox_failed_for_admin(*, admin) -> QuerySet:
             "recipient__email",
         )
         .order_by("-created_at")
+    )
+
+
+def office_sign_on_get(*, office: Office) -> OfficeSignOn | None:
+    return OfficeSignOn.objects.filter(office=office).first()
+
+
+def office_sign_on_enabled(*, slug: str) -> OfficeSignOn | None:
+    return (
+        OfficeSignOn.objects.filter(office__slug=slug, enabled=True)
+        .select_related("office")
+        .first()
     )

@@ -11,9 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts import sso
 from apps.accounts.enums import Approval, Role
 from apps.accounts.events import InvitationAccepted, OfficeAction, OfficeActionKind
-from apps.accounts.models import Invitation, Office, User, token_digest
+from apps.accounts.models import Invitation, Office, OfficeSignOn, User, token_digest
 from apps.accounts.selectors import user_email_taken
 from apps.core.emails import email_queue, email_row
 from apps.core.events import event_announce
@@ -431,6 +432,30 @@ def office_update_settings(*, admin: User, office: Office, **values) -> Office:
         if changed:
             _audit(admin, OfficeActionKind.SETTINGS_CHANGED, detail=", ".join(changed))
     return office
+
+
+def office_sign_on_update(
+    *, admin: User, office: Office, client_secret: str = "", **values
+) -> OfficeSignOn:
+    """Sets the office's campus sign-in. The client secret is write-only: an empty
+    one keeps the secret already stored, and it is kept encrypted (accounts.sso)."""
+    if not (admin.is_superuser or (admin.is_office_admin and office.pk == admin.office_id)):
+        raise PermissionError("not this office's admin")
+    sign_on = OfficeSignOn.objects.filter(office=office).first() or OfficeSignOn(office=office)
+    changed = sorted(name for name, value in values.items() if getattr(sign_on, name) != value)
+    for name, value in values.items():
+        setattr(sign_on, name, value)
+    if client_secret:
+        sign_on.oidc_client_secret_encrypted = sso.secret_encrypt(client_secret)
+        changed.append("client_secret")
+    sign_on.full_clean()
+    with transaction.atomic():
+        sign_on.save()
+        if changed and not admin.is_superuser:
+            _audit(
+                admin, OfficeActionKind.SETTINGS_CHANGED, detail="sign_on: " + ", ".join(changed)
+            )
+    return sign_on
 
 
 def outbox_retry_for_admin(*, admin, pk: int) -> bool:

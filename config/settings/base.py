@@ -1,6 +1,8 @@
 """Settings shared by every environment. Values that differ come from the environment,
 read strictly by config.env; see .env.example for the full list."""
 
+from importlib.util import find_spec
+
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +30,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -155,6 +159,30 @@ MFA_TOTP_ISSUER = "Fieldnotes"
 # fido2 accepts only https origins; config/settings/local.py allows http for
 # localhost development.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+
+# Campus single sign-on (issue 11): each office's identity provider is an app built
+# from its accounts.OfficeSignOn (apps/accounts/sso.py), matched to accounts by
+# verified email by the adapter. allauth's openid_connect provider is replaced by a
+# subclass that sends and checks a nonce and always verifies the id_token signature.
+# SAML needs python3-saml and xmlsec (django-allauth's [saml] extra; xmlsec's wheels
+# carry libxmlsec1). Installed with the project; a machine without them runs
+# without SAML (the office page then refuses it, and its tests skip, or fail in CI).
+SAML_AVAILABLE = find_spec("onelogin") is not None and find_spec("xmlsec") is not None
+if SAML_AVAILABLE:
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount.providers.openid_connect") + 1,
+        "allauth.socialaccount.providers.saml",
+    )
+SOCIALACCOUNT_ADAPTER = "apps.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"provider_class": "apps.accounts.sso.CampusOpenIDConnectProvider"},
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
 # A staff member's session ends after this many minutes without a request (students
 # and volunteers are not timed out).
 STAFF_IDLE_MINUTES = E.integer("STAFF_IDLE_MINUTES", 30)

@@ -71,6 +71,7 @@ def _pages(role: str) -> list[str]:
         "/office/deliverability/",
         "/office/settings/",
         "/office/audit/",
+        "/office/sign-on/",
     ]
 
 

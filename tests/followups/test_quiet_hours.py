@@ -404,13 +404,10 @@ def test_an_advisors_comment_waits_out_the_students_own_window(
         user=student, quiet_hours_start=time(9), quiet_hours_end=time(11)
     )
     assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
-    student_profile_update(
-        profile=student_profile_get(user=student),
+    student_profile_set(
+        student,
         programme="Economics",
         graduation_year=2027,
-        fields=[],
-        interest_tags=[],
-        target_companies=[],
         pitch="I study economics and want to work in health care.",
     )
     comment_thread_start(
