@@ -14,7 +14,7 @@ A row is one line:
   its pk is used when it has one.
 
 Codes: 200, 204, 302 (a redirect, not to sign-in), login (302 to sign-in), 400,
-403, 404, 405. The persona columns, in order (see world.py):
+401 (allauth's sign-in error page), 403, 404, 405. The persona columns, in order (see world.py):
 
     anon owner student2 alumni2 vol advisor admin o_student o_alumni o_advisor o_admin su
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from tests.security.world import PERSONAS
 
-CODES = {"200", "204", "302", "login", "400", "403", "404", "405"}
+CODES = {"200", "204", "302", "login", "400", "401", "403", "404", "405"}
 
 
 def E(spec: str) -> dict:
@@ -215,6 +215,30 @@ ROWS = [
     R("volunteer_signup", anon_only(200), anon_only(400), slug="office_slug"),
     R("office_home", office_admin(200), office_admin(200)),
     R("office_settings", office_admin(200), office_admin(400)),
+    R("office_sign_on", office_admin(200), office_admin(400)),
+    # The campus sign-in box lives on the sign-in page; /sso/ itself sends there.
+    R("sso_find", same(LOGIN), same(LOGIN)),
+    # The world's office has no campus sign-in configured: every way in is a 404
+    # (tests/accounts/test_sso_*.py sign in through real local providers).
+    R("sso_office", same("404"), same("404"), slug="office_slug"),
+    R("openid_connect_login", same("404"), same("404"), provider_id="office_slug"),
+    R("openid_connect_callback", same("404"), same("404"), provider_id="office_slug"),
+    R("saml_login", same("404"), same("404"), organization_slug="office_slug"),
+    # allauth's ACS keeps the post and sends on to its finish page, which is the 404.
+    R("saml_acs", same("302"), same("302"), organization_slug="office_slug"),
+    R("saml_finish_acs", same("404"), same("404"), organization_slug="office_slug"),
+    R("saml_sls", same("404"), same("404"), organization_slug="office_slug"),
+    R("saml_metadata", same("404"), same("404"), organization_slug="office_slug"),
+    R("socialaccount_login_cancelled", public(200), public(405)),
+    R("socialaccount_login_error", public(401), public(405)),
+    # Only in the middle of a campus sign-in; otherwise back to sign in.
+    R("socialaccount_signup", same(LOGIN), same(LOGIN)),
+    R("socialaccount_connections", signed_in(200), signed_in(200)),
+    # allauth's old addresses, redirected to the new ones.
+    R("accounts/social/login/cancelled/", public(302), public(302)),
+    R("accounts/social/login/error/", public(302), public(302)),
+    R("accounts/social/signup/", public(302), public(302)),
+    R("accounts/social/connections/", public(302), public(302)),
     R("office_erasures", office_admin(200), office_admin(405)),
     R("office_erasure_carry_out", office_obj(200), office_obj(302), pk="leaver"),
     R("profile_export", participant(200), participant(200)),
@@ -390,6 +414,10 @@ ADMIN_MODELS = [
     "followups.notificationpreference",
     "advising.assignment",
     "advising.accessrecord",
+    "accounts.officesignon",
+    "socialaccount.socialapp",
+    "socialaccount.socialtoken",
+    "socialaccount.socialaccount",
 ]
 ADMIN_ACTIONS = {"changelist", "add", "change", "delete", "history"}
 ADMIN_ROWS = {
