@@ -84,6 +84,10 @@ def _post_and_check(client, url, data, body, content_type, method):
         response = client.post(url, body, content_type=content_type)
     else:
         response = getattr(client, method)(url, data)
+    if response.streaming:
+        # Read to the end, as a WSGI server would, so the streamed file (the data
+        # export's) is closed.
+        b"".join(response.streaming_content)
     status = response.status_code
     assert status < 500, f"{method.upper()} {url}: {status}"
     if method == "post" and 400 <= status < 500:

@@ -103,8 +103,12 @@ def ask(client, method: str, url: str) -> str:
         return f"500 ({type(exc).__name__}: {exc})"
     finally:
         client.cookies = cookies
-    # As a WSGI server does: a streamed file (the data export) is closed with it.
-    response.close()
+    if response.streaming:
+        # Read to the end, as a WSGI server would: the test client then closes the
+        # streamed file (the data export's) with the database connection left alone;
+        # response.close() alone would also close the connection, which holds the
+        # world's transaction.
+        b"".join(response.streaming_content)
     return answer(response)
 
 
