@@ -1,7 +1,7 @@
 """The outbox's Celery tasks: thin wrappers over apps.core.outbox, taking ids."""
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_init, worker_process_shutdown
 
 from apps.core import outbox
 
@@ -47,3 +47,11 @@ def outbox_deliver_now_task(pk: int) -> str:
 def _close_kept_connections(**_kwargs) -> None:
     """End the kept sessions (QUIT to the SMTP server) when a worker process ends."""
     outbox.kept_connection_close()
+
+
+@worker_process_init.connect
+def _finish_delivery_on_sigterm(**_kwargs) -> None:
+    """A SIGTERM sent to every process of the worker (systemd, a dyno manager) lets a
+    pool process finish and record the delivery it is in before it ends, as the
+    main process's warm shutdown does (apps.core.outbox._SigtermAfterDelivery)."""
+    outbox.sigterm_after_delivery.enabled = True
