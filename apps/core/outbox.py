@@ -33,7 +33,9 @@ Delivering, at least once and in practice exactly once:
 Every result is recorded on a new database connection if the one the delivery had
 was lost (the server ended the session while it sat idle during the SMTP
 exchange, a failover, a pooler restart), a few times over about 7 s while the
-lease is still renewed, so a lost connection does not resend a message.
+lease is still renewed, so a lost connection does not resend a message. In a
+Celery pool process a SIGTERM waits until the delivery in progress has recorded its
+result (`_SigtermAfterDelivery`).
 
 What can still send twice (docs/reminders.md): the process dies after the other side
 (the SMTP server) accepted the message and before the `sent` UPDATE committed (one

@@ -10,8 +10,8 @@ from apps.core import outbox
 # next sweep claims the row, and queues a task for it, again: with a backlog of
 # 5,000 the sweeps then spent minutes queueing tasks that did nothing, and the
 # backlog took three times as long (issue 14, the burst test). One worker starts 50
-# to 100 a second, so 500 wait 5 to 10 s.
-SWEEP_QUEUE_MAX = 500
+# to 100 a second on a quiet machine and 17 on a very busy one: 200 wait 2 to 12 s.
+SWEEP_QUEUE_MAX = 200
 
 
 def _queued(producer) -> int:
