@@ -32,27 +32,28 @@ def outbox_sweep() -> int:
     one worker's; a lost task only delays the row until its lease runs out, and a
     task for an attempt already made does nothing.
 
-    It fills the queue up to SWEEP_QUEUE_MAX tasks; if more is due, it queues
-    itself behind them, so the next share is claimed when the workers get there and
-    a backlog goes out at the workers' pace, never claimed long before a worker can
-    start it. A sweep that finds the queue full does nothing."""
+    It fills the queue up to SWEEP_QUEUE_MAX tasks, half a queueful per claim; when
+    a backlog fills the first half, it queues itself behind it, so the next share
+    is claimed while the workers send the second half: a backlog goes out at the
+    workers' pace, never claimed long before a worker can start it, and the queue
+    never runs dry. A sweep that finds the queue full does nothing."""
     handed_out = 0
+    half = max(1, SWEEP_QUEUE_MAX // 2)
     # One broker connection for the whole sweep, not one from the pool per task.
     with outbox_deliver_task.app.producer_or_acquire() as producer:
         room = SWEEP_QUEUE_MAX - _queued(producer)
-        more_due = False
+        queued_again = False
         while handed_out < room:
-            batch = min(outbox.CLAIM_BATCH, room - handed_out)
+            batch = min(outbox.CLAIM_BATCH, half, room - handed_out)
             claimed = outbox.outbox_claim_due(batch=batch)
             for pk, attempt in claimed:
                 outbox_deliver_task.apply_async((pk, attempt), producer=producer)
             handed_out += len(claimed)
             if len(claimed) < batch:
                 break
-        else:
-            more_due = handed_out > 0
-        if more_due:
-            outbox_sweep.apply_async(producer=producer)
+            if not queued_again and handed_out >= min(half, room):
+                outbox_sweep.apply_async(producer=producer)
+                queued_again = True
     return handed_out
 
 

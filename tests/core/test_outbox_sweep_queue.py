@@ -68,7 +68,18 @@ def test_a_full_queue_means_no_claim_and_no_second_sweep(published):
     assert OutboundEmail.objects.filter(status=Status.PENDING).count() == 3
 
 
-def test_all_of_a_small_batch_and_no_second_sweep(published):
-    _due(4)
-    assert tasks.outbox_sweep() == 4
-    assert (len(published["deliver"]), published["sweep"]) == (4, 0)
+def test_the_next_sweep_is_queued_behind_the_first_half(published, monkeypatch):
+    _due(12)
+    order = []
+    monkeypatch.setattr(
+        tasks.outbox_deliver_task, "apply_async", lambda args, producer=None: order.append("d")
+    )
+    monkeypatch.setattr(tasks.outbox_sweep, "apply_async", lambda producer=None: order.append("s"))
+    tasks.outbox_sweep()
+    assert "".join(order) == "ddsddd"
+
+
+def test_less_due_than_half_a_queue_and_no_second_sweep(published):
+    _due(1)
+    assert tasks.outbox_sweep() == 1
+    assert (len(published["deliver"]), published["sweep"]) == (1, 0)
