@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test test-faults test-migrations lint format migrate seed setup clean backup restore
+.PHONY: run test test-faults test-burst test-migrations lint format migrate seed setup clean backup restore
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -46,6 +46,10 @@ test: $(STAMP)
 ## The outbox under faults (tests/faults): real PostgreSQL, redis-server, Celery and SMTP; minutes.
 test-faults: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m faults $(PYTEST_ARGS)
+
+## 5,000 due emails while 20 users browse (tests/faults/test_outbox_burst.py): real worker, beat, gunicorn; about two minutes.
+test-burst: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m burst $(PYTEST_ARGS)
 
 ## The data-migration tests, on a database built by the real migrations (the suite skips them).
 test-migrations: $(STAMP)

@@ -33,7 +33,9 @@ Delivering, at least once and in practice exactly once:
 Every result is recorded on a new database connection if the one the delivery had
 was lost (the server ended the session while it sat idle during the SMTP
 exchange, a failover, a pooler restart), a few times over about 7 s while the
-lease is still renewed, so a lost connection does not resend a message.
+lease is still renewed, so a lost connection does not resend a message. In a
+Celery pool process a SIGTERM waits until the delivery in progress has recorded its
+result (`_SigtermAfterDelivery`).
 
 What can still send twice (docs/reminders.md): the process dies after the other side
 (the SMTP server) accepted the message and before the `sent` UPDATE committed (one
@@ -57,10 +59,13 @@ right.
 """
 
 import base64
+import contextlib
 import logging
+import os
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -419,6 +424,73 @@ class _LeaseKeeper:
             db_connection.close()
 
 
+# --- SIGTERM while delivering -----------------------------------------------------------
+
+
+class _SigtermAfterDelivery:
+    """SIGTERM in a Celery pool process waits for the delivery in progress.
+
+    A pool process ends at once on SIGTERM (billiard's handler exits it), and a
+    platform that stops a worker by signalling every process in it (systemd's
+    default `KillMode=control-group`, Heroku-style dynos, `kill -TERM -<pgid>`)
+    reaches the pool as well as the main process, whose warm shutdown would have let
+    it finish. Ended mid-delivery, a pool process leaves its row `sending` until its
+    lease runs out, and sends it twice if the SMTP server had already answered
+    "250". Enabled in each pool process (`apps.core.tasks`) and installed when the
+    process starts its first delivery (billiard sets its own handler after Celery's
+    process-init signal), this handler lets a delivery that has started run to its
+    recorded result (bounded by EMAIL_TIMEOUT and the recording's retries) and then
+    hands the signal to the handler it replaced; with no delivery in progress it
+    does so at once. The task's message is handed out again (acks late) and finds
+    its row settled. The handler itself does no I/O."""
+
+    def __init__(self):
+        self.enabled = False
+        self.installed_in: int | None = None
+        self.previous = signal.SIG_DFL
+        self.delivering = 0
+        self.pending = False
+
+    def _install_here(self) -> None:
+        if (
+            self.enabled
+            and self.installed_in != os.getpid()
+            and threading.current_thread() is threading.main_thread()
+        ):
+            self.previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+            self.installed_in = os.getpid()
+
+    def _on_sigterm(self, signum, frame) -> None:
+        if self.delivering:
+            self.pending = True
+        else:
+            self._obey(frame)
+
+    def _obey(self, frame=None) -> None:
+        signal.signal(signal.SIGTERM, self.previous)
+        if callable(self.previous):
+            self.previous(signal.SIGTERM, frame)
+        elif self.previous != signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self._install_here()
+        self.delivering += 1
+        try:
+            yield
+        finally:
+            self.delivering -= 1
+            if self.pending and not self.delivering:
+                self.pending = False
+                logger.warning("outbox: SIGTERM came during a delivery; stopping after it")
+                self._obey()
+
+
+sigterm_after_delivery = _SigtermAfterDelivery()
+
+
 def _deliver(
     pk: int,
     *,
@@ -426,7 +498,18 @@ def _deliver(
     connection_for: Callable[[Channel], ChannelConnection],
 ) -> str:
     """`outbox_deliver`, over the connection `connection_for` gives for the row's
-    channel (asked once, only for a row this delivery has taken)."""
+    channel (asked once, only for a row this delivery has taken). A SIGTERM that
+    arrives meanwhile in a pool process waits for it (`_SigtermAfterDelivery`)."""
+    with sigterm_after_delivery.deferred():
+        return _deliver_claimed(pk, attempt=attempt, connection_for=connection_for)
+
+
+def _deliver_claimed(
+    pk: int,
+    *,
+    attempt: int | None,
+    connection_for: Callable[[Channel], ChannelConnection],
+) -> str:
     # Read and taken on a new database connection if the kept one has gone while the
     # worker waited for this task: both are safe to repeat (a take that committed
     # before its connection went finds the counter moved, and leaves the row to its

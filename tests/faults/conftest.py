@@ -9,6 +9,10 @@
 - `celery_procs`: Celery workers and beat as subprocesses against the test database,
   the test Redis and the recording SMTP server, each in a process group of its own
   that is killed whatever happens to the test.
+- `own_postgres`: a PostgreSQL cluster of the test's own (initdb and pg_ctl on a
+  free port, the test database's schema copied in), which the test's database
+  connection and the workers it starts use, so that it can be restarted mid-batch
+  without touching the PostgreSQL that other tests and developers share.
 - `sweeper`: the beat task's body (`apps.core.tasks.outbox_sweep`) called from
   threads of this process, with the Celery app pointed at the test Redis.
 
@@ -22,12 +26,14 @@ the end of the run.
 
 import contextlib
 import ctypes
+import glob
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -209,6 +215,11 @@ class SmtpRecorder:
         # Called with each accepted message's Message-ID before the server answers
         # "250 queued" (on the server's thread): the sender is waiting for it.
         self.before_250 = None
+        # Called likewise; when it returns True the server keeps the message (it
+        # is recorded as accepted) and closes the connection without answering,
+        # so the sender cannot know whether it was accepted.
+        self.close_instead_of_250 = None
+        self.closed_after_data: list[str] = []
 
     def _session(self, session) -> SmtpSession:
         if session not in self.sessions:
@@ -234,6 +245,14 @@ class SmtpRecorder:
             self.accepted.append((headers["Message-ID"], record))
         if self.before_250 is not None:
             self.before_250(headers["Message-ID"])
+        if self.close_instead_of_250 is not None and self.close_instead_of_250(
+            headers["Message-ID"]
+        ):
+            with self.lock:
+                self.closed_after_data.append(headers["Message-ID"])
+            # The reply aiosmtpd writes after this goes nowhere: the client reads
+            # the end of the stream where it waits for "250".
+            server.transport.close()
         return "250 OK: queued"
 
     async def handle_QUIT(self, server, session, envelope):
@@ -335,14 +354,17 @@ class CeleryProcesses:
         self.procs.append(proc)
         return proc
 
-    def worker(self, name: str) -> subprocess.Popen:
+    def worker(
+        self, name: str, *, concurrency: int = 2, env: dict | None = None
+    ) -> subprocess.Popen:
         proc = self._spawn(
             name,
             [
-                *("-A", "config", "worker", "-P", "prefork", "-c", "2"),
+                *("-A", "config", "worker", "-P", "prefork", "-c", str(concurrency)),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
                 *("-Q", "celery", "-n", f"{name}@faults", "-l", "info"),
             ],
+            env=env,
         )
         wait_until(
             lambda: proc.poll() is not None or b" ready." in proc.log.read_bytes(),
@@ -353,7 +375,7 @@ class CeleryProcesses:
         assert proc.poll() is None, self.logs()
         return proc
 
-    def beat(self, name: str, *, every: float) -> subprocess.Popen:
+    def beat(self, name: str, *, every: float, env: dict | None = None) -> subprocess.Popen:
         return self._spawn(
             name,
             [
@@ -361,7 +383,7 @@ class CeleryProcesses:
                 *("-s", str(self.directory / "beat-schedule")),
                 f"--pidfile={self.directory / f'{name}.pid'}",
             ],
-            env={"FAULTS_SWEEP_SECONDS": str(every)},
+            env={**(env or {}), "FAULTS_SWEEP_SECONDS": str(every)},
         )
 
     def stop(self, proc: subprocess.Popen) -> None:
@@ -518,6 +540,130 @@ def sweeper(test_broker, celery_procs):
     finally:
         for each in started:
             each.stop()
+
+
+# --- A PostgreSQL cluster of the test's own ----------------------------------------
+
+
+def _postgres_bindir() -> Path | None:
+    """The server programs: PG_BINDIR, else Debian's newest, else the PATH."""
+    candidates = [os.environ.get("PG_BINDIR", "")]
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(Path(d).parent.name)
+    )[::-1]
+    candidates.append(str(Path(shutil.which("initdb") or "/nonexistent").parent))
+    for directory in filter(None, candidates):
+        if all((Path(directory) / name).exists() for name in ("initdb", "pg_ctl", "pg_dump")):
+            return Path(directory)
+    return None
+
+
+class PostgresCluster:
+    """initdb'd in a temporary directory, served on a free port of 127.0.0.1 with
+    trust authentication. As root it runs as the `postgres` user (initdb refuses
+    root). Durability is off (fsync): the test restarts it cleanly, it never
+    crashes it."""
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="fieldnotes-faults-pg-"))
+        self.data = self.directory / "data"
+        self.log = self.directory / "postgres.log"
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.directory, "postgres")
+        self.restarts: list[float] = []
+
+    def _run(self, *args: str, timeout: float = 60) -> None:
+        done = subprocess.run(
+            [*self.run_as, *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert done.returncode == 0, f"{args[0]} failed: {done.stderr.decode(errors='replace')}"
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), *args)
+
+    def start(self) -> None:
+        self._run(
+            str(self.bindir / "initdb"),
+            *("-D", str(self.data), "-U", "postgres", "-A", "trust"),
+            *("-E", "UTF8", "--locale=C", "--no-sync"),
+        )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory}"
+            " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._pg_ctl("-w", "-o", options, "start")
+
+    def restart(self) -> float:
+        """`pg_ctl restart -m fast` (every session ended, the server down, started
+        again): returns how long it took."""
+        started = time.monotonic()
+        self._pg_ctl("-w", "-m", "fast", "restart")
+        self.restarts.append(time.monotonic() - started)
+        return self.restarts[-1]
+
+    def copy_schema(self, source: dict, name: str) -> None:
+        """Create database `name` here with the schema of the database `source`
+        (Django's settings for it) describes."""
+        env = {**os.environ, "PGPASSWORD": source["PASSWORD"] or ""}
+        target = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        psql = [str(self.bindir / "psql"), *target, "-q", "-v", "ON_ERROR_STOP=1"]
+        subprocess.run(
+            [*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{name}"'], check=True, env=env
+        )
+        dump = subprocess.run(
+            [
+                str(self.bindir / "pg_dump"),
+                *("-h", source["HOST"] or "127.0.0.1", "-p", str(source["PORT"] or 5432)),
+                *("-U", source["USER"] or "postgres", "--schema-only", "--no-owner"),
+                source["NAME"],
+            ],
+            capture_output=True,
+            check=True,
+            env=env,
+            timeout=60,
+        ).stdout
+        subprocess.run(
+            [*psql, "-d", name], input=dump, capture_output=True, check=True, env=env, timeout=60
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
+            self._pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def own_postgres(transactional_db):
+    """The test's database connection (and the Celery processes started after this,
+    see `_database_url`) moves to a cluster of its own for the test. Request it
+    before `celery_procs`."""
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL")
+    bindir = _postgres_bindir()
+    if bindir is None or (os.geteuid() == 0 and not shutil.which("runuser")):
+        service_missing("needs PostgreSQL's server programs (initdb, pg_ctl, pg_dump)")
+    cluster = PostgresCluster(bindir)
+    db = connection.settings_dict
+    saved = db["HOST"], db["PORT"]
+    try:
+        cluster.start()
+        cluster.copy_schema(db, db["NAME"])
+        connections.close_all()
+        # Every thread's connection is made from this same dictionary.
+        db["HOST"], db["PORT"] = "127.0.0.1", cluster.port
+        yield cluster
+    finally:
+        connections.close_all()
+        db["HOST"], db["PORT"] = saved
+        cluster.stop()
 
 
 # --- Rows and assertions ------------------------------------------------------------

@@ -5,7 +5,9 @@ once (by Message-ID, which carries the dedupe key), every row is `sent` (or, for
 permanent refusals, `failed` with the reason), and nothing is left `sending`.
 """
 
+import os
 import re
+import signal
 import threading
 import time
 from datetime import timedelta
@@ -13,6 +15,7 @@ from datetime import timedelta
 import psutil
 import pytest
 import redis
+from django.db import connections
 from django.utils import timezone
 
 from apps.core.models import OutboundEmail
@@ -48,13 +51,13 @@ RECOVERED_WITHIN = 120 + LEASE_SECONDS + 2 * SWEEP_SECONDS
 @pytest.mark.parametrize("victim", ["pool-child", "parent"])
 def test_worker_killed_mid_batch_each_email_once(victim, smtp, celery_procs, sweeper, request):
     recorder, smtp_port = smtp
-    make_due(500, prefix="kill")
+    make_due(300, prefix="kill")
     worker = celery_procs.worker("first")
     sweeps = sweeper()
     wait_until(
-        lambda: recorder.delivered() >= 150,
+        lambda: recorder.delivered() >= 100,
         timeout=60,
-        what="150 emails delivered",
+        what="100 emails delivered",
         diagnose=describe(recorder, celery_procs),
     )
 
@@ -81,10 +84,10 @@ def test_worker_killed_mid_batch_each_email_once(victim, smtp, celery_procs, swe
     )
     sweeps.stop()
 
-    assert delivered_at_kill < 500
-    assert status_counts() == {Status.SENT: 500}
+    assert delivered_at_kill < 300
+    assert status_counts() == {Status.SENT: 300}
     assert_delivered_exactly_once(recorder, resent=resent)
-    assert len(recorder.counts()) == 500
+    assert len(recorder.counts()) == 300
     assert record_max_delay(request) < RECOVERED_WITHIN
 
 
@@ -92,13 +95,13 @@ def test_redis_lost_without_saving_mid_batch_each_email_once(
     smtp, celery_procs, sweeper, fault_redis, request
 ):
     recorder, _ = smtp
-    make_due(500, prefix="redis")
+    make_due(300, prefix="redis")
     worker = celery_procs.worker("first")
     sweeps = sweeper()
     wait_until(
-        lambda: recorder.delivered() >= 150,
+        lambda: recorder.delivered() >= 100,
         timeout=60,
-        what="150 emails delivered",
+        what="100 emails delivered",
         diagnose=describe(recorder, celery_procs),
     )
 
@@ -133,10 +136,10 @@ def test_redis_lost_without_saving_mid_batch_each_email_once(
     sweeps.stop()
 
     # Delivery first: whatever the broker looked like, each email went once.
-    assert status_counts() == {Status.SENT: 500}
+    assert status_counts() == {Status.SENT: 300}
     assert_delivered_exactly_once(recorder)
     assert record_max_delay(request) < RECOVERED_WITHIN
-    assert (queued > 0, delivered_at_shutdown < 500, queued_after_restart) == (True, True, 0)
+    assert (queued > 0, delivered_at_shutdown < 300, queued_after_restart) == (True, True, 0)
 
 
 @pytest.mark.parametrize("when", ["before-250", "at-random"])
@@ -149,7 +152,7 @@ def test_worker_database_sessions_ended_mid_batch_each_email_once(
     cuts off exactly the `sent` UPDATE that follows; every 20th message, ten times.
     `at-random`: every 0.3 s for 6 s, whatever the workers are doing."""
     recorder, _ = smtp
-    make_due(500, prefix="dropped")
+    make_due(300, prefix="dropped")
     cut_before_250: list[int] = []
 
     def end_sessions(message_id: str) -> None:
@@ -190,11 +193,11 @@ def test_worker_database_sessions_ended_mid_batch_each_email_once(
     recorder.before_250 = None
 
     assert worker.poll() is None, "the worker died"
-    assert status_counts() == {Status.SENT: 500}
+    assert status_counts() == {Status.SENT: 300}
     # No resend: every message the server accepted was recorded, even when the
     # session that was to record it had been ended.
     assert_delivered_exactly_once(recorder)
-    assert len(recorder.counts()) == 500
+    assert len(recorder.counts()) == 300
     assert record_max_delay(request) < RECOVERED_WITHIN
     assert terminator.ended > 0
     log = worker.log.read_text(errors="replace")
@@ -208,7 +211,7 @@ def test_worker_database_sessions_ended_mid_batch_each_email_once(
 
 def test_eight_concurrent_sweepers_each_email_once(smtp, celery_procs, sweeper, request):
     recorder, _ = smtp
-    make_due(500, prefix="sweepers")
+    make_due(300, prefix="sweepers")
     celery_procs.worker("first")
 
     sweeps = sweeper(threads=8, every=0.2)
@@ -221,7 +224,7 @@ def test_eight_concurrent_sweepers_each_email_once(smtp, celery_procs, sweeper, 
     sweeps.stop()
 
     assert sweeps.errors == []
-    assert status_counts() == {Status.SENT: 500}
+    assert status_counts() == {Status.SENT: 300}
     assert_delivered_exactly_once(recorder)
     record_max_delay(request)
 
@@ -337,3 +340,162 @@ def test_smtp_permanent_refusal_fails_visibly(smtp, celery_procs, sweeper, reque
     assert recorder.refused == 10
     assert_delivered_exactly_once(recorder)
     record_max_delay(request)
+
+
+def test_postgres_restarted_mid_batch_each_email_once(
+    own_postgres, smtp, celery_procs, request, capsys
+):
+    """PostgreSQL itself restarted (`pg_ctl restart -m fast`: every session ended,
+    the server down for a moment, up again) twice while the worker delivers. It is
+    a cluster of the test's own (`own_postgres`): the shared server is never
+    touched. Beat is a real `celery beat`, the sweep a task in the worker."""
+    recorder, _ = smtp
+    make_due(150, prefix="restart")
+    worker = celery_procs.worker("first")
+    assert f":{own_postgres.port}/" in celery_procs.env["DATABASE_URL"]
+    celery_procs.beat("beat", every=SWEEP_SECONDS)
+    delivered_at_restart = []
+    for threshold in (40, 90):
+        wait_until(
+            lambda threshold=threshold: recorder.delivered() >= threshold,
+            timeout=60,
+            what=f"{threshold} emails delivered",
+            diagnose=describe(recorder, celery_procs),
+        )
+        own_postgres.restart()
+        delivered_at_restart.append(recorder.delivered())
+        # This process's own connection went with the restart too.
+        connections.close_all()
+    wait_until(
+        all_settled,
+        timeout=SETTLE_SECONDS,
+        what="every row settled",
+        diagnose=describe(recorder, celery_procs),
+    )
+
+    assert worker.poll() is None, "the worker died"
+    assert delivered_at_restart[-1] < 150
+    assert status_counts() == {Status.SENT: 150}
+    # A result whose recording met the restart was written again once the server
+    # was back (the retries last about 7 s, a fast restart takes one or two).
+    assert_delivered_exactly_once(recorder)
+    assert len(recorder.counts()) == 150
+    assert record_max_delay(request) < RECOVERED_WITHIN
+    with capsys.disabled():
+        print(
+            f"\n  PostgreSQL restarts took {', '.join(f'{t:.1f} s' for t in own_postgres.restarts)}"
+            f" (after {delivered_at_restart} deliveries)"
+        )
+
+
+@pytest.mark.parametrize("target", ["main-process", "process-group"])
+def test_worker_stopped_with_sigterm_mid_batch_finishes_what_it_started(
+    target, smtp, celery_procs, request
+):
+    """The worker stopped with SIGTERM while it sends: `main-process` as Docker and
+    Compose do (`docker stop` signals PID 1, and Celery's warm shutdown lets the pool
+    finish its tasks), `process-group` as systemd (`KillMode=control-group`) and
+    dyno managers do, which signal the pool processes too: each of those finishes
+    and records the delivery it is in before it ends
+    (apps.core.outbox._SigtermAfterDelivery). Either way nothing is left half done:
+    no row the stopped worker had taken is still `sending`, and nothing is sent
+    twice; the rows it had not started go out through the next worker."""
+    recorder, _ = smtp
+    make_due(150, prefix="sigterm")
+    worker = celery_procs.worker("first")
+    pool = psutil.Process(worker.pid).children()
+    signalled = threading.Event()
+
+    def stop_while_it_waits_for_250(message_id: str) -> None:
+        # On the SMTP server's thread, while a pool process waits for this "250":
+        # the signal reaches a delivery in flight every time.
+        if recorder.delivered() >= 40 and not signalled.is_set():
+            signalled.set()
+            if target == "main-process":
+                worker.send_signal(signal.SIGTERM)
+            else:
+                os.killpg(worker.pid, signal.SIGTERM)
+
+    recorder.before_250 = stop_while_it_waits_for_250
+    celery_procs.beat("beat", every=SWEEP_SECONDS)
+    wait_until(
+        signalled.is_set,
+        timeout=60,
+        what="40 emails delivered and the signal sent",
+        diagnose=describe(recorder, celery_procs),
+    )
+    worker.wait(timeout=30)
+    recorder.before_250 = None
+    psutil.wait_procs(pool, timeout=10)
+    delivered_at_stop = recorder.delivered()
+    # A row is `sending` with an attempt counted only while a delivery has it (or
+    # after its worker died in one): every one the stopped worker had started got
+    # its result first. (Rows claimed but not yet taken count no attempt.)
+    unfinished = list(
+        OutboundEmail.objects.filter(status=Status.SENDING, attempts__gt=0).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    celery_procs.worker("second")
+    wait_until(
+        all_settled,
+        timeout=SETTLE_SECONDS,
+        what="every row settled",
+        diagnose=describe(recorder, celery_procs),
+    )
+
+    assert unfinished == []
+    assert delivered_at_stop < 150
+    assert status_counts() == {Status.SENT: 150}
+    assert_delivered_exactly_once(recorder)
+    assert len(recorder.counts()) == 150
+    assert record_max_delay(request) < RECOVERED_WITHIN
+    log = worker.log.read_text(errors="replace")
+    assert "Warm shutdown" in log
+    if target == "process-group":
+        # The signal reached a pool process inside a delivery, which finished it.
+        assert "SIGTERM came during a delivery; stopping after it" in log
+
+
+def test_smtp_closing_after_data_is_retried_and_only_those_go_twice(
+    smtp, celery_procs, sweeper, request
+):
+    """The SMTP server takes a message and closes the connection instead of
+    answering "250", for every 12th message, six times. The sender cannot know
+    whether the server kept it: such a message counts as not delivered, is retried
+    (not lost, not `failed`), and reaches the server a second time, with the same
+    Message-ID. Those six, and only those, arrive twice: the server here kept each
+    of them, as a real one may (docs/reminders.md, "What can still send twice")."""
+    recorder, _ = smtp
+    make_due(100, prefix="closed")
+
+    def close_every_25th(message_id: str) -> bool:
+        return (
+            recorder.delivered() % 12 == 0
+            and len(recorder.closed_after_data) < 6
+            and message_id not in recorder.closed_after_data
+        )
+
+    recorder.close_instead_of_250 = close_every_25th
+    worker = celery_procs.worker("first")
+    sweeps = sweeper()
+    wait_until(
+        all_settled,
+        timeout=SETTLE_SECONDS,
+        what="every row settled",
+        diagnose=describe(recorder, celery_procs),
+    )
+    sweeps.stop()
+    recorder.close_instead_of_250 = None
+
+    closed = set(recorder.closed_after_data)
+    rows = list(OutboundEmail.objects.all())
+    assert len(closed) == 6
+    assert status_counts() == {Status.SENT: 100}
+    assert_delivered_exactly_once(recorder, resent=closed)
+    assert {row.message_id: row.attempts for row in rows if row.attempts != 1} == dict.fromkeys(
+        closed, 2
+    )
+    assert record_max_delay(request) < RECOVERED_WITHIN
+    log = worker.log.read_text(errors="replace")
+    assert log.count("Connection unexpectedly closed") >= 6
