@@ -58,6 +58,10 @@ USERS = 20
 SWEEP_SECONDS = float(os.environ.get("BURST_SWEEP_SECONDS", "10"))
 LEASE_SECONDS = 30
 THINK_SECONDS = (3.0, 7.0)
+# How long the students browse before the burst: the pages' own figures on this
+# machine (each gunicorn worker's first requests among them), printed beside those
+# during the burst.
+BASELINE_SECONDS = float(os.environ.get("BURST_BASELINE_SECONDS", "20"))
 PAGES = ["/student/", "/contacts/", "/targets/", "/followups/", "/interviews/", "/me/research/"]
 LAG_P99_WITHIN = 120.0
 
@@ -144,6 +148,9 @@ class Browsers:
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.timings: dict[str, list[float]] = defaultdict(list)
+        # Every request's time, before the burst (False) and during it (True).
+        self.phase = False
+        self.by_phase: dict[bool, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.threads = [
             threading.Thread(target=self._browse, args=(n, cookie), daemon=True)
@@ -171,6 +178,7 @@ class Browsers:
                 took = time.monotonic() - started
                 with self.lock:
                     self.timings[path].append(took)
+                    self.by_phase[self.phase].append(took)
                     if problem:
                         self.errors.append(f"{path}: {problem}")
                 if self.stopping.wait(rng.uniform(*THINK_SECONDS)):
@@ -203,7 +211,8 @@ def test_burst_of_due_emails_while_users_browse(smtp, celery_procs, web, request
     # Beat runs before the burst, as deployed: the burst waits for its next sweep.
     celery_procs.beat("beat", every=SWEEP_SECONDS)
     browsers = Browsers(web.url, students_signed_in(USERS)).start()
-    time.sleep(3)  # the pages under load before the burst, too
+    time.sleep(BASELINE_SECONDS)  # the pages before the burst
+    browsers.phase = True
     rows = make_due(EMAILS, prefix="burst")
     burst_at = time.monotonic()
     try:
@@ -238,6 +247,13 @@ def test_burst_of_due_emails_while_users_browse(smtp, celery_procs, web, request
         f" longest {max(lags):.1f} s",
         f"pages: {len(every)} requests, {len(browsers.errors)} errors,"
         f" p50 {ms(every, 0.5):.0f} ms, p95 {ms(every, 0.95):.0f} ms",
+        *(
+            f"  {label:<16} {len(browsers.by_phase[phase]):4d} requests,"
+            f" p50 {ms(browsers.by_phase[phase], 0.5):5.0f} ms,"
+            f" p95 {ms(browsers.by_phase[phase], 0.95):5.0f} ms"
+            for label, phase in (("before the burst", False), ("during the burst", True))
+            if browsers.by_phase[phase]
+        ),
         *(
             f"  {path:<16} {len(timings):4d} requests,"
             f" p50 {ms(timings, 0.5):5.0f} ms, p95 {ms(timings, 0.95):5.0f} ms"
