@@ -6,24 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.contacts.keys import text_key
-from apps.contacts.models import Contact, ContactImport, VolunteerProfile
+from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport, VolunteerProfile
 from apps.core.data_export import ExportTable
 
+# What the student says about a contact (models.CONTACT_FIELDS, the one list the
+# form, the services and the CSV read), then what Fieldnotes keeps about it.
+_EXPORTED_AS = {"referred_by": "referred_by_id"}
 CONTACT_COLUMNS = [
     "id",
-    "full_name",
-    "email",
-    "phone",
-    "organisation",
-    "job_title",
-    "field",
-    "location",
-    "linkedin_url",
-    "source",
-    "referred_by_id",
+    *(_EXPORTED_AS.get(name, name) for name in CONTACT_FIELDS),
     "from_directory",
-    "notes",
-    "tags",
     "stage",
     "target_rank",
     "archived_at",
@@ -71,28 +63,14 @@ def contacts_of_owner_for_export(user) -> list[ExportTable]:
             .iterator(chunk_size=1000)
         )
         for c in contacts:
-            yield {
+            computed = {
                 "id": c.pk,
-                "full_name": c.full_name,
-                "email": c.email,
-                "phone": c.phone,
-                "organisation": c.organisation,
-                "job_title": c.job_title,
                 "field": c.field.name if c.field else "",
-                "location": c.location,
-                "linkedin_url": c.linkedin_url,
-                "source": c.source,
-                "referred_by_id": c.referred_by_id,
                 "from_directory": c.volunteer_id is not None,
-                "notes": c.notes,
-                "tags": c.tags,
-                "stage": c.stage,
-                "target_rank": c.target_rank,
-                "archived_at": c.archived_at,
-                "last_interaction_at": c.last_interaction_at,
-                "last_interaction": c.last_interaction,
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
+            }
+            yield {
+                column: computed[column] if column in computed else getattr(c, column)
+                for column in CONTACT_COLUMNS
             }
 
     def target_rows():
