@@ -207,3 +207,13 @@ def test_driver_counts_answers_and_errors_from_a_local_server():
     # Requests still in flight when the window closes finish and are timed, not counted.
     assert len(ok["latencies_ms"]) >= ok["requests"]
     assert missing["errors"] == {"HTTP 404": len(missing["latencies_ms"])}
+
+
+@pytest.mark.parametrize("at", [0, 59, 1_764_000_000, 1_764_000_029.9, 2_000_000_000])
+def test_the_benchmarks_authenticator_code_is_allauths(at):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from apps.demo.scale import SCALE_TOTP_SECRET
+
+    assert load.TOTP_SECRET == SCALE_TOTP_SECRET
+    assert load.totp_now(at=at) == format_hotp_value(hotp_value(SCALE_TOTP_SECRET, int(at // 30)))

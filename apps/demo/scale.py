@@ -41,6 +41,7 @@ from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -86,6 +87,10 @@ from apps.students.models import Field, StudentProfile
 from apps.students.services import field_seed_defaults
 
 SCALE_PASSWORD = "fieldnotes-scale"
+# The authenticator app of each office's `admin@` and `advisor@` sign-ins: staff
+# must use two-factor (issue 11), and bench/load.py signs in as they do, computing
+# the code from this secret (RFC 6238, 30 s, 6 digits).
+SCALE_TOTP_SECRET = "FIELDNOTESSCALETOTPSECRETFORBENC"
 DEFAULT_SEED = 20261203
 HISTORY_DAYS = 730
 
@@ -1655,6 +1660,11 @@ def scale_seed(
             )
             logins[plan.slug] = builder.build()
         writer.flush()
+        for office_logins in logins.values():
+            for email in (office_logins.office_admin, office_logins.advisor):
+                staff = User.objects.filter(email=email).first()
+                if staff is not None:
+                    TOTP.activate(staff, SCALE_TOTP_SECRET)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), _seeded_models()):
                 cursor.execute(sql)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
@@ -283,6 +284,13 @@ class TestSeeded:
             assert User.objects.get(email=email).role == role
         assert User.objects.get(email="admin@scale.test").is_office_admin
         assert SCALE_PASSWORD in seeded
+        # Staff must use two-factor: the named staff have an authenticator app, whose
+        # secret bench/load.py knows; nobody else has one.
+        assert set(
+            Authenticator.objects.filter(user__office=student.office).values_list(
+                "user__email", flat=True
+            )
+        ) == {"admin@scale.test", "advisor@scale.test"}
         assert Contact.objects.filter(owner=student).count() == max(
             Contact.objects.filter(owner__office=student.office)
             .values_list("owner")
