@@ -112,26 +112,32 @@ def contacts_erase_owner(user) -> int:
     tags go. The rows stay, so the interviews and follow-ups that point at them, and
     the dashboard's contact and stage counts, are unchanged. Imports are deleted."""
     ContactImport.objects.filter(owner=user).delete()
-    erased = _("Erased contact")
     return Contact.objects.filter(owner=user).update(
-        full_name=erased,
-        # The duplicate-matching keys are copies of the name, organisation and
-        # LinkedIn address (contacts/keys.py): they go with them.
-        match_name=text_key(erased),
-        match_org="",
-        match_linkedin="",
-        email="",
-        phone="",
-        organisation="",
-        job_title="",
-        location="",
-        linkedin_url="",
+        **_details_erased(_("Erased contact"), timezone.now()),
         notes="",
         tags=[],
         last_interaction="",
         referred_by=None,
-        updated_at=timezone.now(),
     )
+
+
+def _details_erased(name: str, now) -> dict:
+    """A contact's details, gone: `name` in place of theirs. The duplicate-matching
+    keys are copies of the name, organisation and LinkedIn address (contacts/keys.py)
+    and go with them."""
+    return {
+        "full_name": name,
+        "match_name": text_key(name),
+        "match_org": "",
+        "match_linkedin": "",
+        "email": "",
+        "phone": "",
+        "organisation": "",
+        "job_title": "",
+        "location": "",
+        "linkedin_url": "",
+        "updated_at": now,
+    }
 
 
 def volunteer_erase(user) -> None:
@@ -167,17 +173,6 @@ def volunteer_erase(user) -> None:
         updated_at=now,
     )
     profile.fields.clear()
-    former = _("A former volunteer")
     Contact.objects.filter(volunteer=profile).update(
-        full_name=former,
-        match_name=text_key(former),
-        match_org="",
-        match_linkedin="",
-        email="",
-        phone="",
-        organisation="",
-        job_title="",
-        location="",
-        linkedin_url="",
-        updated_at=now,
+        **_details_erased(_("A former volunteer"), now)
     )
