@@ -217,3 +217,41 @@ def test_the_benchmarks_authenticator_code_is_allauths(at):
 
     assert load.TOTP_SECRET == SCALE_TOTP_SECRET
     assert load.totp_now(at=at) == format_hotp_value(hotp_value(SCALE_TOTP_SECRET, int(at // 30)))
+
+
+def test_floor_clock_charges_each_part_its_own_time_and_sql():
+    import floor
+
+    clock = floor.PartClock()
+    ticks = iter([0.0, 1.0, 3.0, 3.5, 4.0, 10.0])  # outer in, inner in/out, sql in/out, outer out
+    floor.time.perf_counter, real = (lambda: next(ticks)), floor.time.perf_counter
+    try:
+
+        def inner():
+            return "inner"
+
+        def outer():
+            clock.wrap("user", inner)()
+            clock.sql(lambda *a: None, "SELECT 1", (), False, {})
+            return "outer"
+
+        assert clock.wrap("view", outer)() == "outer"
+    finally:
+        floor.time.perf_counter = real
+
+    # view: 10 s in all, 2 s in the user part, 0.5 s of SQL it ran itself.
+    assert dict(clock.totals) == {"user": 2.0, "view:sql": 0.5, "view": 7.5}
+
+
+def test_floor_table_adds_each_parts_sql_and_shares():
+    import floor
+
+    parts = {"session": [0.5], "user": [0.25], "user:sql": [0.25], "rest": [1.0]}
+
+    table = floor.format_parts(parts, total=2.0).splitlines()
+
+    assert table[2] == "| session read | 0.50 | 0.00 | 25% |"
+    assert table[3] == "| user read (with the office) | 0.50 | 0.25 | 25% |"
+    assert table[4] == "| the view's own work | 0.00 | 0.00 | 0% |"
+    assert table[-2] == "| handler and middleware chain | 1.00 | 0.00 | 50% |"
+    assert table[-1] == "| total | 2.00 | | 100% |"
