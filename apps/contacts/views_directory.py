@@ -280,7 +280,9 @@ def office_directory(request):
         {
             "form": form,
             "page": page,
-            "profiles": _office_rows(list(page.object_list)),
+            "profiles": _office_rows(
+                directory.volunteers_with_status(page.object_list, office=admin.office)
+            ),
             "searching": bool(search.strip()),
             "without_profile": summary.without_profile,
             "without_profile_count": summary.without_profile_count,

@@ -16,6 +16,7 @@ from apps.contacts.directory import (
     office_directory_changed,
     office_directory_summary,
 )
+from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import (
     volunteer_deactivate,
     volunteer_pause,
@@ -290,3 +291,18 @@ def test_office_directory_rows_badges_and_actions(office, office_admin, login_as
     assert (
         f'formaction="{reverse("office_volunteer_reactivate", args=[gone.pk])}">Reactivate' in html
     )
+
+
+def test_office_directory_status_incomplete_and_pause_over(office, office_admin, login_as):
+    # Opened but never saved: it offers no way to meet.
+    empty = volunteer_profile_get_or_create(
+        user=UserFactory(office=office, role=Role.ALUMNI, full_name="Ina Incomplete")
+    )
+    back = volunteer_named(office, "Paul Back")
+    VolunteerProfile.objects.filter(pk=back.pk).update(
+        paused_until=timezone.localdate() - timedelta(days=1)
+    )
+
+    profiles = login_as(office_admin).get(URL).context["profiles"]
+
+    assert [(p.pk, p.status) for p in profiles] == [(empty.pk, "incomplete"), (back.pk, "active")]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from apps.accounts.enums import Role
-from apps.contacts.directory import volunteer_list_for_admin
+from apps.contacts.directory import volunteer_list_for_admin, volunteers_with_status
 from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import (
@@ -333,7 +333,7 @@ def test_office_directory_shows_at_capacity_from_this_months_requests(office_adm
     volunteer_stats_record_request(profile=roomy, now=timezone.now() - timedelta(days=40))
     volunteer_stats_record_request(profile=roomy)
 
-    rows = list(volunteer_list_for_admin(admin=office_admin))
+    rows = volunteers_with_status(volunteer_list_for_admin(admin=office_admin), office=office)
 
     assert [(r.pk, r.status, r.requests_this_month, r.spare_capacity) for r in rows] == [
         (full.pk, "at_capacity", 2, 0),
