@@ -223,7 +223,7 @@ class _CountedPaginator(Paginator):
 def _office_rows(profiles: list) -> list:
     """Each row's badge, "this month" and action, worked out here once per page: as
     template tags (an if-chain, two blocktranslates, a form, a csrf_token and a url
-    per row) the 50 rows were most of the page's time."""
+    per row) the 50 rows were about half of the page's time (cProfile)."""
     badges = {
         directory.STATUS_DEACTIVATED: ("text-bg-dark", _("deactivated")),
         directory.STATUS_NOT_ACCEPTING: ("text-bg-secondary", _("not accepting requests")),
