@@ -13,6 +13,7 @@ when the stored month is an earlier one) and annotate each volunteer with
 `requests_this_month` and `spare_capacity`.
 """
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from apps.accounts.enums import Approval, Role
 from apps.accounts.selectors import member_list_for_admin
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.students.models import Field, StudentProfile
+
+logger = logging.getLogger(__name__)
 
 # The text search configuration for both the stored vector and the query; they must
 # match, or stemmed words in one never meet the other.
@@ -721,7 +724,12 @@ def office_directory_changed(*, office_id: int | None) -> None:
         return
 
     def bump():
-        cache.set(_version_key(office_id), uuid.uuid4().hex, None)
+        # The write it follows has happened: a cache that cannot be reached must
+        # not fail it. The figures then wait for SUMMARY_TTL at most.
+        try:
+            cache.set(_version_key(office_id), uuid.uuid4().hex, None)
+        except Exception:
+            logger.warning("office %s: the directory's figures kept", office_id, exc_info=True)
 
     bump()
     transaction.on_commit(bump)

@@ -306,3 +306,21 @@ def test_office_directory_status_incomplete_and_pause_over(office, office_admin,
     profiles = login_as(office_admin).get(URL).context["profiles"]
 
     assert [(p.pk, p.status) for p in profiles] == [(empty.pk, "incomplete"), (back.pk, "active")]
+
+
+def test_office_directory_change_survives_an_unreachable_cache(
+    office, alumni, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("no cache")
+
+    monkeypatch.setattr("apps.contacts.directory.cache.set", unreachable)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_profile(user=alumni, full_name="Alexandra Alumni", time_zone="UTC")
+
+    alumni.refresh_from_db()
+    assert alumni.full_name == "Alexandra Alumni"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"office {office.pk}: the directory's figures kept"
+    ] * 2
