@@ -194,6 +194,13 @@ class User(AbstractUser):
             models.Index(
                 models.F("office"), Lower("full_name"), models.F("id"), name="user_office_name"
             ),
+            # The office's list of its volunteers (contacts.directory
+            # .volunteer_list_for_admin), a page of 50 read in this order with LIMIT.
+            models.Index(
+                fields=["office", "full_name", "id"],
+                name="user_office_volunteer_name",
+                condition=models.Q(role=Role.ALUMNI, approval=Approval.APPROVED),
+            ),
         ]
 
     def __str__(self):

@@ -13,7 +13,9 @@ when the stored month is an earlier one) and annotate each volunteer with
 `requests_this_month` and `spare_capacity`.
 """
 
+import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -47,6 +49,8 @@ from apps.accounts.enums import Approval, Role
 from apps.accounts.selectors import member_list_for_admin
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.students.models import Field, StudentProfile
+
+logger = logging.getLogger(__name__)
 
 # The text search configuration for both the stored vector and the query; they must
 # match, or stemmed words in one never meet the other.
@@ -585,16 +589,35 @@ STATUS_DEACTIVATED = "deactivated"
 STATUS_INCOMPLETE = "incomplete"
 
 
-def volunteer_list_for_admin(*, admin, search: str = "") -> QuerySet[VolunteerProfile]:
-    """The office's approved volunteers who have a profile, each with a `status`;
-    with `search`, those whose name, email or employer contains it."""
-    today = timezone.localdate()
-    qs = VolunteerProfile.objects.filter(
-        office_id=admin.office_id,
-        user__office_id=admin.office_id,
+# The columns the office's list shows and its status needs; the bio, the search
+# document and the rest of the user row are not read for 50 rows at a time.
+ADMIN_ROW_COLUMNS = [
+    "office_id", "employer", "job_title", "formats", "capacity_per_month",
+    "accepting_requests", "paused_until", "deactivated_at", "month_started",
+    "requests_in_month", "user__full_name",
+]  # fmt: skip
+
+
+def _volunteers_of_office(*, office_id: int) -> QuerySet[VolunteerProfile]:
+    return VolunteerProfile.objects.filter(
+        office_id=office_id,
+        user__office_id=office_id,
         user__role=Role.ALUMNI,
         user__approval=Approval.APPROVED,
     )
+
+
+def volunteer_list_for_admin(*, admin, search: str = "") -> QuerySet[VolunteerProfile]:
+    """The office's approved volunteers who have a profile; with `search`, those whose
+    name, email or employer contains it. `volunteers_with_status` gives the rows
+    shown their status.
+
+    In name order, then the user's id: the order of the partial index
+    `user_office_volunteer_name` (office, full_name, id of approved alumni), so a
+    page is read from the index with LIMIT instead of sorting every volunteer of
+    the office (the profile's user_id is the user's id, which the planner knows
+    from the join)."""
+    qs = _volunteers_of_office(office_id=admin.office_id)
     search = search.strip()
     if search:
         qs = qs.filter(
@@ -602,17 +625,34 @@ def volunteer_list_for_admin(*, admin, search: str = "") -> QuerySet[VolunteerPr
             | Q(user__email__icontains=search)
             | Q(employer__icontains=search)
         )
-    qs = _with_spare_capacity(qs, office=admin.office).annotate(
-        status=Case(
-            When(deactivated_at__isnull=False, then=Value(STATUS_DEACTIVATED)),
-            When(paused_until__gte=today, then=Value(STATUS_PAUSED)),
-            When(accepting_requests=False, then=Value(STATUS_NOT_ACCEPTING)),
-            When(formats=[], then=Value(STATUS_INCOMPLETE)),
-            When(spare_capacity__lte=0, then=Value(STATUS_AT_CAPACITY)),
-            default=Value(STATUS_ACTIVE),
-        )
-    )
-    return qs.select_related("user").order_by("user__full_name", "pk")
+    return qs.select_related("user").only(*ADMIN_ROW_COLUMNS).order_by("user__full_name", "user_id")
+
+
+def volunteers_with_status(profiles, *, office, now: datetime | None = None) -> list:
+    """The rows of `volunteer_list_for_admin` shown, each with `requests_this_month`,
+    `spare_capacity` and `status` (the first that applies: deactivated, paused, not
+    accepting, incomplete, at capacity, active). Worked out here from the columns
+    read rather than as annotations, whose compiling alone cost more than the
+    page's query."""
+    month = directory_month_start(office=office, now=now).date()
+    today = timezone.localdate(now) if now else timezone.localdate()
+    rows = list(profiles)
+    for p in rows:
+        p.requests_this_month = p.requests_in_month if p.month_started == month else 0
+        p.spare_capacity = max(p.capacity_per_month - p.requests_this_month, 0)
+        if p.deactivated_at is not None:
+            p.status = STATUS_DEACTIVATED
+        elif p.paused_until is not None and p.paused_until >= today:
+            p.status = STATUS_PAUSED
+        elif not p.accepting_requests:
+            p.status = STATUS_NOT_ACCEPTING
+        elif p.formats == []:
+            p.status = STATUS_INCOMPLETE
+        elif p.spare_capacity <= 0:
+            p.status = STATUS_AT_CAPACITY
+        else:
+            p.status = STATUS_ACTIVE
+    return rows
 
 
 def volunteer_get_for_admin(*, admin, pk: int) -> VolunteerProfile:
@@ -633,3 +673,106 @@ def alumni_without_profile_for_admin(*, admin):
         .filter(role=Role.ALUMNI, approval=Approval.APPROVED, volunteer_profile__isnull=True)
         .order_by("full_name")
     )
+
+
+# --- The office list's figures, cached per office -------------------------------------
+#
+# How many volunteers the office's list holds, and the approved alumni without a
+# profile named below it, are read from the cache: counting 5,000 volunteers and
+# looking for the alumni without a profile among them was most of the page's SQL
+# and grew with the office (bench/load.py --growth). They change only when a
+# member or a profile of the office is created, deleted, renamed, approved or given
+# another role, and each of those changes the office's version (the receivers below,
+# connected in apps.py), which is part of the figures' key: the next page reads
+# them afresh. A version is a random token, not a counter, so a version evicted
+# from the cache and made again can never name figures stored under an old one.
+
+WITHOUT_PROFILE_SHOWN = 50
+SUMMARY_TTL = 60 * 60
+# What of a user the figures read; a save naming none of these (the sign-in's
+# last_login) leaves them alone.
+SUMMARY_USER_FIELDS = frozenset({"office", "office_id", "role", "approval", "full_name"})
+
+
+@dataclass(frozen=True)
+class OfficeDirectorySummary:
+    volunteers: int
+    # The first WITHOUT_PROFILE_SHOWN names, and how many there are in all.
+    without_profile: list[str]
+    without_profile_count: int
+
+
+def _version_key(office_id: int) -> str:
+    return f"office-directory-version:{office_id}"
+
+
+def _office_version(office_id: int) -> str:
+    key = _version_key(office_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version
+
+
+def office_directory_changed(*, office_id: int | None) -> None:
+    """The office's volunteers or alumni changed: the list's figures are read afresh.
+    Now, so the rest of this transaction sees it, and again after the commit: a page
+    that read the figures between the two (the change not yet visible to it) may
+    have stored them under the first new version."""
+    if office_id is None:
+        return
+
+    def bump():
+        # The write it follows has happened: a cache that cannot be reached must
+        # not fail it. The figures then wait for SUMMARY_TTL at most.
+        try:
+            cache.set(_version_key(office_id), uuid.uuid4().hex, None)
+        except Exception:
+            logger.warning("office %s: the directory's figures kept", office_id, exc_info=True)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def office_directory_summary(*, admin) -> OfficeDirectorySummary:
+    """The office list's figures (see above): from the cache, or three queries at
+    most when the office changed since they were last read."""
+    office_id = admin.office_id
+    key = f"office-directory-summary:{office_id}:{_office_version(office_id)}"
+    summary = cache.get(key)
+    if summary is not None:
+        return summary
+    without_profile = alumni_without_profile_for_admin(admin=admin).values_list(
+        "full_name", flat=True
+    )
+    names = list(without_profile[: WITHOUT_PROFILE_SHOWN + 1])
+    summary = OfficeDirectorySummary(
+        volunteers=_volunteers_of_office(office_id=office_id).count(),
+        without_profile=names[:WITHOUT_PROFILE_SHOWN],
+        # Counted only when there are more than are shown.
+        without_profile_count=without_profile.count()
+        if len(names) > WITHOUT_PROFILE_SHOWN
+        else len(names),
+    )
+    cache.set(key, summary, SUMMARY_TTL)
+    return summary
+
+
+def on_user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    if created or update_fields is None or SUMMARY_USER_FIELDS & set(update_fields):
+        office_directory_changed(office_id=instance.office_id)
+
+
+def on_user_deleted(sender, instance, **kwargs) -> None:
+    office_directory_changed(office_id=instance.office_id)
+
+
+def on_profile_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    # A profile's office is set when it is made; a full save might still move it.
+    if created or update_fields is None or {"office", "office_id"} & set(update_fields):
+        office_directory_changed(office_id=instance.office_id)
+
+
+def on_profile_deleted(sender, instance, **kwargs) -> None:
+    office_directory_changed(office_id=instance.office_id)

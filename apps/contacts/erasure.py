@@ -5,6 +5,7 @@ advising.rights, which gathers every app's part."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.contacts.directory import office_directory_changed
 from apps.contacts.keys import text_key
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport, VolunteerProfile
 from apps.core.data_export import ExportTable
@@ -145,6 +146,9 @@ def volunteer_erase(user) -> None:
     (deactivated, not accepting). The row stays, with its request counts, because
     students' interviews and contacts point at it; the students' contacts that were
     this volunteer now read "A former volunteer", without their details."""
+    # The account's name changes too (accounts.erasure.user_erase, an UPDATE that
+    # announces nothing), which the office's list names when there is no profile.
+    office_directory_changed(office_id=user.office_id)
     profile = VolunteerProfile.objects.filter(user=user).first()
     if profile is None:
         return

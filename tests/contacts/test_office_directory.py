@@ -1,10 +1,27 @@
 """The office's list of its volunteers at /office/directory/: 50 a page, searched
 by name, email or organisation, in a constant number of queries."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from apps.accounts.enums import Role
+from apps.accounts.services import user_update_profile, volunteer_decide
+from apps.advising.rights import account_erase
+from apps.contacts.directory import (
+    _office_version,
+    office_directory_changed,
+    office_directory_summary,
+)
+from apps.contacts.models import VolunteerProfile
+from apps.contacts.volunteers import (
+    volunteer_deactivate,
+    volunteer_pause,
+    volunteer_profile_get_or_create,
+)
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import volunteer_named
 
@@ -92,20 +109,25 @@ def test_office_directory_names_at_most_fifty_without_a_profile(office, office_a
     assert "The first 50 of 52" in response.content.decode()
 
 
-@pytest.mark.parametrize("count", [1, 3, 60])
-@pytest.mark.parametrize("q", ["", "vol"])
+@pytest.mark.parametrize("count", [1, 3, 50, 60])
+@pytest.mark.parametrize(("q", "cold", "warm"), [("", 5, 3), ("vol", 6, 4)])
 def test_office_directory_query_count(
-    count, q, office, office_admin, login_as, django_assert_num_queries
+    count, q, cold, warm, office, office_admin, login_as, django_assert_num_queries
 ):
     for n in range(count):
         volunteer_named(office, f"Vol {n:02}")
     browser = login_as(office_admin)
 
-    # Session, user, the page's count, its rows, the alumni without a profile.
-    with django_assert_num_queries(5):
+    # Session, user, the office's figures (its volunteers, the alumni without a
+    # profile: read once, then cached), the search's count, the page's rows.
+    with django_assert_num_queries(cold):
         response = browser.get(URL, {"q": q})
+    with django_assert_num_queries(warm):
+        again = browser.get(URL, {"q": q})
 
     assert len(response.context["profiles"]) == min(count, 50)
+    assert _names(again) == _names(response)
+    assert again.context["page"].paginator.count == count
 
 
 @pytest.mark.parametrize("persona", ["advisor", "student", "alumni", "other_student"])
@@ -113,3 +135,192 @@ def test_office_directory_is_for_office_admins(persona, three, request, login_as
     response = login_as(request.getfixturevalue(persona)).get(URL, {"q": "grace"})
 
     assert response.status_code == 403
+
+
+# --- The office's figures come from the cache: every change shows at once ------------
+
+
+def _count(browser) -> int:
+    return browser.get(URL).context["page"].paginator.count
+
+
+def test_office_directory_counts_a_new_volunteer_at_once(three, office, office_admin, login_as):
+    browser = login_as(office_admin)
+    assert _count(browser) == 3
+
+    volunteer_named(office, "Dorothy Vaughan")
+
+    response = browser.get(URL)
+    assert response.context["page"].paginator.count == 4
+    assert "4 volunteers" in response.content.decode()
+
+
+def test_office_directory_forgets_a_deleted_volunteer_at_once(three, office_admin, login_as):
+    browser = login_as(office_admin)
+    assert _count(browser) == 3
+
+    three[0].user.delete()
+
+    assert _count(browser) == 2
+
+
+def test_office_directory_names_an_approved_alumnus_at_once(
+    three, office_admin, pending_alumni, login_as
+):
+    browser = login_as(office_admin)
+    assert browser.get(URL).context["without_profile"] == []
+
+    volunteer_decide(admin=office_admin, volunteer=pending_alumni, approve=True)
+
+    assert browser.get(URL).context["without_profile"] == ["Pat Pending"]
+
+
+def test_office_directory_moves_an_alumnus_who_opens_a_profile_at_once(
+    three, office_admin, alumni, login_as
+):
+    browser = login_as(office_admin)
+    assert browser.get(URL).context["without_profile"] == ["Alex Alumni"]
+
+    volunteer_profile_get_or_create(user=alumni)
+
+    response = browser.get(URL)
+    assert response.context["without_profile"] == []
+    assert response.context["page"].paginator.count == 4
+
+
+def test_office_directory_shows_a_new_name_at_once(three, office_admin, alumni, login_as):
+    browser = login_as(office_admin)
+    assert browser.get(URL).context["without_profile"] == ["Alex Alumni"]
+
+    user_update_profile(user=alumni, full_name="Alexandra Alumni", time_zone="UTC")
+
+    assert browser.get(URL).context["without_profile"] == ["Alexandra Alumni"]
+
+
+def test_office_directory_shows_an_erasure_at_once(three, office_admin, alumni, login_as):
+    browser = login_as(office_admin)
+    assert browser.get(URL).context["without_profile"] == ["Alex Alumni"]
+
+    # The account's name is changed by an UPDATE, which no model signal sees.
+    assert account_erase(user_id=alumni.pk, actor=office_admin, reason="asked")
+
+    assert browser.get(URL).context["without_profile"] == ["A former volunteer"]
+
+
+def test_office_directory_change_is_seen_again_after_the_commit(
+    office, django_capture_on_commit_callbacks
+):
+    # A page that read the figures between the change and its commit stored them
+    # under the first new version; the commit makes another.
+    before = _office_version(office.pk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        office_directory_changed(office_id=office.pk)
+    during = _office_version(office.pk)
+    for callback in callbacks:
+        callback()
+
+    assert len({before, during, _office_version(office.pk)}) == 3
+
+
+def test_office_directory_figures_survive_a_sign_in(three, office, office_admin):
+    summary = office_directory_summary(admin=office_admin)
+    version = _office_version(office.pk)
+    user = three[0].user
+
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+
+    assert _office_version(office.pk) == version
+    assert office_directory_summary(admin=office_admin) == summary
+
+
+def test_office_directory_figures_are_each_offices_own(
+    three, office, other_office, office_admin, other_admin, login_as
+):
+    volunteer_named(other_office, "Olga Other")
+    ours, theirs = login_as(office_admin), login_as(other_admin)
+    assert (_count(ours), _count(theirs)) == (3, 1)
+    version = _office_version(office.pk)
+
+    volunteer_named(other_office, "Otto Other")
+
+    assert _office_version(office.pk) == version
+    assert (_count(ours), _count(theirs)) == (3, 2)
+
+
+def test_office_directory_same_names_in_account_order(office, office_admin, login_as):
+    first = volunteer_named(office, "Sam Same", email="sam1@alumni.test")
+    second = volunteer_named(office, "Sam Same", email="sam2@alumni.test")
+
+    profiles = login_as(office_admin).get(URL).context["profiles"]
+
+    assert [p.pk for p in profiles] == [first.pk, second.pk]
+
+
+def test_office_directory_pages_past_the_last_show_the_last(office, office_admin, login_as):
+    for n in range(55):
+        volunteer_named(office, f"Vol {n:02}")
+    browser = login_as(office_admin)
+
+    second = browser.get(URL, {"page": "2"})
+    beyond = browser.get(URL, {"page": "99"})
+
+    assert _names(second) == [f"Vol {n:02}" for n in range(50, 55)]
+    assert _names(beyond) == _names(second)
+    assert "Page 2 of 2" in beyond.content.decode()
+
+
+def test_office_directory_rows_badges_and_actions(office, office_admin, login_as):
+    paused = volunteer_named(office, "Paula Paused", employer="Acme", job_title="Analyst")
+    until = timezone.localdate() + timedelta(days=7)
+    volunteer_pause(user=paused.user, profile=paused, until=until)
+    gone = volunteer_named(office, "Dee Deactivated", capacity_per_month=4)
+    volunteer_deactivate(admin=office_admin, profile=gone)
+
+    html = login_as(office_admin).get(URL).content.decode()
+
+    paused_label = f"paused until {date_format(until, 'j M Y')}"
+    assert f'<span class="badge text-bg-warning text-wrap">{paused_label}</span>' in html
+    assert '<span class="badge text-bg-dark">deactivated</span>' in html
+    assert "Analyst, Acme" in html
+    assert "0 of 4 requests" in html
+    assert (
+        f'formaction="{reverse("office_volunteer_deactivate", args=[paused.pk])}">Deactivate'
+        in html
+    )
+    assert (
+        f'formaction="{reverse("office_volunteer_reactivate", args=[gone.pk])}">Reactivate' in html
+    )
+
+
+def test_office_directory_status_incomplete_and_pause_over(office, office_admin, login_as):
+    # Opened but never saved: it offers no way to meet.
+    empty = volunteer_profile_get_or_create(
+        user=UserFactory(office=office, role=Role.ALUMNI, full_name="Ina Incomplete")
+    )
+    back = volunteer_named(office, "Paul Back")
+    VolunteerProfile.objects.filter(pk=back.pk).update(
+        paused_until=timezone.localdate() - timedelta(days=1)
+    )
+
+    profiles = login_as(office_admin).get(URL).context["profiles"]
+
+    assert [(p.pk, p.status) for p in profiles] == [(empty.pk, "incomplete"), (back.pk, "active")]
+
+
+def test_office_directory_change_survives_an_unreachable_cache(
+    office, alumni, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("no cache")
+
+    monkeypatch.setattr("apps.contacts.directory.cache.set", unreachable)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_profile(user=alumni, full_name="Alexandra Alumni", time_zone="UTC")
+
+    alumni.refresh_from_db()
+    assert alumni.full_name == "Alexandra Alumni"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"office {office.pk}: the directory's figures kept"
+    ] * 2
