@@ -1,7 +1,5 @@
 """The alumni directory, the volunteer's own profile and the office's volunteer list."""
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -125,33 +123,6 @@ def card_labels() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class DirectoryCard:
-    """What one card of the directory list shows, worked out here so that the list's
-    template is one flat loop: the card's three included templates, four URL tags,
-    two translated sentences and the choice labels per card were most of the page's
-    rendering time (20 cards)."""
-
-    pk: int
-    name: str
-    detail_url: str
-    has_time: bool
-    headline: str
-    fields: list[str]
-    location: str
-    formats: str
-    industry: str
-    class_of: str
-    programme: str
-    open_to: str
-    topics: str
-    response_rate: str
-    response_time: str
-    contact_url: str
-    add_url: str
-    ask_url: str
-
-
 _PK = 918273645
 
 
@@ -167,47 +138,59 @@ def _response_time(hours: int | None, not_enough: str) -> str:
     return f"{hours} h" if hours < 48 else f"{round(hours / 24)} d"
 
 
-def directory_cards(profiles, labels: dict[str, str]) -> list[DirectoryCard]:
+TOPICS_SHOWN = 160
+
+
+def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
+    """What each card of the directory list shows, worked out here so that the list's
+    template is one flat loop: the card's three included templates, four URL tags,
+    two translated sentences and the choice labels per card were most of the page's
+    rendering time (20 cards). Plain dicts, because the template language tries a
+    key before an attribute: an object's every value cost it a caught exception.
+
+    Keys: pk, name, detail_url, has_time, headline, fields (names), location,
+    formats, industry, class_of, programme, open_to, topics, response_rate,
+    response_time, contact_url (when in the student's contacts, else ""), add_url,
+    ask_url (when they have time this month, else "")."""
     detail, add = _url_of("directory_detail"), _url_of("directory_contact_add")
     ask, contact = _url_of("interview_request_volunteer"), _url_of("contact_detail")
-    # Choice labels are lazy: translated once here, not once per card.
+    # Translated once per page, not once per card (choice labels are lazy).
     formats, open_to, industries = (
         {value: str(label) for value, label in choices}
         for choices in (Format.choices, OpenTo.choices, Industry.choices)
     )
+    title_at, class_of = _("%(title)s at %(employer)s"), _("Class of %(year)s")
     cards = []
     for v in profiles:
         if v.job_title and v.employer:
-            headline = _("%(title)s at %(employer)s") % {
-                "title": v.job_title,
-                "employer": v.employer,
-            }
+            headline = title_at % {"title": v.job_title, "employer": v.employer}
         else:
             headline = v.job_title or v.employer
-        rate = v.response_rate
+        topics = v.topics
+        if len(topics) > TOPICS_SHOWN:
+            topics = Truncator(topics).chars(TOPICS_SHOWN)
+        rate, has_time = v.response_rate, v.spare_capacity > 0
         cards.append(
-            DirectoryCard(
-                pk=v.pk,
-                name=v.user.full_name,
-                detail_url=detail(v.pk),
-                has_time=v.spare_capacity > 0,
-                headline=headline,
-                fields=[f.name for f in v.fields.all()],
-                location=v.location,
-                formats=", ".join(formats.get(f, f) for f in v.formats),
-                industry=industries.get(v.industry, v.industry) if v.industry else "",
-                class_of=_("Class of %(year)s") % {"year": v.graduation_year}
-                if v.graduation_year
-                else "",
-                programme=v.programme,
-                open_to=", ".join(open_to.get(o, o) for o in v.open_to),
-                topics=Truncator(v.topics).chars(160) if v.topics else "",
-                response_rate=f"{rate}%" if rate is not None else labels["not_enough"],
-                response_time=_response_time(v.typical_response_hours, labels["not_enough"]),
-                contact_url=contact(v.my_contact_id) if v.my_contact_id else "",
-                add_url=add(v.pk),
-                ask_url=ask(v.pk) if v.spare_capacity > 0 else "",
-            )
+            {
+                "pk": v.pk,
+                "name": v.user.full_name,
+                "detail_url": detail(v.pk),
+                "has_time": has_time,
+                "headline": headline,
+                "fields": [f.name for f in v.fields.all()],
+                "location": v.location,
+                "formats": ", ".join(formats.get(f, f) for f in v.formats),
+                "industry": industries.get(v.industry, v.industry),
+                "class_of": class_of % {"year": v.graduation_year} if v.graduation_year else "",
+                "programme": v.programme,
+                "open_to": ", ".join(open_to.get(o, o) for o in v.open_to),
+                "topics": topics,
+                "response_rate": f"{rate}%" if rate is not None else labels["not_enough"],
+                "response_time": _response_time(v.typical_response_hours, labels["not_enough"]),
+                "contact_url": contact(v.my_contact_id) if v.my_contact_id else "",
+                "add_url": add(v.pk),
+                "ask_url": ask(v.pk) if has_time else "",
+            }
         )
     return cards
 
