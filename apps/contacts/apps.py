@@ -24,3 +24,7 @@ class ContactsConfig(AppConfig):
         post_delete.connect(
             directory.on_profile_deleted, sender=profile, dispatch_uid="offdir-profile-deleted"
         )
+
+        from apps.contacts import handlers
+
+        handlers.register()

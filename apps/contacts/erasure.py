@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from apps.contacts.directory import office_directory_changed
 from apps.contacts.keys import text_key
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport, VolunteerProfile
+from apps.contacts.volunteers import directory_changed
 from apps.core.data_export import ExportTable
 
 # What the student says about a contact (models.CONTACT_FIELDS, the one list the
@@ -177,6 +178,7 @@ def volunteer_erase(user) -> None:
         updated_at=now,
     )
     profile.fields.clear()
+    directory_changed(office_id=profile.office_id)
     Contact.objects.filter(volunteer=profile).update(
         **_details_erased(_("A former volunteer"), now)
     )

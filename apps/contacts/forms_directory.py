@@ -128,8 +128,14 @@ class DirectoryFilterForm(forms.Form):
 
     def field_options(self) -> list[tuple[str, str]]:
         """The field choices as a list, read with one query (the template's loop
-        over the choice iterator would count them first)."""
-        return [(str(value), label) for value, label in self.fields["field"].choices if value]
+        over the choice iterator would count them first; the iterator itself reads
+        through a server-side cursor, three round trips where one will do)."""
+        if not hasattr(self, "_field_options"):
+            field = self.fields["field"]
+            self._field_options = [
+                (str(f.pk), field.label_from_instance(f)) for f in field.queryset
+            ]
+        return self._field_options
 
     def major_options(self) -> list[str]:
         if not hasattr(self, "_majors"):

@@ -2,6 +2,7 @@
 deactivation, the search text the directory reads, and a student adding a
 volunteer to their contact book."""
 
+import uuid
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -14,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
-from apps.contacts.directory import SEARCH_CONFIG, directory_month_start, majors_cache_key
+from apps.contacts.directory import (
+    SEARCH_CONFIG,
+    directory_month_start,
+    directory_version_key,
+    majors_cache_key,
+)
 from apps.contacts.enums import Format, OpenTo, Source
 from apps.contacts.matching import contact_matches
 from apps.contacts.models import Contact, VolunteerProfile
@@ -85,6 +91,15 @@ def volunteer_search_refresh(*, profile: VolunteerProfile) -> None:
     profile.search_words = values["search_words"]
 
 
+def directory_changed(*, office_id: int) -> None:
+    """Something the office's directory ranks or filters on has changed: the rankings
+    students' pages keep (directory.RANKING_TTL) are retired once this commits. A
+    new random version rather than a count: two changes at once cannot leave the
+    version where a ranking read in between expects it."""
+    key = directory_version_key(office_id)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+
+
 def volunteer_search_rebuild(*, office_id: int) -> int:
     """Recompute the search text of every profile of an office, in batches: after a
     field is renamed, or to fill rows made in bulk. Returns how many were updated."""
@@ -102,6 +117,7 @@ def volunteer_search_rebuild(*, office_id: int) -> int:
     if connection.vendor == "postgresql":
         update.append("search_vector")
     VolunteerProfile.objects.bulk_update(profiles, update, batch_size=SEARCH_REBUILD_BATCH)
+    directory_changed(office_id=office_id)
     return len(profiles)
 
 
@@ -223,6 +239,7 @@ def volunteer_profile_update(*, user, profile: VolunteerProfile, **data) -> Volu
     volunteer_search_refresh(profile=profile)
     # The directory's major filter offers a new major at once.
     transaction.on_commit(lambda: cache.delete(majors_cache_key(profile.office_id)))
+    directory_changed(office_id=profile.office_id)
     return profile
 
 
@@ -238,6 +255,7 @@ def volunteer_pause(*, user, profile: VolunteerProfile, until: date | None) -> V
             raise ValidationError({"paused_until": [problem]})
         profile.paused_until = until
     profile.save(update_fields=["paused_until", "accepting_requests", "updated_at"])
+    directory_changed(office_id=profile.office_id)
     return profile
 
 
@@ -274,6 +292,7 @@ def volunteer_deactivate(*, admin, profile: VolunteerProfile) -> bool:
     )
     if changed:
         profile.deactivated_at = now
+        directory_changed(office_id=profile.office_id)
         _tell_volunteer(template="contacts/volunteer_deactivated", admin=admin, profile=profile)
     return bool(changed)
 
@@ -287,6 +306,7 @@ def volunteer_reactivate(*, admin, profile: VolunteerProfile) -> bool:
     )
     if changed:
         profile.deactivated_at = None
+        directory_changed(office_id=profile.office_id)
         _tell_volunteer(template="contacts/volunteer_reactivated", admin=admin, profile=profile)
     return bool(changed)
 
@@ -370,6 +390,8 @@ def volunteer_stats_record_request(*, profile: VolunteerProfile, now=None) -> No
     ) or VolunteerProfile.objects.filter(pk=profile.pk).update(
         month_started=month, requests_in_month=1, requests_received=F("requests_received") + 1
     )
+    # Spare capacity is part of the fit score.
+    directory_changed(office_id=profile.office_id)
 
 
 def volunteer_stats_record_answer(*, profile: VolunteerProfile, seconds: float) -> None:
