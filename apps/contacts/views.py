@@ -24,8 +24,13 @@ PAGE_SIZE = 25
 def contact_list(request):
     form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
     filters = form.filters()
-    contacts = selectors.contact_list_for_student(student=request.user, **form.selector_kwargs())
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    contacts = selectors.contact_book_page_rows(student=request.user, **form.selector_kwargs())
+    paginator = Paginator(contacts, PAGE_SIZE)
+    if not any(filters.values()):
+        # The whole book, unfiltered: its count is cached (a filtered one is counted
+        # on the index that serves the filter).
+        paginator.count = selectors.contact_count_for_student(student=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     rows_only = request.htmx and not request.htmx.boosted
     template = "contacts/_contact_rows.html" if rows_only else "contacts/contact_list.html"
@@ -304,13 +309,41 @@ def target_list(request):
 
 @student_only
 def target_board(request):
-    _groups, contacts = selectors.target_list_grouped(student=request.user)
-    columns = [
-        {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
-        for value, label in Stage.choices
-    ]
+    # ?stage=<stage> opens that column alone, a page at a time (like the follow-ups'
+    # sections); an unknown stage shows the whole board.
+    only = request.GET.get("stage")
+    only = only if only in Stage.values else None
+    if only:
+        page = Paginator(
+            selectors.target_board_column(student=request.user, stage=only), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        columns = [
+            {
+                "stage": only,
+                "label": Stage(only).label,
+                "contacts": page.object_list,
+                "count": page.paginator.count,
+            }
+        ]
+        has_contacts = True
+    else:
+        page = None
+        board = selectors.target_board_for_student(student=request.user)
+        columns = [
+            {
+                "stage": value,
+                "label": label,
+                "contacts": board.get(value, {}).get("contacts", []),
+                "count": board.get(value, {}).get("count", 0),
+            }
+            for value, label in Stage.choices
+        ]
+        has_contacts = bool(board)
     return render_list(
-        request, "contacts/target_board.html", {"columns": columns, "has_contacts": bool(contacts)}
+        request,
+        "contacts/target_board.html",
+        {"columns": columns, "has_contacts": has_contacts, "only": only, "page": page},
     )
 
 
