@@ -15,6 +15,7 @@ from apps.contacts.models import Contact, ContactImport
 from apps.contacts.services import contact_archive, contact_set_stage
 from apps.contacts.transfer import TEMPLATE_COLUMNS
 from tests.factories.contacts import ContactFactory
+from tests.factories.students import FieldFactory
 
 
 def _post(**overrides):
@@ -397,3 +398,43 @@ def test_the_next_page_link_keeps_the_search(login_as, student):
     html = login_as(student).get(reverse("contact_list"), {"q": "Analyst"}).content.decode()
 
     assert 'href="?q=Analyst&amp;page=2"' in html
+
+
+def test_a_row_of_the_book_shows_the_contact(login_as, student, consulting):
+    ana = ContactFactory(student=student, full_name="<b>Ana</b>")
+    tom = ContactFactory(
+        student=student,
+        full_name="Tom Becker",
+        organisation="Deloitte",
+        job_title="Analyst",
+        field=consulting,
+        source=Source.REFERRAL,
+        referred_by=ana,
+        on_target_list=True,
+    )
+    contact_set_stage(contact=tom, stage=Stage.MET)
+
+    html = login_as(student).get(reverse("contact_list"), {"q": "Becker"}).content.decode()
+
+    assert f'href="{reverse("contact_detail", args=[tom.pk])}"' in html
+    assert "<strong>Tom Becker</strong>" in html
+    assert " · Analyst, Deloitte</span>" in html
+    assert f"Consulting · {Source.REFERRAL.label} · referred by &lt;b&gt;Ana&lt;/b&gt;" in html
+    assert '<span class="badge stage stage-met">Met</span>' in html
+    assert 'title="On the target list"' in html
+
+
+def test_the_filters_show_what_was_chosen(login_as, student, consulting, office):
+    FieldFactory(office=office, name="Retired", is_active=False)
+    browser = login_as(student)
+
+    chosen = browser.get(
+        reverse("contact_list"), {"field": consulting.pk, "stage": Stage.MET, "source": "nope"}
+    ).content.decode()
+    plain = browser.get(reverse("contact_list")).content.decode()
+
+    assert f'<option value="{consulting.pk}" selected>Consulting</option>' in chosen
+    assert '<option value="met" selected>Met</option>' in chosen
+    assert "selected" not in chosen.split('name="source"')[1].split("</select>")[0]
+    assert '<option value="" selected>All fields</option>' in plain
+    assert "Retired" not in plain

@@ -257,6 +257,14 @@ def test_a_long_board_column_shows_its_first_25_and_opens_alone(
     assert '<a href="?stage=identified">See all 27</a>' in html
     assert "?stage=met" not in html
     assert html.count('class="card mb-2"') == 26
+    assert (
+        f'<a class="fw-semibold" href="{reverse("contact_detail", args=[pia.pk])}">Pia</a>'
+        not in html
+    )
+    assert (
+        f'<a class="fw-semibold" href="{reverse("contact_detail", args=[people[3].pk])}">P03</a>'
+        in html
+    )
     [column] = alone.context["columns"]
     assert column["contacts"] == waiting[:25]
     assert column["count"] == 27
