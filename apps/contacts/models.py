@@ -216,6 +216,32 @@ class Contact(TimeStampedModel):
         ordering = ["full_name"]
         indexes = [
             models.Index(fields=["owner", "archived_at", "full_name"]),
+            # The contact book's pages, read in its order (name, then id) with LIMIT:
+            # a page of 25 is 25 index entries, however big the book. Partial on
+            # archived_at because PostgreSQL orders by an index only after equality
+            # on the columns before (an IS NULL there does not count). The stage and
+            # field filters have their own; the count of the whole book is cached
+            # (selectors.contact_count_for_student).
+            models.Index(
+                fields=["owner", "full_name", "id"],
+                name="contact_book_page",
+                condition=models.Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "full_name", "id"],
+                name="contact_book_archived_page",
+                condition=models.Q(archived_at__isnull=False),
+            ),
+            models.Index(
+                fields=["owner", "stage", "full_name", "id"],
+                name="contact_book_stage_page",
+                condition=models.Q(archived_at__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "field", "full_name", "id"],
+                name="contact_book_field_page",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             models.Index(fields=["owner", "match_name", "match_org"], name="contact_match_name"),
             models.Index(
                 fields=["owner", "match_linkedin"],

@@ -1,15 +1,20 @@
 """Reads of contacts and volunteers, always scoped to the requesting user."""
 
+import time
+
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Expression,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
 from apps.contacts.enums import Stage
@@ -48,6 +53,62 @@ def contact_list_for_student(
         # on the quoted tag is exact enough and works on both databases.
         qs = qs.filter(tags__icontains=f'"{tag}"')
     return qs.select_related("field", "referred_by").order_by("full_name", "pk")
+
+
+# What a row of the contact book shows: the page reads these 25 rows, not the
+# notes, tags and match keys of each.
+BOOK_ROW_FIELDS = (
+    "pk",
+    "owner_id",
+    "full_name",
+    "job_title",
+    "organisation",
+    "source",
+    "stage",
+    "target_rank",
+    "field__name",
+    "referred_by__full_name",
+)
+
+
+def contact_book_page_rows(**filters) -> QuerySet[Contact]:
+    """contact_list_for_student narrowed to what a row of the book shows. In the
+    order of the index contact_book_page (and its stage and field siblings), so a
+    page is read from the index with LIMIT."""
+    return contact_list_for_student(**filters).only(*BOOK_ROW_FIELDS)
+
+
+# The count of a student's book (contacts not archived): read from the cache under
+# the book's version, which contacts.services.contact_book_changed moves on after
+# every commit that adds, archives, restores or removes one of them. A count stored
+# under an old version is never read again; the timeout only bounds its life.
+BOOK_COUNT_SECONDS = 15 * 60
+
+
+def contact_book_version_key(owner_id: int) -> str:
+    return f"contacts:book-version:{owner_id}"
+
+
+def contact_book_version(*, owner_id: int) -> int:
+    key = contact_book_version_key(owner_id)
+    version = cache.get(key)
+    if version is None:
+        # Lost or never set: a fresh value (nanoseconds), so that no count stored
+        # under an earlier version is taken for this one's.
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def contact_count_for_student(*, student) -> int:
+    """How many contacts the student has, archived ones left out. One query when the
+    cache does not hold it, none when it does."""
+    key = f"contacts:book-count:{student.pk}:{contact_book_version(owner_id=student.pk)}"
+    count = cache.get(key)
+    if count is None:
+        count = Contact.objects.filter(owner=student, archived_at__isnull=True).count()
+        cache.set(key, count, BOOK_COUNT_SECONDS)
+    return count
 
 
 def contact_get_for_student(*, student, pk: int) -> Contact:
@@ -112,6 +173,50 @@ def target_list_grouped(*, student) -> tuple[list[dict], list[Contact]]:
                 contact
             )
     return [*groups.values(), *([loose] if loose["contacts"] else [])], contacts
+
+
+# The board's columns show each stage's first few; "see all" opens one column alone.
+BOARD_PREVIEW = 25
+# What a card of the board shows.
+BOARD_CARD_FIELDS = ("pk", "owner_id", "full_name", "organisation", "stage", "field__name")
+
+
+def _board_cards(*, student) -> QuerySet[Contact]:
+    return (
+        Contact.objects.filter(owner=student, archived_at__isnull=True, target_rank__isnull=False)
+        .select_related("field")
+        .only(*BOARD_CARD_FIELDS)
+    )
+
+
+# A column's order: the target list's (by field name, then rank).
+BOARD_ORDER = (F("field__name").asc(), F("target_rank").asc(), F("pk").asc())
+
+
+def target_board_for_student(*, student, preview: int = BOARD_PREVIEW) -> dict[str, dict]:
+    """The target board: for each stage with anyone ranked in it, its first `preview`
+    contacts in the target list's order (`"contacts"`) and how many it has
+    (`"count"`). One query; only the cards shown leave the database, however long
+    the list."""
+    rows = (
+        _board_cards(student=student)
+        .annotate(
+            place=Window(RowNumber(), partition_by=F("stage"), order_by=BOARD_ORDER),
+            in_stage=Window(Count("pk"), partition_by=F("stage")),
+        )
+        .filter(place__lte=preview)
+        .order_by("stage", "place")
+    )
+    columns: dict[str, dict] = {}
+    for contact in rows:
+        column = columns.setdefault(contact.stage, {"contacts": [], "count": contact.in_stage})
+        column["contacts"].append(contact)
+    return columns
+
+
+def target_board_column(*, student, stage: str) -> QuerySet[Contact]:
+    """One column of the target board whole, in its order (to be paginated)."""
+    return _board_cards(student=student).filter(stage=stage).order_by(*BOARD_ORDER)
 
 
 def contact_list_recently_added(*, student, limit: int) -> QuerySet[Contact]:

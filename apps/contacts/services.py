@@ -1,7 +1,9 @@
 """Writes of contacts and volunteer profiles."""
 
+import time
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -11,6 +13,7 @@ from apps.accounts.services import user_record_activity
 from apps.contacts.enums import STAGE_ORDER, Stage
 from apps.contacts.events import ContactsMerging
 from apps.contacts.models import CONTACT_FIELDS, Contact, VolunteerProfile
+from apps.contacts.selectors import contact_book_version_key
 from apps.core.events import event_announce
 
 
@@ -22,6 +25,23 @@ def tags_clean(tags) -> list[str]:
             seen.add(tag.lower())
             out.append(tag)
     return out[:20]
+
+
+def contact_book_changed(*, owner_id: int) -> None:
+    """Contacts of this student were added, archived, restored or removed: the cached
+    count of the book (selectors.contact_count_for_student) is stale, so its version
+    moves on, now and again once the transaction commits (a request that counted in
+    between, before the commit, stored its count under the version of now)."""
+
+    def bump():
+        key = contact_book_version_key(owner_id)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, time.time_ns(), timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def _check_owner(student, contact) -> None:
@@ -43,6 +63,7 @@ def contact_create(
     contact.email = contact.email.strip().lower()
     contact.full_clean()
     contact.save()
+    contact_book_changed(owner_id=student.pk)
     user_record_activity(user_id=student.pk, at=contact.created_at)
     if on_target_list:
         contact_target_add(student=student, contact=contact)
@@ -94,6 +115,7 @@ def contact_archive(*, student, contact: Contact) -> Contact:
     _check_owner(student, contact)
     contact.archived_at = timezone.now()
     contact.save(update_fields=["archived_at", "updated_at"])
+    contact_book_changed(owner_id=student.pk)
     return contact
 
 
@@ -101,6 +123,7 @@ def contact_restore(*, student, contact: Contact) -> Contact:
     _check_owner(student, contact)
     contact.archived_at = None
     contact.save(update_fields=["archived_at", "updated_at"])
+    contact_book_changed(owner_id=student.pk)
     return contact
 
 
@@ -291,6 +314,7 @@ def contact_merge(*, student, keep: Contact, drop: Contact, take_from_drop=()) -
     event_announce(ContactsMerging(student=student, keep=keep, drop=drop))
     _check_nothing_left(drop)
     drop.delete()
+    contact_book_changed(owner_id=student.pk)
     keep.refresh_from_db()
     return keep
 

@@ -28,7 +28,7 @@ from apps.contacts.enums import ImportStatus, Source
 from apps.contacts.keys import email_key
 from apps.contacts.models import CONTACT_FIELDS, Contact, ContactImport
 from apps.contacts.selectors import contact_list_for_student
-from apps.contacts.services import tags_clean
+from apps.contacts.services import contact_book_changed, tags_clean
 from apps.core.csv_cells import FORMULA_TRIGGERS, CsvUnreadable, csv_cell_safe, csv_records
 from apps.students.models import Field
 
@@ -644,6 +644,7 @@ def _write_rows(*, student, rows: list[dict], progress) -> int:
         contact.refresh_match_keys()
     for start in range(0, len(contacts), IMPORT_CHUNK_SIZE):
         Contact.objects.bulk_create(contacts[start : start + IMPORT_CHUNK_SIZE])
+        contact_book_changed(owner_id=student.pk)
         progress(min(start + IMPORT_CHUNK_SIZE, len(contacts)))
     # Referrals to rows of the same file need those rows' new ids.
     by_row = {r["row"]: c for r, c in zip(rows, contacts, strict=True)}

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import student_only
 from apps.contacts import selectors, services
-from apps.contacts.enums import Stage
+from apps.contacts.enums import Source, Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm
 from apps.contacts.matching import contact_matches
 from apps.core.links import safe_next
 from apps.core.rendering import render_list
+from apps.students.selectors import field_list_for_office
 
 PAGE_SIZE = 25
 
@@ -24,18 +25,72 @@ PAGE_SIZE = 25
 def contact_list(request):
     form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
     filters = form.filters()
-    contacts = selectors.contact_list_for_student(student=request.user, **form.selector_kwargs())
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    contacts = selectors.contact_book_page_rows(student=request.user, **form.selector_kwargs())
+    paginator = Paginator(contacts, PAGE_SIZE)
+    if not any(filters.values()):
+        # The whole book, unfiltered: its count is cached (a filtered one is counted
+        # on the index that serves the filter).
+        paginator.count = selectors.contact_count_for_student(student=request.user)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    _label_rows(page.object_list)
     rows_only = request.htmx and not request.htmx.boosted
-    template = "contacts/_contact_rows.html" if rows_only else "contacts/contact_list.html"
-    if not rows_only:
-        # The field filter's options, read here rather than while the form renders
-        # (iter(): list() would ask the iterator's length, a COUNT query of its own).
-        form.fields["field"].widget.choices = list(iter(form.fields["field"].choices))
-    return render_list(
-        request, template, {"form": form, "page": page, "filtering": any(filters.values())}
-    )
+    context = {"form": form, "page": page, "filtering": any(filters.values())}
+    if rows_only:
+        template = "contacts/_contact_rows.html"
+    else:
+        template = "contacts/contact_list.html"
+        context["selects"] = _filter_selects(request, form)
+    return render_list(request, template, context)
+
+
+def _label_rows(contacts) -> None:
+    """What each row of the book writes, worked out here once per page rather than
+    per row in the template: the link (one reverse for the page), the labels of the
+    stage and the source (each translated once), the referrer's line."""
+    url = _detail_url()
+    stages = {value: str(label) for value, label in Stage.choices}
+    sources = {value: str(label) for value, label in Source.choices}
+    for contact in contacts:
+        contact.url = url(contact.pk)
+        contact.stage_label = stages.get(contact.stage, contact.stage)
+        contact.source_label = sources.get(contact.source, contact.source)
+        contact.referrer_line = (
+            _("referred by %(name)s") % {"name": contact.referred_by.full_name}
+            if contact.referred_by_id
+            else ""
+        )
+
+
+def _detail_url():
+    """pk → the contact's page, with one reverse for a whole list of them."""
+    head, _zero, tail = reverse("contact_detail", args=[0]).rpartition("0")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _filter_selects(request, form) -> list[dict]:
+    """The field, stage and source filters as plain lists of (value, label): written
+    by a loop of the page's template instead of three widgets, each of which renders
+    a template per option. The fields are read here, two columns of them."""
+    fields = field_list_for_office(office_id=request.user.office_id).values_list("pk", "name")
+    selects = []
+    for name, options in (
+        ("field", [(str(pk), label) for pk, label in fields]),
+        ("stage", Stage.choices),
+        ("source", Source.choices),
+    ):
+        field = form.fields[name]
+        empty = field.empty_label if name == "field" else field.choices[0][1]
+        selects.append(
+            {
+                "name": name,
+                "label": field.label,
+                "options": [("", str(empty)), *((v, str(label)) for v, label in options)],
+                # As typed: a value the form refused selects nothing.
+                "value": request.GET.get(name, ""),
+            }
+        )
+    return selects
 
 
 def _save_contact(request, form, contact=None):
@@ -304,13 +359,45 @@ def target_list(request):
 
 @student_only
 def target_board(request):
-    _groups, contacts = selectors.target_list_grouped(student=request.user)
-    columns = [
-        {"stage": value, "label": label, "contacts": [c for c in contacts if c.stage == value]}
-        for value, label in Stage.choices
-    ]
+    # ?stage=<stage> opens that column alone, a page at a time (like the follow-ups'
+    # sections); an unknown stage shows the whole board.
+    only = request.GET.get("stage")
+    only = only if only in Stage.values else None
+    if only:
+        page = Paginator(
+            selectors.target_board_column(student=request.user, stage=only), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        columns = [
+            {
+                "stage": only,
+                "label": Stage(only).label,
+                "contacts": page.object_list,
+                "count": page.paginator.count,
+            }
+        ]
+        has_contacts = True
+    else:
+        page = None
+        board = selectors.target_board_for_student(student=request.user)
+        columns = [
+            {
+                "stage": value,
+                "label": label,
+                "contacts": board.get(value, {}).get("contacts", []),
+                "count": board.get(value, {}).get("count", 0),
+            }
+            for value, label in Stage.choices
+        ]
+        has_contacts = bool(board)
+    url = _detail_url()
+    for column in columns:
+        for contact in column["contacts"]:
+            contact.url = url(contact.pk)
     return render_list(
-        request, "contacts/target_board.html", {"columns": columns, "has_contacts": bool(contacts)}
+        request,
+        "contacts/target_board.html",
+        {"columns": columns, "has_contacts": has_contacts, "only": only, "page": page},
     )
 
 

@@ -1,12 +1,21 @@
+import csv
+import io
 import re
 
 import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
+from apps.contacts import selectors
 from apps.contacts.enums import Source, Stage
-from apps.contacts.models import Contact
+from apps.contacts.models import Contact, ContactImport
 from apps.contacts.services import contact_archive, contact_set_stage
+from apps.contacts.transfer import TEMPLATE_COLUMNS
 from tests.factories.contacts import ContactFactory
+from tests.factories.students import FieldFactory
 
 
 def _post(**overrides):
@@ -253,8 +262,126 @@ def test_contact_list_query_count(login_as, student, consulting, count, django_a
     # session, user with office, fields for the filter, count, contacts with field and referrer
     with django_assert_num_queries(5):
         response = browser.get(reverse("contact_list"))
+    # The count of the whole book is in the cache now.
+    with django_assert_num_queries(4):
+        again = browser.get(reverse("contact_list"))
 
     assert len(response.context["page"].object_list) == min(count + 1, 25)
+    assert response.context["page"].paginator.count == count + 1
+    assert again.context["page"].object_list == response.context["page"].object_list
+    assert again.context["page"].paginator.count == count + 1
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_filtered_contact_list_query_count(
+    login_as, student, consulting, count, django_assert_num_queries
+):
+    for i in range(count):
+        ContactFactory(student=student, full_name=f"Person {i}", field=consulting)
+    ContactFactory(student=student, full_name="Elsewhere")
+    browser = login_as(student)
+
+    # session, user with office, the chosen field (validating it), fields for the
+    # filter, the filter's count (not cached), contacts
+    with django_assert_num_queries(6):
+        response = browser.get(reverse("contact_list"), {"field": consulting.pk})
+
+    assert len(response.context["page"].object_list) == min(count, 25)
+    assert response.context["page"].paginator.count == count
+
+
+def _book_count(browser, **params) -> int:
+    page = browser.get(reverse("contact_list"), params).context["page"]
+    return page.paginator.count
+
+
+def _import(browser, student, names):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=TEMPLATE_COLUMNS)
+    writer.writeheader()
+    for name in names:
+        writer.writerow({"name": name})
+    upload = SimpleUploadedFile("c.csv", out.getvalue().encode(), content_type="text/csv")
+    browser.post(reverse("contact_import"), {"file": upload})
+    contact_import = ContactImport.objects.filter(owner=student).latest("created_at")
+    browser.post(reverse("contact_import_confirm", args=[contact_import.pk]))
+
+
+def test_the_books_count_follows_every_change_at_once(login_as, student):
+    kim = ContactFactory(student=student, full_name="Kim Park", organisation="Northwind")
+    twin = ContactFactory(student=student, full_name="kim park", organisation="NORTHWIND")
+    browser = login_as(student)
+    counts = [_book_count(browser)]
+
+    browser.post(reverse("contact_create"), _post())
+    counts.append(_book_count(browser))
+    browser.post(reverse("contact_archive", args=[kim.pk]))
+    counts.append(_book_count(browser))
+    counts.append(_book_count(browser, archived="on"))
+    browser.post(reverse("contact_restore", args=[kim.pk]))
+    counts.append(_book_count(browser))
+    browser.post(reverse("contact_merge", args=[kim.pk, twin.pk]))
+    counts.append(_book_count(browser))
+    _import(browser, student, ["Ada Lovelace", "Grace Hopper"])
+    counts.append(_book_count(browser))
+
+    assert counts == [2, 3, 2, 1, 3, 2, 4]
+    assert Contact.objects.filter(owner=student, archived_at__isnull=True).count() == 4
+
+
+def test_the_books_count_is_each_students_own(login_as, student, student2):
+    ContactFactory(student=student, full_name="Tom")
+    ContactFactory(student=student2, full_name="Ana")
+    ContactFactory(student=student2, full_name="Ben")
+
+    assert _book_count(login_as(student)) == 1
+    assert _book_count(login_as(student2)) == 2
+
+
+def test_the_book_version_moves_on_at_the_change_and_again_after_commit(
+    student, django_capture_on_commit_callbacks
+):
+    before = selectors.contact_book_version(owner_id=student.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        ContactFactory(student=student, full_name="Tom")
+        during = selectors.contact_book_version(owner_id=student.pk)
+    after = selectors.contact_book_version(owner_id=student.pk)
+
+    assert before < during < after
+
+
+def test_a_lost_book_version_never_brings_back_an_old_count(login_as, student):
+    tom = ContactFactory(student=student, full_name="Tom")
+    browser = login_as(student)
+    assert _book_count(browser) == 1
+
+    cache.delete(selectors.contact_book_version_key(student.pk))
+    # Archived behind the services' back: only a fresh version can show it.
+    Contact.objects.filter(pk=tom.pk).update(archived_at=timezone.now())
+
+    assert _book_count(browser) == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({}, "contact_book_page"),
+        ({"archived": True}, "contact_book_archived_page"),
+        ({"stage": Stage.MET}, "contact_book_stage_page"),
+        ({"field_id": 1}, "contact_book_field_page"),
+    ],
+)
+def test_a_page_of_the_book_is_read_from_its_index_without_sorting(student, filters, index):
+    rows = selectors.contact_book_page_rows(student=student, **filters)[:25]
+    with connection.cursor() as cursor:
+        # On a handful of rows a sequential scan is cheaper; the question is whether
+        # an index gives the page in its order, not what the planner picks here.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+
+    assert f"using {index} on contacts_contact" in plan.lower()
+    assert "Sort" not in plan
 
 
 def test_contact_filters_are_styled_selects(login_as, student):
@@ -271,3 +398,43 @@ def test_the_next_page_link_keeps_the_search(login_as, student):
     html = login_as(student).get(reverse("contact_list"), {"q": "Analyst"}).content.decode()
 
     assert 'href="?q=Analyst&amp;page=2"' in html
+
+
+def test_a_row_of_the_book_shows_the_contact(login_as, student, consulting):
+    ana = ContactFactory(student=student, full_name="<b>Ana</b>")
+    tom = ContactFactory(
+        student=student,
+        full_name="Tom Becker",
+        organisation="Deloitte",
+        job_title="Analyst",
+        field=consulting,
+        source=Source.REFERRAL,
+        referred_by=ana,
+        on_target_list=True,
+    )
+    contact_set_stage(contact=tom, stage=Stage.MET)
+
+    html = login_as(student).get(reverse("contact_list"), {"q": "Becker"}).content.decode()
+
+    assert f'href="{reverse("contact_detail", args=[tom.pk])}"' in html
+    assert "<strong>Tom Becker</strong>" in html
+    assert " · Analyst, Deloitte</span>" in html
+    assert f"Consulting · {Source.REFERRAL.label} · referred by &lt;b&gt;Ana&lt;/b&gt;" in html
+    assert '<span class="badge stage stage-met">Met</span>' in html
+    assert 'title="On the target list"' in html
+
+
+def test_the_filters_show_what_was_chosen(login_as, student, consulting, office):
+    FieldFactory(office=office, name="Retired", is_active=False)
+    browser = login_as(student)
+
+    chosen = browser.get(
+        reverse("contact_list"), {"field": consulting.pk, "stage": Stage.MET, "source": "nope"}
+    ).content.decode()
+    plain = browser.get(reverse("contact_list")).content.decode()
+
+    assert f'<option value="{consulting.pk}" selected>Consulting</option>' in chosen
+    assert '<option value="met" selected>Met</option>' in chosen
+    assert "selected" not in chosen.split('name="source"')[1].split("</select>")[0]
+    assert '<option value="" selected>All fields</option>' in plain
+    assert "Retired" not in plain

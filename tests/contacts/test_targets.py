@@ -171,6 +171,7 @@ def test_target_pages_are_for_students(login_as, request, persona):
 
     assert browser.get(reverse("target_list")).status_code == 403
     assert browser.get(reverse("target_board")).status_code == 403
+    assert browser.get(reverse("target_board"), {"stage": Stage.MET}).status_code == 403
     assert (
         browser.post(reverse("target_reorder"), "{}", content_type="application/json").status_code
         == 403
@@ -200,7 +201,95 @@ def test_target_pages_query_count(
         shown = min(count // 2, 25) + min(count - count // 2, 25)
         assert response.content.decode().count('id="contact-') == shown
     else:
-        assert sum(len(c["contacts"]) for c in response.context["columns"]) == count
+        [identified] = [c for c in response.context["columns"] if c["stage"] == Stage.IDENTIFIED]
+        assert len(identified["contacts"]) == min(count, 25)
+        assert identified["count"] == count
+        assert sum(len(c["contacts"]) for c in response.context["columns"]) == min(count, 25)
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
+def test_one_board_column_query_count(
+    login_as, student, consulting, policy, count, django_assert_num_queries
+):
+    for i in range(count):
+        ContactFactory(
+            student=student,
+            full_name=f"P{i}",
+            field=[consulting, policy][i % 2],
+            on_target_list=True,
+        )
+    browser = login_as(student)
+
+    # session, user with office, the column's count, its page of contacts with fields
+    with django_assert_num_queries(4):
+        response = browser.get(reverse("target_board"), {"stage": Stage.IDENTIFIED})
+
+    [column] = response.context["columns"]
+    assert len(column["contacts"]) == min(count, 25)
+    assert column["count"] == count
+
+
+def test_a_long_board_column_shows_its_first_25_and_opens_alone(
+    login_as, student, consulting, policy
+):
+    people = [
+        ContactFactory(student=student, full_name=f"P{i:02}", field=consulting, on_target_list=True)
+        for i in range(27)
+    ]
+    # Policy comes after Consulting: the column keeps the target list's order.
+    pia = ContactFactory(student=student, full_name="Pia", field=policy, on_target_list=True)
+    contact_set_stage(contact=people[3], stage=Stage.MET)
+    ContactFactory(student=student, full_name="Not ranked", field=consulting)
+    browser = login_as(student)
+    waiting = [*people[:3], *people[4:], pia]
+
+    board = browser.get(reverse("target_board"))
+    alone = browser.get(reverse("target_board"), {"stage": Stage.IDENTIFIED})
+    second = browser.get(reverse("target_board"), {"stage": Stage.IDENTIFIED, "page": 2})
+
+    columns = {c["stage"]: c for c in board.context["columns"]}
+    assert columns[Stage.IDENTIFIED]["contacts"] == waiting[:25]
+    assert columns[Stage.IDENTIFIED]["count"] == 27
+    assert columns[Stage.MET]["contacts"] == [people[3]]
+    assert columns[Stage.MET]["count"] == 1
+    html = board.content.decode()
+    # A plain link: the column opens alone without JavaScript.
+    assert '<a href="?stage=identified">See all 27</a>' in html
+    assert "?stage=met" not in html
+    assert html.count('class="card mb-2"') == 26
+    assert (
+        f'<a class="fw-semibold" href="{reverse("contact_detail", args=[pia.pk])}">Pia</a>'
+        not in html
+    )
+    assert (
+        f'<a class="fw-semibold" href="{reverse("contact_detail", args=[people[3].pk])}">P03</a>'
+        in html
+    )
+    [column] = alone.context["columns"]
+    assert column["contacts"] == waiting[:25]
+    assert column["count"] == 27
+    alone_html = alone.content.decode()
+    assert f'href="{reverse("target_board")}"' in alone_html
+    assert "Page 1 of 2" in alone_html
+    assert 'href="?stage=identified&amp;page=2"' in alone_html
+    assert second.context["columns"][0]["contacts"] == waiting[25:]
+
+
+def test_an_unknown_stage_shows_the_whole_board(login_as, student, three):
+    response = login_as(student).get(reverse("target_board"), {"stage": "nonsense"})
+
+    assert [c["stage"] for c in response.context["columns"]] == list(Stage.values)
+    assert response.context["only"] is None
+
+
+def test_a_board_column_shows_only_the_students_own(login_as, student, student2, three):
+    ContactFactory(student=student2, full_name="Priya's", on_target_list=True)
+
+    for params in ({}, {"stage": Stage.IDENTIFIED}):
+        response = login_as(student2).get(reverse("target_board"), params)
+        names = [c.full_name for col in response.context["columns"] for c in col["contacts"]]
+        assert names == ["Priya's"]
+        assert "Ana" not in response.content.decode()
 
 
 def test_a_long_list_shows_its_top_25_and_links_to_the_whole_list(login_as, student, consulting):
