@@ -23,7 +23,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
-from apps.contacts.enums import Format
 from apps.core.links import site_url
 from apps.interviews.models import Interview
 
@@ -59,15 +58,6 @@ def _page_url(interview: Interview, viewer) -> str:
     return site_url(name, interview.pk)
 
 
-def _format_label(value: str) -> str:
-    """get_format_display() without its walk through every choice, which the feed
-    paid for each event."""
-    try:
-        return str(Format(value).label)
-    except ValueError:
-        return value
-
-
 def _description(interview: Interview, viewer, questions=None) -> str:
     """`questions`: the prepared questions' texts in order, if the caller read them
     already (the feed); otherwise they are read here once shared."""
@@ -75,7 +65,7 @@ def _description(interview: Interview, viewer, questions=None) -> str:
     if interview.format:
         lines.append(
             _("%(format)s, %(minutes)s minutes")
-            % {"format": _format_label(interview.format), "minutes": interview.duration_minutes}
+            % {"format": interview.get_format_display(), "minutes": interview.duration_minutes}
         )
     if interview.location:
         lines.append(_("Place: %(place)s") % {"place": interview.location})

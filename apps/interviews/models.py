@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import SLOT_MINUTES_CHOICES
 from apps.contacts.enums import Format
-from apps.core.models import TimeStampedModel, WebURLField
+from apps.core.models import TimeStampedModel, WebURLField, choice_label
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, QuestionTopic, State
 
 
@@ -99,6 +99,13 @@ class Interview(TimeStampedModel):
                 name="interview_scheduled_has_time",
             ),
         ]
+
+    # Lists show a state badge on every row.
+    def get_state_display(self) -> str:
+        return choice_label(State, self.state)
+
+    def get_format_display(self) -> str:
+        return choice_label(Format, self.format)
 
     def __str__(self):
         return f"{self.student} ↔ {self.contact}"

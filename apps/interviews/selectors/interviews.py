@@ -97,9 +97,26 @@ def interviews_due_for_expiry(*, now: datetime | None = None) -> list[int]:
     )
 
 
+# What a row of the student's conversations shows, and nothing more.
+STUDENT_LIST_FIELDS = (
+    "state",
+    "contact_id",
+    "volunteer_id",
+    "starts_at",
+    "requested_at",
+    "updated_at",
+    "contact__full_name",
+    "contact__organisation",
+)
+
+
 def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
-    qs = Interview.objects.filter(student=student).select_related(
-        "contact", "volunteer__user", "contact__field"
+    """The student's conversations for their list, latest change first: each with
+    only the columns a row shows (STUDENT_LIST_FIELDS) and its contact."""
+    qs = (
+        Interview.objects.filter(student=student)
+        .select_related("contact")
+        .only(*STUDENT_LIST_FIELDS)
     )
     if states:
         qs = qs.filter(state__in=states)
