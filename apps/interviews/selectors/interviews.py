@@ -201,6 +201,28 @@ def interview_inbox_for_volunteer(*, user, states=None) -> QuerySet[Interview]:
     )
 
 
+# What a row of the volunteer's inbox shows, and nothing more.
+INBOX_LIST_FIELDS = (
+    "state",
+    "starts_at",
+    "requested_at",
+    "student__full_name",
+    "student__student_profile__programme",
+    "student__student_profile__graduation_year",
+)
+
+
+def interview_inbox_rows_for_volunteer(*, user, states) -> QuerySet[Interview]:
+    """The inbox's rows in `states`, latest request first: only the columns a row
+    shows (INBOX_LIST_FIELDS), with the student and their profile."""
+    return (
+        interview_inbox_for_volunteer(user=user, states=states)
+        .select_related(None)
+        .select_related("student", "student__student_profile")
+        .only(*INBOX_LIST_FIELDS)
+    )
+
+
 def interview_get_for_volunteer(*, user, pk: int) -> Interview:
     interview = (
         interview_inbox_for_volunteer(user=user).filter(pk=pk).select_related("volunteer").first()
