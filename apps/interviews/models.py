@@ -100,15 +100,15 @@ class Interview(TimeStampedModel):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.student} ↔ {self.contact}"
+
     # Lists show a state badge on every row.
     def get_state_display(self) -> str:
         return choice_label(State, self.state)
 
     def get_format_display(self) -> str:
         return choice_label(Format, self.format)
-
-    def __str__(self):
-        return f"{self.student} ↔ {self.contact}"
 
     @property
     def ends_at(self):
@@ -162,6 +162,10 @@ class InterviewEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    # Every entry of a timeline shows its kind.
+    def get_kind_display(self) -> str:
+        return choice_label(EventKind, self.kind)
 
 
 class RequestTemplate(TimeStampedModel):

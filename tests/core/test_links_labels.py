@@ -8,8 +8,8 @@ from django.utils import translation
 from apps.contacts.enums import Format
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
-from apps.interviews.enums import State
-from apps.interviews.models import Interview
+from apps.interviews.enums import EventKind, State
+from apps.interviews.models import Interview, InterviewEvent
 
 
 @pytest.mark.parametrize("name", ["interview_detail", "inbox_detail", "interview_request_contact"])
@@ -35,6 +35,13 @@ def test_choice_label_is_what_django_displays(value):
 
     assert choice_label(choices, value) == (str(expected) if expected is not None else None)
     assert getattr(interview, f"get_{field}_display")() == choice_label(choices, value)
+
+
+@pytest.mark.parametrize("value", [*EventKind.values, "", "no-such-kind"])
+def test_event_kind_label_is_what_django_displays(value):
+    expected = dict(InterviewEvent._meta.get_field("kind").flatchoices).get(value, value)
+
+    assert InterviewEvent(kind=value).get_kind_display() == str(expected)
 
 
 def test_choice_label_follows_the_active_language():

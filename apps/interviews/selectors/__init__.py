@@ -48,6 +48,7 @@ from apps.interviews.selectors.interviews import (
     open_request_count,
     student_interview_figures,
     upcoming_for_user,
+    upcoming_rows_for_volunteer,
     volunteer_availability_problem,
     volunteer_get_for_request,
 )
@@ -169,6 +170,7 @@ __all__ = [
     "request_template_preview",
     "student_interview_figures",
     "upcoming_for_user",
+    "upcoming_rows_for_volunteer",
     "volunteer_availability_problem",
     "volunteer_get_for_request",
 ]

@@ -319,6 +319,17 @@ def upcoming_for_user(*, user) -> QuerySet[Interview]:
     )
 
 
+def upcoming_rows_for_volunteer(*, user) -> QuerySet[Interview]:
+    """upcoming_for_user as the volunteer's home lists it: the student's name, the
+    time and the format, and nothing more."""
+    return (
+        upcoming_for_user(user=user)
+        .select_related(None)
+        .select_related("student")
+        .only("starts_at", "format", "student__full_name")
+    )
+
+
 # --- Figures per student (an advisor's caseload) -----------------------------------
 
 # States only an accepted interview reaches (TRANSITIONS: scheduled comes from
