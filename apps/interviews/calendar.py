@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
-from apps.core.links import site_url
+from apps.core.links import path_for_pk, site_link, site_url
 from apps.interviews.models import Interview
 
 PRODID = "-//Fieldnotes//Informational interviews//EN"
@@ -53,12 +53,15 @@ def _summary(interview: Interview, viewer) -> str:
     return _("Informational interview with %(name)s") % {"name": other}
 
 
-def _page_url(interview: Interview, viewer) -> str:
+def _page_url(interview: Interview, viewer, paths=None) -> str:
+    """`paths`: path_for_pk of both pages, when the caller writes many events."""
     name = "inbox_detail" if _is_volunteer(interview, viewer) else "interview_detail"
-    return site_url(name, interview.pk)
+    if paths is None:
+        return site_url(name, interview.pk)
+    return site_link(paths[name](interview.pk))
 
 
-def _description(interview: Interview, viewer, questions=None) -> str:
+def _description(interview: Interview, viewer, questions=None, paths=None) -> str:
     """`questions`: the prepared questions' texts in order, if the caller read them
     already (the feed); otherwise they are read here once shared."""
     lines = [_("An informational interview arranged through Fieldnotes.")]
@@ -79,7 +82,7 @@ def _description(interview: Interview, viewer, questions=None) -> str:
             lines.append(_("Questions, most important first:"))
             lines += [f"{i}. {text}" for i, text in enumerate(questions, start=1)]
     lines.append("")
-    lines.append(_page_url(interview, viewer))
+    lines.append(_page_url(interview, viewer, paths))
     return "\n".join(lines)
 
 
@@ -228,7 +231,9 @@ def _fold(line: str) -> str:
     return "\r\n ".join(chunks)
 
 
-def _feed_event_lines(interview: Interview, *, viewer, organizer: str, stamp: str) -> list[str]:
+def _feed_event_lines(
+    interview: Interview, *, viewer, organizer: str, stamp: str, paths: dict
+) -> list[str]:
     """The event of `_event(..., method="PUBLISH")`, as content lines."""
     lines = [
         "BEGIN:VEVENT",
@@ -239,7 +244,9 @@ def _feed_event_lines(interview: Interview, *, viewer, organizer: str, stamp: st
         "UID:" + _ical_text(f"{interview.uid}@fieldnotes"),
         f"SEQUENCE:{interview.sequence}",
         "DESCRIPTION:"
-        + _ical_text(_description(interview, viewer, getattr(interview, "feed_questions", None))),
+        + _ical_text(
+            _description(interview, viewer, getattr(interview, "feed_questions", None), paths=paths)
+        ),
         "LAST-MODIFIED:" + _ical_time(interview.updated_at),
     ]
     where = interview.location or interview.meeting_url
@@ -280,8 +287,11 @@ def calendar_feed_ics(*, user, interviews) -> bytes:
     kept = sorted(
         (i for i in interviews if _feed_takes(i, user)), key=lambda i: (i.starts_at, i.pk)
     )
+    paths = {name: path_for_pk(name) for name in ("interview_detail", "inbox_detail")}
     for interview in kept:
-        lines += _feed_event_lines(interview, viewer=user, organizer=organizer, stamp=stamp)
+        lines += _feed_event_lines(
+            interview, viewer=user, organizer=organizer, stamp=stamp, paths=paths
+        )
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
 
