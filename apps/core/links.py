@@ -56,3 +56,15 @@ def safe_next(request, default: str = "") -> str:
     ):
         return target
     return default
+
+
+# A primary key no row will have: reversed once, then replaced by each row's own.
+_PK_SENTINEL = 9_876_543_210
+
+
+def path_for_pk(name: str):
+    """reverse(name, args=[pk]) for every row of a list at the cost of one reverse
+    (some 40 µs each, which a list of 70 rows paid 70 times): the route reversed
+    once with a sentinel pk, then each row's pk put in its place."""
+    head, _sentinel, tail = reverse(name, args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
+    return lambda pk: f"{head}{int(pk)}{tail}"

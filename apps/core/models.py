@@ -1,8 +1,10 @@
+import functools
 import re
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # A name is one line: a line break in it broke email headers' display names, CSV
@@ -112,3 +114,16 @@ class OutboundEmail(models.Model):
         """Deterministic, so a resend after a crash is recognisable as the same mail."""
         key = re.sub(r"[^A-Za-z0-9.-]+", ".", self.dedupe_key)
         return f"<outbox-{self.pk}.{key}@fieldnotes>"
+
+
+@functools.cache
+def _choice_labels(choices: type[models.Choices], language: str | None) -> dict:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def choice_label(choices: type[models.Choices], value):
+    """What get_FOO_display() gives (the label in the active language, or the value
+    itself when it is not a choice), from a table made once per language: Django's
+    own rebuilds the choices, translating every label, on each call (some 0.3 ms
+    on a busy machine, once per row of a list)."""
+    return _choice_labels(choices, get_language()).get(value, value)

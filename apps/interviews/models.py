@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import SLOT_MINUTES_CHOICES
 from apps.contacts.enums import Format
-from apps.core.models import TimeStampedModel, WebURLField
+from apps.core.models import TimeStampedModel, WebURLField, choice_label
 from apps.interviews.enums import OPEN_STATES, Channel, EventKind, QuestionTopic, State
 
 
@@ -103,6 +103,13 @@ class Interview(TimeStampedModel):
     def __str__(self):
         return f"{self.student} ↔ {self.contact}"
 
+    # Lists show a state badge on every row.
+    def get_state_display(self) -> str:
+        return choice_label(State, self.state)
+
+    def get_format_display(self) -> str:
+        return choice_label(Format, self.format)
+
     @property
     def ends_at(self):
         if self.starts_at is None:
@@ -155,6 +162,10 @@ class InterviewEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    # Every entry of a timeline shows its kind.
+    def get_kind_display(self) -> str:
+        return choice_label(EventKind, self.kind)
 
 
 class RequestTemplate(TimeStampedModel):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -40,13 +41,21 @@ def interview_invite_ics(request, pk: int):
 @never_cache
 def calendar_feed(request, token: str):
     """No sign-in: calendar programs fetch this on their own. The token is the
-    credential, so the answer is never cached by anyone but the caller."""
+    credential, so the answer is never cached by anyone but the caller. No
+    Last-Modified: no one time covers a renamed contact, an edited shared question
+    or a meeting leaving the 30 days, so only the ETag answers a conditional GET."""
     feed = selectors.calendar_feed_for_token(token=token)
     if feed is None:
         raise Http404
-    interviews = selectors.calendar_feed_interviews(user=feed.user)
-    body = calendar.calendar_feed_ics(user=feed.user, interviews=interviews)
-    response = _ics_response(body, filename="fieldnotes.ics", disposition="inline")
+    interviews = list(selectors.calendar_feed_interviews(user=feed.user))
+    etag = calendar.calendar_feed_etag(user=feed.user, interviews=interviews)
+    # Calendar programs poll: one that sends back the ETag it holds gets a 304
+    # while nothing the feed shows has changed, and the feed is not written.
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = calendar.calendar_feed_ics(user=feed.user, interviews=interviews)
+        response = _ics_response(body, filename="fieldnotes.ics", disposition="inline")
+    response["ETag"] = etag
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

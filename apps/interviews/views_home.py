@@ -20,13 +20,13 @@ HOME_LIST = 3
 def alumni_home(request):
     user = request.user
     profile = volunteer_profile_for_user(user=user)
-    waiting_qs = selectors.interview_inbox_for_volunteer(user=user, states=[State.REQUESTED])
+    waiting_qs = selectors.interview_inbox_rows_for_volunteer(user=user, states=[State.REQUESTED])
     waiting = list(waiting_qs.order_by("requested_at", "pk")[:HOME_LIST])
     counts = selectors.interview_inbox_for_volunteer(user=user).aggregate(
         waiting=Count("pk", filter=Q(state=State.REQUESTED)),
         held=Count("pk", filter=Q(state=State.COMPLETED)),
     )
-    upcoming = list(selectors.upcoming_for_user(user=user)[:HOME_LIST])
+    upcoming = list(selectors.upcoming_rows_for_volunteer(user=user)[:HOME_LIST])
     today = timezone.localdate()
     month = None
     if profile is not None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
+from apps.core.links import path_for_pk
 from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
@@ -50,12 +51,17 @@ PAST_PAGE_SIZE = 20
 def inbox(request):
     (new_key, new_label, new_states), (up_key, up_label, up_states), past = INBOX_GROUPS
     current = list(
-        selectors.interview_inbox_for_volunteer(user=request.user, states=new_states + up_states)
+        selectors.interview_inbox_rows_for_volunteer(
+            user=request.user, states=new_states + up_states
+        )
     )
     page = Paginator(
-        selectors.interview_inbox_for_volunteer(user=request.user, states=past[2]),
+        selectors.interview_inbox_rows_for_volunteer(user=request.user, states=past[2]),
         PAST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    detail = path_for_pk("inbox_detail")
+    for interview in (*current, *page):
+        interview.url = detail(interview.pk)
     groups = [
         {
             "key": new_key,

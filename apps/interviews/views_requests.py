@@ -16,6 +16,7 @@ from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
+from apps.core.links import path_for_pk
 from apps.core.rendering import render_list
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
@@ -53,6 +54,22 @@ GROUPS = [
 HISTORY_KEYS = ("held", "closed")
 HISTORY_PREVIEW = 10
 HISTORY_PAGE_SIZE = 25
+
+
+def _set_row_urls(interviews) -> None:
+    """Each row's link, one reverse per route for the whole list: a draft opens its
+    request page again (to the volunteer, or to the contact), anything else the
+    conversation."""
+    detail = path_for_pk("interview_detail")
+    to_volunteer = path_for_pk("interview_request_volunteer")
+    to_contact = path_for_pk("interview_request_contact")
+    for interview in interviews:
+        if interview.state != State.DRAFT:
+            interview.url = detail(interview.pk)
+        elif interview.volunteer_id:
+            interview.url = to_volunteer(interview.volunteer_id)
+        else:
+            interview.url = to_contact(interview.contact_id)
 
 
 @student_only
@@ -99,6 +116,7 @@ def interview_list(request):
                     "more": len(items) > HISTORY_PREVIEW,
                 }
             )
+    _set_row_urls(item for group in groups for item in group["items"])
     return render_list(
         request,
         "interviews/interview_list.html",

@@ -8,10 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from apps.contacts import services as contact_services
 from apps.contacts.enums import Format
 from apps.contacts.models import VolunteerProfile
+from apps.core.links import site_url
 from apps.interviews import calendar, services
 from apps.interviews.models import CalendarFeed, Interview, PreparedQuestion
+from apps.interviews.selectors import feeds
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import make_volunteer
 
@@ -402,7 +405,7 @@ def test_calendar_feed_ics_drops_interviews_of_other_people(student, student2, v
     ]
 
 
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, 50])
 def test_feed_query_count_does_not_grow_with_interviews(
     count, student, office, nobody, django_assert_num_queries
 ):
@@ -413,12 +416,214 @@ def test_feed_query_count_does_not_grow_with_interviews(
     Interview.objects.update(questions_shared_at=timezone.now())
     url = _feed_url(student)
 
-    # The feed and its owner, the interviews, their questions.
-    with django_assert_num_queries(3):
+    # The feed and its owner; the interviews with their shared questions.
+    with django_assert_num_queries(2):
         response = nobody.get(url)
 
     assert len(_feed_uids(response)) == count
     assert response.content.decode().count("1. How did you start?") == count
+
+
+# --- The feed as calendar programs poll it ---------------------------------------
+
+
+def _event_lines(body: bytes) -> list[list[str]]:
+    """Each VEVENT's unfolded content lines, DTSTAMP (the time of writing) left out."""
+    events, current = [], None
+    for line in body.decode().replace("\r\n ", "").split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            current = []
+        elif line == "END:VEVENT":
+            events.append(current)
+            current = None
+        elif current is not None and not line.startswith("DTSTAMP:"):
+            current.append(line)
+    return events
+
+
+def test_feed_events_are_the_downloaded_events_line_for_line(
+    student, alumni, volunteer, casey, login_as, nobody
+):
+    """The feed writes its events itself; the download goes through icalendar. Both
+    must say the same thing, escapes and all."""
+    video = _scheduled(student, volunteer)
+    in_person = _scheduled(
+        student,
+        casey,
+        starts_at=SECOND,
+        format=Format.IN_PERSON,
+        meeting_url="",
+        location="Café Müller, 3rd floor; the room with the long table \\ by the window",
+    )
+    for n, text in enumerate(["Which skills, tools; habits matter?", "Où commencer ?"], 1):
+        PreparedQuestion.objects.create(interview=in_person, text=text, position=n)
+    services.interview_questions_share(student=student, interview=in_person)
+
+    for user, mine in ((student, [video, in_person]), (alumni, [video]), (casey.user, [in_person])):
+        feed = nobody.get(_feed_url(user)).content
+        downloads = [
+            calendar.interview_ics(
+                interview=Interview.objects.get(pk=i.pk), method="PUBLISH", viewer=user
+            )
+            for i in mine
+        ]
+        assert _event_lines(feed) == [_event_lines(d)[0] for d in downloads]
+    [casey_event] = _event_lines(nobody.get(_feed_url(casey.user)).content)
+    assert (
+        "DESCRIPTION:An informational interview arranged through Fieldnotes.\\nIn person\\, "
+        "30 minutes\\nPlace: Café Müller\\, 3rd floor\\; the room with the long table \\\\ by "
+        "the window\\n\\nQuestions\\, most important first:\\n1. Which skills\\, tools\\; "
+        "habits matter?\\n2. Où commencer ?\\n\\n" + site_url("inbox_detail", in_person.pk)
+    ) in casey_event
+
+
+def test_feed_lines_are_folded_at_75_octets_without_splitting_a_character(
+    student, volunteer, casey, nobody
+):
+    _scheduled(
+        student,
+        casey,
+        format=Format.IN_PERSON,
+        meeting_url="",
+        location="Ünïcödé Straße 12, Zürich — " * 5 + "Ünïcödé Straße 12",
+    )
+
+    body = nobody.get(_feed_url(student)).content
+
+    lines = body.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode()  # each line is whole UTF-8, or this raises
+    assert body.endswith(b"END:VCALENDAR\r\n")
+    [event] = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["LOCATION"]) == "Ünïcödé Straße 12, Zürich — " * 5 + "Ünïcödé Straße 12"
+
+
+def test_fold_keeps_an_escape_whole_and_unfolds_to_the_line():
+    line = "DESCRIPTION:" + "x" * 62 + "\\,y" + "é" * 80
+
+    folded = calendar._fold(line)
+
+    parts = folded.split("\r\n ")
+    assert all(len(part.encode()) <= (75 if i == 0 else 74) for i, part in enumerate(parts))
+    assert not any(part.endswith("\\") for part in parts)
+    assert "".join(parts) == line
+
+
+def test_feed_answers_304_to_its_own_etag_until_something_changes(
+    student, alumni, volunteer, nobody, django_assert_num_queries
+):
+    interview = _scheduled(student, volunteer)
+    url = _feed_url(student)
+    first = nobody.get(url)
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+
+    with django_assert_num_queries(2):
+        again = nobody.get(url, headers={"if-none-match": etag})
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    assert {"private", "no-store"} <= {p.strip() for p in again["Cache-Control"].split(",")}
+    assert nobody.get(url, headers={"if-none-match": 'W/"something-else"'}).status_code == 200
+    assert "Last-Modified" not in first
+
+    services.interview_reschedule(
+        actor=student, interview=interview, starts_at=MOVED, reason="My exam moved."
+    )
+    moved = nobody.get(url, headers={"if-none-match": etag})
+    assert moved.status_code == 200
+    assert moved["ETag"] != etag
+    assert _event_lines(moved.content)[0][1] == "DTSTART:" + MOVED.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _changes_etag(nobody, url, change) -> bool:
+    before = nobody.get(url)["ETag"]
+    change()
+    after = nobody.get(url, headers={"if-none-match": before})
+    return after.status_code == 200 and after["ETag"] != before
+
+
+def test_feed_etag_follows_what_no_timestamp_of_the_interview_shows(
+    student, alumni, volunteer, casey, nobody
+):
+    """A renamed contact, a question edited after sharing, a meeting that leaves the
+    30 days, a new meeting: each is a new ETag at once."""
+    interview = _scheduled(student, volunteer)
+    PreparedQuestion.objects.create(interview=interview, text="How did you start?", position=1)
+    services.interview_questions_share(student=student, interview=interview)
+    url, volunteer_url = _feed_url(student), _feed_url(alumni)
+    interview = Interview.objects.get(pk=interview.pk)
+
+    assert _changes_etag(
+        nobody,
+        url,
+        lambda: contact_services.contact_update(
+            student=student, contact=interview.contact, full_name="Alex A. Alumni"
+        ),
+    )
+    assert _changes_etag(
+        nobody,
+        url,
+        lambda: services.prepared_question_add(
+            student=student, interview=interview, text="What would you do in my place?"
+        ),
+    )
+    assert _changes_etag(
+        nobody,
+        volunteer_url,
+        lambda: type(student).objects.filter(pk=student.pk).update(full_name="Sam Q. Student"),
+    )
+    assert _changes_etag(nobody, url, lambda: _scheduled(student, casey, starts_at=SECOND))
+    assert _changes_etag(
+        nobody,
+        url,
+        lambda: Interview.objects.filter(pk=interview.pk).update(
+            starts_at=timezone.now() - timedelta(days=31)
+        ),
+    )
+    assert "What would you do in my place?" not in nobody.get(url).content.decode()
+
+
+def test_feed_etag_differs_between_the_two_sides_of_one_meeting(student, alumni, volunteer, nobody):
+    _scheduled(student, volunteer)
+
+    assert nobody.get(_feed_url(student))["ETag"] != nobody.get(_feed_url(alumni))["ETag"]
+
+
+def test_feed_keeps_the_latest_meetings_up_to_its_cap(
+    student, office, volunteer, casey, nobody, monkeypatch
+):
+    dana = _alumni_volunteer(office, "Dana Diaz", "dana@alumni.test")
+    past = _scheduled(student, volunteer)
+    Interview.objects.filter(pk=past.pk).update(starts_at=timezone.now() - timedelta(days=2))
+    soon = _scheduled(student, casey, starts_at=FIRST)
+    later = _scheduled(student, dana, starts_at=SECOND)
+    monkeypatch.setattr(feeds, "FEED_MAX_EVENTS", 2)
+
+    assert _feed_uids(nobody.get(_feed_url(student))) == [
+        f"{soon.uid}@fieldnotes",
+        f"{later.uid}@fieldnotes",
+    ]
+
+
+def test_feed_with_shared_questions_all_removed_lists_none_and_reads_no_more(
+    student, volunteer, nobody, django_assert_num_queries
+):
+    interview = _scheduled(student, volunteer)
+    question = PreparedQuestion.objects.create(interview=interview, text="Why?", position=1)
+    services.interview_questions_share(student=student, interview=interview)
+    services.prepared_question_remove(
+        student=student, interview=Interview.objects.get(pk=interview.pk), question_id=question.pk
+    )
+    url = _feed_url(student)
+
+    with django_assert_num_queries(2):
+        body = nobody.get(url).content.decode()
+
+    assert "Questions" not in body
+    assert "Why?" not in body
 
 
 # --- Settings page and reset --------------------------------------------------------

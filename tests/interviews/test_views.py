@@ -1166,3 +1166,38 @@ def test_a_closed_request_is_worded_for_what_happened(
 
     assert says in page
     assert "if they answered" not in page
+
+
+def test_interview_list_rows_link_drafts_to_their_request_page_and_the_rest_to_the_conversation(
+    login_as, student, office, volunteer
+):
+    to_volunteer = InterviewFactory(student=student, volunteer=volunteer, state=State.DRAFT)
+    to_contact = InterviewFactory(student=student, state=State.DRAFT)
+    sent = InterviewFactory(student=student, state=State.REQUESTED)
+    held = InterviewFactory(student=student, state=State.COMPLETED)
+
+    body = login_as(student).get(reverse("interview_list")).content.decode()
+
+    links = re.findall(r'class="list-group-item list-group-item-action" href="([^"]+)"', body)
+    assert sorted(links) == sorted(
+        [
+            reverse("interview_request_volunteer", args=[volunteer.pk]),
+            reverse("interview_request_contact", args=[to_contact.contact_id]),
+            reverse("interview_detail", args=[sent.pk]),
+            reverse("interview_detail", args=[held.pk]),
+        ]
+    )
+    assert to_volunteer.volunteer_id == volunteer.pk
+
+
+def test_inbox_rows_link_to_each_request(login_as, student, student2, office, volunteer):
+    waiting = InterviewFactory(student=student, volunteer=volunteer, state=State.REQUESTED)
+    past = InterviewFactory(student=student2, volunteer=volunteer, state=State.DECLINED)
+
+    body = login_as(volunteer.user).get(reverse("inbox")).content.decode()
+
+    links = re.findall(r'class="list-group-item list-group-item-action" href="([^"]+)"', body)
+    assert links == [
+        reverse("inbox_detail", args=[waiting.pk]),
+        reverse("inbox_detail", args=[past.pk]),
+    ]

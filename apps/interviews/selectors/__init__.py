@@ -38,6 +38,7 @@ from apps.interviews.selectors.interviews import (
     interview_get_for_student,
     interview_get_for_volunteer,
     interview_inbox_for_volunteer,
+    interview_inbox_rows_for_volunteer,
     interview_list_for_advisor,
     interview_list_for_student,
     interviews_due_for_expiry,
@@ -47,6 +48,7 @@ from apps.interviews.selectors.interviews import (
     open_request_count,
     student_interview_figures,
     upcoming_for_user,
+    upcoming_rows_for_volunteer,
     volunteer_availability_problem,
     volunteer_get_for_request,
 )
@@ -142,6 +144,7 @@ __all__ = [
     "interview_get_for_student",
     "interview_get_for_volunteer",
     "interview_inbox_for_volunteer",
+    "interview_inbox_rows_for_volunteer",
     "interview_list_for_advisor",
     "interview_list_for_student",
     "interview_notes_get",
@@ -167,6 +170,7 @@ __all__ = [
     "request_template_preview",
     "student_interview_figures",
     "upcoming_for_user",
+    "upcoming_rows_for_volunteer",
     "volunteer_availability_problem",
     "volunteer_get_for_request",
 ]

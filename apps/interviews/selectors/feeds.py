@@ -4,13 +4,15 @@ holds nothing but its owner's interviews."""
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Case, CharField, OuterRef, QuerySet, When
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from apps.accounts.enums import Approval, Role
 from apps.interviews.enums import State
-from apps.interviews.models import FEED_NONCE_CHARS, CalendarFeed, Interview
+from apps.interviews.models import FEED_NONCE_CHARS, CalendarFeed, Interview, PreparedQuestion
 from apps.interviews.selectors.interviews import interviews_of_participant
 
 FEED_ROLES = (Role.STUDENT, Role.ALUMNI)
@@ -23,6 +25,30 @@ FEED_HISTORY_DAYS = 30
 
 # A meeting marked as held stays in the calendar rather than vanishing from it.
 FEED_STATES = (State.SCHEDULED, State.COMPLETED)
+
+# Every coming meeting and the last 30 days' come to a few dozen even for the
+# busiest student; the cap only keeps a runaway account from writing an endless
+# file. The latest meetings are kept, so the coming ones always are.
+FEED_MAX_EVENTS = 200
+
+# What the feed writes, and nothing more: a calendar program fetches the feed every
+# hour, for years.
+FEED_FIELDS = (
+    "uid",
+    "sequence",
+    "state",
+    "starts_at",
+    "duration_minutes",
+    "format",
+    "location",
+    "meeting_url",
+    "questions_shared_at",
+    "updated_at",
+    "student_id",
+    "student__full_name",
+    "contact__full_name",
+    "volunteer__user_id",
+)
 
 
 def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
@@ -44,15 +70,30 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
 
 
 def calendar_feed_interviews(*, user, now: datetime | None = None) -> QuerySet[Interview]:
-    """The user's agreed meetings, as student or as volunteer, from 30 days back."""
+    """The user's agreed meetings, as student or as volunteer, from 30 days back, the
+    latest FEED_MAX_EVENTS of them, latest first, in one query: with each, the
+    names the event shows (`student`, `contact`, `volunteer.user_id`) and, once
+    shared, the prepared questions' texts in order (`feed_questions`, None before;
+    questions not shared are never read)."""
     now = now or timezone.now()
+    questions = ArraySubquery(
+        PreparedQuestion.objects.filter(interview=OuterRef("pk"))
+        .order_by("position", "pk")
+        .values("text")
+    )
     return (
         interviews_of_participant(
             user=user,
             state__in=FEED_STATES,
             starts_at__gte=now - timedelta(days=FEED_HISTORY_DAYS),
         )
-        .select_related("student", "contact", "volunteer__user")
-        .prefetch_related("questions")
-        .order_by("starts_at", "pk")
+        .select_related("student", "contact", "volunteer")
+        .only(*FEED_FIELDS)
+        .annotate(
+            feed_questions=Case(
+                When(questions_shared_at__isnull=False, then=questions),
+                output_field=ArrayField(CharField()),
+            )
+        )
+        .order_by("-starts_at", "-pk")[:FEED_MAX_EVENTS]
     )

@@ -97,9 +97,26 @@ def interviews_due_for_expiry(*, now: datetime | None = None) -> list[int]:
     )
 
 
+# What a row of the student's conversations shows, and nothing more.
+STUDENT_LIST_FIELDS = (
+    "state",
+    "contact_id",
+    "volunteer_id",
+    "starts_at",
+    "requested_at",
+    "updated_at",
+    "contact__full_name",
+    "contact__organisation",
+)
+
+
 def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
-    qs = Interview.objects.filter(student=student).select_related(
-        "contact", "volunteer__user", "contact__field"
+    """The student's conversations for their list, latest change first: each with
+    only the columns a row shows (STUDENT_LIST_FIELDS) and its contact."""
+    qs = (
+        Interview.objects.filter(student=student)
+        .select_related("contact")
+        .only(*STUDENT_LIST_FIELDS)
     )
     if states:
         qs = qs.filter(state__in=states)
@@ -181,6 +198,28 @@ def interview_inbox_for_volunteer(*, user, states=None) -> QuerySet[Interview]:
         qs = qs.filter(state__in=states)
     return qs.select_related("student", "student__student_profile", "contact").order_by(
         "-requested_at", "-pk"
+    )
+
+
+# What a row of the volunteer's inbox shows, and nothing more.
+INBOX_LIST_FIELDS = (
+    "state",
+    "starts_at",
+    "requested_at",
+    "student__full_name",
+    "student__student_profile__programme",
+    "student__student_profile__graduation_year",
+)
+
+
+def interview_inbox_rows_for_volunteer(*, user, states) -> QuerySet[Interview]:
+    """The inbox's rows in `states`, latest request first: only the columns a row
+    shows (INBOX_LIST_FIELDS), with the student and their profile."""
+    return (
+        interview_inbox_for_volunteer(user=user, states=states)
+        .select_related(None)
+        .select_related("student", "student__student_profile")
+        .only(*INBOX_LIST_FIELDS)
     )
 
 
@@ -277,6 +316,17 @@ def upcoming_for_user(*, user) -> QuerySet[Interview]:
         interviews_of_participant(user=user, state=State.SCHEDULED, starts_at__gte=now)
         .select_related("contact", "volunteer__user", "student")
         .order_by("starts_at")
+    )
+
+
+def upcoming_rows_for_volunteer(*, user) -> QuerySet[Interview]:
+    """upcoming_for_user as the volunteer's home lists it: the student's name, the
+    time and the format, and nothing more."""
+    return (
+        upcoming_for_user(user=user)
+        .select_related(None)
+        .select_related("student")
+        .only("starts_at", "format", "student__full_name")
     )
 
 
