@@ -468,6 +468,16 @@ def measure(args, pages, app, ref, cookies, ids, reference_path) -> list[LoadRow
 def run_growth(args) -> None:
     if not args.tenth_url:
         sys.exit("--growth needs --tenth-url (the database `seed_scale --scale 0.1` filled).")
+    # The pages name hashed static files: without a manifest the production
+    # settings cannot draw one (a fresh clone has none until a first run).
+    collect = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
+        env=production_env(database_url=args.database_url, port=8000),
+        capture_output=True,
+        text=True,
+    )
+    if collect.returncode:
+        sys.exit(f"collectstatic failed:\n{collect.stderr[-2000:]}")
     passes = {"full": [], "tenth": []}
     for round_ in range(1, args.passes + 1):
         for label, url in (("full", args.database_url), ("tenth", args.tenth_url)):
