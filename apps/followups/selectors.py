@@ -13,6 +13,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Window,
 )
 from django.db.models.functions import Trunc
 from django.http import Http404
@@ -145,27 +146,36 @@ class DueSoon:
 
 
 def followups_due_soon(*, student, limit: int, now: datetime | None = None) -> DueSoon:
-    """Bounded whatever the student owes: one query when there are `limit` or fewer;
-    with more, one more for the counts, and one more only when a thank-you is due
-    but not among the first `limit`."""
+    """Bounded whatever the student owes: one query, the first `limit` rows each
+    carrying the counts over all due (window counts, so no second read); one more
+    only when a thank-you is due but not among the first `limit`."""
     now = now or timezone.now()
-    due = followup_list_for_student(student=student).filter(
-        status=Status.OPEN, due_at__lt=now + DUE_SOON
+    due = FollowUp.objects.filter(student=student, status=Status.OPEN, due_at__lt=now + DUE_SOON)
+    items = list(
+        due.select_related("contact")
+        .only("kind", "due_at", "contact__full_name")
+        .annotate(
+            due_count=Window(Count("pk")),
+            overdue_count=Window(Count("pk", filter=Q(due_at__lt=now))),
+            thank_you_count=Window(Count("pk", filter=Q(kind=Kind.THANK_YOU))),
+        )
+        .order_by("due_at", "pk")[:limit]
     )
-    items = list(due[: limit + 1])
+    if not items:
+        return DueSoon([], 0, 0, None)
     for item in items:
         item.is_overdue = item.due_at < now
+    first = items[0]
     thank_you = next((item for item in items if item.kind == Kind.THANK_YOU), None)
-    if len(items) <= limit:
-        return DueSoon(items, len(items), sum(item.is_overdue for item in items), thank_you)
-    figures = due.select_related(None).aggregate(
-        count=Count("pk"),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        thank_yous=Count("pk", filter=Q(kind=Kind.THANK_YOU)),
-    )
-    if thank_you is None and figures["thank_yous"]:
-        thank_you = due.filter(kind=Kind.THANK_YOU).first()
-    return DueSoon(items[:limit], figures["count"], figures["overdue"], thank_you)
+    if thank_you is None and first.thank_you_count:
+        thank_you = (
+            due.filter(kind=Kind.THANK_YOU)
+            .select_related("contact")
+            .only("kind", "due_at", "contact__full_name")
+            .order_by("due_at", "pk")
+            .first()
+        )
+    return DueSoon(items, first.due_count, first.overdue_count, thank_you)
 
 
 def followups_due_count(*, student, now: datetime | None = None) -> int:
