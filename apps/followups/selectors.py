@@ -14,6 +14,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Trunc
 from django.http import Http404
@@ -82,6 +83,26 @@ def _section(*, status: str, due_at: datetime, now: datetime) -> str:
     return "overdue" if due_at < now else "this_week"
 
 
+# What the follow-ups page shows of a row and its contact (not the interview, not
+# the contact's notes): the rows are read whole only for the 30 shown.
+_ROW_FIELDS = (
+    "kind",
+    "status",
+    "due_at",
+    "snoozed_until",
+    "cadence_months",
+    "done_at",
+    "on_time",
+    "sent_via",
+    "note",
+    "contact__full_name",
+    "contact__organisation",
+    "contact__last_interaction_at",
+    "contact__last_interaction",
+    "contact__volunteer",
+)
+
+
 def followup_groups_for_student(
     *, student, now: datetime | None = None, section: str | None = None, page: str | None = None
 ) -> FollowUpGroups:
@@ -91,16 +112,29 @@ def followup_groups_for_student(
     alone, SECTION_PAGE_SIZE to a `page`, and nothing done.
 
     The sections are drawn from a narrow read of every active follow-up (id,
-    status, due time: a student has tens, a few hundred at most); only the rows
-    shown are loaded whole. Four queries, three with `section`."""
+    status, due time: a student has tens, a few hundred at most), in the same
+    query as the ids of the last few done; only the rows shown are loaded, with
+    the columns the page shows. Three queries, the third (logged interactions)
+    only when an active row is shown."""
     now = now or timezone.now()
+    narrow = FollowUp.objects.filter(student=student).order_by()
+    active = narrow.filter(status__in=ACTIVE_STATUSES).values_list("pk", "status", "due_at")
+    if section not in SECTIONS:
+        recent = (
+            narrow.filter(status=Status.DONE)
+            .order_by("-done_at", "-pk")
+            .values_list("pk", "status", "due_at")[:RECENTLY_DONE]
+        )
+        active = active.union(recent, all=True)
     ids: dict[str, list[int]] = {name: [] for name in SECTIONS}
-    for pk, status, due_at in (
-        followup_list_for_student(student=student)
-        .filter(status__in=ACTIVE_STATUSES)
-        .values_list("pk", "status", "due_at")
-    ):
-        ids[_section(status=status, due_at=due_at, now=now)].append(pk)
+    done_ids = []
+    # The union comes back in no order: the active ones are sorted here by due
+    # time, the done ones below by when they were done.
+    for pk, status, due_at in sorted(active, key=lambda row: (row[2], row[0])):
+        if status == Status.DONE:
+            done_ids.append(pk)
+        else:
+            ids[_section(status=status, due_at=due_at, now=now)].append(pk)
     counts = {name: len(ids[name]) for name in SECTIONS}
     one_page = None
     if section in SECTIONS:
@@ -112,23 +146,24 @@ def followup_groups_for_student(
     rows = (
         {
             row.pk: row
-            for row in followup_list_for_student(student=student)
-            .filter(pk__in=wanted)
-            .prefetch_related(_recent_interactions("contact__interactions"))
+            for row in FollowUp.objects.filter(student=student, pk__in=wanted + done_ids)
+            .select_related("contact")
+            .only(*_ROW_FIELDS)
         }
-        if wanted
+        if wanted or done_ids
         else {}
     )
-    done = (
-        []
-        if one_page
-        else list(
-            followup_list_for_student(student=student)
-            .filter(status=Status.DONE)
-            .order_by("-done_at", "-pk")[:RECENTLY_DONE]
-        )
-    )
     lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
+    prefetch_related_objects(
+        [row for name in SECTIONS for row in lists[name]],
+        _recent_interactions("contact__interactions"),
+    )
+    # Newest first, as "-done_at" sorts in PostgreSQL (a row without a time first).
+    done = sorted(
+        (rows[pk] for pk in done_ids if pk in rows),
+        key=lambda row: (row.done_at is None, row.done_at or now, row.pk),
+        reverse=True,
+    )
     return FollowUpGroups(**lists, done=done, counts=counts, page=one_page)
 
 
