@@ -111,7 +111,14 @@ def student_home(request):
     counts = contact_counts_for_student(student=student)
     steps = _getting_ready(profile=profile, counts=counts)
     due = followups_due_soon(student=student, limit=HOME_LIST, now=now)
-    upcoming = list(upcoming_for_user(user=student)[:HOME_LIST])
+    # The home shows when and with whom; not the volunteer's profile and user, nor
+    # the interview's long text columns.
+    upcoming = list(
+        upcoming_for_user(user=student)
+        .select_related(None)
+        .select_related("contact")
+        .only("starts_at", "contact__full_name")[:HOME_LIST]
+    )
     return render_list(
         request,
         "followups/student_home.html",
