@@ -115,7 +115,7 @@ def followup_groups_for_student(
     status, due time: a student has tens, a few hundred at most), in the same
     query as the ids of the last few done; only the rows shown are loaded, with
     the columns the page shows. Three queries, the third (logged interactions)
-    only when an active row is shown."""
+    only when a check-in is shown."""
     now = now or timezone.now()
     narrow = FollowUp.objects.filter(student=student).order_by()
     active = narrow.filter(status__in=ACTIVE_STATUSES).values_list("pk", "status", "due_at")
@@ -154,8 +154,9 @@ def followup_groups_for_student(
         else {}
     )
     lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
+    # Only a check-in shows the interactions logged with its contact.
     prefetch_related_objects(
-        [row for name in SECTIONS for row in lists[name]],
+        [row for name in SECTIONS for row in lists[name] if row.kind == Kind.KEEP_IN_TOUCH],
         _recent_interactions("contact__interactions"),
     )
     # Newest first, as "-done_at" sorts in PostgreSQL (a row without a time first).
@@ -227,7 +228,9 @@ def followups_due_count(*, student, now: datetime | None = None) -> int:
 def _recent_interactions(lookup: str) -> Prefetch:
     return Prefetch(
         lookup,
-        queryset=Interaction.objects.order_by("-occurred_at", "-pk")[:RECENT_INTERACTIONS],
+        queryset=Interaction.objects.only("contact", "kind", "occurred_at", "note").order_by(
+            "-occurred_at", "-pk"
+        )[:RECENT_INTERACTIONS],
         to_attr="recent_interactions",
     )
 

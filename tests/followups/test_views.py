@@ -170,6 +170,28 @@ def test_followups_page_query_count(login_as, student, count, django_assert_num_
 
 
 @pytest.mark.parametrize("count", [1, 3, 50])
+def test_followups_page_of_thank_yous_only_reads_no_interactions(
+    login_as, student, count, django_assert_num_queries
+):
+    for i in range(count):
+        contact = _meet(student, f"Person {i}").contact
+        services.followup_stop(
+            student=student, followup=FollowUp.objects.get(contact=contact, kind=Kind.KEEP_IN_TOUCH)
+        )
+    browser = login_as(student)
+
+    # session, user with office, the active and recently done ids, the rows shown:
+    # no check-in is shown, so no logged interactions are read
+    with django_assert_num_queries(4):
+        response = browser.get(reverse("followup_list"))
+
+    assert response.context["groups"].counts == {"overdue": 0, "this_week": count, "upcoming": 0}
+    assert response.content.decode().count('<li class="list-group-item" id="followup-') == min(
+        count, 10
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
 def test_one_followups_section_query_count(login_as, student, count, django_assert_num_queries):
     for i in range(count):
         _meet(student, f"Person {i}")
