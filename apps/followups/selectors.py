@@ -144,7 +144,7 @@ def followup_groups_for_student(
         shown = {name: ids[name][:SECTION_PREVIEW] for name in SECTIONS}
     wanted = [pk for name in SECTIONS for pk in shown[name]]
     # Each row carries its contact's last few logged interactions, read in the same
-    # query (a few index probes per row, never a contact's whole history).
+    # query (per row, that contact's from the index interaction_contact_recent).
     recent = ArraySubquery(
         Interaction.objects.filter(contact=OuterRef("contact"))
         .order_by("-occurred_at", "-pk")
