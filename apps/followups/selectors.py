@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
@@ -13,8 +14,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Window,
 )
-from django.db.models.functions import Trunc
+from django.db.models.functions import JSONObject, Trunc
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -81,6 +83,26 @@ def _section(*, status: str, due_at: datetime, now: datetime) -> str:
     return "overdue" if due_at < now else "this_week"
 
 
+# What the follow-ups page shows of a row and its contact (not the interview, not
+# the contact's notes): the rows are read whole only for the 30 shown.
+_ROW_FIELDS = (
+    "kind",
+    "status",
+    "due_at",
+    "snoozed_until",
+    "cadence_months",
+    "done_at",
+    "on_time",
+    "sent_via",
+    "note",
+    "contact__full_name",
+    "contact__organisation",
+    "contact__last_interaction_at",
+    "contact__last_interaction",
+    "contact__volunteer",
+)
+
+
 def followup_groups_for_student(
     *, student, now: datetime | None = None, section: str | None = None, page: str | None = None
 ) -> FollowUpGroups:
@@ -90,16 +112,29 @@ def followup_groups_for_student(
     alone, SECTION_PAGE_SIZE to a `page`, and nothing done.
 
     The sections are drawn from a narrow read of every active follow-up (id,
-    status, due time: a student has tens, a few hundred at most); only the rows
-    shown are loaded whole. Four queries, three with `section`."""
+    status, due time: a student has tens, a few hundred at most), in the same
+    query as the ids of the last few done; only the rows shown are loaded, with
+    the columns the page shows and their contacts' last logged interactions. Two
+    queries."""
     now = now or timezone.now()
+    narrow = FollowUp.objects.filter(student=student).order_by()
+    active = narrow.filter(status__in=ACTIVE_STATUSES).values_list("pk", "status", "due_at")
+    if section not in SECTIONS:
+        recent = (
+            narrow.filter(status=Status.DONE)
+            .order_by("-done_at", "-pk")
+            .values_list("pk", "status", "due_at")[:RECENTLY_DONE]
+        )
+        active = active.union(recent, all=True)
     ids: dict[str, list[int]] = {name: [] for name in SECTIONS}
-    for pk, status, due_at in (
-        followup_list_for_student(student=student)
-        .filter(status__in=ACTIVE_STATUSES)
-        .values_list("pk", "status", "due_at")
-    ):
-        ids[_section(status=status, due_at=due_at, now=now)].append(pk)
+    done_ids = []
+    # The union comes back in no order: the active ones are sorted here by due
+    # time, the done ones below by when they were done.
+    for pk, status, due_at in sorted(active, key=lambda row: (row[2], row[0])):
+        if status == Status.DONE:
+            done_ids.append(pk)
+        else:
+            ids[_section(status=status, due_at=due_at, now=now)].append(pk)
     counts = {name: len(ids[name]) for name in SECTIONS}
     one_page = None
     if section in SECTIONS:
@@ -108,26 +143,44 @@ def followup_groups_for_student(
     else:
         shown = {name: ids[name][:SECTION_PREVIEW] for name in SECTIONS}
     wanted = [pk for name in SECTIONS for pk in shown[name]]
+    # Each row carries its contact's last few logged interactions, read in the same
+    # query (per row, that contact's from the index interaction_contact_recent).
+    recent = ArraySubquery(
+        Interaction.objects.filter(contact=OuterRef("contact"))
+        .order_by("-occurred_at", "-pk")
+        .values(json=JSONObject(kind="kind", occurred_at="occurred_at", note="note"))[
+            :RECENT_INTERACTIONS
+        ]
+    )
     rows = (
         {
             row.pk: row
-            for row in followup_list_for_student(student=student)
-            .filter(pk__in=wanted)
-            .prefetch_related(_recent_interactions("contact__interactions"))
+            for row in FollowUp.objects.filter(student=student, pk__in=wanted + done_ids)
+            .select_related("contact")
+            .only(*_ROW_FIELDS)
+            .annotate(recent=recent)
         }
-        if wanted
+        if wanted or done_ids
         else {}
     )
-    done = (
-        []
-        if one_page
-        else list(
-            followup_list_for_student(student=student)
-            .filter(status=Status.DONE)
-            .order_by("-done_at", "-pk")[:RECENTLY_DONE]
-        )
-    )
     lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
+    for name in SECTIONS:
+        for row in lists[name]:
+            row.contact.recent_interactions = [
+                Interaction(
+                    contact_id=row.contact_id,
+                    kind=item["kind"],
+                    occurred_at=datetime.fromisoformat(item["occurred_at"]),
+                    note=item["note"],
+                )
+                for item in row.recent
+            ]
+    # Newest first, as "-done_at" sorts in PostgreSQL (a row without a time first).
+    done = sorted(
+        (rows[pk] for pk in done_ids if pk in rows),
+        key=lambda row: (row.done_at is None, row.done_at or now, row.pk),
+        reverse=True,
+    )
     return FollowUpGroups(**lists, done=done, counts=counts, page=one_page)
 
 
@@ -145,27 +198,36 @@ class DueSoon:
 
 
 def followups_due_soon(*, student, limit: int, now: datetime | None = None) -> DueSoon:
-    """Bounded whatever the student owes: one query when there are `limit` or fewer;
-    with more, one more for the counts, and one more only when a thank-you is due
-    but not among the first `limit`."""
+    """Bounded whatever the student owes: one query, the first `limit` rows each
+    carrying the counts over all due (window counts, so no second read); one more
+    only when a thank-you is due but not among the first `limit`."""
     now = now or timezone.now()
-    due = followup_list_for_student(student=student).filter(
-        status=Status.OPEN, due_at__lt=now + DUE_SOON
+    due = FollowUp.objects.filter(student=student, status=Status.OPEN, due_at__lt=now + DUE_SOON)
+    items = list(
+        due.select_related("contact")
+        .only("kind", "due_at", "contact__full_name")
+        .annotate(
+            due_count=Window(Count("pk")),
+            overdue_count=Window(Count("pk", filter=Q(due_at__lt=now))),
+            thank_you_count=Window(Count("pk", filter=Q(kind=Kind.THANK_YOU))),
+        )
+        .order_by("due_at", "pk")[:limit]
     )
-    items = list(due[: limit + 1])
+    if not items:
+        return DueSoon([], 0, 0, None)
     for item in items:
         item.is_overdue = item.due_at < now
+    first = items[0]
     thank_you = next((item for item in items if item.kind == Kind.THANK_YOU), None)
-    if len(items) <= limit:
-        return DueSoon(items, len(items), sum(item.is_overdue for item in items), thank_you)
-    figures = due.select_related(None).aggregate(
-        count=Count("pk"),
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        thank_yous=Count("pk", filter=Q(kind=Kind.THANK_YOU)),
-    )
-    if thank_you is None and figures["thank_yous"]:
-        thank_you = due.filter(kind=Kind.THANK_YOU).first()
-    return DueSoon(items[:limit], figures["count"], figures["overdue"], thank_you)
+    if thank_you is None and first.thank_you_count:
+        thank_you = (
+            due.filter(kind=Kind.THANK_YOU)
+            .select_related("contact")
+            .only("kind", "due_at", "contact__full_name")
+            .order_by("due_at", "pk")
+            .first()
+        )
+    return DueSoon(items, first.due_count, first.overdue_count, thank_you)
 
 
 def followups_due_count(*, student, now: datetime | None = None) -> int:
@@ -182,7 +244,9 @@ def followups_due_count(*, student, now: datetime | None = None) -> int:
 def _recent_interactions(lookup: str) -> Prefetch:
     return Prefetch(
         lookup,
-        queryset=Interaction.objects.order_by("-occurred_at", "-pk")[:RECENT_INTERACTIONS],
+        queryset=Interaction.objects.only("contact", "kind", "occurred_at", "note").order_by(
+            "-occurred_at", "-pk"
+        )[:RECENT_INTERACTIONS],
         to_attr="recent_interactions",
     )
 

@@ -2,9 +2,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +40,131 @@ from apps.interviews.selectors import interview_get_for_student
 # --- The follow-ups page ------------------------------------------------------------
 
 
+def _path_for(name: str):
+    """The path of the URL `name` for any follow-up's pk: reversed once for the
+    page, not once for each row and action."""
+    marker = 2147483647
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _day(moment, format: str) -> str:
+    # As the template's |date filter shows it: in the viewer's time zone.
+    return date_format(timezone.localtime(moment), format) if moment else ""
+
+
+def _active_rows(items, *, section: str, paths: dict, cadence_options: dict) -> list[dict]:
+    """What each row of a section shows, worked out here rather than by template
+    tags row by row (a page has 30): its words, dates and the paths its forms post
+    to. The forms themselves are plain HTML in the template."""
+    rows = []
+    for followup in items:
+        contact = followup.contact
+        name = contact.full_name
+        pk = followup.pk
+        row = {
+            "followup": followup,
+            "pk": pk,
+            "name": name,
+            "organisation": contact.organisation,
+            "thank_you": followup.kind == Kind.THANK_YOU,
+            "overdue": False,
+            "done_path": paths["done"](pk),
+            "stop_path": paths["stop"](pk),
+        }
+        if followup.status == Status.SNOOZED:
+            row["when"] = _("Snoozed until %(date)s") % {
+                "date": _day(followup.snoozed_until, "D j M Y")
+            }
+        elif section == "overdue":
+            row["overdue"] = True
+            row["when"] = _("Was due %(date)s (%(ago)s ago)") % {
+                "date": _day(followup.due_at, "D j M, H:i"),
+                "ago": timesince(followup.due_at),
+            }
+        else:
+            row["when"] = _("Due %(date)s (in %(left)s)") % {
+                "date": _day(followup.due_at, "D j M, H:i"),
+                "left": timeuntil(followup.due_at),
+            }
+        if row["thank_you"]:
+            row["title"] = _("Thank %(name)s") % {"name": name}
+            row["write_path"] = paths["thank_you"](pk)
+            rows.append(row)
+            continue
+        row["title"] = _("Check in with %(name)s") % {"name": name}
+        if contact.last_interaction_at:
+            row["last_contact"] = _("Last contact: %(what)s, %(date)s") % {
+                "what": contact.last_interaction,
+                "date": _day(contact.last_interaction_at, "j M Y"),
+            }
+        row["interactions"] = [
+            (
+                _day(interaction.occurred_at, "c"),
+                _day(interaction.occurred_at, "j M Y"),
+                interaction.get_kind_display(),
+                interaction.note,
+            )
+            for interaction in contact.recent_interactions
+        ]
+        if row["interactions"]:
+            row["interactions_label"] = _("Interactions logged with %(name)s") % {"name": name}
+        row["snoozes"] = [
+            (
+                value,
+                _("Snooze check-in with %(name)s for %(label)s") % {"name": name, "label": label},
+                text,
+            )
+            for value, label, text in paths["snooze_choices"]
+        ]
+        row["snooze_path"] = paths["snooze"](pk)
+        row["cadence_path"] = paths["cadence"](pk)
+        row["cadence_options"] = cadence_options.get(followup.cadence_months, cadence_options[None])
+        row["log_path"] = paths["log"](contact.pk)
+        if contact.volunteer_id:
+            row["outcome_help"] = _(
+                "For example “I got an internship in policy research”. %(name)s sees this "
+                "on their Fieldnotes home."
+            ) % {"name": name}
+        rows.append(row)
+    return rows
+
+
+def _done_rows(items) -> list[dict]:
+    thanked, checked_in = _("Thanked %(name)s"), _("Checked in with %(name)s")
+    return [
+        {
+            "followup": followup,
+            "pk": followup.pk,
+            "title": (thanked if followup.kind == Kind.THANK_YOU else checked_in)
+            % {"name": followup.contact.full_name},
+            "iso": _day(followup.done_at, "c"),
+            "day": _day(followup.done_at, "D j M Y"),
+            "sent_via": followup.get_sent_via_display() if followup.sent_via else "",
+            "note": followup.note,
+            "on_time": followup.on_time,
+        }
+        for followup in items
+    ]
+
+
+def _cadence_options() -> dict:
+    """The cadence <select>'s options with each choice selected (and, under None,
+    none), built once a page."""
+    selected = mark_safe(" selected")
+    return {
+        current: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (months, selected if months == current else "", label)
+                for months, label in CADENCE_CHOICES
+            ),
+        )
+        for current in [None, *(months for months, _label in CADENCE_CHOICES)]
+    }
+
+
 @student_only
 def followup_list(request):
     # ?section= opens one section alone, a page at a time (its anchor's name).
@@ -49,6 +178,22 @@ def followup_list(request):
         ("this-week", _("Due this week"), groups.this_week, groups.counts["this_week"]),
         ("upcoming", _("Coming up"), groups.upcoming, groups.counts["upcoming"]),
     ]
+    paths = {
+        action: _path_for(f"followup_{action}")
+        for action in ("done", "snooze", "stop", "cadence", "thank_you")
+    }
+    paths["log"] = _path_for("interaction_log")
+    paths["snooze_choices"] = [
+        (value, label, _("Snooze %(label)s") % {"label": label}) for value, label in Snooze.choices
+    ]
+    cadence_options = _cadence_options()
+    # What every form on the page carries: the CSRF token and, from one section's
+    # page, where to come back to.
+    hidden = csrf_input(request)
+    if only:
+        hidden += format_html(
+            '<input type="hidden" name="next" value="{}">', request.get_full_path()
+        )
     return render_list(
         request,
         "followups/followup_list.html",
@@ -56,13 +201,21 @@ def followup_list(request):
             "groups": groups,
             "only": only,
             "sections": [
-                {"key": key, "label": label, "items": items, "count": count}
+                {
+                    "key": key,
+                    "label": label,
+                    "items": items,
+                    "rows": _active_rows(
+                        items, section=key, paths=paths, cadence_options=cadence_options
+                    ),
+                    "count": count,
+                }
                 for key, label, items, count in sections
                 if only is None or key.replace("-", "_") == only
             ],
+            "done_rows": _done_rows(groups.done),
+            "hidden": hidden,
             "preview": selectors.SECTION_PREVIEW,
-            "cadence_choices": CADENCE_CHOICES,
-            "snooze_choices": Snooze.choices,
         },
     )
 

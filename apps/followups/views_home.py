@@ -14,22 +14,22 @@ from apps.contacts.selectors import contact_counts_for_student, target_list_for_
 from apps.core.rendering import render_list
 from apps.followups.selectors import followups_due_soon
 from apps.interviews.selectors import upcoming_for_user
-from apps.students.selectors import research_note_list_for_student, student_profile_get
+from apps.students.selectors import student_profile_get_with_progress
 from apps.students.services import pitch_stats
 
 HOME_LIST = 3
 PREPARE_AHEAD = timedelta(days=2)
 
 
-def _getting_ready(*, student, profile, counts) -> list[dict]:
+def _getting_ready(*, profile, counts) -> list[dict]:
     return [
         {
-            "done": profile.fields.exists(),
+            "done": profile.has_fields,
             "url": reverse("student_profile"),
             "label": _("Choose the fields you want to explore"),
         },
         {
-            "done": research_note_list_for_student(student=student).exists(),
+            "done": profile.has_notes,
             "url": reverse("research_note_create"),
             "label": _("Research a field before you ask"),
         },
@@ -107,11 +107,18 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
 def student_home(request):
     student = request.user
     now = timezone.now()
-    profile = student_profile_get(user=student)
+    profile = student_profile_get_with_progress(user=student)
     counts = contact_counts_for_student(student=student)
-    steps = _getting_ready(student=student, profile=profile, counts=counts)
+    steps = _getting_ready(profile=profile, counts=counts)
     due = followups_due_soon(student=student, limit=HOME_LIST, now=now)
-    upcoming = list(upcoming_for_user(user=student)[:HOME_LIST])
+    # The home shows when and with whom; not the volunteer's profile and user, nor
+    # the interview's long text columns.
+    upcoming = list(
+        upcoming_for_user(user=student)
+        .select_related(None)
+        .select_related("contact")
+        .only("starts_at", "contact__full_name")[:HOME_LIST]
+    )
     return render_list(
         request,
         "followups/student_home.html",

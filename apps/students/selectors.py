@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -27,6 +27,23 @@ def field_get_for_office(*, office_id: int, pk: int) -> Field:
 def student_profile_get(*, user) -> StudentProfile:
     """The student's profile, created empty on first use."""
     profile, _ = StudentProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def student_profile_get_with_progress(*, user) -> StudentProfile:
+    """The student's profile (created empty on first use) with `has_fields` and
+    `has_notes` (any research note): the home's getting-ready steps, in one query
+    rather than three."""
+    profiles = StudentProfile.objects.filter(user=user).annotate(
+        has_fields=Exists(
+            StudentProfile.fields.through.objects.filter(studentprofile=OuterRef("pk"))
+        ),
+        has_notes=Exists(ResearchNote.objects.filter(student=OuterRef("user_id"))),
+    )
+    profile = profiles.first()
+    if profile is None:
+        student_profile_get(user=user)
+        profile = profiles.first()
     return profile
 
 

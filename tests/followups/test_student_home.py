@@ -13,7 +13,7 @@ from apps.contacts.services import contact_create, contact_set_stage
 from apps.followups.enums import Kind
 from apps.followups.models import FollowUp
 from apps.interviews.enums import State
-from apps.students.models import ResearchNote
+from apps.students.models import ResearchNote, StudentProfile
 from apps.students.selectors import student_profile_get
 from tests.factories.contacts import ContactFactory
 from tests.factories.interviews import InterviewFactory, mark_held
@@ -81,6 +81,26 @@ def test_home_counts_contacts_targets_referrals_and_meetings(login_as, student, 
     assert (counts["total"], counts["targets"], counts["referrals"], counts["met"]) == (3, 3, 1, 1)
     assert [s["done"] for s in response.context["steps"]] == [True, False, False, True, True]
     assert response.context["next_step"]["url"] == reverse("research_note_create")
+
+
+def test_getting_ready_counts_only_the_students_own_fields_and_notes(
+    login_as, student, student2, office
+):
+    _ready(student2, office)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert [s["done"] for s in response.context["steps"]] == [False] * 5
+    assert StudentProfile.objects.filter(user=student).count() == 1
+
+    profile = student_profile_get(user=student)
+    profile.fields.add(FieldFactory(office=office, name="Policy"))
+    response = login_as(student).get(reverse("student_home"))
+    assert [s["done"] for s in response.context["steps"]] == [True, False, False, False, False]
+
+    ResearchNote.objects.create(student=student, title="Policy", body="Notes")
+    response = login_as(student).get(reverse("student_home"))
+    assert [s["done"] for s in response.context["steps"]] == [True, True, False, False, False]
 
 
 @pytest.mark.parametrize("persona", ["alumni", "advisor"])
@@ -211,10 +231,10 @@ def test_student_home_query_count(login_as, student, items, django_assert_num_qu
         _booked(student, f"Booked {n}", starts_in=timedelta(days=n + 1))
     browser = login_as(student)
 
-    # session, user with office, profile, fields exist, notes exist, contact counts,
-    # the first follow-ups due with their contacts, upcoming conversations with
-    # theirs; with more than three due, their counts (the list is read four at most)
-    with django_assert_num_queries(8 if items <= 3 else 9):
+    # session, user with office, profile with whether it has fields and notes,
+    # contact counts, the first three follow-ups due with their contacts and the
+    # counts of all due, upcoming conversations with their contacts
+    with django_assert_num_queries(6):
         response = browser.get(reverse("student_home"))
     assert len(response.context["due"]) == len(response.context["upcoming"]) == min(items, 3)
     assert response.context["due_count"] == items
@@ -237,8 +257,8 @@ def test_a_thank_you_behind_many_check_ins_is_still_the_next_step(
     _held(student, "Rosa Reyes")
     browser = login_as(student)
 
-    # the 9 of a home with more than three due, and the earliest thank-you
-    with django_assert_num_queries(10):
+    # the 6 of every home, and the earliest thank-you
+    with django_assert_num_queries(7):
         response = browser.get(reverse("student_home"))
 
     assert response.context["next_step"]["label"] == "Thank Rosa Reyes for the conversation"
@@ -257,7 +277,7 @@ def test_student_home_query_count_on_the_request_step(
     _ready(student, office)
     browser = login_as(student)
 
-    # the 8 of every home, and the best-ranked person not asked yet
-    with django_assert_num_queries(9):
+    # the 6 of every home, and the best-ranked person not asked yet
+    with django_assert_num_queries(7):
         response = browser.get(reverse("student_home"))
     assert response.context["next_step"]["action"] == "Write the request"

@@ -155,9 +155,10 @@ def test_followups_page_query_count(login_as, student, count, django_assert_num_
             services.interaction_log(student=student, contact=contact, kind=kind, on=NOW.date())
     browser = login_as(student)
 
-    # session, user with office, the active follow-ups' ids, the rows shown with
-    # their contacts, their contacts' logged interactions, recently done
-    with django_assert_num_queries(6):
+    # session, user with office, the active follow-ups' ids with the recently done
+    # ones', the rows shown and done with their contacts and the contacts' last
+    # logged interactions
+    with django_assert_num_queries(4):
         response = browser.get(reverse("followup_list"))
 
     groups = response.context["groups"]
@@ -174,9 +175,9 @@ def test_one_followups_section_query_count(login_as, student, count, django_asse
         _meet(student, f"Person {i}")
     browser = login_as(student)
 
-    # session, user with office, the active follow-ups' ids, the page's rows, their
-    # contacts' logged interactions
-    with django_assert_num_queries(5):
+    # session, user with office, the active follow-ups' ids, the page's rows with
+    # their contacts and the contacts' last logged interactions
+    with django_assert_num_queries(4):
         response = browser.get(reverse("followup_list") + "?section=upcoming")
 
     groups = response.context["groups"]
