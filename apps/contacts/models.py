@@ -242,6 +242,15 @@ class Contact(TimeStampedModel):
                 name="contact_book_field_page",
                 condition=models.Q(archived_at__isnull=True),
             ),
+            # The student home's figures (selectors.contact_counts_for_student) count
+            # the whole book by stage, target and referral: an index-only scan of
+            # this, a third of reading the rows (0.46 against 1.36 ms for 1,929).
+            models.Index(
+                fields=["owner", "stage"],
+                include=["target_rank", "referred_by"],
+                name="contact_book_counts",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             models.Index(fields=["owner", "match_name", "match_org"], name="contact_match_name"),
             models.Index(
                 fields=["owner", "match_linkedin"],
