@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import User
-from apps.contacts.directory import volunteer_list_for_admin
+from apps.contacts.directory import volunteer_list_for_admin, volunteers_with_status
 from apps.demo.cohort import CASELOAD_SIZE, COHORT_EMAILS
 from apps.demo.seed import AT_CAPACITY, PAUSED, PENDING, VOLUNTEERS
 from apps.interviews.enums import State
@@ -56,7 +56,7 @@ def demo(seeded, time_machine, login_as):
 def test_demo_has_one_volunteer_paused_one_at_capacity_and_one_pending(demo):
     admin = demo["admin"]
 
-    listed = volunteer_list_for_admin(admin=admin)
+    listed = volunteers_with_status(volunteer_list_for_admin(admin=admin), office=admin.office)
 
     statuses = {p.user.email: p.status for p in listed}
     assert len(statuses) == 12
