@@ -96,9 +96,14 @@ class PeopleBulkForm(forms.Form):
         error_messages={"required": _("Select at least one person.")},
     )
 
-    def __init__(self, *args, advisors, **kwargs):
+    def __init__(self, *args, advisors, advisor_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = advisors
+        if advisor_choices is not None:
+            # What the select shows (selectors.advisor_choices_for_office, cached);
+            # a submitted choice is still checked against `advisors`.
+            field = self.fields["advisor"]
+            field.choices = [("", field.empty_label), *advisor_choices]
         # Any ids: the services check each belongs to the office.
         self.fields["members"].choices = (
             [(value, value) for value in self.data.getlist("members") if value.isdigit()]

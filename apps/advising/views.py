@@ -19,6 +19,7 @@ from apps.contacts.selectors import target_list_grouped
 from apps.core.csv_cells import csv_cell_safe, csv_streaming_response
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
+from apps.core.rendering import CountedPaginator
 from apps.interviews.selectors import interview_list_for_advisor
 from apps.students.selectors import (
     field_list_for_office,
@@ -92,7 +93,8 @@ def caseload(request):
     form, query, students, now = _caseload(request, page=True)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
-    page = Paginator(students, PAGE_SIZE).get_page(request.GET.get("page"))
+    count = selectors.caseload_count(advisor=request.user, query=query, now=now)
+    page = CountedPaginator(students, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     stages = dict(Stage.choices)
     page.object_list = list(
         selectors.caseload_flags(page.object_list, advisor=request.user, now=now)

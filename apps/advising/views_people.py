@@ -3,7 +3,6 @@ with bulk actions on the ones ticked, and assignment of students by rule."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
@@ -12,9 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.permissions import office_admin_required
 from apps.advising import selectors_people, services_people
 from apps.advising.forms_people import AssignmentRuleForm, PeopleBulkForm, PeopleFilterForm
-from apps.advising.selectors import advisors_of_office
+from apps.advising.selectors import advisor_choices_for_office, advisors_of_office
 from apps.core.feedback import error_messages
 from apps.core.links import safe_next
+from apps.core.rendering import CountedPaginator
 from apps.students.selectors import programmes_for_office
 
 PAGE_SIZE = 50
@@ -51,8 +51,10 @@ def people(request):
     if not form.is_valid():
         return render(request, "advising/people.html", {"form": form}, status=400)
     query = form.query()
-    page = Paginator(
-        selectors_people.people_for_admin(admin=admin, query=query), PAGE_SIZE
+    page = CountedPaginator(
+        selectors_people.people_for_admin(admin=admin, query=query),
+        PAGE_SIZE,
+        count=selectors_people.people_count(admin=admin, query=query),
     ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     if rows:
@@ -70,7 +72,10 @@ def people(request):
             "query": query,
             "page": page,
             "headers": _headers(query),
-            "bulk_form": PeopleBulkForm(advisors=advisors_of_office(office_id=admin.office_id)),
+            "bulk_form": PeopleBulkForm(
+                advisors=advisors_of_office(office_id=admin.office_id),
+                advisor_choices=advisor_choices_for_office(office_id=admin.office_id),
+            ),
         },
     )
 

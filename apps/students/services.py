@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from apps.accounts.services import members_changed
 from apps.students.models import Field, ResearchNote, StudentProfile
 from apps.students.selectors import programmes_cache_key
 
@@ -87,6 +88,9 @@ def student_profile_update(
     profile.full_clean()
     profile.save()
     profile.fields.set(fields)
+    # Programme, year and fields are filters of the People page and the caseload,
+    # whose counts are cached per version of the office's membership.
+    members_changed(office_id=office_id)
     return profile
 
 
