@@ -196,19 +196,18 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
 
 
 # Filters whose matches change only with the office's membership (who is a student,
-# whose, their names, programmes, years and fields): a count under them is cached per
+# whose, their names, programmes and years): a count under them is cached per
 # version of the membership. The flags and the stage change with every contact,
-# conversation and follow-up, so a count under them is always counted.
+# conversation and follow-up, and a student's fields are not announced, so a count
+# under them is always counted.
 _COUNT_CACHED_FLAGS = {"", FLAG_UNASSIGNED}
 
 
 def caseload_count(*, advisor, query: CaseloadQuery, now: datetime) -> int:
     """How many students the query matches (what caseload_for_advisor returns)."""
-    cached = not query.stage and query.flag in _COUNT_CACHED_FLAGS
+    cached = not query.stage and query.flag in _COUNT_CACHED_FLAGS and query.field_id is None
     if cached:
-        filters = repr(
-            (query.scope, query.search, query.programme, query.year, query.field_id, query.flag)
-        )
+        filters = repr((query.scope, query.search, query.programme, query.year, query.flag))
         version = members_version(office_id=advisor.office_id)
         digest = hashlib.sha256(filters.encode()).hexdigest()[:32]
         key = f"caseload-count:{advisor.office_id}:{advisor.pk}:{version}:{digest}"

@@ -66,7 +66,11 @@ def _rows_prepare(rows, *, advisors: dict[int, list[str]]) -> None:
             else ""
         )
         member.role_label = member.get_role_display()
-        member.status_badge = badges["deactivated" if not member.is_active else member.approval]
+        member.status_badge = (
+            badges["deactivated"]
+            if not member.is_active
+            else badges.get(member.approval, badges[Approval.APPROVED])
+        )
         member.joined = date_shown(member.date_joined)
         member.signed_in = date_shown(member.last_login) if member.last_login else None
 

@@ -78,6 +78,10 @@ def student_profile_update(
     if profile.programme != programme.strip():
         key = programmes_cache_key(office_id)
         transaction.on_commit(lambda: cache.delete(key))
+    if profile.programme != programme.strip() or profile.graduation_year != graduation_year:
+        # Filters of the People page and the caseload, whose counts are cached per
+        # version of the office's membership.
+        members_changed(office_id=office_id)
     profile.programme = programme.strip()
     profile.graduation_year = graduation_year
     profile.interest_tags = interest_tags
@@ -88,9 +92,6 @@ def student_profile_update(
     profile.full_clean()
     profile.save()
     profile.fields.set(fields)
-    # Programme, year and fields are filters of the People page and the caseload,
-    # whose counts are cached per version of the office's membership.
-    members_changed(office_id=office_id)
     return profile
 
 

@@ -15,6 +15,7 @@ from apps.advising.services_people import assignments_remove
 from apps.interviews.enums import State
 from apps.interviews.services import interview_request_volunteer
 from apps.students.selectors import student_profile_get
+from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory, mark_held
@@ -399,6 +400,35 @@ def test_a_count_under_a_flag_is_never_cached(advisor, student, login_as):
     ContactFactory(student=student, full_name="Lee Park", on_target_list=True)
 
     assert (_count(browser, flag="no_targets"), _count(browser, stage="identified")) == (0, 1)
+
+
+def test_a_count_under_a_field_is_never_cached(advisor, student, consulting, login_as):
+    browser = login_as(advisor)
+    assert _count(browser, field=consulting.pk) == 0
+
+    student_profile_get(user=student).fields.add(consulting)
+
+    assert _count(browser, field=consulting.pk) == 1
+
+
+def test_a_new_graduation_year_shows_at_once(
+    advisor, student, login_as, django_capture_on_commit_callbacks
+):
+    browser = login_as(advisor)
+    assert _count(browser, year="2028") == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        student_profile_update(
+            profile=student_profile_get(user=student),
+            programme="",
+            graduation_year=2028,
+            fields=[],
+            interest_tags=[],
+            target_companies=[],
+            pitch="",
+        )
+
+    assert _count(browser, year="2028") == 1
 
 
 def test_the_count_is_each_advisors_own(advisor, office_admin, student, student2, login_as):
