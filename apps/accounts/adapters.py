@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import sso
 from apps.accounts.models import User
+from apps.accounts.services import members_changed
 from apps.core.emails import email_queue_message
 
 
@@ -66,4 +67,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def save_user(self, request, sociallogin, form=None):
         sso.new_student(sociallogin.user, sociallogin)
-        return super().save_user(request, sociallogin, form=form)
+        user = super().save_user(request, sociallogin, form=form)
+        members_changed(office_id=user.office_id)
+        return user

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import Invitation, User
+from apps.accounts.services import members_changed
 from apps.core.data_export import ExportTable
 
 ACCOUNT_COLUMNS = [
@@ -78,5 +79,6 @@ def user_erase(user) -> bool:
     if apps.is_installed("allauth.usersessions"):
         apps.get_model("usersessions", "UserSession").objects.filter(user=user).delete()
     Invitation.objects.filter(accepted_by=user).update(email=f"erased-{user.pk}@erased.invalid")
+    members_changed(office_id=user.office_id)
     user.refresh_from_db()
     return True

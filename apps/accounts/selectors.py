@@ -1,8 +1,10 @@
 """Reads. Every function that takes a user returns only what that user's office holds."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -125,6 +127,28 @@ def member_counts_for_admin(*, admin: User) -> dict[str, int]:
         advisor=Count("pk", filter=active & Q(role=Role.ADVISOR)),
         pending=Count("pk", filter=Q(role=Role.ALUMNI, approval=Approval.PENDING)),
     )
+
+
+# How long a version of an office's membership is remembered; a count cached under
+# it (the People page's, the caseload's) lives a shorter while anyway.
+MEMBERS_VERSION_SECONDS = 24 * 3600
+
+
+def members_version_key(office_id: int) -> str:
+    return f"office-members-version:{office_id}"
+
+
+def members_version(*, office_id: int) -> str:
+    """A token that changes whenever the office's membership changes (someone
+    joins, is renamed, changes role, approval or activity, a student's programme
+    or year, an advisor's assignments: accounts.services.members_changed). Counts
+    over the office's members are cached under it, so a change shows at once."""
+    key = members_version_key(office_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS)
+        version = cache.get(key)
+    return version
 
 
 def members_of_office(*, admin: User, ids) -> QuerySet[User]:

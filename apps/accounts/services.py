@@ -1,10 +1,12 @@
 """Writes for people, offices and invitations."""
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,7 +17,11 @@ from apps.accounts import sso
 from apps.accounts.enums import Approval, Role
 from apps.accounts.events import InvitationAccepted, OfficeAction, OfficeActionKind
 from apps.accounts.models import Invitation, Office, OfficeSignOn, User, token_digest
-from apps.accounts.selectors import user_email_taken
+from apps.accounts.selectors import (
+    MEMBERS_VERSION_SECONDS,
+    members_version_key,
+    user_email_taken,
+)
 from apps.core.emails import email_queue, email_row
 from apps.core.events import event_announce
 from apps.core.links import site_url
@@ -34,6 +40,16 @@ class InvitationError(ValidationError):
 
 
 @transaction.atomic
+def members_changed(*, office_id: int | None) -> None:
+    """The office's membership changed (see selectors.members_version): a new
+    version once the transaction commits, never before, so a count read meanwhile
+    from the old data is cached under the old version, which nobody asks for again."""
+    if office_id is None:
+        return
+    key = members_version_key(office_id)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS))
+
+
 def user_create(
     *,
     office: Office | None,
@@ -67,6 +83,7 @@ def user_create(
         **extra,
     )
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
+    members_changed(office_id=user.office_id)
     return user
 
 
@@ -337,6 +354,7 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
         volunteer.approval = Approval.APPROVED if approve else Approval.REJECTED
         volunteer.rejection_reason = "" if approve else reason
         volunteer.save(update_fields=["approval", "rejection_reason"])
+        members_changed(office_id=volunteer.office_id)
         _audit(
             admin,
             OfficeActionKind.VOLUNTEER_APPROVED if approve else OfficeActionKind.VOLUNTEER_DECLINED,
@@ -370,6 +388,7 @@ def user_update_profile(*, user: User, full_name: str, time_zone: str) -> User:
     user.time_zone = time_zone
     user.full_clean(exclude=["password"])
     user.save(update_fields=["full_name", "time_zone"])
+    members_changed(office_id=user.office_id)
     return user
 
 
@@ -411,6 +430,7 @@ def members_set_active(*, admin: User, member_ids, active: bool) -> int:
         .values_list("pk", flat=True)
     )
     changed = User.objects.filter(pk__in=changing).update(is_active=active)
+    members_changed(office_id=admin.office_id)
     if changing:
         _audit(
             admin,

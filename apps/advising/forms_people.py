@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
 from apps.advising import selectors_people, services_people
+from apps.core.widgets import QuickSelect
 
 ROLE_CHOICES = [
     ("", _("Any")),
@@ -42,9 +43,13 @@ class PeopleFilterForm(forms.Form):
     """The People page's search, filters and sort, from the query string."""
 
     q = forms.CharField(label=_("Name or email"), max_length=100, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
-    programme = forms.ChoiceField(label=_("Programme"), required=False)
+    role = forms.ChoiceField(
+        widget=QuickSelect, label=_("Role"), choices=ROLE_CHOICES, required=False
+    )
+    status = forms.ChoiceField(
+        widget=QuickSelect, label=_("Status"), choices=STATUS_CHOICES, required=False
+    )
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
         label=_("Graduation year"), min_value=1950, max_value=2100, required=False
     )
@@ -80,11 +85,13 @@ class PeopleBulkForm(forms.Form):
     """One action on the people ticked on the page (checkboxes named `members`)."""
 
     action = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("With the selected people"),
         choices=ACTION_CHOICES,
         error_messages={"required": _("Choose what to do with the selected people.")},
     )
     advisor = forms.ModelChoiceField(
+        widget=QuickSelect,
         label=_("Advisor"),
         queryset=None,
         required=False,
@@ -96,9 +103,14 @@ class PeopleBulkForm(forms.Form):
         error_messages={"required": _("Select at least one person.")},
     )
 
-    def __init__(self, *args, advisors, **kwargs):
+    def __init__(self, *args, advisors, advisor_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = advisors
+        if advisor_choices is not None:
+            # What the select shows (selectors.advisor_choices_for_office, cached);
+            # a submitted choice is still checked against `advisors`.
+            field = self.fields["advisor"]
+            field.choices = [("", field.empty_label), *advisor_choices]
         # Any ids: the services check each belongs to the office.
         self.fields["members"].choices = (
             [(value, value) for value in self.data.getlist("members") if value.isdigit()]
@@ -121,11 +133,12 @@ class PeopleBulkForm(forms.Form):
 class AssignmentRuleForm(forms.Form):
     """Programme and/or graduation year → advisor."""
 
-    programme = forms.ChoiceField(label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
         label=_("Graduation year"), min_value=1950, max_value=2100, required=False
     )
     advisor = forms.ModelChoiceField(
+        widget=QuickSelect,
         label=_("Advisor"),
         queryset=None,
         empty_label=_("Choose an advisor"),

@@ -8,9 +8,11 @@ the number of students. The student's page reads each app through its selectors
 too, each scoped to the one student `student_for_advisor` let through.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     Exists,
     F,
@@ -24,10 +26,11 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
+from apps.accounts.selectors import members_version
 from apps.advising.models import Assignment
 from apps.contacts.enums import STAGE_ORDER
 from apps.contacts.selectors import contact_list_recently_added, student_contact_figures
-from apps.core.figures import RowsFigureOrder
+from apps.core.figures import InSubquery, RowsFigureOrder
 from apps.followups.selectors import (
     interaction_list_recent_for_student,
     student_followup_figures,
@@ -39,6 +42,11 @@ from apps.students.selectors import (
     students_in_field,
     students_with_profile,
 )
+
+# What is cached under a version of the office's membership is replaced as soon as
+# it changes (accounts.services.members_changed); this bounds how long a change made
+# another way (the Django admin, a shell) can take to show.
+MEMBERS_CACHE_SECONDS = 600
 
 SCOPE_MINE = "mine"
 SCOPE_OFFICE = "office"
@@ -127,7 +135,11 @@ def _students(*, advisor, query: CaseloadQuery, now: datetime, figures: dict) ->
     since = stalled_since(advisor=advisor, now=now)
     qs = User.objects.filter(office_id=advisor.office_id, role=Role.STUDENT, is_active=True)
     if query.scope == SCOPE_MINE:
-        qs = qs.filter(advisor_assignments__advisor=advisor)
+        qs = qs.filter(
+            InSubquery(
+                "pk", Assignment.objects.filter(advisor=advisor).order_by().values("student_id")
+            )
+        )
     if query.search:
         qs = qs.filter(Q(full_name__icontains=query.search) | Q(email__icontains=query.search))
     if query.field_id is not None:
@@ -181,6 +193,31 @@ def caseload_for_advisor(*, advisor, query: CaseloadQuery, now: datetime) -> Que
     key = SORTS[query.sort]
     order = key.desc(nulls_last=True) if query.descending else key.asc(nulls_last=True)
     return qs.order_by(order, "pk")
+
+
+# Filters whose matches change only with the office's membership (who is a student,
+# whose, their names, programmes and years): a count under them is cached per
+# version of the membership. The flags and the stage change with every contact,
+# conversation and follow-up, and a student's fields are not announced, so a count
+# under them is always counted.
+_COUNT_CACHED_FLAGS = {"", FLAG_UNASSIGNED}
+
+
+def caseload_count(*, advisor, query: CaseloadQuery, now: datetime) -> int:
+    """How many students the query matches (what caseload_for_advisor returns)."""
+    cached = not query.stage and query.flag in _COUNT_CACHED_FLAGS and query.field_id is None
+    if cached:
+        filters = repr((query.scope, query.search, query.programme, query.year, query.flag))
+        version = members_version(office_id=advisor.office_id)
+        digest = hashlib.sha256(filters.encode()).hexdigest()[:32]
+        key = f"caseload-count:{advisor.office_id}:{advisor.pk}:{version}:{digest}"
+        count = cache.get(key)
+        if count is not None:
+            return count
+    count = _students(advisor=advisor, query=query, now=now, figures=_figures(now=now)).count()
+    if cached:
+        cache.set(key, count, MEMBERS_CACHE_SECONDS)
+    return count
 
 
 def caseload_page_rows(*, advisor, query: CaseloadQuery, now: datetime):
@@ -289,3 +326,18 @@ def advisors_of_office(*, office_id: int) -> QuerySet[User]:
     return User.objects.filter(office_id=office_id, role=Role.ADVISOR, is_active=True).order_by(
         "full_name", "pk"
     )
+
+
+def advisor_choices_for_office(*, office_id: int) -> list[tuple[int, str]]:
+    """advisors_of_office as a select's choices (id, name), for the pages that
+    render it on every view; cached per version of the office's membership (the
+    form still validates a choice against advisors_of_office)."""
+    key = f"office-advisor-choices:{office_id}:{members_version(office_id=office_id)}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = [
+            (advisor.pk, str(advisor))
+            for advisor in advisors_of_office(office_id=office_id).only("full_name", "email")
+        ]
+        cache.set(key, choices, MEMBERS_CACHE_SECONDS)
+    return choices

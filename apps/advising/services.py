@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
+from apps.accounts.services import members_changed
 from apps.advising.models import AccessRecord, Assignment
 from apps.core.middleware import client_ip
 
@@ -62,6 +63,7 @@ def assignments_add(*, admin, advisor_id: int, student_ids: list[int]) -> int:
         ignore_conflicts=True,  # a second admin assigning the same at the same moment
         batch_size=1000,
     )
+    members_changed(office_id=admin.office_id)
     access_records(
         actor=admin,
         what=AccessRecord.What.ASSIGNED,
@@ -81,6 +83,7 @@ def assignment_remove(*, admin, advisor_id: int, student_id: int) -> bool:
     advisor = ended[0].advisor if ended else None
     deleted, _by_model = ended.delete()
     if deleted:
+        members_changed(office_id=admin.office_id)
         access_records(
             actor=admin,
             what=AccessRecord.What.UNASSIGNED,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import Invitation, Office, User
-from apps.accounts.services import invitation_create
+from apps.accounts.services import invitation_create, members_changed
 from apps.advising.models import AccessRecord, Assignment, PeopleImport, PeopleImportRow
 from apps.advising.services import access_record, assignments_add
 from apps.core.csv_cells import CsvUnreadable, csv_records
@@ -488,11 +488,13 @@ def assignment_from_invitation(*, invitation: Invitation, user: User) -> Assignm
     ).first()
     if advisor is None:
         return None
-    assignment, _created = Assignment.objects.get_or_create(
+    assignment, created = Assignment.objects.get_or_create(
         advisor=advisor,
         student=user,
         defaults={"office_id": user.office_id, "assigned_by_id": invitation.invited_by_id},
     )
+    if created:
+        members_changed(office_id=user.office_id)
     return assignment
 
 

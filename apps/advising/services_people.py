@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
-from apps.accounts.services import members_set_active
+from apps.accounts.services import members_changed, members_set_active
 from apps.advising.models import AccessRecord, Assignment
 from apps.advising.selectors_people import students_for_rule
 from apps.advising.services import (
@@ -50,6 +50,7 @@ def assignments_remove(*, admin, advisor_id: int, student_ids) -> int:
     )
     students = sorted(ending.values_list("student_id", flat=True))
     deleted, _by_model = ending.delete()
+    members_changed(office_id=admin.office_id)
     advisor_email = User.objects.values_list("email", flat=True).get(pk=advisor_id)
     access_records(
         actor=admin, what=AccessRecord.What.UNASSIGNED, subject_ids=students, detail=advisor_email
@@ -100,6 +101,7 @@ def assignments_add_by_rule(
         ignore_conflicts=True,  # another admin applying the same rule at the same moment
         batch_size=1000,
     )
+    members_changed(office_id=admin.office_id)
     access_records(
         actor=admin, what=AccessRecord.What.ASSIGNED, subject_ids=missing, detail=advisor.email
     )

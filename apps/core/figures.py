@@ -13,6 +13,7 @@ and compute every figure for the page's rows only.
 from collections.abc import Callable
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     Expression,
@@ -26,6 +27,36 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+
+
+class InSubquery(Expression):
+    """`field IN (subquery)` as a filter, asked of PostgreSQL as `field =
+    ANY(ARRAY(subquery))`: the subquery runs once, into an array, and the outer
+    rows are read by that array through the field's index. As an IN (a semi-join)
+    the planner may instead walk another index of the outer table in the page's
+    order and probe the subquery for every row it passes: for an advisor's 500
+    students sorted by name, 1,500 of an office of 20,000 (200 of a tenth of it)
+    before the first 50 are found, work that grows with the office."""
+
+    conditional = True
+
+    def __init__(self, field: str, queryset: QuerySet):
+        super().__init__(output_field=BooleanField())
+        self.lhs, self.subquery = F(field), Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.lhs, self.subquery]
+
+    def set_source_expressions(self, exprs):
+        self.lhs, self.subquery = exprs
+
+    def as_sql(self, compiler, connection, template="%s IN %s"):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        rhs, rhs_params = compiler.compile(self.subquery)
+        return template % (lhs, rhs), (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
 
 
 def subquery_count(qs: QuerySet, *, per: str) -> Expression:

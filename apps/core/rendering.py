@@ -12,8 +12,10 @@ for the person reading it.
 """
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import dateformat, timezone
 from zen_queries import queries_disabled
 
 
@@ -24,3 +26,24 @@ def render_list(
         return render(request, template_name, context, status=status)
     with queries_disabled():
         return render(request, template_name, context, status=status)
+
+
+class CountedPaginator(Paginator):
+    """A Paginator given its count (one the caller cached) instead of asking the
+    database for it."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
+def date_shown(value) -> tuple[str, str]:
+    """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"j M Y" }}</time>` shows,
+    in the current time zone, worked out once in the view for a row of a list
+    instead of by two template filters per row."""
+    local = timezone.localtime(value)
+    return local.isoformat(), dateformat.format(local, "j M Y")

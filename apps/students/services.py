@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from apps.accounts.services import members_changed
 from apps.students.models import Field, ResearchNote, StudentProfile
 from apps.students.selectors import programmes_cache_key
 
@@ -77,6 +78,10 @@ def student_profile_update(
     if profile.programme != programme.strip():
         key = programmes_cache_key(office_id)
         transaction.on_commit(lambda: cache.delete(key))
+    if profile.programme != programme.strip() or profile.graduation_year != graduation_year:
+        # Filters of the People page and the caseload, whose counts are cached per
+        # version of the office's membership.
+        members_changed(office_id=office_id)
     profile.programme = programme.strip()
     profile.graduation_year = graduation_year
     profile.interest_tags = interest_tags

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.accounts.enums import Role
+from apps.accounts.services import members_set_active, user_update_profile
 from apps.advising.models import AccessRecord
 from apps.advising.services import assignments_add
+from apps.advising.services_people import assignments_remove
 from apps.interviews.enums import State
 from apps.interviews.services import interview_request_volunteer
 from apps.students.selectors import student_profile_get
+from apps.students.services import student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory, mark_held
@@ -335,6 +338,106 @@ def test_the_query_count_does_not_depend_on_the_number_of_students(
 
     assert response.status_code == 200
     assert len(_names(response)) == students
+
+
+@pytest.mark.parametrize("students", [1, 3, 50])
+def test_my_students_second_view_reads_its_count_from_the_cache(
+    students, office, office_admin, volunteer, advisor, login_as, django_assert_num_queries
+):
+    mine = []
+    for n in range(students):
+        someone = UserFactory(office=office, email=f"s{n}@northfield.test", full_name=f"S {n}")
+        ContactFactory(student=someone, full_name="Lee Park", on_target_list=True)
+        InterviewFactory(student=someone, volunteer=volunteer, state=State.REQUESTED)
+        mine.append(someone)
+    _assign(office_admin, advisor, *mine)
+    browser = login_as(advisor)
+    browser.get(URL)
+
+    # Session, user, the fields of the filter, has-caseload, the page: the
+    # programmes and the count are cached.
+    with django_assert_num_queries(5):
+        response = browser.get(URL)
+
+    assert response.context["page"].paginator.count == students
+    assert len(_names(response)) == students
+
+
+def _count(browser, **params) -> int:
+    return browser.get(URL, params).context["page"].paginator.count
+
+
+def test_the_count_follows_assignments_and_names_at_once(
+    advisor, office_admin, student, student2, login_as, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _assign(office_admin, advisor, student)
+    browser = login_as(advisor)
+    assert (_count(browser), _count(browser, q="Zoe"), _count(browser, scope="office")) == (1, 0, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _assign(office_admin, advisor, student2)
+    assert _count(browser) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_profile(user=student2, full_name="Zoe Patel", time_zone="UTC")
+    assert _count(browser, q="Zoe") == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        members_set_active(admin=office_admin, member_ids=[student.pk], active=False)
+    assert (_count(browser), _count(browser, scope="office")) == (1, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assignments_remove(admin=office_admin, advisor_id=advisor.pk, student_ids=[student2.pk])
+    assert _count(browser, scope="mine") == 0
+
+
+def test_a_count_under_a_flag_is_never_cached(advisor, student, login_as):
+    browser = login_as(advisor)
+    assert (_count(browser, flag="no_targets"), _count(browser, stage="identified")) == (1, 0)
+
+    # Adding a target announces nothing to the caseload's counts.
+    ContactFactory(student=student, full_name="Lee Park", on_target_list=True)
+
+    assert (_count(browser, flag="no_targets"), _count(browser, stage="identified")) == (0, 1)
+
+
+def test_a_count_under_a_field_is_never_cached(advisor, student, consulting, login_as):
+    browser = login_as(advisor)
+    assert _count(browser, field=consulting.pk) == 0
+
+    student_profile_get(user=student).fields.add(consulting)
+
+    assert _count(browser, field=consulting.pk) == 1
+
+
+def test_a_new_graduation_year_shows_at_once(
+    advisor, student, login_as, django_capture_on_commit_callbacks
+):
+    browser = login_as(advisor)
+    assert _count(browser, year="2028") == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        student_profile_update(
+            profile=student_profile_get(user=student),
+            programme="",
+            graduation_year=2028,
+            fields=[],
+            interest_tags=[],
+            target_companies=[],
+            pitch="",
+        )
+
+    assert _count(browser, year="2028") == 1
+
+
+def test_the_count_is_each_advisors_own(advisor, office_admin, student, student2, login_as):
+    _assign(office_admin, advisor, student)
+    _assign(office_admin, office_admin, student, student2)
+
+    assert _count(login_as(advisor)) == 1
+    assert _count(login_as(office_admin)) == 2
+    assert _count(login_as(advisor)) == 1
 
 
 # --- CSV ------------------------------------------------------------------------------
