@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
@@ -15,8 +14,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Window,
+    prefetch_related_objects,
 )
-from django.db.models.functions import JSONObject, Trunc
+from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -114,8 +114,8 @@ def followup_groups_for_student(
     The sections are drawn from a narrow read of every active follow-up (id,
     status, due time: a student has tens, a few hundred at most), in the same
     query as the ids of the last few done; only the rows shown are loaded, with
-    the columns the page shows and their contacts' last logged interactions. Two
-    queries."""
+    the columns the page shows. Three queries, the third (logged interactions)
+    only when a check-in is shown."""
     now = now or timezone.now()
     narrow = FollowUp.objects.filter(student=student).order_by()
     active = narrow.filter(status__in=ACTIVE_STATUSES).values_list("pk", "status", "due_at")
@@ -143,38 +143,22 @@ def followup_groups_for_student(
     else:
         shown = {name: ids[name][:SECTION_PREVIEW] for name in SECTIONS}
     wanted = [pk for name in SECTIONS for pk in shown[name]]
-    # Each row carries its contact's last few logged interactions, read in the same
-    # query (per row, that contact's from the index interaction_contact_recent).
-    recent = ArraySubquery(
-        Interaction.objects.filter(contact=OuterRef("contact"))
-        .order_by("-occurred_at", "-pk")
-        .values(json=JSONObject(kind="kind", occurred_at="occurred_at", note="note"))[
-            :RECENT_INTERACTIONS
-        ]
-    )
     rows = (
         {
             row.pk: row
             for row in FollowUp.objects.filter(student=student, pk__in=wanted + done_ids)
             .select_related("contact")
             .only(*_ROW_FIELDS)
-            .annotate(recent=recent)
         }
         if wanted or done_ids
         else {}
     )
     lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
-    for name in SECTIONS:
-        for row in lists[name]:
-            row.contact.recent_interactions = [
-                Interaction(
-                    contact_id=row.contact_id,
-                    kind=item["kind"],
-                    occurred_at=datetime.fromisoformat(item["occurred_at"]),
-                    note=item["note"],
-                )
-                for item in row.recent
-            ]
+    # Only a check-in shows the interactions logged with its contact.
+    prefetch_related_objects(
+        [row for name in SECTIONS for row in lists[name] if row.kind == Kind.KEEP_IN_TOUCH],
+        _recent_interactions("contact__interactions"),
+    )
     # Newest first, as "-done_at" sorts in PostgreSQL (a row without a time first).
     done = sorted(
         (rows[pk] for pk in done_ids if pk in rows),

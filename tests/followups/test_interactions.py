@@ -15,7 +15,7 @@ from apps.followups.models import FollowUp, Interaction
 from apps.followups.services import add_months
 from apps.interviews import services as interview_services
 from apps.interviews.services.notes import interview_notes_save
-from tests.factories.interviews import InterviewFactory, mark_held
+from tests.factories.interviews import mark_held
 from tests.followups.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -330,39 +330,6 @@ def test_the_follow_ups_page_links_each_check_in_and_shows_what_was_logged(
 
     assert f'href="{_url(contact)}"' in body
     assert "23 Mar 2026</time> · Call: Quick catch-up" in body
-
-
-def test_the_follow_ups_page_shows_each_check_ins_last_three_logged_newest_first(
-    login_as, student, contact, time_machine
-):
-    other_meeting = InterviewFactory(
-        student=student, state="scheduled", starts_at=NOW - timedelta(minutes=45)
-    )
-    mark_held(student=student, interview=other_meeting)
-    other = other_meeting.contact
-    services.interaction_log(
-        student=student, contact=other, kind="call", on=date(2026, 3, 3), note="not theirs"
-    )
-    for day, note in ((16, "first"), (17, "second"), (18, "third"), (19, "fourth")):
-        time_machine.move_to(datetime(2026, 3, day, 15, 0, tzinfo=UTC), tick=False)
-        services.interaction_log(
-            student=student, contact=contact, kind="message", on=date(2026, 3, day), note=note
-        )
-
-    response = login_as(student).get(reverse("followup_list"))
-
-    shown = {f.contact_id: f for f in response.context["groups"].upcoming}
-    checkin = shown[contact.pk]
-    assert [i.note for i in checkin.contact.recent_interactions] == ["fourth", "third", "second"]
-    assert [i.note for i in shown[other.pk].contact.recent_interactions] == ["not theirs"]
-    logged = [
-        (i.kind, i.occurred_at) for i in Interaction.objects.filter(contact=contact, note="fourth")
-    ]
-    assert [(i.kind, i.occurred_at) for i in checkin.contact.recent_interactions[:1]] == logged
-    body = response.content.decode()
-    assert "19 Mar 2026</time> · Message or email: fourth</li>" in body
-    assert body.count("· Call: not theirs</li>") == 1
-    assert ": first</li>" not in body
 
 
 def test_the_contact_page_links_a_met_contact_and_comes_back_to_it(

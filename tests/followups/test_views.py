@@ -156,9 +156,9 @@ def test_followups_page_query_count(login_as, student, count, django_assert_num_
     browser = login_as(student)
 
     # session, user with office, the active follow-ups' ids with the recently done
-    # ones', the rows shown and done with their contacts and the contacts' last
-    # logged interactions
-    with django_assert_num_queries(4):
+    # ones', the rows shown and done with their contacts, the contacts' logged
+    # interactions
+    with django_assert_num_queries(5):
         response = browser.get(reverse("followup_list"))
 
     groups = response.context["groups"]
@@ -170,14 +170,36 @@ def test_followups_page_query_count(login_as, student, count, django_assert_num_
 
 
 @pytest.mark.parametrize("count", [1, 3, 50])
+def test_followups_page_of_thank_yous_only_reads_no_interactions(
+    login_as, student, count, django_assert_num_queries
+):
+    for i in range(count):
+        contact = _meet(student, f"Person {i}").contact
+        services.followup_stop(
+            student=student, followup=FollowUp.objects.get(contact=contact, kind=Kind.KEEP_IN_TOUCH)
+        )
+    browser = login_as(student)
+
+    # session, user with office, the active and recently done ids, the rows shown:
+    # no check-in is shown, so no logged interactions are read
+    with django_assert_num_queries(4):
+        response = browser.get(reverse("followup_list"))
+
+    assert response.context["groups"].counts == {"overdue": 0, "this_week": count, "upcoming": 0}
+    assert response.content.decode().count('<li class="list-group-item" id="followup-') == min(
+        count, 10
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3, 50])
 def test_one_followups_section_query_count(login_as, student, count, django_assert_num_queries):
     for i in range(count):
         _meet(student, f"Person {i}")
     browser = login_as(student)
 
-    # session, user with office, the active follow-ups' ids, the page's rows with
-    # their contacts and the contacts' last logged interactions
-    with django_assert_num_queries(4):
+    # session, user with office, the active follow-ups' ids, the page's rows, their
+    # contacts' logged interactions
+    with django_assert_num_queries(5):
         response = browser.get(reverse("followup_list") + "?section=upcoming")
 
     groups = response.context["groups"]
