@@ -1,5 +1,6 @@
 """Writes for people, offices and invitations."""
 
+import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -34,6 +35,8 @@ INVITATION_REMIND_AFTER = timedelta(days=7)
 # Reminders one sweep makes at most; the next run takes the rest.
 INVITATION_REMIND_BATCH = 500
 
+logger = logging.getLogger(__name__)
+
 
 class InvitationError(ValidationError):
     pass
@@ -47,7 +50,16 @@ def members_changed(*, office_id: int | None) -> None:
     if office_id is None:
         return
     key = members_version_key(office_id)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS))
+
+    def bump():
+        # The write it follows has committed: a cache that cannot be reached must
+        # not fail it. The counts then wait for MEMBERS_VERSION_SECONDS at most.
+        try:
+            cache.set(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS)
+        except Exception:
+            logger.warning("office %s: the membership counts kept", office_id, exc_info=True)
+
+    transaction.on_commit(bump)
 
 
 def user_create(

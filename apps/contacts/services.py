@@ -1,5 +1,6 @@
 """Writes of contacts and volunteer profiles."""
 
+import logging
 import time
 from datetime import datetime
 
@@ -15,6 +16,8 @@ from apps.contacts.events import ContactsMerging
 from apps.contacts.models import CONTACT_FIELDS, Contact, VolunteerProfile
 from apps.contacts.selectors import contact_book_version_key
 from apps.core.events import event_announce
+
+logger = logging.getLogger(__name__)
 
 
 def tags_clean(tags) -> list[str]:
@@ -35,10 +38,15 @@ def contact_book_changed(*, owner_id: int) -> None:
 
     def bump():
         key = contact_book_version_key(owner_id)
+        # A cache that cannot be reached must not fail the write: the count then
+        # waits for its timeout at most.
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, time.time_ns(), timeout=None)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, time.time_ns(), timeout=None)
+        except Exception:
+            logger.warning("student %s: the book's count kept", owner_id, exc_info=True)
 
     bump()
     transaction.on_commit(bump)

@@ -2,6 +2,7 @@
 deactivation, the search text the directory reads, and a student adding a
 volunteer to their contact book."""
 
+import logging
 import uuid
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -42,6 +43,8 @@ TEXT_FIELDS = {
 EARLIEST_GRADUATION_YEAR = 1950
 LONGEST_PAUSE_DAYS = 366
 SEARCH_REBUILD_BATCH = 500
+
+logger = logging.getLogger(__name__)
 
 
 # --- Search text --------------------------------------------------------------------
@@ -97,7 +100,16 @@ def directory_changed(*, office_id: int) -> None:
     new random version rather than a count: two changes at once cannot leave the
     version where a ranking read in between expects it."""
     key = directory_version_key(office_id)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+
+    def bump():
+        # The write it follows has committed: a cache that cannot be reached must
+        # not fail it. The rankings then wait for RANKING_TTL at most.
+        try:
+            cache.set(key, uuid.uuid4().hex, None)
+        except Exception:
+            logger.warning("office %s: the directory's rankings kept", office_id, exc_info=True)
+
+    transaction.on_commit(bump)
 
 
 def volunteer_search_rebuild(*, office_id: int) -> int:

@@ -2,11 +2,13 @@
 the meetings it holds. The token in the URL is the only credential, and the feed
 holds nothing but its owner's interviews."""
 
+import json
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import Case, CharField, OuterRef, QuerySet, When
+from django.db import connection
+from django.db.models import Case, CharField, OuterRef, Subquery, TextField, When
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -69,19 +71,28 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
     return feed
 
 
-def calendar_feed_interviews(*, user, now: datetime | None = None) -> QuerySet[Interview]:
+class _JsonTexts(Subquery):
+    """The subquery's one column as a JSON array, in its order, for SQLite (which has
+    no ARRAY): the embedded default database and `make test`."""
+
+    template = '(SELECT json_group_array("text") FROM (%(subquery)s))'
+    output_field = TextField()
+
+
+def calendar_feed_interviews(*, user, now: datetime | None = None) -> list[Interview]:
     """The user's agreed meetings, as student or as volunteer, from 30 days back, the
     latest FEED_MAX_EVENTS of them, latest first, in one query: with each, the
     names the event shows (`student`, `contact`, `volunteer.user_id`) and, once
     shared, the prepared questions' texts in order (`feed_questions`, None before;
     questions not shared are never read)."""
     now = now or timezone.now()
-    questions = ArraySubquery(
-        PreparedQuestion.objects.filter(interview=OuterRef("pk"))
-        .order_by("position", "pk")
-        .values("text")
-    )
-    return (
+    texts = PreparedQuestion.objects.filter(interview=OuterRef("pk")).order_by("position", "pk")
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        questions, output = ArraySubquery(texts.values("text")), ArrayField(CharField())
+    else:
+        questions, output = _JsonTexts(texts.values("text")), TextField()
+    interviews = list(
         interviews_of_participant(
             user=user,
             state__in=FEED_STATES,
@@ -92,8 +103,13 @@ def calendar_feed_interviews(*, user, now: datetime | None = None) -> QuerySet[I
         .annotate(
             feed_questions=Case(
                 When(questions_shared_at__isnull=False, then=questions),
-                output_field=ArrayField(CharField()),
+                output_field=output,
             )
         )
         .order_by("-starts_at", "-pk")[:FEED_MAX_EVENTS]
     )
+    if not postgres:
+        for interview in interviews:
+            if interview.feed_questions is not None:
+                interview.feed_questions = json.loads(interview.feed_questions)
+    return interviews
