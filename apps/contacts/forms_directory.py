@@ -7,6 +7,7 @@ from apps.contacts.directory import DirectoryFilters, volunteer_majors_for_offic
 from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
+from apps.core.forms import IdChoices
 from apps.students.models import Field
 from apps.students.selectors import field_list_for_office
 
@@ -14,7 +15,7 @@ from apps.students.selectors import field_list_for_office
 class VolunteerProfileForm(forms.ModelForm):
     """Layout and field checks only; the service decides (and re-checks) the rules."""
 
-    fields = forms.ModelMultipleChoiceField(
+    fields = IdChoices(
         label=_("Fields I can talk about"),
         queryset=Field.objects.none(),
         required=False,

@@ -4,13 +4,14 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import IdChoices
 from apps.students.models import Field, ResearchNote, StudentProfile
 from apps.students.selectors import field_list_for_office
 from apps.students.services import split_list
 
 
 class StudentProfileForm(forms.ModelForm):
-    fields = forms.ModelMultipleChoiceField(
+    fields = IdChoices(
         label=_("Career fields I am exploring"),
         queryset=Field.objects.none(),
         required=False,

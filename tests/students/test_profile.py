@@ -96,6 +96,20 @@ def test_profile_refuses_a_field_of_another_office(login_as, student, fields, ot
     assert student_profile_get(user=student).fields.count() == 0
 
 
+@pytest.mark.parametrize("pk", ["9223372036854775808", "-1", "0"])
+def test_profile_refuses_a_field_id_no_row_can_have(login_as, student, fields, pk):
+    # 2**63 is past what SQLite can bind: it was a 500 there (found by the fuzz test).
+    response = login_as(student).post(
+        reverse("student_profile"), _profile_post(fields, fields=[fields[0].pk, pk])
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["fields"] == [
+        f"Select a valid choice. {pk} is not one of the available choices."
+    ]
+    assert student_profile_get(user=student).fields.count() == 0
+
+
 @pytest.mark.parametrize("persona", ["alumni", "advisor", "office_admin"])
 def test_profile_is_for_students_only(login_as, request, persona):
     user = request.getfixturevalue(persona)

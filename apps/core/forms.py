@@ -1,0 +1,26 @@
+"""Form fields the apps share."""
+
+from django import forms
+
+# The largest id a row can have (a signed 64-bit key).
+LARGEST_ID = 2**63 - 1
+
+
+class IdChoices(forms.ModelMultipleChoiceField):
+    """Rows to tick (a ModelMultipleChoiceField). An id no row can have is refused as
+    any unknown choice is, before it reaches the database (SQLite cannot even bind
+    it: a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                out_of_range = not 0 < int(pk) <= LARGEST_ID
+            except (TypeError, ValueError):
+                continue  # not a number: Django's own message below
+            if out_of_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
