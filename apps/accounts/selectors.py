@@ -1,16 +1,15 @@
 """Reads. Every function that takes a user returns only what that user's office holds."""
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import Invitation, Office, OfficeSignOn, User, token_digest
+from apps.core.versions import version_read
 
 
 def office_get_open_for_volunteers(*, slug: str) -> Office:
@@ -143,12 +142,7 @@ def members_version(*, office_id: int) -> str:
     joins, is renamed, changes role, approval or activity, a student's programme
     or year, an advisor's assignments: accounts.services.members_changed). Counts
     over the office's members are cached under it, so a change shows at once."""
-    key = members_version_key(office_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS)
-        version = cache.get(key)
-    return version
+    return version_read(members_version_key(office_id), timeout=MEMBERS_VERSION_SECONDS)
 
 
 def members_of_office(*, admin: User, ids) -> QuerySet[User]:

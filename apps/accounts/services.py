@@ -1,13 +1,10 @@
 """Writes for people, offices and invitations."""
 
-import logging
 import secrets
-import uuid
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,13 +26,12 @@ from apps.core.links import site_url
 from apps.core.models import single_line
 from apps.core.notify import notify
 from apps.core.outbox import outbox_bulk_enqueue
+from apps.core.versions import version_replace
 
 # An invitation not answered this long after its link was sent gets one reminder.
 INVITATION_REMIND_AFTER = timedelta(days=7)
 # Reminders one sweep makes at most; the next run takes the rest.
 INVITATION_REMIND_BATCH = 500
-
-logger = logging.getLogger(__name__)
 
 
 class InvitationError(ValidationError):
@@ -49,17 +45,13 @@ def members_changed(*, office_id: int | None) -> None:
     from the old data is cached under the old version, which nobody asks for again."""
     if office_id is None:
         return
-    key = members_version_key(office_id)
-
-    def bump():
-        # The write it follows has committed: a cache that cannot be reached must
-        # not fail it. The counts then wait for MEMBERS_VERSION_SECONDS at most.
-        try:
-            cache.set(key, uuid.uuid4().hex, MEMBERS_VERSION_SECONDS)
-        except Exception:
-            logger.warning("office %s: the membership counts kept", office_id, exc_info=True)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(
+        lambda: version_replace(
+            members_version_key(office_id),
+            timeout=MEMBERS_VERSION_SECONDS,
+            what=f"office {office_id}: the membership counts",
+        )
+    )
 
 
 def user_create(

@@ -48,6 +48,7 @@ from django.utils import timezone
 from apps.accounts.enums import Approval, Role
 from apps.accounts.selectors import member_list_for_admin
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.core.versions import version_read
 from apps.students.models import Field, StudentProfile
 
 logger = logging.getLogger(__name__)
@@ -476,14 +477,6 @@ def _ranking_key(*, office, filters: DirectoryFilters, interests, terms) -> str:
     return f"directory-ranking:{office.pk}:{digest}"
 
 
-def _version_of(office_id: int, stored) -> str:
-    if stored is not None:
-        return stored
-    token = uuid.uuid4().hex
-    cache.add(directory_version_key(office_id), token, None)
-    return cache.get(directory_version_key(office_id)) or token
-
-
 def _pack(rows: list[tuple[int, float]]) -> tuple[bytes, bytes]:
     return array("q", (pk for pk, _ in rows)).tobytes(), array("d", (s for _, s in rows)).tobytes()
 
@@ -527,7 +520,7 @@ def _ranking_slice(
     # One round trip for both; the version is read before any row, so a change
     # committed after this read bumps the version again and retires what is kept here.
     found = cache.get_many([version_key, key])
-    version = _version_of(office_id, found.get(version_key))
+    version = version_read(version_key, stored=found.get(version_key))
     head = found.get(key)
     if head is not None and head["version"] == version:
         if stop <= RANKING_HEAD or head["total"] <= RANKING_HEAD:
@@ -792,12 +785,7 @@ def _version_key(office_id: int) -> str:
 
 
 def _office_version(office_id: int) -> str:
-    key = _version_key(office_id)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key)
-    return version
+    return version_read(_version_key(office_id))
 
 
 def office_directory_changed(*, office_id: int | None) -> None:

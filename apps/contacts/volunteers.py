@@ -2,8 +2,6 @@
 deactivation, the search text the directory reads, and a student adding a
 volunteer to their contact book."""
 
-import logging
-import uuid
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -28,6 +26,7 @@ from apps.contacts.models import Contact, VolunteerProfile
 from apps.contacts.services import contact_create, contact_link_volunteer
 from apps.core.links import site_url
 from apps.core.notify import notify
+from apps.core.versions import version_replace
 from apps.students.models import StudentProfile
 
 PROFILE_FIELDS = [
@@ -43,8 +42,6 @@ TEXT_FIELDS = {
 EARLIEST_GRADUATION_YEAR = 1950
 LONGEST_PAUSE_DAYS = 366
 SEARCH_REBUILD_BATCH = 500
-
-logger = logging.getLogger(__name__)
 
 
 # --- Search text --------------------------------------------------------------------
@@ -99,17 +96,12 @@ def directory_changed(*, office_id: int) -> None:
     students' pages keep (directory.RANKING_TTL) are retired once this commits. A
     new random version rather than a count: two changes at once cannot leave the
     version where a ranking read in between expects it."""
-    key = directory_version_key(office_id)
-
-    def bump():
-        # The write it follows has committed: a cache that cannot be reached must
-        # not fail it. The rankings then wait for RANKING_TTL at most.
-        try:
-            cache.set(key, uuid.uuid4().hex, None)
-        except Exception:
-            logger.warning("office %s: the directory's rankings kept", office_id, exc_info=True)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(
+        lambda: version_replace(
+            directory_version_key(office_id),
+            what=f"office {office_id}: the directory's rankings",
+        )
+    )
 
 
 def volunteer_search_rebuild(*, office_id: int) -> int:
