@@ -2,8 +2,7 @@
 
 from django import forms
 
-# The largest id a row can have (a signed 64-bit key).
-LARGEST_ID = 2**63 - 1
+from apps.core.models import LARGEST_ID
 
 
 class IdChoices(forms.ModelMultipleChoiceField):

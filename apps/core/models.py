@@ -127,3 +127,8 @@ def choice_label(choices: type[models.Choices], value):
     own rebuilds the choices, translating every label, on each call (some 0.3 ms
     on a busy machine, once per row of a list)."""
     return _choice_labels(choices, get_language()).get(value, value)
+
+
+# The largest id a row can have (a signed 64-bit key): a larger one names no row,
+# and SQLite cannot even bind it.
+LARGEST_ID = 2**63 - 1

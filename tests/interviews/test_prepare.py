@@ -176,6 +176,21 @@ def test_pick_a_question_of_another_office_is_400_and_adds_nothing(
     assert interview.questions.count() == 0
 
 
+@pytest.mark.parametrize("pk", ["999999999999999999999999999999", "0"])
+def test_pick_an_id_no_question_can_have_is_400_and_adds_nothing(login_as, student, interview, pk):
+    # 10**30 is past what SQLite can bind: it was a 500 there (found by the fuzz test).
+    question_bank_ensure(office=student.office)
+    ours = Question.objects.filter(office=student.office).first()
+
+    response = login_as(student).post(
+        _url("interview_questions_pick", interview), {"questions": [ours.pk, pk]}
+    )
+
+    assert response.status_code == 400
+    assert "Choose questions from your office&#x27;s bank." in response.content.decode()
+    assert interview.questions.count() == 0
+
+
 def test_write_own_question(login_as, student, interview):
     response = login_as(student).post(
         _url("interview_question_write", interview), {"text": "  What   surprised you most? "}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Office
 from apps.core.links import site_url
+from apps.core.models import LARGEST_ID
 from apps.core.notify import notify
 from apps.interviews import calendar
 from apps.interviews.enums import EventKind, QuestionTopic, State
@@ -136,6 +137,8 @@ def prepared_questions_add_from_bank(
     wanted = set(question_ids)
     if not wanted:
         raise ValidationError({"questions": _("Tick at least one question to add.")})
+    if not all(0 < pk <= LARGEST_ID for pk in wanted):  # names no row (SQLite: a 500)
+        raise ValidationError({"questions": _("Choose questions from your office's bank.")})
     bank = list(
         Question.objects.filter(
             office_id=interview.student.office_id, is_active=True, pk__in=wanted
