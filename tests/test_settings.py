@@ -3,32 +3,18 @@ fresh interpreter, because settings are read once per process. Also here: the
 deployment checks production must pass, the error pages config.urls names, and the
 demo data."""
 
-import io
 import os
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from allauth.account.models import EmailAddress
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import checks
-from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import path
 
-from apps.accounts.demo import (
-    DEMO_PASSWORD,
-    DEMO_TOTP_SECRET,
-    DEMO_TWO_FACTOR_EMAILS,
-    OFFICES,
-    PEOPLE,
-)
-from apps.accounts.models import Office, User
 from apps.core.checks import (
     LINKS,
     SERVICES,
@@ -38,11 +24,6 @@ from apps.core.checks import (
     site_url_check,
 )
 from apps.core.links import site_url_host_allowed
-from apps.demo.cohort import COHORT_EMAILS, STALLED
-from apps.demo.cohort import MISSED_THANK_YOU as MISSED
-from apps.demo.seed import PENDING, VOLUNTEERS
-from apps.interviews.enums import State
-from apps.interviews.models import Interview
 from config import env as E
 from config import urls as config_urls
 
@@ -456,47 +437,6 @@ def test_settings_missing_page_is_the_friendly_404(student, login_as, nobody):
         assert response.status_code == 404
         assert response.templates[0].name == "404.html"
         assert "We could not find that page" in response.content.decode()
-
-
-# --- Demo data --------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_settings_seed_demo_is_idempotent_and_every_demo_user_can_sign_in():
-    def counts():
-        return (Office.objects.count(), User.objects.count(), EmailAddress.objects.count())
-
-    first_output, second_output = io.StringIO(), io.StringIO()
-    call_command("seed_demo", stdout=first_output)
-    after_first = counts()
-    User.objects.filter(email="student1@demo.test").update(is_active=False)
-    call_command("seed_demo", stdout=second_output)
-
-    extra = {v[0] for v in VOLUNTEERS} - {p[1] for p in PEOPLE} | {PENDING[0]}
-    people = len(PEOPLE) + len(extra) + len(COHORT_EMAILS)
-    assert after_first == (len(OFFICES), people, people)
-    assert counts() == after_first
-    assert second_output.getvalue() == first_output.getvalue()
-    assert first_output.getvalue().startswith("Demo data ready: ")
-    states = set(Interview.objects.values_list("state", flat=True))
-    assert states == set(State.values) - {State.DRAFT}
-    # The cohort shares one password hash (tests/demo/test_cohort.py checks every
-    # one); two of them sign in here, the two the advisor guide names.
-    for email in [p[1] for p in PEOPLE] + sorted(extra - {PENDING[0]}) + [STALLED, MISSED]:
-        browser = Client()
-        response = browser.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
-        if email in DEMO_TWO_FACTOR_EMAILS:
-            # The other office requires two-factor; the README publishes the secret.
-            assert response.get("Location") == "/accounts/2fa/authenticate/"
-            code = format_hotp_value(
-                hotp_value(DEMO_TOTP_SECRET, int(time.time()) // mfa_settings.TOTP_PERIOD)
-            )
-            response = browser.post("/accounts/2fa/authenticate/", {"code": code})
-        assert (email, response.status_code, response.get("Location")) == (email, 302, "/")
-    assert dict(Office.objects.values_list("slug", "staff_two_factor_required")) == {
-        "demo": False,
-        "other": True,
-    }
 
 
 def test_every_page_carries_a_strict_content_security_policy(client):

@@ -112,7 +112,7 @@ def _computed(office):
 
 # That the column agrees with the tables after months of history made through the
 # services (the demo seed and its cohort) is checked where the demo is seeded once:
-# tests/demo/test_cohort.py::test_last_activity_agrees_with_the_tables_for_every_student.
+# tests/demo/seeded/test_cohort.py::test_last_activity_agrees_with_the_tables_for_every_student.
 
 
 def test_the_caseload_sorts_and_flags_on_the_kept_column(office, advisor, login_as):

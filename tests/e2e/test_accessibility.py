@@ -87,29 +87,29 @@ ROLES = [
 ]
 
 
-# One seed per width, every role inside (each in its own browser context): the demo
-# takes seconds to seed, and a transactional test cannot share it across tests.
-@pytest.mark.parametrize("width", [1280, 390])
-def test_main_pages_have_no_accessibility_violations(page_for, demo, width):
+# One seed for both widths and every role (each in its own browser context): the
+# demo takes seconds to seed, and a transactional test cannot share it across tests.
+def test_main_pages_have_no_accessibility_violations(page_for, demo):
     axe = Axe()
     found = {}
-    for role, email in ROLES:
-        page = page_for(width, 800)
-        page.goto("/accounts/login/")
-        if problems := _violations(axe.run(page)):
-            found[(role, "/accounts/login/")] = problems
-        log_in(page, email, DEMO_PASSWORD)
-
-        for path in _pages(role):
-            response = page.goto(path)
-            assert response.status == 200, (role, path)
-            page.wait_for_load_state("networkidle")
+    for width in (1280, 390):
+        for role, email in ROLES:
+            page = page_for(width, 800)
+            page.goto("/accounts/login/")
             if problems := _violations(axe.run(page)):
-                found[(role, path)] = problems
-            # Nothing makes the page wider than the screen (wide tables scroll in
-            # their own box or stack into cards).
-            if (wide := page.evaluate("document.documentElement.scrollWidth")) > width:
-                found[(role, path)] = [("wider than the screen", wide)]
+                found[(width, role, "/accounts/login/")] = problems
+            log_in(page, email, DEMO_PASSWORD)
+
+            for path in _pages(role):
+                response = page.goto(path)
+                assert response.status == 200, (width, role, path)
+                page.wait_for_load_state("networkidle")
+                if problems := _violations(axe.run(page)):
+                    found[(width, role, path)] = problems
+                # Nothing makes the page wider than the screen (wide tables scroll in
+                # their own box or stack into cards).
+                if (wide := page.evaluate("document.documentElement.scrollWidth")) > width:
+                    found[(width, role, path)] = [("wider than the screen", wide)]
     assert found == {}
 
 

@@ -7,7 +7,7 @@ it (issue 12). The paths, and where each is tested:
 - the two "Meeting held" buttons, on the interview's page and the meeting page,
   both the interviews app's own views calling that service: test_views.py;
 - the demo seed (`seed_demo` and its cohort) calls that service:
-  tests/demo/test_seed.py (`test_every_held_demo_meeting_has_its_thank_you`);
+  tests/demo/seeded/test_seed.py (`test_every_held_demo_meeting_has_its_thank_you`);
 - the scale seed writes the tables directly, with a thank-you for each held
   meeting: tests/demo/test_seed_scale.py;
 - nothing else can: no other code moves an interview to held, the Django admin

@@ -3,23 +3,17 @@ with six months of history made through the services, a caseload for
 advisor@demo.test with exactly one stalled student and one missed thank-you, and a
 second run that changes nothing.
 
-Seeding takes seconds, so the module seeds once (twice: the second run is under
-test) in a transaction rolled back at the end; each test runs inside it."""
+The package seeds once for all its tests (conftest.py)."""
 
-import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 
 from apps.accounts.demo import DEMO_PASSWORD
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.advising.models import Assignment
-from apps.contacts.models import Contact
 from apps.core.models import OutboundEmail
 from apps.demo.cohort import (
     ADVISOR,
@@ -36,44 +30,12 @@ from apps.interviews.enums import State
 from apps.interviews.models import Interview, InterviewEvent, InterviewNotes
 from apps.students.models import StudentProfile
 from tests.advising.test_last_activity import _computed
+from tests.demo.seeded.conftest import NOW
 
-pytestmark = pytest.mark.django_db
+# One worker seeds for the whole package (conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_seeded")]
 
-# Mid-month, as tests/demo/test_seed.py.
-NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
 ORIGINAL = ["student1@demo.test", "student2@demo.test", "student3@demo.test"]
-
-
-def _counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count()
-        for model in [
-            User,
-            StudentProfile,
-            Contact,
-            Interview,
-            InterviewEvent,
-            InterviewNotes,
-            FollowUp,
-            Interaction,
-            Assignment,
-            OutboundEmail,
-        ]
-    }
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(NOW, tick=True),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo", stdout=io.StringIO())
-        first = _counts()
-        call_command("seed_demo", stdout=io.StringIO())
-        yield {"first": first, "second": _counts()}
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
