@@ -1,9 +1,14 @@
 """Middleware of the whole site."""
 
 from contextvars import ContextVar
+from functools import cached_property
 
 from allauth.account.adapter import get_adapter
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpResponse
 from django.template import loader
 
@@ -61,3 +66,58 @@ class ClientAddressMiddleware:
             return self.get_response(request)
         finally:
             _client_ip.reset(token)
+
+
+# What a view's @csp_update / @csp_replace / @csp_override (and their report-only
+# forms) leave on its response for django-csp's middleware.
+_PER_RESPONSE_POLICY = tuple(
+    f"_csp_{kind}{suffix}" for kind in ("config", "update", "replace") for suffix in ("", "_ro")
+)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the site's policy header built once per process
+    instead of on every response (build_policy copies and joins every directive,
+    twice). A response whose view changed the policy, and a request that drew a
+    nonce, get django-csp's own handling, unchanged. The header is the library's
+    build_policy() for the settings, so it is the same string it sends today."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        setting_changed.connect(self._setting_changed)
+
+    def _setting_changed(self, *, setting, **kwargs):
+        if setting.startswith("CONTENT_SECURITY_POLICY"):
+            self.__dict__.pop("_site_policies", None)
+
+    @cached_property
+    def _site_policies(self) -> tuple:
+        policies = []
+        for header, setting, exempt, report_only in (
+            (HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
+            (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro", True),
+        ):
+            value = build_policy(report_only=report_only)
+            if value:
+                policy = getattr(settings, setting, None) or {}
+                prefixes = tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ())
+                policies.append((header, value, exempt, prefixes))
+        return tuple(policies)
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in _PER_RESPONSE_POLICY
+        ):
+            return super().process_response(request, response)
+        # From here as CSPMiddleware.process_response does it, with the values kept.
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for header, value, exempt, prefixes in self._site_policies:
+            if (
+                header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[header] = value
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -3,9 +3,16 @@ carries. The header values are pinned as the site sent them before the middlewar
 chain was made cheaper (issue 10, plan item 3): a normal page, an htmx request, the
 error pages and a refused body each carry exactly the same headers."""
 
-from csp.constants import HEADER
+import pytest
+from csp.constants import HEADER, HEADER_REPORT_ONLY, NONCE, SELF
+from csp.decorators import csp_exempt, csp_replace, csp_update
+from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
+
+from apps.core import middleware
+from apps.core.middleware import ContentSecurityPolicyMiddleware
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), ambient-light-sensor=(), autoplay=(), camera=(), "
@@ -135,3 +142,98 @@ def test_production_sends_hsts_over_https_with_every_other_header(student):
         HEADER: CSP_DIRECTIVES,
         "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     }
+
+
+# --- The CSP header, built once --------------------------------------------------------
+
+
+def _view(*decorators, nonce=False, status=200, own=None):
+    def view(request):
+        if nonce:
+            str(request.csp_nonce)
+        response = HttpResponse(status=status)
+        if own:
+            response[HEADER] = response[HEADER_REPORT_ONLY] = own
+        return response
+
+    for decorator in decorators:
+        view = decorator(view)
+    return view
+
+
+POLICIES = {
+    "the site's": _view(),
+    "exempt": _view(csp_exempt()),
+    "updated by its view": _view(csp_update({"img-src": ["https://example.org"]})),
+    "replaced by its view": _view(csp_replace({"script-src": [SELF, NONCE]})),
+    "with a nonce": _view(csp_replace({"script-src": [SELF, NONCE]}), nonce=True),
+    "a 404": _view(status=404),
+    "its own header": _view(own="default-src 'none'"),
+}
+REPORT_ONLY = {"DIRECTIVES": {"default-src": [SELF], "report-uri": "/csp-report/"}}
+
+
+SETTINGS = [
+    {},
+    {"DEBUG": True},
+    {"CONTENT_SECURITY_POLICY_REPORT_ONLY": REPORT_ONLY},
+    {
+        "CONTENT_SECURITY_POLICY": {
+            "EXCLUDE_URL_PREFIXES": ["/pay"],
+            "DIRECTIVES": {"default-src": [SELF]},
+        }
+    },
+]
+
+
+@pytest.mark.parametrize("settings_", SETTINGS)
+@pytest.mark.parametrize("path", ["/me/", "/payments/"])
+@pytest.mark.parametrize("kind", POLICIES)
+def test_the_csp_headers_are_the_librarys_for_every_kind_of_response(kind, path, settings_):
+    def headers(cls):
+        request = RequestFactory().get(path)
+        response = cls(POLICIES[kind])(request)
+        nonce = getattr(request, "_csp_nonce", None)
+        return {k: v.replace(nonce, "NONCE") if nonce else v for k, v in response.items()}
+
+    with override_settings(**settings_):
+        ours = [headers(ContentSecurityPolicyMiddleware) for _ in range(2)]
+        theirs = [headers(CSPMiddleware) for _ in range(2)]
+
+    assert ours == theirs
+
+
+def test_the_csp_header_is_built_once_per_process(monkeypatch):
+    built = []
+
+    def counted(**kwargs):
+        built.append(kwargs)
+        return build_policy(**kwargs)
+
+    monkeypatch.setattr(middleware, "build_policy", counted)
+    chain = ContentSecurityPolicyMiddleware(_view())
+
+    headers = [chain(RequestFactory().get("/"))[HEADER] for _ in range(3)]
+
+    assert headers == [build_policy()] * 3
+    assert built == [{"report_only": False}, {"report_only": True}]
+
+
+def test_the_csp_header_follows_a_changed_setting():
+    chain = ContentSecurityPolicyMiddleware(_view())
+    before = chain(RequestFactory().get("/"))[HEADER]
+
+    with override_settings(CONTENT_SECURITY_POLICY={"DIRECTIVES": {"default-src": ["'none'"]}}):
+        during = chain(RequestFactory().get("/"))[HEADER]
+
+    assert (before, during) == (build_policy(), "default-src 'none'")
+    assert chain(RequestFactory().get("/"))[HEADER] == before
+
+
+def test_a_nonce_asked_for_after_the_header_was_written_is_an_error():
+    request = RequestFactory().get("/")
+
+    ContentSecurityPolicyMiddleware(_view())(request)
+
+    with pytest.raises(Exception, match="not available after the CSP header"):
+        str(request.csp_nonce)
