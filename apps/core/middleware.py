@@ -40,14 +40,30 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+class _ClientAddress:
+    """The current request's client address, worked out when first asked for: most
+    requests never ask (only the services that log who did what do)."""
+
+    def __init__(self, request):
+        self._request = request
+
+    @cached_property
+    def value(self) -> str | None:
+        try:
+            return get_adapter(self._request).get_client_ip(self._request)
+        except Exception:  # no usable address (allauth refuses): log none
+            return None
+
+
+_client_address: ContextVar[_ClientAddress | None] = ContextVar("client_address", default=None)
 
 
 def client_ip() -> str | None:
     """The address the current request came from (behind TRUSTED_PROXY_COUNT
     proxies, the client's), for the services that log who did what from where
     without being handed the request; None outside a request."""
-    return _client_ip.get()
+    address = _client_address.get()
+    return None if address is None else address.value
 
 
 class ClientAddressMiddleware:
@@ -57,15 +73,11 @@ class ClientAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            address = get_adapter(request).get_client_ip(request)
-        except Exception:  # no usable address (allauth refuses): log none
-            address = None
-        token = _client_ip.set(address)
+        token = _client_address.set(_ClientAddress(request))
         try:
             return self.get_response(request)
         finally:
-            _client_ip.reset(token)
+            _client_address.reset(token)
 
 
 # What a view's @csp_update / @csp_replace / @csp_override (and their report-only

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
 from apps.core import middleware
-from apps.core.middleware import ContentSecurityPolicyMiddleware
+from apps.core.middleware import ContentSecurityPolicyMiddleware, client_ip
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), ambient-light-sensor=(), autoplay=(), camera=(), "
@@ -237,3 +237,48 @@ def test_a_nonce_asked_for_after_the_header_was_written_is_an_error():
 
     with pytest.raises(Exception, match="not available after the CSP header"):
         str(request.csp_nonce)
+
+
+# --- The client's address ----------------------------------------------------------------
+
+
+def _seen_address(request):
+    return HttpResponse(f"{client_ip()},{client_ip()}")
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "seen"),
+    [
+        (0, {"REMOTE_ADDR": "203.0.113.7"}, "203.0.113.7"),
+        (0, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "10.0.0.1"),
+        (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "203.0.113.9"),
+        (2, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "None"),
+        (0, {"REMOTE_ADDR": "not an address"}, "None"),
+    ],
+)
+def test_client_ip_is_the_requests_address_while_it_runs(proxies, meta, seen, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", **meta)
+
+    response = middleware.ClientAddressMiddleware(_seen_address)(request)
+
+    assert response.content.decode() == f"{seen},{seen}"
+    assert client_ip() is None
+
+
+def test_client_ip_is_worked_out_only_when_asked_for_and_once(monkeypatch):
+    from allauth.account import adapter
+
+    asked = []
+
+    def counted(request):
+        asked.append(request.path)
+        return "203.0.113.7"
+
+    monkeypatch.setattr(adapter, "get_client_ip", counted)
+    chain = middleware.ClientAddressMiddleware
+
+    chain(lambda request: HttpResponse())(RequestFactory().get("/quiet/"))
+    chain(_seen_address)(RequestFactory().get("/asks/"))
+
+    assert asked == ["/asks/"]
