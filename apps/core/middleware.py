@@ -8,9 +8,13 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.signals import setting_changed
 from django.http import HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template import loader
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class RequestSizeLimitMiddleware:
@@ -132,4 +136,46 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             ):
                 response[header] = value
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class OneLanguageLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with a short cut while the site has one language
+    (LANGUAGES is LANGUAGE_CODE alone) and no i18n_patterns: Django's lookup can then
+    only ever answer LANGUAGE_CODE, whatever the request's cookie, Accept-Language or
+    path, so nothing is parsed; the language is activated and the response gets the
+    same Vary and Content-Language as from Django's. With a second language, Django's
+    own handling, unchanged: adding one needs no other change."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        setting_changed.connect(self._setting_changed)
+
+    def _setting_changed(self, *, setting, **kwargs):
+        if setting in ("LANGUAGES", "LANGUAGE_CODE", "ROOT_URLCONF"):
+            self.__dict__.pop("_only_language", None)
+
+    @cached_property
+    def _only_language(self) -> str | None:
+        codes = [code for code, _ in settings.LANGUAGES]
+        if codes != [settings.LANGUAGE_CODE]:
+            return None
+        if is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
+            return None
+        return settings.LANGUAGE_CODE
+
+    def process_request(self, request):
+        if self._only_language is None:
+            return super().process_request(request)
+        translation.activate(self._only_language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        # A request with URL conf of its own (request.urlconf) may use language
+        # prefixes: Django's redirects an unprefixed 404 there.
+        if self._only_language is None or hasattr(request, "urlconf"):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -8,11 +8,19 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY, NONCE, SELF
 from csp.decorators import csp_exempt, csp_replace, csp_update
 from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
+from django.conf.urls.i18n import i18n_patterns
 from django.http import HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.test import Client, RequestFactory, override_settings
+from django.urls import path as route
+from django.utils import translation
 
 from apps.core import middleware
-from apps.core.middleware import ContentSecurityPolicyMiddleware, client_ip
+from apps.core.middleware import (
+    ContentSecurityPolicyMiddleware,
+    OneLanguageLocaleMiddleware,
+    client_ip,
+)
 
 PERMISSIONS_POLICY = (
     "accelerometer=(), ambient-light-sensor=(), autoplay=(), camera=(), "
@@ -282,3 +290,97 @@ def test_client_ip_is_worked_out_only_when_asked_for_and_once(monkeypatch):
     chain(_seen_address)(RequestFactory().get("/asks/"))
 
     assert asked == ["/asks/"]
+
+
+# --- The language, while the site has one ---------------------------------------------
+
+
+def _language_seen(request):
+    status = 404 if request.path == "/missing/" else 200
+    return HttpResponse(translation.get_language(), status=status)
+
+
+LANGUAGE_REQUESTS = [
+    ("/me/research/", {}),
+    ("/me/research/", {"HTTP_ACCEPT_LANGUAGE": "fr-CH, fr;q=0.9, en;q=0.8, *;q=0.5"}),
+    ("/me/research/", {"HTTP_ACCEPT_LANGUAGE": "en-GB"}),
+    ("/me/research/", {"HTTP_ACCEPT_LANGUAGE": "*"}),
+    ("/me/research/", {"HTTP_ACCEPT_LANGUAGE": "de"}),
+    ("/me/research/", {"HTTP_COOKIE": "django_language=fr"}),
+    ("/me/research/", {"HTTP_COOKIE": "django_language=en-us"}),
+    ("/fr/me/research/", {}),
+    ("/missing/", {"HTTP_ACCEPT_LANGUAGE": "fr"}),
+]
+
+
+# A URL conf with language prefixes, for a request that names its own (request.urlconf)
+# or as the site's: Django's handling then, which redirects an unprefixed path.
+urlpatterns = i18n_patterns(route("missing/", _language_seen))
+
+
+def _language_answer(cls, path, meta, urlconf=None):
+    request = RequestFactory().get(path, **meta)
+    if urlconf:
+        request.urlconf = urlconf
+    with translation.override("de"):  # what an earlier request could have left
+        response = cls(_language_seen)(request)
+        return (
+            request.LANGUAGE_CODE,
+            response.content.decode(),
+            response.status_code,
+            dict(response.headers),
+        )
+
+
+@pytest.mark.parametrize(("path", "meta"), LANGUAGE_REQUESTS)
+def test_one_language_answers_as_djangos_locale_middleware(path, meta):
+    ours = _language_answer(OneLanguageLocaleMiddleware, path, meta)
+
+    assert ours == _language_answer(LocaleMiddleware, path, meta)
+    assert ours[:2] == ("en", "en")
+
+
+def test_language_prefixed_urls_get_djangos_locale_middleware():
+    answers = [
+        _language_answer(cls, "/missing/", {}, urlconf=__name__)
+        for cls in (OneLanguageLocaleMiddleware, LocaleMiddleware)
+    ]
+    with override_settings(ROOT_URLCONF=__name__):
+        answers += [
+            _language_answer(cls, "/missing/", {})
+            for cls in (OneLanguageLocaleMiddleware, LocaleMiddleware)
+        ]
+
+    assert answers[0][2:] == (302, {**answers[0][3], "Location": "/en/missing/"})
+    assert answers == [answers[0]] * 4
+
+
+@override_settings(LANGUAGES=[("en", "English"), ("fr", "French")])
+@pytest.mark.parametrize(("path", "meta"), LANGUAGE_REQUESTS)
+def test_a_second_language_gets_djangos_locale_middleware(path, meta):
+    ours = _language_answer(OneLanguageLocaleMiddleware, path, meta)
+
+    assert ours == _language_answer(LocaleMiddleware, path, meta)
+
+
+def test_a_second_language_added_later_is_chosen_from_the_request():
+    chain = OneLanguageLocaleMiddleware(_language_seen)
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+    before = chain(RequestFactory().get("/", **french)).content
+    with override_settings(LANGUAGES=[("en", "English"), ("fr", "French")]):
+        during = chain(RequestFactory().get("/", **french)).content
+
+    assert (before, during) == (b"en", b"fr")
+
+
+def test_one_language_reads_nothing_from_the_request(monkeypatch):
+    def parse(*args, **kwargs):
+        raise AssertionError("the request's language was looked up")
+
+    monkeypatch.setattr(translation, "get_language_from_request", parse)
+    monkeypatch.setattr(translation, "get_language_from_path", parse)
+
+    response = OneLanguageLocaleMiddleware(_language_seen)(RequestFactory().get("/"))
+
+    assert (response.content, response["Content-Language"]) == (b"en", "en")
