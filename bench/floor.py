@@ -140,10 +140,14 @@ def run(args) -> None:
     )
     load.setup_django(env)
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
     from django.db import connection
     from django.template import engines
     from django.test import Client
 
+    # The production settings serve static files from the manifest, which a fresh
+    # clone does not have yet (as bench/load.py).
+    call_command("collectstatic", interactive=False, verbosity=0)
     users, ids = load.resolve_targets()
     client = Client()
     client.force_login(users[args.who])
