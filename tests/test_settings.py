@@ -119,6 +119,11 @@ def _production(name: str, value: str | None) -> dict:
     return variables
 
 
+# The start-up cases (`started`) cost tens of seconds of interpreters: with CI's
+# two processes (--dist loadgroup) the module stays on one, so they start once.
+pytestmark = pytest.mark.xdist_group("settings_startup")
+
+
 @pytest.fixture(scope="module")
 def started():
     """Every start-up case at once: each is a separate interpreter, so they run in
