@@ -6,9 +6,11 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import Invitation, Office, OfficeSignOn, User, token_digest
+from apps.core.models import choice_label
 from apps.core.versions import version_read
 
 
@@ -203,3 +205,13 @@ def office_sign_on_enabled(*, slug: str) -> OfficeSignOn | None:
         .select_related("office")
         .first()
     )
+
+
+def user_home_intro(*, user) -> dict:
+    """The greeting on top of the student's and the volunteer's homes, in words:
+    `welcome` and the `role`'s label (core.models.choice_label; get_role_display()
+    rebuilds and translates the role's choices on every call)."""
+    return {
+        "welcome": _("Welcome, %(name)s") % {"name": user.get_short_name()},
+        "role": choice_label(Role, user.role),
+    }

@@ -237,15 +237,29 @@ def volunteer_profile_for_user(*, user) -> VolunteerProfile | None:
 
 
 def contact_counts_for_student(*, student) -> dict:
-    """Totals for the dashboard, in one query."""
+    """Totals for the dashboard, in one query: the book's contacts not archived
+    (`total`), those on a target list (`targets`), those that came through a
+    referral (`referrals`), and how many are at each stage (a key per Stage value,
+    0 for none)."""
     # Counted on the owner, not the id: every column read is in the index
-    # contact_book_counts, so PostgreSQL counts the book from the index alone.
-    counts = Contact.objects.filter(owner=student, archived_at__isnull=True).aggregate(
-        total=Count("owner"),
-        targets=Count("owner", filter=Q(target_rank__isnull=False)),
-        referrals=Count("owner", filter=Q(referred_by__isnull=False)),
-        **{stage: Count("owner", filter=Q(stage=stage)) for stage in Stage.values},
+    # contact_book_counts, so PostgreSQL counts the book from the index alone, in
+    # the index's (owner, stage) order. Grouped by stage, three counts a row rather
+    # than eleven filtered counts over the book: the ORM builds and compiles eleven
+    # aggregates with their filters on every call, which cost some four times the
+    # query's own time.
+    rows = (
+        Contact.objects.filter(owner=student, archived_at__isnull=True)
+        .order_by()
+        .values_list("stage")
+        .annotate(Count("owner"), Count("target_rank"), Count("referred_by"))
     )
+    counts = {"total": 0, "targets": 0, "referrals": 0, **dict.fromkeys(Stage.values, 0)}
+    for stage, total, targets, referrals in rows:
+        if stage in Stage.values:
+            counts[stage] = total
+        counts["total"] += total
+        counts["targets"] += targets
+        counts["referrals"] += referrals
     return counts
 
 

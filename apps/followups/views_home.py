@@ -4,14 +4,18 @@ due (follow-ups), with the one next step that matters most today."""
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import student_only
+from apps.accounts.selectors import user_home_intro
 from apps.contacts.enums import Stage
 from apps.contacts.selectors import contact_counts_for_student, target_list_for_student
+from apps.core.links import route_path, route_path_for_pk
 from apps.core.rendering import render_list
+from apps.followups.enums import Kind
 from apps.followups.selectors import followups_due_soon
 from apps.interviews.selectors import upcoming_for_user
 from apps.students.selectors import student_profile_get_with_progress
@@ -25,27 +29,27 @@ def _getting_ready(*, profile, counts) -> list[dict]:
     return [
         {
             "done": profile.has_fields,
-            "url": reverse("student_profile"),
+            "url": route_path("student_profile"),
             "label": _("Choose the fields you want to explore"),
         },
         {
             "done": profile.has_notes,
-            "url": reverse("research_note_create"),
+            "url": route_path("research_note_create"),
             "label": _("Research a field before you ask"),
         },
         {
             "done": bool(profile.pitch),
-            "url": reverse("student_profile"),
+            "url": route_path("student_profile"),
             "label": _("Write your elevator pitch"),
         },
         {
             "done": counts["total"] > 0,
-            "url": reverse("contact_create"),
+            "url": route_path("contact_create"),
             "label": _("Add people you could talk to"),
         },
         {
             "done": counts["targets"] >= 3,
-            "url": reverse("target_list"),
+            "url": route_path("target_list"),
             "label": _("Rank at least three people on a target list"),
         },
     ]
@@ -60,14 +64,14 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
         name = thank_you.contact.full_name
         return {
             "label": _("Thank %(name)s for the conversation") % {"name": name},
-            "url": reverse("followup_thank_you", args=[thank_you.pk]),
+            "url": route_path_for_pk("followup_thank_you", thank_you.pk),
             "action": _("Write the thank-you"),
         }
     soon = next((iv for iv in upcoming if iv.starts_at < now + PREPARE_AHEAD), None)
     if soon:
         return {
             "label": _("Prepare your questions for %(name)s") % {"name": soon.contact.full_name},
-            "url": reverse("interview_prepare", args=[soon.pk]),
+            "url": route_path_for_pk("interview_prepare", soon.pk),
             "action": _("Prepare now"),
         }
     step = next((s for s in steps if not s["done"]), None)
@@ -85,9 +89,9 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
         )
         if ask is not None:
             url = (
-                reverse("interview_request_volunteer", args=[ask.volunteer_id])
+                route_path_for_pk("interview_request_volunteer", ask.volunteer_id)
                 if ask.volunteer_id
-                else reverse("interview_request_contact", args=[ask.pk])
+                else route_path_for_pk("interview_request_contact", ask.pk)
             )
             return {
                 "label": _("Ask %(name)s for a short conversation") % {"name": ask.full_name},
@@ -97,10 +101,59 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
     if not any(counts[stage] for stage in Stage.values if stage != Stage.IDENTIFIED):
         return {
             "label": _("Ask the first person on your target list for a short conversation"),
-            "url": reverse("target_list"),
+            "url": route_path("target_list"),
             "action": _("Open my target list"),
         }
     return None
+
+
+def _day(moment) -> str:
+    # As the template's |date:"D j M, H:i" shows it: in the viewer's time zone.
+    return date_format(timezone.localtime(moment), "D j M, H:i")
+
+
+def _due_rows(items) -> list[dict]:
+    """The follow-ups panel's rows, worked out here rather than by some ten template
+    tags a row: the link, its words and when."""
+    list_path = route_path("followup_list")
+    rows = []
+    for item in items:
+        name = item.contact.full_name
+        if item.kind == Kind.THANK_YOU:
+            path = route_path_for_pk("followup_thank_you", item.pk)
+            title = _("Thank %(name)s") % {"name": name}
+        else:
+            path = f"{list_path}#followup-{item.pk}"
+            title = _("Check in with %(name)s") % {"name": name}
+        if item.is_overdue:
+            when = _("overdue by %(ago)s") % {"ago": timesince(item.due_at)}
+        else:
+            when = _("due %(date)s") % {"date": _day(item.due_at)}
+        rows.append({"path": path, "title": title, "overdue": item.is_overdue, "when": when})
+    return rows
+
+
+def _upcoming_rows(interviews) -> list[dict]:
+    return [
+        {
+            "path": route_path_for_pk("interview_detail", interview.pk),
+            "name": interview.contact.full_name,
+            "when": _day(interview.starts_at),
+            "prepare_path": route_path_for_pk("interview_prepare", interview.pk),
+        }
+        for interview in interviews
+    ]
+
+
+# The home's fixed links, reversed once per process (core.links.route_path).
+_LINKS = (
+    "followup_list",
+    "interview_list",
+    "contact_list",
+    "target_list",
+    "student_profile",
+    "referral_map",
+)
 
 
 @student_only
@@ -139,5 +192,10 @@ def student_home(request):
             "due_count": due.count,
             "overdue_count": due.overdue,
             "upcoming": upcoming,
+            "due_rows": _due_rows(due.items),
+            "upcoming_rows": _upcoming_rows(upcoming),
+            "held": counts[Stage.MET] + counts[Stage.THANKED] + counts[Stage.KEEPING_IN_TOUCH],
+            "links": {name: route_path(name) for name in _LINKS},
+            "intro": user_home_intro(user=student),
         },
     )

@@ -4,16 +4,47 @@ volunteer stands this month (capacity, pause, response figures)."""
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import alumni_only
+from apps.accounts.selectors import user_home_intro
 from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.selectors import volunteer_profile_for_user
+from apps.core.links import route_path, route_path_for_pk
 from apps.core.rendering import render_list
 from apps.core.slots import slot_render
 from apps.interviews import selectors
 from apps.interviews.enums import State
 
 HOME_LIST = 3
+
+
+def _waiting_rows(interviews) -> list[dict]:
+    """The panels' rows worked out here rather than by template tags row by row
+    (a reverse, a translation and a filter each)."""
+    return [
+        {
+            "path": route_path_for_pk("inbox_detail", interview.pk),
+            "name": interview.student.full_name,
+            "asked": _("asked %(ago)s ago") % {"ago": timesince(interview.requested_at)},
+        }
+        for interview in interviews
+    ]
+
+
+def _upcoming_rows(interviews) -> list[dict]:
+    return [
+        {
+            "path": route_path_for_pk("inbox_detail", interview.pk),
+            "name": interview.student.full_name,
+            # As the template's |date shows it: in the viewer's time zone.
+            "when": date_format(timezone.localtime(interview.starts_at), "D j M, H:i"),
+            "format": interview.get_format_display(),
+        }
+        for interview in interviews
+    ]
 
 
 @alumni_only
@@ -46,6 +77,10 @@ def alumni_home(request):
             "counts": counts,
             "upcoming": upcoming,
             "month": month,
+            "waiting_rows": _waiting_rows(waiting),
+            "upcoming_rows": _upcoming_rows(upcoming),
+            "links": {"inbox": route_path("inbox"), "profile": route_path("volunteer_profile")},
+            "intro": user_home_intro(user=user),
             # Filled by follow-ups (what came of the volunteer's advice); rendered
             # here, not in the template, whose list rendering allows no queries.
             "outcomes": slot_render("interviews.volunteer_home", request=request, obj=profile),

@@ -408,6 +408,60 @@ def test_the_home_figures_read_only_what_the_books_covering_index_holds(student)
     }  # fmt: skip
 
 
+def _counts_as_eleven_aggregates(student) -> dict:
+    """What contact_counts_for_student gave before it grouped by stage: eleven
+    filtered counts over the book, the reference its answer must equal."""
+    from django.db.models import Count, Q
+
+    return Contact.objects.filter(owner=student, archived_at__isnull=True).aggregate(
+        total=Count("owner"),
+        targets=Count("owner", filter=Q(target_rank__isnull=False)),
+        referrals=Count("owner", filter=Q(referred_by__isnull=False)),
+        **{stage: Count("owner", filter=Q(stage=stage)) for stage in Stage.values},
+    )
+
+
+def test_the_home_figures_equal_eleven_filtered_counts_for_a_book_of_every_kind(
+    student, other_student
+):
+    """Every stage, on and off the target list, referred or not, archived ones
+    (not counted) and another student's book (not counted)."""
+    first = ContactFactory(student=student, full_name="First")
+    for n, stage in enumerate(Stage.values):
+        for target in (False, True):
+            contact = ContactFactory(
+                student=student,
+                full_name=f"{stage} {target}",
+                on_target_list=target,
+                referred_by=first if n % 2 else None,
+            )
+            contact_set_stage(contact=contact, stage=stage)
+    for stage in (Stage.MET, Stage.IDENTIFIED):
+        archived = ContactFactory(student=student, on_target_list=True, referred_by=first)
+        contact_set_stage(contact=archived, stage=stage)
+        contact_archive(student=student, contact=archived)
+    ContactFactory(student=other_student, on_target_list=True)
+
+    counts = selectors.contact_counts_for_student(student=student)
+
+    assert counts == _counts_as_eleven_aggregates(student)
+    assert list(counts) == ["total", "targets", "referrals", *Stage.values]
+    assert (counts["total"], counts["targets"], counts["referrals"]) == (
+        1 + 2 * len(Stage.values),
+        len(Stage.values),
+        len(Stage.values) // 2 * 2,
+    )
+    assert counts[Stage.IDENTIFIED] == 3
+    assert all(counts[stage] == 2 for stage in Stage.values if stage != Stage.IDENTIFIED)
+
+
+def test_the_home_figures_of_an_empty_book_are_zeros(student):
+    counts = selectors.contact_counts_for_student(student=student)
+
+    assert counts == _counts_as_eleven_aggregates(student)
+    assert set(counts.values()) == {0}
+
+
 def test_contact_filters_are_styled_selects(login_as, student):
     html = login_as(student).get(reverse("contact_list")).content.decode()
 

@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from apps.contacts.enums import Format
-from apps.core.links import path_for_pk
+from apps.core.links import path_for_pk, route_path, route_path_for_pk
 from apps.core.models import choice_label
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview, InterviewEvent
@@ -23,6 +23,39 @@ def test_path_for_pk_refuses_a_route_without_a_pk_and_a_pk_that_is_no_number():
         path_for_pk("inbox")
     with pytest.raises(ValueError):
         path_for_pk("inbox_detail")("1/../../admin")
+
+
+@pytest.mark.parametrize("name", ["inbox", "followup_list", "student_profile", "referral_map"])
+def test_route_path_is_what_reverse_gives(name):
+    assert route_path(name) == reverse(name)
+    assert route_path(name) == reverse(name)  # and again, from what it kept
+
+
+@pytest.mark.parametrize("name", ["interview_detail", "inbox_detail", "followup_thank_you"])
+@pytest.mark.parametrize("pk", [1, 7, 98765, 9_876_543_210])
+def test_route_path_for_pk_is_what_reverse_gives(name, pk):
+    assert route_path_for_pk(name, pk) == reverse(name, args=[pk])
+
+
+def test_route_paths_follow_the_script_prefix():
+    """Kept per script prefix (a site served under /careers/), not once for all."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    before = get_script_prefix()
+    route_path("inbox"), route_path_for_pk("inbox_detail", 3)
+    set_script_prefix("/careers/")
+    try:
+        moved = route_path("inbox"), route_path_for_pk("inbox_detail", 3)
+    finally:
+        set_script_prefix(before)
+
+    assert moved == ("/careers/inbox/", "/careers/inbox/3/")
+    assert (route_path("inbox"), route_path_for_pk("inbox_detail", 3)) == ("/inbox/", "/inbox/3/")
+
+
+def test_route_path_for_pk_refuses_a_pk_that_is_no_number():
+    with pytest.raises(ValueError):
+        route_path_for_pk("inbox_detail", "1/../../admin")
 
 
 @pytest.mark.parametrize("value", [*State.values, *Format.values, "", None, "no-such-state"])

@@ -1,0 +1,97 @@
+"""The student's home written from rows worked out in the view (followups.views_home)
+is the same HTML, byte for byte, as the template that worked each row out with
+template tags. student_home_before_rows.html is that template's content block as it was (its intro
+partial inlined), rendered here from the page's own context."""
+
+import zoneinfo
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.contacts.enums import Stage
+from apps.contacts.services import contact_create, contact_set_stage
+from apps.followups.enums import Kind
+from apps.followups.models import FollowUp
+from apps.students.selectors import student_profile_get
+from tests.followups.conftest import NOW
+from tests.followups.test_student_home import _booked, _held
+
+pytestmark = pytest.mark.django_db
+
+OLD_CONTENT = (Path(__file__).parent / "student_home_before_rows.html").read_text()
+
+
+def _old_content(response, student) -> str:
+    context = response.context[0].flatten()
+    with timezone.override(zoneinfo.ZoneInfo(student.time_zone)):
+        return engines["django"].from_string(OLD_CONTENT).render(context, response.wsgi_request)
+
+
+def _check_in(student, name, *, due_in):
+    contact = contact_create(student=student, full_name=name)
+    contact_set_stage(contact=contact, stage=Stage.KEEPING_IN_TOUCH)
+    return FollowUp.objects.create(
+        student=student, contact=contact, kind=Kind.KEEP_IN_TOUCH, cadence_months=3,
+        due_at=NOW + due_in,
+    )  # fmt: skip
+
+
+def _overdue_rows(student):
+    _held(student, "Rosa <b>Reyes</b> & O'Neil", ended_ago=timedelta(days=3))
+    _check_in(student, 'Dev "Danny" Shah', due_in=-timedelta(days=2, hours=5))
+    _check_in(student, "Zoë Brandt", due_in=timedelta(days=3, hours=7))
+    _booked(student, "Ana <i>Lima</i>", starts_in=timedelta(hours=20))
+
+
+def _due_soon_rows(student):
+    _held(student, "Mo Salah")  # a thank-you due in a day, not overdue
+    _check_in(student, "Li Wei", due_in=timedelta(days=1))
+    for n in range(3):
+        _booked(student, f"Booked & {n}", starts_in=timedelta(days=n + 1, minutes=7 * n))
+    for n in range(2):
+        _check_in(student, f"Later {n}", due_in=timedelta(days=5))
+
+
+def _ready(student):
+    profile = student_profile_get(user=student)
+    profile.pitch = "I study <maps> & " + "cities " * 40
+    profile.save()
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize("arrange", [_overdue_rows, _due_soon_rows, _ready, None])
+def test_the_home_is_the_html_the_old_template_wrote(login_as, student, zone, arrange):
+    student.time_zone = zone
+    student.save(update_fields=["time_zone"])
+    if arrange is not None:
+        arrange(student)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    html = response.content.decode()
+    old = _old_content(response, student)
+    assert "{%" not in old and '<h1 class="h3">Welcome, Sam</h1>' in old
+    assert old in html
+
+
+def test_the_rows_cover_every_kind(login_as, student):
+    """The cases above show each kind of row: a thank-you and a check-in, overdue
+    and not, names to escape, a conversation to prepare."""
+    _overdue_rows(student)
+    overdue = login_as(student).get(reverse("student_home")).content.decode()
+    FollowUp.objects.all().delete()
+    _due_soon_rows(student)
+    soon = login_as(student).get(reverse("student_home")).content.decode()
+
+    assert "Thank Rosa &lt;b&gt;Reyes&lt;/b&gt; &amp; O&#x27;Neil</a>" in overdue
+    assert "Check in with Dev &quot;Danny&quot; Shah</a>" in overdue
+    assert "· overdue by 2\xa0days, 5\xa0hours</span>" in overdue
+    assert "· overdue by 2\xa0days</span>" in overdue
+    assert '/prepare/">Prepare</a></span></li>' in overdue
+    assert "Check in with Zoë Brandt</a>" in overdue
+    assert "· due Fri 6 Mar, 17:00</span>" in overdue
+    assert "Thank Mo Salah</a>" in soon and "See all 4" in soon
