@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +17,7 @@ from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import datetime_shown, render_list
+from apps.core.rendering import datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -91,7 +90,7 @@ def inbox_rows(rows) -> list[InboxRow]:
         if starts_at:
             when = _when_html(starts_at, zone)
         else:
-            when = asked % {"when": escape(timesince(requested_at, now) if requested_at else "")}
+            when = asked % {"when": escape(time_since(requested_at, now))}
         shown.append(
             InboxRow(
                 pk,

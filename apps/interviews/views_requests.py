@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,7 +23,7 @@ from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import datetime_shown, render_list
+from apps.core.rendering import datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms import (
@@ -104,7 +103,7 @@ def conversation_rows(rows) -> list[ConversationRow]:
                 f'<span class="text-body-secondary small">({zone})</span>'
             )
         elif requested_at:
-            when = _("asked %(when)s ago") % {"when": escape(timesince(requested_at, now))}
+            when = _("asked %(when)s ago") % {"when": escape(time_since(requested_at, now))}
         else:
             when = ""
         shown.append(

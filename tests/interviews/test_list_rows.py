@@ -10,10 +10,9 @@ import pytest
 import time_machine
 from django.template import engines
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.rendering import datetime_shown
 from apps.interviews import selectors
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
@@ -159,28 +158,3 @@ def test_conversation_rows_are_the_old_templates_rows_in_every_state(
     assert 'Pat &lt;1&gt;</strong><span class="text-body-secondary"> · R&amp;D</span>' in page
     assert "not sent; saved 2\xa0days ago" in page
     assert "they said yes: pick one of their times" in page
-
-
-@pytest.mark.parametrize("language", ["en", "fr", "de", "ja"])
-@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
-def test_datetime_shown_is_what_the_date_filter_shows(language, zone):
-    moments = [
-        datetime(2026, month, day, hour, minute, tzinfo=UTC)
-        for month, day, hour, minute in [
-            (1, 1, 0, 0),
-            (2, 28, 23, 59),
-            (3, 9, 6, 30),
-            (5, 17, 12, 5),
-            (7, 4, 18, 45),
-            (9, 30, 4, 1),
-            (11, 1, 5, 59),
-            (12, 31, 23, 30),
-        ]
-    ] + [datetime(999, 6, 6, 6, 6, tzinfo=UTC) + timedelta(days=400)]
-    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
-        for moment in moments:
-            local = timezone.localtime(moment)
-            assert datetime_shown(moment) == (
-                dateformat.format(local, "c"),
-                dateformat.format(local, "D j M Y, H:i"),
-            )
