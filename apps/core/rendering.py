@@ -11,11 +11,16 @@ off and the page renders as `render` would: a missed prefetch is slow, not a 500
 for the person reading it.
 """
 
+import functools
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.translation import get_language
 from zen_queries import queries_disabled
 
 
@@ -47,3 +52,58 @@ def date_shown(value) -> tuple[str, str]:
     instead of by two template filters per row."""
     local = timezone.localtime(value)
     return local.isoformat(), dateformat.format(local, "j M Y")
+
+
+@functools.cache
+def _day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.
+    return (
+        tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
+        ("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
+    )
+
+
+def datetime_shown(value) -> tuple[str, str]:
+    """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"D j M Y, H:i" }}</time>`
+    shows, in the current time zone and language, for a row of a list: Django's
+    `dateformat` parses the format and translates the names on every call (about
+    0.1 ms on a busy machine), here the names come from a table made once per
+    language."""
+    local = timezone.localtime(value)
+    weekdays, months = _day_and_month_names(get_language())
+    return local.isoformat(), (
+        f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}, "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
+@functools.cache
+def _time_unit(language: str | None, name: str, number: int) -> str:
+    return str(TIME_STRINGS[name] % {"num": number})
+
+
+class _TimeUnit:
+    """One of timesince's TIME_STRINGS ("%(num)d day"), whose `% {"num": n}` looks
+    its translation up once per language and number."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __mod__(self, values: dict) -> str:
+        return _time_unit(get_language(), self.name, values["num"])
+
+
+_TIME_UNITS = {name: _TimeUnit(name) for name in TIME_STRINGS}
+
+
+def time_since(value, now) -> str:
+    """What `{{ value|timesince }}` shows ("3 days, 4 hours"), for a row of a list:
+    Django's own algorithm, but each unit's plural form is translated once per
+    language and number instead of twice per call (the two units of a row cost
+    more than the rest of it)."""
+    if not value:
+        return ""
+    try:
+        return timesince(value, now, time_strings=_TIME_UNITS)
+    except (ValueError, TypeError):
+        return ""

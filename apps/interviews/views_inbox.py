@@ -1,17 +1,23 @@
 """The volunteer's inbox: the requests they received, grouped by what they need,
 one request's page, and their answer (accept with times, or decline)."""
 
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
 from apps.core.links import path_for_pk
-from apps.core.rendering import render_list
+from apps.core.models import choice_label
+from apps.core.rendering import datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -47,29 +53,76 @@ INBOX_GROUPS = [
 PAST_PAGE_SIZE = 20
 
 
+def _when_html(starts_at, zone: str) -> str:
+    iso, shown = datetime_shown(starts_at)
+    return (
+        f'<time datetime="{iso}">{escape(shown)}</time> '
+        f'<span class="text-body-secondary small">({zone})</span>'
+    )
+
+
+class InboxRow(NamedTuple):
+    pk: int
+    url: str
+    name: str
+    programme: str  # markup: " · programme year", or ""
+    when: str  # markup
+    state: str
+    label: str
+
+
+def inbox_rows(rows) -> list[InboxRow]:
+    """The inbox's rows (tuples of selectors.INBOX_ROW_COLUMNS) as what each shows:
+    the link, the student's name, their programme and year, when, the state and its
+    label; the markup of the optional parts worked out here once a row instead of by
+    a dozen template tags."""
+    detail = path_for_pk("inbox_detail")
+    zone = escape(timezone.get_current_timezone_name())
+    asked = _("asked %(when)s ago")
+    now = timezone.now()
+    shown = []
+    for pk, state, starts_at, requested_at, name, programme, year in rows:
+        if programme:
+            programme = mark_safe(
+                f'<span class="text-body-secondary"> · {escape(programme)}'
+                f"{f' {year}' if year else ''}</span>"
+            )
+        if starts_at:
+            when = _when_html(starts_at, zone)
+        else:
+            when = asked % {"when": escape(time_since(requested_at, now))}
+        shown.append(
+            InboxRow(
+                pk,
+                detail(pk),
+                name,
+                programme or "",
+                mark_safe(when),
+                state,
+                choice_label(State, state),
+            )
+        )
+    return shown
+
+
 @alumni_only
 def inbox(request):
     (new_key, new_label, new_states), (up_key, up_label, up_states), past = INBOX_GROUPS
-    current = list(
-        selectors.interview_inbox_rows_for_volunteer(
+    current = inbox_rows(
+        selectors.interview_inbox_values_for_volunteer(
             user=request.user, states=new_states + up_states
         )
     )
     page = Paginator(
-        selectors.interview_inbox_rows_for_volunteer(user=request.user, states=past[2]),
+        selectors.interview_inbox_values_for_volunteer(user=request.user, states=past[2]),
         PAST_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    detail = path_for_pk("inbox_detail")
-    for interview in (*current, *page):
-        interview.url = detail(interview.pk)
+    new = [row for row in current if row.state in new_states]
+    upcoming = [row for row in current if row.state in up_states]
     groups = [
-        {
-            "key": new_key,
-            "label": new_label,
-            "items": [i for i in current if i.state in new_states],
-        },
-        {"key": up_key, "label": up_label, "items": [i for i in current if i.state in up_states]},
-        {"key": past[0], "label": past[1], "items": list(page), "page": page},
+        {"key": new_key, "label": new_label, "items": new},
+        {"key": up_key, "label": up_label, "items": upcoming},
+        {"key": past[0], "label": past[1], "items": inbox_rows(page), "page": page},
     ]
     for group in groups:
         group["count"] = group["page"].paginator.count if "page" in group else len(group["items"])

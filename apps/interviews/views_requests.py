@@ -3,11 +3,16 @@ volunteer through Fieldnotes, or to one of their own contacts), drafts, and the
 request checker's live verdict."""
 
 from functools import cached_property
+from typing import NamedTuple
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,7 +22,8 @@ from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
-from apps.core.rendering import render_list
+from apps.core.models import choice_label
+from apps.core.rendering import datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms import (
@@ -56,20 +62,64 @@ HISTORY_PREVIEW = 10
 HISTORY_PAGE_SIZE = 25
 
 
-def _set_row_urls(interviews) -> None:
-    """Each row's link, one reverse per route for the whole list: a draft opens its
-    request page again (to the volunteer, or to the contact), anything else the
-    conversation."""
+class ConversationRow(NamedTuple):
+    pk: int
+    url: str
+    name: str
+    organisation: str  # markup: " · organisation", or ""
+    when: str  # markup
+    state: str
+    label: str
+
+
+def conversation_rows(rows) -> list[ConversationRow]:
+    """The list's rows (tuples of selectors.STUDENT_ROW_COLUMNS) as what each shows:
+    the link, the contact's name, their organisation, where it stands, the state and
+    its label; the markup of the optional parts worked out here once a row instead of
+    by a dozen template tags. A draft links to its request page again (to the
+    volunteer, or to the contact), anything else to the conversation; each route
+    is reversed once for the whole list."""
     detail = path_for_pk("interview_detail")
     to_volunteer = path_for_pk("interview_request_volunteer")
     to_contact = path_for_pk("interview_request_contact")
-    for interview in interviews:
-        if interview.state != State.DRAFT:
-            interview.url = detail(interview.pk)
-        elif interview.volunteer_id:
-            interview.url = to_volunteer(interview.volunteer_id)
+    zone = escape(timezone.get_current_timezone_name())
+    now = timezone.now()
+    shown = []
+    for pk, state, contact_id, volunteer_id, starts_at, requested_at, updated_at, name, org in rows:
+        if state != State.DRAFT:
+            url = detail(pk)
+        elif volunteer_id:
+            url = to_volunteer(volunteer_id)
         else:
-            interview.url = to_contact(interview.contact_id)
+            url = to_contact(contact_id)
+        if state == State.DRAFT:
+            when = _("not sent; saved %(when)s") % {"when": escape(naturaltime(updated_at))}
+        elif state == State.ACCEPTED:
+            when = escape(_("they said yes: pick one of their times"))
+        elif starts_at:
+            iso, day = datetime_shown(starts_at)
+            when = (
+                f'<time datetime="{iso}">{escape(day)}</time> '
+                f'<span class="text-body-secondary small">({zone})</span>'
+            )
+        elif requested_at:
+            when = _("asked %(when)s ago") % {"when": escape(time_since(requested_at, now))}
+        else:
+            when = ""
+        shown.append(
+            ConversationRow(
+                pk,
+                url,
+                name,
+                mark_safe(f'<span class="text-body-secondary"> · {escape(org)}</span>')
+                if org
+                else "",
+                mark_safe(when),
+                state,
+                choice_label(State, state),
+            )
+        )
+    return shown
 
 
 @student_only
@@ -83,40 +133,41 @@ def interview_list(request):
     current = (
         []
         if only
-        else list(selectors.interview_list_for_student(student=student, states=current_states))
+        else conversation_rows(
+            selectors.interview_rows_for_student(student=student, states=current_states)
+        )
     )
     groups = []
     for key, label, states in GROUPS:
         if key not in HISTORY_KEYS:
             if not only:
-                items = [i for i in current if i.state in states]
-                groups.append({"key": key, "label": label, "items": items, "count": len(items)})
+                rows = [r for r in current if r.state in states]
+                groups.append({"key": key, "label": label, "items": rows, "count": len(rows)})
             continue
         if only and key != only:
             continue
-        rows = selectors.interview_list_for_student(student=student, states=states)
+        found = selectors.interview_rows_for_student(student=student, states=states)
         if only:
-            page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+            page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
             groups.append(
                 {
                     "key": key,
                     "label": label,
-                    "items": list(page),
+                    "items": conversation_rows(page),
                     "count": page.paginator.count,
                     "page": page,
                 }
             )
         else:
-            items = list(rows[: HISTORY_PREVIEW + 1])
+            found = list(found[: HISTORY_PREVIEW + 1])
             groups.append(
                 {
                     "key": key,
                     "label": label,
-                    "items": items[:HISTORY_PREVIEW],
-                    "more": len(items) > HISTORY_PREVIEW,
+                    "items": conversation_rows(found[:HISTORY_PREVIEW]),
+                    "more": len(found) > HISTORY_PREVIEW,
                 }
             )
-    _set_row_urls(item for group in groups for item in group["items"])
     return render_list(
         request,
         "interviews/interview_list.html",
@@ -124,7 +175,7 @@ def interview_list(request):
             "groups": groups,
             "only": only,
             "has_any": any(g["items"] for g in groups),
-            "open_count": sum(1 for i in current if i.state in (State.REQUESTED, State.ACCEPTED)),
+            "open_count": sum(1 for r in current if r.state in (State.REQUESTED, State.ACCEPTED)),
             "limit": student.office.max_open_requests,
         },
     )

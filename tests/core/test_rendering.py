@@ -1,12 +1,18 @@
 """render_list: a list page's template may not query (the test settings turn the
-check on; production renders whatever happens)."""
+check on; production renders whatever happens). The row helpers show what the
+template filters they stand for show."""
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.template.defaultfilters import timesince_filter
 from django.test import RequestFactory, override_settings
+from django.utils import dateformat, timezone, translation
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
-from apps.core.rendering import render_list
+from apps.core.rendering import datetime_shown, render_list, time_since
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +57,62 @@ def test_production_renders_a_template_that_queries(student):
     response = render_list(request, "rows.html", {"rows": User.objects.all()})
 
     assert response.content.decode() == f"{student.email};"
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "ja"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_datetime_shown_is_what_the_date_filter_shows(language, zone):
+    moments = [
+        datetime(2026, month, day, hour, minute, tzinfo=UTC)
+        for month, day, hour, minute in [
+            (1, 1, 0, 0),
+            (2, 28, 23, 59),
+            (3, 9, 6, 30),
+            (5, 17, 12, 5),
+            (7, 4, 18, 45),
+            (9, 30, 4, 1),
+            (11, 1, 5, 59),
+            (12, 31, 23, 30),
+        ]
+    ] + [datetime(999, 6, 6, 6, 6, tzinfo=UTC) + timedelta(days=400)]
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        for moment in moments:
+            local = timezone.localtime(moment)
+            assert datetime_shown(moment) == (
+                dateformat.format(local, "c"),
+                dateformat.format(local, "D j M Y, H:i"),
+            )
+
+
+TIME_SINCE_DELTAS = [
+    timedelta(0),
+    timedelta(seconds=59),
+    timedelta(minutes=1),
+    timedelta(minutes=2, seconds=30),
+    timedelta(hours=1),
+    timedelta(hours=1, minutes=1),
+    timedelta(hours=23, minutes=59),
+    timedelta(days=1),
+    timedelta(days=2, hours=5),
+    timedelta(days=6, hours=23),
+    timedelta(days=7),
+    timedelta(days=15, hours=3),
+    timedelta(days=31),
+    timedelta(days=45, minutes=10),
+    timedelta(days=365),
+    timedelta(days=400, hours=7),
+    timedelta(days=3000),
+    -timedelta(days=2),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "ru", "ja"])
+def test_time_since_is_what_the_timesince_filter_shows(language):
+    now = datetime(2026, 12, 3, 17, 41, 20, tzinfo=UTC)
+    with translation.override(language):
+        for delta in TIME_SINCE_DELTAS:
+            assert time_since(now - delta, now) == timesince_filter(now - delta, now)
+        # Twice: the second answer comes from the table the first one made.
+        for delta in TIME_SINCE_DELTAS:
+            assert time_since(now - delta, now) == timesince_filter(now - delta, now)
+        assert time_since(None, now) == timesince_filter(None, now) == ""

@@ -123,6 +123,31 @@ def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
     return qs.order_by("-updated_at", "-pk")
 
 
+# A row of the student's conversations list, as a tuple in this order.
+STUDENT_ROW_COLUMNS = (
+    "pk",
+    "state",
+    "contact_id",
+    "volunteer_id",
+    "starts_at",
+    "requested_at",
+    "updated_at",
+    "contact__full_name",
+    "contact__organisation",
+)
+
+
+def interview_rows_for_student(*, student, states) -> QuerySet:
+    """The student's conversations in `states` for their list, latest change first,
+    as tuples of STUDENT_ROW_COLUMNS: the same query as interview_list_for_student
+    without building an Interview and a Contact for each row."""
+    return (
+        interview_list_for_student(student=student, states=states)
+        .select_related(None)
+        .values_list(*STUDENT_ROW_COLUMNS)
+    )
+
+
 def interview_list_for_advisor(*, student) -> QuerySet[Interview]:
     """The student's conversations as their advisor reads them: every interview but
     drafts (nobody but the student knows of those), the latest request first, with
@@ -220,6 +245,29 @@ def interview_inbox_rows_for_volunteer(*, user, states) -> QuerySet[Interview]:
         .select_related(None)
         .select_related("student", "student__student_profile")
         .only(*INBOX_LIST_FIELDS)
+    )
+
+
+# A row of the volunteer's inbox, as a tuple in this order.
+INBOX_ROW_COLUMNS = (
+    "pk",
+    "state",
+    "starts_at",
+    "requested_at",
+    "student__full_name",
+    "student__student_profile__programme",
+    "student__student_profile__graduation_year",
+)
+
+
+def interview_inbox_values_for_volunteer(*, user, states) -> QuerySet:
+    """The inbox's rows in `states`, latest request first, as tuples of
+    INBOX_ROW_COLUMNS: the same query as interview_inbox_rows_for_volunteer without
+    building an Interview, a User and a StudentProfile for each row."""
+    return (
+        interview_inbox_for_volunteer(user=user, states=states)
+        .select_related(None)
+        .values_list(*INBOX_ROW_COLUMNS)
     )
 
 
