@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -144,7 +145,10 @@ def statement_build(
     )
     if klass_info.get("related_klass_infos") or compiler.query.extra_select:
         return None, now, params
-    _compiler, sentinel_sql, sentinel_params = _compiled(build(sentinels), connection)
+    try:
+        _compiler, sentinel_sql, sentinel_params = _compiled(build(sentinels), connection)
+    except EmptyResultSet:
+        return None, now, params
     kept = replace(now, slots=_slots(sentinel_params, sentinels, connection))
     if sentinel_sql != sql or kept.params(inputs, connection) != params:
         return None, now, params
@@ -197,9 +201,14 @@ class StatementRows:
         def sliced(values):
             return self.build(values)[start:stop]
 
-        to_keep, statement, params = statement_build(
-            sliced, inputs=self.inputs, sentinels=self.sentinels, connection=connection
-        )
+        try:
+            to_keep, statement, params = statement_build(
+                sliced, inputs=self.inputs, sentinels=self.sentinels, connection=connection
+            )
+        except EmptyResultSet:
+            # What the ORM knows is empty without asking (an empty slice): no query,
+            # as the ORM makes none.
+            return []
         if to_keep is not None:
             kept[shape] = to_keep
             while len(kept) > STATEMENTS_KEPT:

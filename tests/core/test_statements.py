@@ -104,3 +104,8 @@ def test_the_least_recently_used_go_first(office, monkeypatch):
         _rows(office)[start : start + 1]
 
     assert [shape[-2:] for shape in statements._statements("default")] == [(1, 2), (2, 3)]
+
+
+def test_an_empty_slice_asks_nothing(office, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert _rows(office)[0:0] == []
