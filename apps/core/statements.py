@@ -168,8 +168,9 @@ def statements_clear() -> None:
 
 
 class StatementRows:
-    """What `build(inputs)` would return, sliceable as a Paginator takes it: each
-    slice is `build(inputs)[start:stop]` run from its shape's kept statement.
+    """What `build(inputs)` would return, sliceable as a Paginator takes it (and
+    countable and iterable, as the queryset): each slice is `build(inputs)[start:stop]`
+    run from its shape's kept statement.
     `shape` must tell apart every query whose SQL differs for the same inputs."""
 
     def __init__(
@@ -183,6 +184,15 @@ class StatementRows:
     ):
         self.shape, self.build, self.inputs, self.sentinels = shape, build, inputs, sentinels
         self.using = using
+
+    def count(self) -> int:
+        return self.build(self.inputs).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self.rows(0, None))
 
     def __getitem__(self, key):
         if not isinstance(key, slice) or key.step is not None:

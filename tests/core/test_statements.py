@@ -109,3 +109,12 @@ def test_the_least_recently_used_go_first(office, monkeypatch):
 def test_an_empty_slice_asks_nothing(office, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert _rows(office)[0:0] == []
+
+
+def test_counted_and_iterated_as_the_queryset(student, student2, advisor, office):
+    whole = _build({"office_id": office.pk, "since": SINCE, "q": "a"})
+
+    assert len(_rows(office)) == _rows(office).count() == whole.count() == 3
+    assert [r.pk for r in _rows(office)] == [r.pk for r in whole]
+    with pytest.raises(TypeError):
+        _rows(office)[0:4:2]
