@@ -1,0 +1,120 @@
+"""apps.core.statements: a queryset's statement kept per shape and only bound
+afterwards gives the rows the ORM gives (model fields, annotations converted as the
+ORM converts them), in one query; a statement whose SQL depends on an input that
+the shape does not name is never kept."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Coalesce
+
+from apps.accounts.models import User
+from apps.advising.models import Assignment
+from apps.advising.services import assignments_add
+from apps.core import statements
+from apps.core.statements import StatementRows
+
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+SENTINELS = {"office_id": 2_000_000_011, "since": datetime(1901, 1, 1, tzinfo=UTC), "q": "qzxq"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    statements.statements_clear()
+    yield
+    statements.statements_clear()
+
+
+def _build(values):
+    return (
+        User.objects.filter(
+            office_id=values["office_id"],
+            date_joined__gte=values["since"],
+            full_name__icontains=values["q"],
+        )
+        .annotate(
+            has_advisor=Exists(Assignment.objects.filter(student=OuterRef("pk"))),
+            active_at=Coalesce("last_activity_at", "date_joined"),
+            label=Value("x"),
+        )
+        .order_by("full_name", "pk")
+    )
+
+
+def _rows(office, q="a"):
+    return StatementRows(
+        shape=("test",),
+        build=_build,
+        inputs={"office_id": office.pk, "since": SINCE, "q": q},
+        sentinels=SENTINELS,
+    )
+
+
+def _seen(rows):
+    return [(r.pk, r.email, r.office_id, r.has_advisor, r.active_at, r.label) for r in rows]
+
+
+def test_kept_rows_are_the_orms_in_one_query(
+    student, student2, advisor, office_admin, other_student, django_assert_num_queries
+):
+    assignments_add(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
+    orm = _seen(_build({"office_id": student.office_id, "since": SINCE, "q": "a"})[0:3])
+    first = _rows(student.office)[0:3]
+
+    with django_assert_num_queries(1):
+        again = _rows(student.office)[0:3]
+
+    assert _seen(first) == _seen(again) == orm
+    assert [r.full_name for r in again] == ["Avery Admin", "Dana Advisor", "Priya Patel"]
+    assert {r.has_advisor for r in _rows(student.office)[0:10]} == {True, False}
+    assert all(isinstance(r.active_at, datetime) for r in again)
+    assert [shape[-2:] for shape in statements._statements("default")] == [(0, 3), (0, 10)]
+
+
+def test_a_search_is_bound_as_the_orm_escapes_it(student, office):
+    type(student).objects.filter(pk=student.pk).update(full_name="Sam 50%_off")
+    _rows(office, q="zzz")[0:5]
+
+    found = _rows(office, q="50%_o")[0:5]
+    not_a_pattern = _rows(office, q="5_%")[0:5]
+
+    assert [r.full_name for r in found] == ["Sam 50%_off"]
+    assert not_a_pattern == []
+
+
+def test_a_statement_that_depends_on_an_unnamed_input_is_not_kept(student, office):
+    def build(values):
+        # The SQL differs with the value: the shape would have to say which.
+        if values["office_id"] > 1_000_000_000:
+            return User.objects.filter(office_id=values["office_id"], pk__gt=0)
+        return User.objects.filter(office_id=values["office_id"])
+
+    rows = StatementRows(
+        shape=("test",), build=build, inputs={"office_id": office.pk}, sentinels=SENTINELS
+    )
+
+    assert [r.pk for r in rows[0:5]] == [student.pk]
+    assert statements._statements("default") == {}
+
+
+def test_the_least_recently_used_go_first(office, monkeypatch):
+    monkeypatch.setattr(statements, "STATEMENTS_KEPT", 2)
+    for start in (0, 1, 2):
+        _rows(office)[start : start + 1]
+
+    assert [shape[-2:] for shape in statements._statements("default")] == [(1, 2), (2, 3)]
+
+
+def test_an_empty_slice_asks_nothing(office, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert _rows(office)[0:0] == []
+
+
+def test_counted_and_iterated_as_the_queryset(student, student2, advisor, office):
+    whole = _build({"office_id": office.pk, "since": SINCE, "q": "a"})
+
+    assert len(_rows(office)) == _rows(office).count() == whole.count() == 3
+    assert [r.pk for r in _rows(office)] == [r.pk for r in whole]
+    with pytest.raises(TypeError):
+        _rows(office)[0:4:2]
