@@ -124,17 +124,7 @@ def interview_list_for_student(*, student, states=None) -> QuerySet[Interview]:
 
 
 # A row of the student's conversations list, as a tuple in this order.
-STUDENT_ROW_COLUMNS = (
-    "pk",
-    "state",
-    "contact_id",
-    "volunteer_id",
-    "starts_at",
-    "requested_at",
-    "updated_at",
-    "contact__full_name",
-    "contact__organisation",
-)
+STUDENT_ROW_COLUMNS = ("pk", *STUDENT_LIST_FIELDS)
 
 
 def interview_rows_for_student(*, student, states) -> QuerySet:
