@@ -375,9 +375,13 @@ def test_a_lost_book_version_never_brings_back_an_old_count(login_as, student):
 def test_a_page_of_the_book_is_read_from_its_index_without_sorting(student, filters, index):
     rows = selectors.contact_book_page_rows(student=student, **filters)[:25]
     with connection.cursor() as cursor:
-        # On a handful of rows a sequential scan is cheaper; the question is whether
-        # an index gives the page in its order, not what the planner picks here.
+        # On a handful of rows a sequential scan, or another index and a sort of
+        # the two rows, is cheaper (the latter was picked in one CI-like run, on
+        # statistics other tests left); the question is whether the index gives
+        # the page in its order, not what the planner picks here. Without a
+        # usable ordered index the plan keeps its Sort whatever these say.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         plan = rows.explain()
 
     assert f"using {index} on contacts_contact" in plan.lower()
