@@ -65,10 +65,11 @@ _PK_SENTINEL = 9_876_543_210
 
 
 def path_for_pk(name: str):
-    """reverse(name, args=[pk]) for every row of a list at the cost of one reverse
+    """reverse(name, args=[pk]) for every row of a list without a reverse per row
     (some 40 µs each, which a list of 70 rows paid 70 times): the route reversed
-    once with a sentinel pk, then each row's pk put in its place."""
-    head, _sentinel, tail = reverse(name, args=[_PK_SENTINEL]).partition(str(_PK_SENTINEL))
+    once per process with a sentinel pk (as route_path_for_pk), then each row's pk
+    put in its place."""
+    head, tail = _route_parts(name, True, _urlconf(), get_script_prefix(), get_language())
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
@@ -96,5 +97,4 @@ def route_path(name: str) -> str:
 def route_path_for_pk(name: str, pk) -> str:
     """reverse(name, args=[pk]), the route reversed once per process (as route_path)
     with a sentinel pk and each call's pk put in its place (as path_for_pk)."""
-    head, tail = _route_parts(name, True, _urlconf(), get_script_prefix(), get_language())
-    return f"{head}{int(pk)}{tail}"
+    return path_for_pk(name)(pk)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language
@@ -46,14 +46,6 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
-def date_shown(value) -> tuple[str, str]:
-    """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"j M Y" }}</time>` shows,
-    in the current time zone, worked out once in the view for a row of a list
-    instead of by two template filters per row."""
-    local = timezone.localtime(value)
-    return local.isoformat(), dateformat.format(local, "j M Y")
-
-
 @functools.cache
 def _day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.
@@ -61,6 +53,16 @@ def _day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[s
         tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
         ("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
     )
+
+
+def date_shown(value) -> tuple[str, str]:
+    """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"j M Y" }}</time>` shows,
+    in the current time zone and language, worked out once in the view for a row
+    of a list instead of by two template filters per row (the month's name from
+    the table datetime_shown uses)."""
+    local = timezone.localtime(value)
+    _weekdays, months = _day_and_month_names(get_language())
+    return local.isoformat(), f"{local.day} {months[local.month]} {local.year:04d}"
 
 
 def datetime_shown(value) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from django.utils import dateformat, timezone, translation
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
-from apps.core.rendering import datetime_shown, render_list, time_since
+from apps.core.rendering import date_shown, datetime_shown, render_list, time_since
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_production_renders_a_template_that_queries(student):
 
 @pytest.mark.parametrize("language", ["en", "fr", "de", "ja"])
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
-def test_datetime_shown_is_what_the_date_filter_shows(language, zone):
+def test_datetime_and_date_shown_are_what_the_date_filter_shows(language, zone):
     moments = [
         datetime(2026, month, day, hour, minute, tzinfo=UTC)
         for month, day, hour, minute in [
@@ -81,6 +81,10 @@ def test_datetime_shown_is_what_the_date_filter_shows(language, zone):
             assert datetime_shown(moment) == (
                 dateformat.format(local, "c"),
                 dateformat.format(local, "D j M Y, H:i"),
+            )
+            assert date_shown(moment) == (
+                dateformat.format(local, "c"),
+                dateformat.format(local, "j M Y"),
             )
 
 
