@@ -173,6 +173,10 @@ def run(args) -> None:
     if not statuses[-1].startswith("200"):
         sys.exit(f"{path} answered {statuses[-1]} to {args.who}; is this a seed_scale database?")
 
+    if args.profile:
+        profile_requests(request, args.requests, args.profile)
+        return
+
     clock = PartClock()
     instrument(clock)
     rounds_total, rounds_parts = [], defaultdict(list)
@@ -218,6 +222,22 @@ def run(args) -> None:
     )
 
 
+def profile_requests(request, count: int, top: int) -> None:
+    """cProfile over `count` requests: the functions with the most own time, then
+    the most cumulative time, to find what a page's milliseconds are made of."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        request()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
 def format_parts(rounds_parts: dict, total: float) -> str:
     lines = ["| part | ms | of which SQL ms | share |", "| --- | ---: | ---: | ---: |"]
     for key, label in PARTS:
@@ -238,6 +258,13 @@ def main(argv=None) -> None:
     parser.add_argument("--as", dest="who", default="student", choices=sorted(load.LOGINS))
     parser.add_argument("--requests", type=int, default=300, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of the parts, profile --requests requests and print the top N functions",
+    )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL (or --database-url) to a PostgreSQL database seed_scale filled.")
