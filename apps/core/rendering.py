@@ -46,6 +46,30 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
+def page_counted_past_first(queryset, number, per_page: int):
+    """`Paginator(queryset, per_page).get_page(number)` without the count query
+    when everything fits on the first page: the first page reads one row more than
+    it shows, and only if that row exists is the list counted. For lists that are
+    usually short (a student's research notes) the page costs one query, not two.
+    Page numbers that are not numbers give the first page, numbers past the end
+    the last, as get_page does."""
+    try:
+        wanted = int(number) if number not in (None, "") else 1
+    except (TypeError, ValueError):
+        wanted = 1
+    if wanted <= 1:
+        rows = list(queryset[: per_page + 1])
+        if len(rows) <= per_page:
+            return CountedPaginator(rows, per_page, count=len(rows)).page(1)
+        # More than a page: counted, and the page made from the rows already read.
+        paginator = CountedPaginator(queryset, per_page, count=queryset.count())
+        return paginator._get_page(rows[:per_page], 1, paginator)
+    paginator = CountedPaginator(queryset, per_page, count=queryset.count())
+    page = paginator.get_page(wanted)
+    page.object_list = list(page.object_list)
+    return page
+
+
 @functools.cache
 def _day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.

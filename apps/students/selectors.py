@@ -7,6 +7,7 @@ from django.http import Http404
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
+from apps.core.statements import StatementRows
 from apps.students.models import Field, ResearchNote, StudentProfile
 
 
@@ -56,6 +57,28 @@ def student_profile_find(*, user) -> StudentProfile | None:
 
 def research_note_list_for_student(*, student) -> QuerySet[ResearchNote]:
     return ResearchNote.objects.filter(student=student).select_related("field")
+
+
+def research_notes_by_field_for_student(*, student) -> StatementRows:
+    """The student's notes as their list shows them: grouped by field (fields by
+    name, notes without one last, as "General"), newest first within a field, each
+    with its field's name as `field_name`. Sliceable as a Paginator takes it; the
+    statement is compiled once per process and page (building it in the ORM cost
+    ten times what PostgreSQL spends on it)."""
+
+    def build(values: dict) -> QuerySet[ResearchNote]:
+        return (
+            ResearchNote.objects.filter(student_id=values["student_id"])
+            .annotate(field_name=F("field__name"))
+            .order_by(F("field__name").asc(nulls_last=True), "field_id", "-updated_at", "-pk")
+        )
+
+    return StatementRows(
+        shape=("students.research_notes_by_field",),
+        build=build,
+        inputs={"student_id": student.pk},
+        sentinels={"student_id": 2_000_000_019},
+    )
 
 
 def research_note_get_for_student(*, student, pk: int) -> ResearchNote:

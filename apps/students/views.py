@@ -1,14 +1,21 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import office_admin_required, student_only
+from apps.core.links import route_path_for_pk
+from apps.core.rendering import date_shown, page_counted_past_first, render_list
 from apps.students import selectors, services
 from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
 from apps.students.job_ask import job_ask_phrases, job_ask_warning
 from apps.students.pitch_shape import pitch_shape
+
+
+# A page of research notes: a student may keep many, the list shows 25 at a time.
+NOTES_PAGE_SIZE = 25
 
 
 def _pitch_warning(pitch: str) -> str:
@@ -72,8 +79,30 @@ def pitch_check(request):
 
 @student_only
 def note_list(request):
-    notes = selectors.research_note_list_for_student(student=request.user)
-    return render(request, "students/researchnote_list.html", {"notes": notes})
+    page = page_counted_past_first(
+        selectors.research_notes_by_field_for_student(student=request.user),
+        request.GET.get("page"),
+        NOTES_PAGE_SIZE,
+    )
+    # The page's notes under their field's heading, in the selector's order (one
+    # heading per field: the notes come sorted by field).
+    groups = []
+    for note in page.object_list:
+        if not groups or groups[-1][0] != note.field_id:
+            groups.append((note.field_id, note.field_name or _("General"), []))
+        groups[-1][2].append(
+            (
+                route_path_for_pk("research_note_detail", note.pk),
+                note.title,
+                date_shown(note.updated_at)[1],
+                Truncator(note.body).chars(140),
+            )
+        )
+    return render_list(
+        request,
+        "students/researchnote_list.html",
+        {"page": page, "groups": [(name, rows) for _field, name, rows in groups]},
+    )
 
 
 @student_only

@@ -186,7 +186,7 @@ def test_research_note_list_query_count(
         response = browser.get(reverse("research_note_list"))
 
     assert response.status_code == 200
-    assert len(response.context["notes"]) == count
+    assert len(response.context["page"].object_list) == count
 
 
 # --- The programmes of an office (filter choices) ------------------------------------
