@@ -86,9 +86,23 @@ class Page:
     who: str | None  # a key of LOGINS; None for a page read without signing in
     path: str  # {interview} and {feed} are filled in from the database
     floor: bool = False
+    # Served by the reference's gunicorn, not Fieldnotes': a measure of Django itself.
+    on_reference: bool = False
 
+
+# Django's own signed-in ceiling: the reference's five-line page behind Django's
+# session and authentication middleware (the session from Redis as Fieldnotes reads
+# it, the user by ModelBackend), nothing of Fieldnotes. No signed-in Django page
+# serves more; its share says how much of the floor's aim Django itself leaves.
+CEILING = Page(
+    "reference, signed in (Django's sessions and auth)",
+    "reference",
+    "/signed-in/",
+    on_reference=True,
+)
 
 PAGES = [
+    CEILING,
     # The floor: a signed-in page that reads the session, the user and one short
     # list (the student's research notes: none) under the full layout and
     # navigation; what any signed-in page costs at least.
@@ -376,7 +390,11 @@ def run_load(args) -> None:
     header = machine_description(args.database_url)
     connection.close()
 
-    ref_env = {**env, "DJANGO_SETTINGS_MODULE": "reference.settings"}
+    ref_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "reference.settings",
+        "REFERENCE_PORT": str(ref_port),
+    }
     ref_env["PYTHONPATH"] = os.pathsep.join([str(BENCH), env["PYTHONPATH"]])
     pages = [p for p in PAGES if not args.only or any(o in p.name for o in args.only)]
     with tempfile.TemporaryDirectory(prefix="fieldnotes-load-") as logdir:
@@ -396,6 +414,7 @@ def run_load(args) -> None:
             ref.wait_ready(reference_path)
             cookies = {role: sign_in(app_port, email) for role, email in LOGINS.items()}
             cookies[None] = ""
+            cookies["reference"] = reference_session(ref_env, users["student"])
             rows = measure(args, pages, app, ref, cookies, ids, reference_path)
             app_rss, ref_rss = app.workers_rss_mb(), ref.workers_rss_mb()
         finally:
@@ -440,8 +459,9 @@ def measure(args, pages, app, ref, cookies, ids, reference_path) -> list[LoadRow
     for page in pages:
         path = page.path.format(**ids)
         cookie = cookies[page.who]
+        server = ref if page.on_reference else app
         # Warm every worker (templates, first queries) and say early if a page fails.
-        statuses = {http_get(app.port, path, cookie)[0] for _ in range(2 * args.workers)}
+        statuses = {http_get(server.port, path, cookie)[0] for _ in range(2 * args.workers)}
         for _ in range(2 * args.workers):
             http_get(ref.port, reference_path)
         if statuses != {200}:
@@ -450,9 +470,11 @@ def measure(args, pages, app, ref, cookies, ids, reference_path) -> list[LoadRow
         load = {"seconds": args.seconds, "connections": args.connections}
         for _ in range(args.rounds):
             ref_sample.add(drive(ref.port, reference_path, "", **load))
-            page_sample.add(drive(app.port, path, cookie, **load))
-        who = page.who or "nobody (token)"
-        row = LoadRow(page.name, who, path, page.floor, page_sample, ref_sample)
+            page_sample.add(drive(server.port, path, cookie, **load))
+        who = "student" if page.on_reference else page.who or "nobody (token)"
+        row = LoadRow(
+            page.name, who, path, page.floor, page_sample, ref_sample, ceiling=page.on_reference
+        )
         rows.append(row)
         print(
             f"  {page.name:<26} {row.page.rate:7.1f} req/s ({row.share:4.0%} of "
@@ -463,6 +485,28 @@ def measure(args, pages, app, ref, cookies, ids, reference_path) -> list[LoadRow
     if restarted:
         print(f"  ! {len(restarted)} Fieldnotes worker(s) were replaced during the run")
     return rows
+
+
+def reference_session(ref_env: dict, user) -> str:
+    """A session the signed-in reference reads as Django's own login would have
+    written it (ModelBackend, the password's session hash under the run's
+    SECRET_KEY), in the same database and Redis cache: the Cookie header value."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    # Signing in through Fieldnotes may have upgraded the password's hash since the
+    # user was read, and the session hash is made from it.
+    user.refresh_from_db(fields=["password"])
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save(must_create=True)
+    cookie = f"sessionid={session.session_key}"
+    status, _, body = http_get(int(ref_env["REFERENCE_PORT"]), CEILING.path, cookie)
+    if status != 200:
+        sys.exit(f"The signed-in reference answered {status}: {body[:200]!r}")
+    return cookie
 
 
 def run_growth(args) -> None:
@@ -555,7 +599,7 @@ def in_process_pass(args) -> None:
         record_second_factor(clients[role], user)
     out = {}
     for page in PAGES:
-        if args.only and not any(o in page.name for o in args.only):
+        if page.on_reference or (args.only and not any(o in page.name for o in args.only)):
             continue
         client, path = clients[page.who], page.path.format(**ids)
         for _ in range(3):

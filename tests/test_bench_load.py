@@ -73,6 +73,22 @@ def test_load_row_names_the_aims_it_misses():
     assert slow.missed() == ["share < 25%", "p95 > 150 ms", "errors"]
 
 
+def test_the_ceiling_row_misses_no_aim_and_says_it_is_django():
+    reference = _sample(1000, 10.0, [20.0] * 1000)
+    ceiling = LoadRow(
+        "ceiling", "student", "/signed-in/", False, _sample(400, 10.0, [200.0] * 400), reference,
+        ceiling=True,
+    )  # fmt: skip
+
+    assert ceiling.share == 0.4
+    assert ceiling.missed() == []
+    assert (
+        load_stats.format_load_table([ceiling])
+        .splitlines()[2]
+        .endswith("| 0 | – (Django itself) |")
+    )
+
+
 def test_load_table_has_a_row_per_page_with_its_figures():
     reference = _sample(1000, 10.0, [20.0] * 1000)
     page = _sample(300, 10.0, [40.0] * 290 + [160.0] * 10, {"HTTP 502": 1})
@@ -156,9 +172,12 @@ def test_driver_request_and_status_parsing():
 def test_pages_cover_the_issue_and_every_role_signs_in():
     names = [page.name for page in load.PAGES]
 
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 17
     assert [page.name for page in load.PAGES if page.floor] == ["floor: research notes"]
-    assert {page.who for page in load.PAGES} == {None, *load.LOGINS}
+    # Django's own signed-in ceiling is served by the reference, first.
+    assert [page for page in load.PAGES if page.on_reference] == [load.CEILING] == load.PAGES[:1]
+    assert load.CEILING.path == "/signed-in/"
+    assert {page.who for page in load.PAGES if not page.on_reference} == {None, *load.LOGINS}
     assert load.tenth_url_guess("postgres://u@h:5432/fieldnotes_scale") == (
         "postgres://u@h:5432/fieldnotes_scale_tenth"
     )

@@ -13,7 +13,6 @@ from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
 from apps.students.job_ask import job_ask_phrases, job_ask_warning
 from apps.students.pitch_shape import pitch_shape
 
-
 # A page of research notes: a student may keep many, the list shows 25 at a time.
 NOTES_PAGE_SIZE = 25
 

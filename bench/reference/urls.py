@@ -2,4 +2,7 @@ from django.urls import path
 
 from reference import views
 
-urlpatterns = [path("person/<int:pk>/", views.person)]
+urlpatterns = [
+    path("person/<int:pk>/", views.person),
+    path("signed-in/", views.signed_in),
+]

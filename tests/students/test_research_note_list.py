@@ -62,9 +62,7 @@ def test_each_field_is_one_heading_fields_by_name_general_last(login_as, student
 
 
 @pytest.mark.parametrize("count", [0, 1, 3, 7])
-def test_same_html_as_the_old_template_where_it_grouped_right(
-    login_as, student, fields, count
-):
+def test_same_html_as_the_old_template_where_it_grouped_right(login_as, student, fields, count):
     zoology, banking = fields
     for n in range(count):
         _note(
@@ -153,9 +151,7 @@ def test_only_the_students_own_notes(login_as, student, student2, other_student,
         (50, 2, 4),
     ],
 )
-def test_query_count(
-    login_as, student, fields, count, page, queries, django_assert_num_queries
-):
+def test_query_count(login_as, student, fields, count, page, queries, django_assert_num_queries):
     ResearchNote.objects.bulk_create(
         ResearchNote(student=student, title=f"Note {n}", field=fields[n % 2]) for n in range(count)
     )
@@ -187,7 +183,9 @@ def test_the_notes_statement_is_kept_and_gives_the_orms_rows(login_as, student, 
     first = browser.get(URL).content.decode()
     second = browser.get(URL).content.decode()
 
-    kept = [shape for shape in _statements("default") if "students.research_notes_by_field" in shape]
+    kept = [
+        shape for shape in _statements("default") if "students.research_notes_by_field" in shape
+    ]
     assert len(kept) == 1
     assert _titles(first) == _titles(second)
     assert _titles(second) == ["Note 1", "Note 0", "Note 3", "Note 2"]
