@@ -150,6 +150,10 @@ def log_in(page, email_address, password):
     page.get_by_label("Email").fill(email_address)
     page.locator("#id_password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # Past the sign-in page before looking where it went: on a busy machine the
+    # load state can still be the sign-in page's own when the click returns, and the
+    # two-factor step would be missed.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.wait_for_load_state("networkidle")
     if "/accounts/2fa/authenticate/" in page.url:
         # Staff have an authenticator app (tests.factories.accounts): type its code.
@@ -158,4 +162,5 @@ def log_in(page, email_address, password):
 
         page.locator("input[name=code]").fill(totp_code(User.objects.get(email=email_address)))
         page.locator("form:has(input[name=code]) [type=submit]").first.click()
+        page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
         page.wait_for_load_state("networkidle")
