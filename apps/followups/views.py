@@ -1,3 +1,6 @@
+import functools
+from html import escape
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -5,20 +8,21 @@ from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
-from apps.core.links import safe_next
-from apps.core.rendering import render_list
+from apps.core.links import path_for_pk, safe_next
+from apps.core.rendering import render_list, time_since
 from apps.followups import selectors, services
-from apps.followups.enums import CADENCE_CHOICES, Kind, Snooze, Status
+from apps.followups.enums import CADENCE_CHOICES, InteractionKind, Kind, SentVia, Snooze, Status
 from apps.followups.forms import (
     CadenceForm,
     DoneForm,
@@ -38,131 +42,305 @@ from apps.followups.notifications import (
 from apps.interviews.selectors import interview_get_for_student
 
 # --- The follow-ups page ------------------------------------------------------------
+#
+# Each row is written here as HTML rather than by the template engine (a page has up
+# to 40 rows, each some 60 template nodes, forms included): the words every row
+# shares are translated once per language, dates come from per-language tables,
+# paths from routes reversed once per process. The markup is the template's as it
+# was, byte for byte (tests/followups/test_list_html.py). `escape` is the standard
+# library's, which Django's wraps (a lazy-string check on every call, 50 a row): the
+# values escaped here are all str.
 
 
-def _path_for(name: str):
-    """The path of the URL `name` for any follow-up's pk: reversed once for the
-    page, not once for each row and action."""
-    marker = 2147483647
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{pk}{tail}"
+@functools.cache
+def _names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.
+    return (
+        tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
+        ("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
+    )
 
 
-def _day(moment, format: str) -> str:
-    # As the template's |date filter shows it: in the viewer's time zone.
-    return date_format(timezone.localtime(moment), format) if moment else ""
+def _local(moment, language):
+    local = timezone.localtime(moment)
+    weekdays, months = _names(language)
+    return local, weekdays, months
 
 
-def _active_rows(items, *, section: str, paths: dict, cadence_options: dict) -> list[dict]:
-    """What each row of a section shows, worked out here rather than by template
-    tags row by row (a page has 30): its words, dates and the paths its forms post
-    to. The forms themselves are plain HTML in the template."""
-    rows = []
+def _day_long(moment, language) -> str:
+    # |date:"D j M Y"
+    if not moment:
+        return ""
+    local, weekdays, months = _local(moment, language)
+    return f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}"
+
+
+def _due(moment, language) -> str:
+    # |date:"D j M, H:i"
+    local, weekdays, months = _local(moment, language)
+    return (
+        f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
+def _day_short(moment, language) -> str:
+    # |date:"j M Y"
+    local, _weekdays, months = _local(moment, language)
+    return f"{local.day} {months[local.month]} {local.year:04d}"
+
+
+@functools.cache
+def _words(language: str | None) -> dict:
+    """What every row says in the active language, looked up once per language: the
+    template's {% translate %} literals (not escaped, as the tag leaves them), the
+    sentences rows fill in, the choices' labels and the cadence <select>s."""
+    selected = mark_safe(" selected")
+    return {
+        "snoozed": _("Snoozed until %(date)s"),
+        "was_due": _("Was due %(date)s (%(ago)s ago)"),
+        "due": _("Due %(date)s (in %(left)s)"),
+        "thank": _("Thank %(name)s"),
+        "check_in": _("Check in with %(name)s"),
+        "last_contact": _("Last contact: %(what)s, %(date)s"),
+        "interactions": _("Interactions logged with %(name)s"),
+        "snooze_aria": _("Snooze check-in with %(name)s for %(label)s"),
+        "outcome_help": _(
+            "For example “I got an internship in policy research”. %(name)s sees this "
+            "on their Fieldnotes home."
+        ),
+        "thanked": _("Thanked %(name)s"),
+        "checked_in": _("Checked in with %(name)s"),
+        "write": _("Write thank-you"),
+        "another_way": _("Sent another way"),
+        "skip": _("Skip"),
+        "stop": _("Stop check-ins"),
+        "done": _("Done"),
+        "share": _("What did you share? (optional)"),
+        "came_of_it": _("What came of their advice? (optional)"),
+        "save_check_in": _("Save check-in"),
+        "log": _("Log an interaction"),
+        "check_in_every": _("Check in"),
+        "save": _("Save"),
+        "on_time": _("on time"),
+        "late": _("late"),
+        "snoozes": [
+            (escape(value), str(label), escape(_("Snooze %(label)s") % {"label": label}))
+            for value, label in Snooze.choices
+        ],
+        "interaction_kinds": {value: str(label) for value, label in InteractionKind.choices},
+        "sent_via": {value: str(label) for value, label in SentVia.choices},
+        "cadence": {
+            current: format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (months, selected if months == current else "", label)
+                    for months, label in CADENCE_CHOICES
+                ),
+            )
+            for current in [None, *(months for months, _label in CADENCE_CHOICES)]
+        },
+    }
+
+
+def _paths() -> dict:
+    # Per request: path_for_pk reads the active URLconf, prefix and language.
+    paths = {action: path_for_pk(f"followup_{action}") for action in _ACTIONS}
+    paths["log"] = path_for_pk("interaction_log")
+    return paths
+
+
+_ACTIONS = ("done", "snooze", "stop", "cadence", "thank_you")
+
+
+def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
+    """A section's rows as the template wrote them."""
+    language = get_language()
+    w = _words(language)
+    paths = _paths()
+    out = []
     for followup in items:
         contact = followup.contact
         name = contact.full_name
         pk = followup.pk
-        row = {
-            "followup": followup,
-            "pk": pk,
-            "name": name,
-            "organisation": contact.organisation,
-            "thank_you": followup.kind == Kind.THANK_YOU,
-            "overdue": False,
-            "done_path": paths["done"](pk),
-            "stop_path": paths["stop"](pk),
-        }
+        e_name = escape(name)
         if followup.status == Status.SNOOZED:
-            row["when"] = _("Snoozed until %(date)s") % {
-                "date": _day(followup.snoozed_until, "D j M Y")
-            }
+            when = escape(w["snoozed"] % {"date": _day_long(followup.snoozed_until, language)})
         elif section == "overdue":
-            row["overdue"] = True
-            row["when"] = _("Was due %(date)s (%(ago)s ago)") % {
-                "date": _day(followup.due_at, "D j M, H:i"),
-                "ago": timesince(followup.due_at),
-            }
+            when = escape(
+                w["was_due"]
+                % {
+                    "date": _due(followup.due_at, language),
+                    "ago": time_since(followup.due_at, now),
+                }
+            )
+            when = f'<span class="text-danger-emphasis">{when}</span>'
         else:
-            row["when"] = _("Due %(date)s (in %(left)s)") % {
-                "date": _day(followup.due_at, "D j M, H:i"),
-                "left": timeuntil(followup.due_at),
-            }
-        if row["thank_you"]:
-            row["title"] = _("Thank %(name)s") % {"name": name}
-            row["write_path"] = paths["thank_you"](pk)
-            rows.append(row)
-            continue
-        row["title"] = _("Check in with %(name)s") % {"name": name}
-        if contact.last_interaction_at:
-            row["last_contact"] = _("Last contact: %(what)s, %(date)s") % {
-                "what": contact.last_interaction,
-                "date": _day(contact.last_interaction_at, "j M Y"),
-            }
-        row["interactions"] = [
-            (
-                _day(interaction.occurred_at, "c"),
-                _day(interaction.occurred_at, "j M Y"),
-                interaction.get_kind_display(),
-                interaction.note,
+            when = escape(
+                w["due"]
+                % {
+                    "date": _due(followup.due_at, language),
+                    "left": time_since(now, followup.due_at),
+                }
             )
-            for interaction in contact.recent_interactions
-        ]
-        if row["interactions"]:
-            row["interactions_label"] = _("Interactions logged with %(name)s") % {"name": name}
-        row["snoozes"] = [
-            (
-                value,
-                _("Snooze check-in with %(name)s for %(label)s") % {"name": name, "label": label},
-                text,
-            )
-            for value, label, text in paths["snooze_choices"]
-        ]
-        row["snooze_path"] = paths["snooze"](pk)
-        row["cadence_path"] = paths["cadence"](pk)
-        row["cadence_options"] = cadence_options.get(followup.cadence_months, cadence_options[None])
-        row["log_path"] = paths["log"](contact.pk)
-        if contact.volunteer_id:
-            row["outcome_help"] = _(
-                "For example “I got an internship in policy research”. %(name)s sees this "
-                "on their Fieldnotes home."
-            ) % {"name": name}
-        rows.append(row)
-    return rows
-
-
-def _done_rows(items) -> list[dict]:
-    thanked, checked_in = _("Thanked %(name)s"), _("Checked in with %(name)s")
-    return [
-        {
-            "followup": followup,
-            "pk": followup.pk,
-            "title": (thanked if followup.kind == Kind.THANK_YOU else checked_in)
-            % {"name": followup.contact.full_name},
-            "iso": _day(followup.done_at, "c"),
-            "day": _day(followup.done_at, "D j M Y"),
-            "sent_via": followup.get_sent_via_display() if followup.sent_via else "",
-            "note": followup.note,
-            "on_time": followup.on_time,
-        }
-        for followup in items
-    ]
-
-
-def _cadence_options() -> dict:
-    """The cadence <select>'s options with each choice selected (and, under None,
-    none), built once a page."""
-    selected = mark_safe(" selected")
-    return {
-        current: format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (months, selected if months == current else "", label)
-                for months, label in CADENCE_CHOICES
-            ),
+        organisation = contact.organisation
+        organisation = (
+            f'<span class="text-body-secondary"> · {escape(organisation)}</span>'
+            if organisation
+            else ""
         )
-        for current in [None, *(months for months, _label in CADENCE_CHOICES)]
-    }
+        done_path = escape(paths["done"](pk))
+        stop_path = escape(paths["stop"](pk))
+        if followup.kind == Kind.THANK_YOU:
+            out.append(
+                _row_html(
+                    pk=pk,
+                    title=escape(w["thank"] % {"name": name}),
+                    organisation=organisation,
+                    when=when,
+                    actions=f"""
+      <a class="btn btn-sm btn-primary" href="{escape(paths["thank_you"](pk))}"><i class="bi bi-envelope" aria-hidden="true"></i> {w["write"]}<span class="visually-hidden"> ({e_name})</span></a>
+      <form method="post" action="{done_path}">{hidden}<button class="btn btn-sm btn-outline-success" type="submit">{w["another_way"]}<span class="visually-hidden"> ({e_name})</span></button></form>
+      <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["skip"]}<span class="visually-hidden"> ({e_name})</span></button></form>
+    </div>
+  </div>
+      """,  # noqa: E501
+                )
+            )
+            continue
+        last = ""
+        if contact.last_interaction_at:
+            last = "<br>" + escape(
+                w["last_contact"]
+                % {
+                    "what": contact.last_interaction,
+                    "date": _day_short(contact.last_interaction_at, language),
+                }
+            )
+        interactions = ""
+        if contact.recent_interactions:
+            kinds = w["interaction_kinds"]
+            logged = "".join(
+                f'<li><time datetime="{escape(timezone.localtime(i.occurred_at).isoformat())}">'
+                f"{escape(_day_short(i.occurred_at, language))}</time> · "
+                f"{escape(kinds.get(i.kind, i.kind))}"
+                f"{': ' + escape(i.note) if i.note else ''}</li>"
+                for i in contact.recent_interactions
+            )
+            label = escape(w["interactions"] % {"name": name})
+            interactions = f"""
+      <ul class="list-unstyled small text-body-secondary mb-0 mt-1" aria-label="{label}">
+        {logged}
+      </ul>
+      """
+        aria = w["snooze_aria"]
+        snoozes = "".join(
+            f'<button class="btn btn-sm btn-outline-secondary" type="submit" name="period" '
+            f'value="{value}" aria-label="{escape(aria % {"name": name, "label": label})}">'
+            f"{text}</button>"
+            for value, label, text in w["snoozes"]
+        )
+        outcome = ""
+        if contact.volunteer_id:
+            outcome = f"""
+        <label class="form-label small" for="outcome-{pk}">{w["came_of_it"]}</label>
+        <input class="form-control form-control-sm" id="outcome-{pk}" name="outcome" maxlength="300" aria-describedby="outcome-help-{pk}">
+        <div class="form-text mb-2" id="outcome-help-{pk}">{escape(w["outcome_help"] % {"name": name})}</div>
+        """  # noqa: E501
+        cadence = w["cadence"]
+        options = cadence.get(followup.cadence_months, cadence[None])
+        out.append(
+            _row_html(
+                pk=pk,
+                title=escape(w["check_in"] % {"name": name}),
+                organisation=organisation,
+                when=when,
+                last=last,
+                interactions=interactions,
+                actions=f"""
+      <form method="post" action="{escape(paths["snooze"](pk))}" class="d-flex gap-1">{hidden}
+        {snoozes}
+      </form>
+      <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["stop"]}<span class="visually-hidden"> ({e_name})</span></button></form>
+    </div>
+  </div>
+  <div class="d-flex flex-wrap gap-3 mt-2">
+    <details class="flex-grow-1">
+      <summary class="btn btn-sm btn-success">{w["done"]}<span class="visually-hidden"> ({e_name})</span></summary>
+      <form method="post" action="{done_path}" class="mt-2">{hidden}
+        <label class="form-label small" for="note-{pk}">{w["share"]}</label>
+        <textarea class="form-control form-control-sm mb-2" id="note-{pk}" name="note" rows="2" maxlength="1000"></textarea>
+        {outcome}
+        <button class="btn btn-sm btn-success" type="submit">{w["save_check_in"]}</button>
+      </form>
+    </details>
+    <a class="btn btn-sm btn-outline-primary align-self-start" href="{escape(paths["log"](contact.pk))}"><i class="bi bi-chat-dots" aria-hidden="true"></i> {w["log"]}<span class="visually-hidden"> ({e_name})</span></a>
+    <form method="post" action="{escape(paths["cadence"](pk))}" class="d-flex flex-wrap align-items-center gap-1">{hidden}
+      <label class="small text-body-secondary" for="cadence-{pk}">{w["check_in_every"]}</label>
+      <select class="form-select form-select-sm w-auto" id="cadence-{pk}" name="months">
+        {options}
+      </select>
+      <button class="btn btn-sm btn-outline-secondary" type="submit">{w["save"]}<span class="visually-hidden"> ({e_name})</span></button>
+    </form>
+  </div>
+  """,  # noqa: E501
+            )
+        )
+    return mark_safe("".join(out))
+
+
+def _row_html(*, pk, title, organisation, when, actions, last="", interactions="") -> str:
+    return f"""
+<li class="list-group-item" id="followup-{pk}">
+  <div class="d-flex flex-wrap justify-content-between gap-2">
+    <div class="me-auto">
+      <strong>{title}</strong>{organisation}
+      <div class="small text-body-secondary">
+        {when}
+        {last}
+      </div>
+      {interactions}
+    </div>
+    <div class="d-flex flex-wrap gap-2 align-items-start">
+      {actions}
+</li>"""
+
+
+def _done_rows_html(items) -> str:
+    language = get_language()
+    w = _words(language)
+    sent_via = w["sent_via"]
+    out = []
+    for followup in items:
+        title = w["thanked"] if followup.kind == Kind.THANK_YOU else w["checked_in"]
+        done_at = followup.done_at
+        iso = escape(timezone.localtime(done_at).isoformat()) if done_at else ""
+        via = followup.sent_via
+        via = f" · {escape(sent_via.get(via, via))}" if via else ""
+        note = f'<p class="small mb-0 mt-1">{escape(followup.note)}</p>' if followup.note else ""
+        on_time = followup.on_time
+        if on_time is True:
+            badge = f'<span class="badge text-bg-success align-self-start">{w["on_time"]}</span>'
+        elif on_time is False:
+            badge = f'<span class="badge text-bg-warning align-self-start">{w["late"]}</span>'
+        else:
+            badge = ""
+        out.append(
+            f"""
+    <li class="list-group-item" id="followup-{followup.pk}">
+      <div class="d-flex flex-wrap justify-content-between gap-2">
+        <div class="me-auto">
+          <strong>{escape(title % {"name": followup.contact.full_name})}</strong>
+          <div class="small text-body-secondary"><time datetime="{iso}">{escape(_day_long(done_at, language))}</time>{via}</div>
+          {note}
+        </div>
+        {badge}
+      </div>
+    </li>
+    """  # noqa: E501
+        )
+    return mark_safe("".join(out))
 
 
 @student_only
@@ -170,23 +348,15 @@ def followup_list(request):
     # ?section= opens one section alone, a page at a time (its anchor's name).
     only = request.GET.get("section", "").replace("-", "_")
     only = only if only in selectors.SECTIONS else None
+    now = timezone.now()
     groups = selectors.followup_groups_for_student(
-        student=request.user, section=only, page=request.GET.get("page")
+        student=request.user, section=only, page=request.GET.get("page"), now=now
     )
     sections = [
         ("overdue", _("Overdue"), groups.overdue, groups.counts["overdue"]),
         ("this-week", _("Due this week"), groups.this_week, groups.counts["this_week"]),
         ("upcoming", _("Coming up"), groups.upcoming, groups.counts["upcoming"]),
     ]
-    paths = {
-        action: _path_for(f"followup_{action}")
-        for action in ("done", "snooze", "stop", "cadence", "thank_you")
-    }
-    paths["log"] = _path_for("interaction_log")
-    paths["snooze_choices"] = [
-        (value, label, _("Snooze %(label)s") % {"label": label}) for value, label in Snooze.choices
-    ]
-    cadence_options = _cadence_options()
     # What every form on the page carries: the CSRF token and, from one section's
     # page, where to come back to.
     hidden = csrf_input(request)
@@ -205,16 +375,13 @@ def followup_list(request):
                     "key": key,
                     "label": label,
                     "items": items,
-                    "rows": _active_rows(
-                        items, section=key, paths=paths, cadence_options=cadence_options
-                    ),
+                    "rows_html": _active_rows_html(items, section=key, hidden=hidden, now=now),
                     "count": count,
                 }
                 for key, label, items, count in sections
                 if only is None or key.replace("-", "_") == only
             ],
-            "done_rows": _done_rows(groups.done),
-            "hidden": hidden,
+            "done_html": _done_rows_html(groups.done),
             "preview": selectors.SECTION_PREVIEW,
         },
     )

@@ -1,0 +1,75 @@
+"""The follow-ups page reads the interactions logged with the contacts it shows
+through a statement compiled once per number of contacts (StatementRows): the
+rows are those the ORM's sliced prefetch reads, whether the statement is compiled
+now or kept from before."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import prefetch_related_objects
+
+from apps.contacts.models import Contact
+from apps.contacts.services import contact_create
+from apps.core.statements import _statements, statements_clear
+from apps.followups import selectors
+from apps.followups.models import Interaction
+from tests.followups.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def _contacts(student, count):
+    contacts = []
+    for n in range(count):
+        contact = contact_create(student=student, full_name=f"Person {n}")
+        # n interactions each, two of them at the same moment (the pk decides).
+        for k in range(n + 1):
+            Interaction.objects.create(
+                student=student, contact=contact, kind="call", note=f"{n}-{k}",
+                occurred_at=NOW - timedelta(days=min(k, 2)),
+            )  # fmt: skip
+        contacts.append(contact)
+    return contacts
+
+
+def _shown(contacts):
+    return [
+        [(i.pk, i.contact_id, i.kind, i.occurred_at, i.note) for i in c.recent_interactions]
+        for c in contacts
+    ]
+
+
+def _orm(contacts):
+    fresh = [Contact.objects.get(pk=c.pk) for c in contacts]
+    prefetch_related_objects(fresh, selectors._recent_interactions("interactions"))
+    return _shown(fresh)
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_recent_interactions_are_the_orms_compiled_or_kept(
+    student, student2, count, django_assert_num_queries
+):
+    statements_clear()
+    contacts = _contacts(student, count)
+    _contacts(student2, 2)
+    expected = _orm(contacts)
+    assert sum(map(len, expected)) == sum(min(n + 1, 3) for n in range(count))
+
+    compiled = [Contact.objects.get(pk=c.pk) for c in contacts]
+    with django_assert_num_queries(1):
+        selectors._recent_interactions_for(compiled)
+    # Kept for this number of contacts, not built by the ORM each time.
+    assert [key[1:3] for key in _statements("default")] == [
+        ("followups.recent_interactions", count)
+    ]
+    kept = [Contact.objects.get(pk=c.pk) for c in reversed(contacts)]
+    with django_assert_num_queries(1):
+        selectors._recent_interactions_for(kept)
+
+    assert _shown(compiled) == expected
+    assert _shown(kept[::-1]) == expected
+
+
+def test_no_contacts_read_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        selectors._recent_interactions_for([])
