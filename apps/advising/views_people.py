@@ -125,7 +125,7 @@ def people(request):
         return render(request, "advising/people.html", {"form": form}, status=400)
     query = form.query()
     page = CountedPaginator(
-        selectors_people.people_for_admin(admin=admin, query=query),
+        selectors_people.people_page_rows(admin=admin, query=query),
         PAGE_SIZE,
         count=selectors_people.people_count(admin=admin, query=query),
     ).get_page(request.GET.get("page"))
