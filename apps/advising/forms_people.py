@@ -25,7 +25,8 @@ class PeopleSelect(QuickSelect):
     (some 70 options, the office's advisors among them) cost more than its rows."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
+        # Through iter(): list() would ask a ModelChoiceIterator its len(), a COUNT.
+        choices = list(iter(self.choices))
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         attrs = self.build_attrs(self.attrs, attrs)
