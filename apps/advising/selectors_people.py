@@ -17,11 +17,23 @@ from django.db.models.functions import Lower
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
-from apps.accounts.selectors import MemberQuery, member_search_for_admin, members_version
+from apps.accounts.selectors import (
+    MEMBERS_VERSION_SECONDS,
+    MemberQuery,
+    member_search_for_admin,
+    members_version,
+    members_version_key,
+)
 from apps.advising.models import Assignment
 from apps.advising.selectors import MEMBERS_CACHE_SECONDS
 from apps.core.statements import StatementRows
-from apps.students.selectors import student_profile_figures, students_with_profile
+from apps.core.versions import version_read
+from apps.students.selectors import (
+    programmes_cache_key,
+    programmes_for_office,
+    student_profile_figures,
+    students_with_profile,
+)
 
 # Sort key → what it orders on.
 SORTS = {
@@ -139,10 +151,37 @@ def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
     return StatementRows(shape=shape, build=build, inputs=inputs, sentinels=sentinels)
 
 
-def people_count(*, admin, query: PeopleQuery) -> int:
+@dataclass(frozen=True)
+class PeopleCached:
+    """What the People page reads from the cache before its queries."""
+
+    programmes: list[str]
+    members_version: str
+
+
+def people_cached(*, office_id: int) -> PeopleCached:
+    """The office's programmes (students.selectors.programmes_for_office) and the
+    version of its membership (accounts.selectors.members_version) in one round
+    trip to the cache instead of two; either one missing is made as its own
+    selector makes it."""
+    programmes_key, version_key = programmes_cache_key(office_id), members_version_key(office_id)
+    got = cache.get_many([programmes_key, version_key])
+    programmes = got.get(programmes_key)
+    if programmes is None:
+        programmes = programmes_for_office(office_id=office_id)
+    return PeopleCached(
+        programmes=programmes,
+        members_version=version_read(
+            version_key, timeout=MEMBERS_VERSION_SECONDS, stored=got.get(version_key)
+        ),
+    )
+
+
+def people_count(*, admin, query: PeopleQuery, version: str | None = None) -> int:
     """How many members people_for_admin matches: counting an office of 20,000 on
     every page view took longer than reading the page's 50, so the count is cached
-    per office, filters and version of the office's membership."""
+    per office, filters and version of the office's membership (`version`, when
+    the caller has read it: people_cached)."""
     filters = repr(
         (
             query.members.search,
@@ -153,7 +192,8 @@ def people_count(*, admin, query: PeopleQuery) -> int:
             query.without_advisor,
         )
     )
-    version = members_version(office_id=admin.office_id)
+    if version is None:
+        version = members_version(office_id=admin.office_id)
     digest = hashlib.sha256(filters.encode()).hexdigest()[:32]
     key = f"office-people-count:{admin.office_id}:{version}:{digest}"
     count = cache.get(key)

@@ -118,16 +118,17 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
 @require_GET
 def people(request):
     admin = request.user
-    form = PeopleFilterForm(
-        request.GET, programmes=programmes_for_office(office_id=admin.office_id)
-    )
+    cached = selectors_people.people_cached(office_id=admin.office_id)
+    form = PeopleFilterForm(request.GET, programmes=cached.programmes)
     if not form.is_valid():
         return render(request, "advising/people.html", {"form": form}, status=400)
     query = form.query()
     page = CountedPaginator(
         selectors_people.people_page_rows(admin=admin, query=query),
         PAGE_SIZE,
-        count=selectors_people.people_count(admin=admin, query=query),
+        count=selectors_people.people_count(
+            admin=admin, query=query, version=cached.members_version
+        ),
     ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     advisors = (

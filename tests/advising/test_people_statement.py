@@ -7,15 +7,18 @@ are the queryset's."""
 import itertools
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
-from apps.accounts.selectors import MemberQuery
+from apps.accounts.selectors import MemberQuery, members_version
+from apps.accounts.services import members_changed
 from apps.advising import selectors_people
 from apps.advising.selectors_people import SORTS, PeopleQuery, people_for_admin
 from apps.core.statements import StatementRows, statement_build, statements_clear
 from apps.students.models import StudentProfile
+from apps.students.selectors import programmes_for_office
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +114,21 @@ def test_the_rows_are_the_querysets_from_the_kept_statement(
     assert [
         m.email for m in selectors_people.people_page_rows(admin=other_admin, query=query)[0:50]
     ] == ["olive@southbank.test"]
+
+
+def test_people_cached_reads_what_the_two_selectors_read(
+    office, student, django_capture_on_commit_callbacks
+):
+    cache.clear()
+    StudentProfile.objects.create(user=student, programme="Economics", graduation_year=2027)
+
+    cold = selectors_people.people_cached(office_id=office.pk)
+    warm = selectors_people.people_cached(office_id=office.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        members_changed(office_id=office.pk)
+    changed = selectors_people.people_cached(office_id=office.pk)
+
+    assert cold == warm
+    assert cold.programmes == programmes_for_office(office_id=office.pk) == ["Economics"]
+    assert changed.members_version == members_version(office_id=office.pk)
+    assert changed.members_version != cold.members_version
