@@ -1,0 +1,103 @@
+"""The People page's selects (forms_people.PeopleSelect) write exactly the HTML of
+Django's Select."""
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from apps.accounts.models import User
+from apps.advising.forms_people import (
+    AssignmentRuleForm,
+    PeopleBulkForm,
+    PeopleFilterForm,
+    PeopleSelect,
+)
+
+CHOICES = [
+    ("", gettext_lazy("Any")),
+    ("a&b", "Arts & <Business>"),
+    (3, "Three"),
+    ("x", 'Quote "x"'),
+    (None, "None"),
+    ("3", "Three again"),
+    ("safe", mark_safe("<b>Safe</b>")),
+]
+
+
+@pytest.mark.parametrize("value", [None, "", "a&b", 3, "3", "missing", ["x", "3"]])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        None,
+        {"class": "form-select"},
+        {"class": "form-select", "required": True, "disabled": False, "data-x": 'a"b'},
+    ],
+)
+def test_people_select_renders_as_djangos_select(value, attrs):
+    ours = PeopleSelect(attrs=attrs, choices=CHOICES)
+    django = forms.Select(attrs=attrs, choices=CHOICES)
+
+    assert ours.render("pick", value, attrs={"id": "id_pick"}) == django.render(
+        "pick", value, attrs={"id": "id_pick"}
+    )
+
+
+def test_people_select_renders_groups_as_djangos_select():
+    choices = [("Group <1>", [(1, "One"), (2, "Two")]), (3, "Three")]
+
+    assert PeopleSelect(choices=choices).render("g", 2) == forms.Select(choices=choices).render(
+        "g", 2
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"role": "student", "status": "deactivated", "programme": "Law & <Politics>"}]
+)
+def test_the_filter_forms_selects_render_as_djangos(data):
+    form = PeopleFilterForm(data, programmes=["Economics", "Law & <Politics>"])
+    form.is_valid()
+
+    for name in ("role", "status", "programme"):
+        field = form.fields[name]
+        django = forms.Select(attrs=field.widget.attrs, choices=field.choices)
+        bound = form[name]
+        assert str(bound) == bound.as_widget(widget=django), name
+
+
+def test_the_bulk_forms_selects_render_as_djangos(office_admin, advisor):
+    advisors = User.objects.filter(pk__in=[office_admin.pk, advisor.pk]).order_by("pk")
+    forms_ = [
+        PeopleBulkForm(advisors=advisors, advisor_choices=[(a.pk, str(a)) for a in advisors]),
+        PeopleBulkForm({"action": "assign", "advisor": advisor.pk}, advisors=advisors),
+    ]
+
+    for form in forms_:
+        form.is_valid()
+        for name in ("action", "advisor"):
+            field = form.fields[name]
+            django = forms.Select(attrs=field.widget.attrs, choices=field.choices)
+            bound = form[name]
+            assert str(bound) == bound.as_widget(widget=django), name
+
+
+def test_the_rule_forms_advisor_select_reads_its_queryset_as_djangos(office_admin, advisor):
+    """As many queries as Django's Select (list() of a ModelChoiceIterator would
+    add a COUNT)."""
+
+    def rendered(widget=None):
+        advisors = User.objects.filter(pk__in=[office_admin.pk, advisor.pk]).order_by("pk")
+        form = AssignmentRuleForm({"advisor": advisor.pk}, programmes=["Law"], advisors=advisors)
+        field = form.fields["advisor"]
+        if widget is not None:
+            field.widget = widget(attrs=field.widget.attrs, choices=field.choices)
+        with CaptureQueriesContext(connection) as queries:
+            html = str(form["advisor"])
+        return html, len(queries)
+
+    ours, django = rendered(), rendered(forms.Select)
+
+    assert ours == django
+    assert f'<option value="{advisor.pk}" selected>Dana Advisor</option>' in ours[0]
