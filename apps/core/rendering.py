@@ -103,6 +103,28 @@ def datetime_shown(value) -> tuple[str, str]:
     )
 
 
+def datetime_zone_shown(value) -> tuple[str, str]:
+    """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"j M Y, H:i T" }}</time>`
+    shows (the zone's abbreviation last, as "T" writes it), in the current time
+    zone and language, for a row of a list (as datetime_shown)."""
+    local = timezone.localtime(value)
+    _weekdays, months = _day_and_month_names(get_language())
+    return local.isoformat(), (
+        f"{local.day} {months[local.month]} {local.year:04d}, "
+        f"{local.hour:02d}:{local.minute:02d} {zone_shown(local)}"
+    )
+
+
+def zone_shown(local) -> str:
+    """What the date filter's "T" writes for a local time: the zone's abbreviation,
+    or nothing in the hour a change of summer time makes ambiguous (as Django's
+    TimeFormat, which leaves the zone out there)."""
+    zone = local.tzinfo
+    if zone.utcoffset(local.replace(fold=not local.fold)) != zone.utcoffset(local):
+        return ""
+    return str(zone.tzname(local))
+
+
 @functools.cache
 def _time_unit(language: str | None, name: str, number: int) -> str:
     return str(TIME_STRINGS[name] % {"num": number})

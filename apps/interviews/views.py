@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.enums import Role
 from apps.accounts.permissions import participant, student_only
 from apps.core.feedback import error_messages, unsent_keep
-from apps.interviews import selectors, services
+from apps.interviews import detail, selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, State
 from apps.interviews.forms import (
     MessageForm,
@@ -25,19 +25,22 @@ from apps.interviews.models import Interview
 
 @student_only
 def interview_detail(request, pk: int):
-    interview = selectors.interview_get_for_student(student=request.user, pk=pk)
-    events = interview.events.select_related("actor")
+    interview = detail.interview_for_student(student=request.user, pk=pk)
+    state = interview.state
     context = {
         "interview": interview,
-        "events": events,
-        "slots": interview.slots.all(),
-        "message_form": MessageForm(),
-        "reason_form": ReasonForm(),
-        "reschedule_form": RescheduleForm(),
-        "reply_form": RecordReplyForm(),
-        "can_message": interview.state in OPEN_STATES and interview.channel == Channel.PLATFORM,
+        "contact": interview.contact,
+        "events": detail.event_rows(interview.pk),
+        # Read only where the page offers them: a yes waiting for a time.
+        "slots": detail.slot_rows(interview) if state == State.ACCEPTED else [],
+        "paths": detail.paths(interview),
+        **detail.shown(interview),
+        "reply_form": RecordReplyForm()
+        if state == State.REQUESTED and interview.channel == Channel.OWN
+        else None,
+        "can_message": state in OPEN_STATES and interview.channel == Channel.PLATFORM,
         "next_contact": selectors.next_ranked_contact(interview=interview)
-        if interview.state in (State.DECLINED, State.EXPIRED)
+        if state in (State.DECLINED, State.EXPIRED)
         else None,
         "volunteer_shares": _shared_details(interview),
     }
