@@ -180,7 +180,7 @@ def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
                 "detail_url": detail(v.pk),
                 "has_time": has_time,
                 "headline": headline,
-                "fields": [f.name for f in v.fields.all()],
+                "fields": v.field_names,
                 "location": v.location,
                 "formats": ", ".join(formats.get(f, f) for f in v.formats),
                 "industry": industries.get(v.industry, v.industry),
