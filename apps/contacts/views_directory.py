@@ -306,6 +306,36 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
     return rows
 
 
+def _options(choices, current, *, key=None) -> str:
+    """<option>s as `<option value="{{ value }}"{% if key(value) == current %} selected
+    {% endif %}>{{ label }}</option>` wrote them."""
+    e = html.escape
+    return "".join(
+        f'<option value="{e(str(value))}"'
+        f"{' selected' if (key(value) if key else value) == current else ''}>"
+        f"{e(str(label))}</option>"
+        for value, label in choices
+    )
+
+
+def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
+    """The <option>s of the filters' selects, written here: as a loop of variables
+    and an {% if %} per option (some fifty) they were the page's largest template
+    cost once the cards were written in the view. Each is selected as the old
+    template chose it (tests/contacts/test_directory_html.py): the field by its id
+    as text, the major whatever its case, the others by the value as sent."""
+    major = form["major"].value()
+    major = ("" if major is None else str(major)).lower()
+    options = {
+        # As the template's |stringformat:"s" made it: None is "None".
+        "field": _options(form.field_options(), str(form["field"].value())),
+        "major": _options(((m, m) for m in form.major_options()), major, key=str.lower),
+    }
+    for name in ("industry", "open_to", "format"):
+        options[name] = _options(form.fields[name].choices, form[name].value())
+    return {name: mark_safe(value) for name, value in options.items()}  # noqa: S308
+
+
 # The filters under "More filters", folded away on a phone unless one is set.
 FOLDED_FILTERS = (
     "field", "industry", "major", "open_to", "format", "location", "year_from", "year_to",
@@ -342,9 +372,7 @@ def directory_list(request):
     status = 400 if form.is_bound and form.errors else 200
     if request.htmx and not request.htmx.history_restore_request:
         return render_list(request, "contacts/_directory_results.html", context, status=status)
-    # Read here, so that the template only reads (render_list).
-    form.field_options()
-    form.major_options()
+    context["options"] = directory_filter_options(form)
     return render_list(request, "contacts/directory_list.html", context, status=status)
 
 

@@ -116,3 +116,62 @@ def test_the_cases_cover_every_kind_of_card(login_as, office, student):
     assert '<dd class="col-6 mb-0">70%</dd>' in html and '<dd class="col-6 mb-0">3 d</dd>' in html
     assert '<dd class="col-6 mb-0">5 h</dd>' in html
     assert "not enough requests yet" in html and "…</p>" in html
+
+
+OLD_PAGE = (Path(__file__).parent / "directory_list_before_options.html").read_text()
+
+
+def _old_page(response) -> str:
+    context = response.context[0].flatten()
+    old = engines["django"].from_string(OLD_PAGE)
+    return _unmasked(old.render(context, response.wsgi_request))
+
+
+def _filters(office, student):
+    law = FieldFactory(office=office, name="Law & <Order>")
+    FieldFactory(office=office, name="Tax")
+    volunteer_named(office, "Ann A", fields=[law], programme="Maths & <Stats>")
+    volunteer_named(office, "Bo B", programme="History")
+    return law
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"q": ""},
+        {"q": "a <b>", "location": "Paris & Lyon", "accepting": "on"},
+        {"field": "{law}", "industry": Industry.CONSULTING, "open_to": OpenTo.QUESTIONS_AHEAD},
+        {"format": Format.VIDEO, "major": "maths & <STATS>", "year_from": "2000"},
+        {"major": "history", "year_to": "2020", "page": "3"},
+        {"field": "nope", "industry": "nope", "major": "Nope", "year_from": "1", "year_to": "x"},
+        {"field": "", "industry": "", "open_to": "", "format": "", "major": ""},
+    ],
+)
+def test_the_directory_page_is_the_html_the_old_filter_template_wrote(
+    login_as, office, student, query
+):
+    law = _filters(office, student)
+    query = {name: value.format(law=law.pk) for name, value in query.items()}
+
+    response = login_as(student).get(DIRECTORY, query)
+
+    old = _old_page(response)
+    assert "{%" not in old and "<select" in old
+    assert _unmasked(response.content.decode()) == old
+
+
+def test_the_filter_cases_select_every_kind_of_option(login_as, office, student):
+    law = _filters(office, student)
+    browser = login_as(student)
+
+    chosen = browser.get(
+        DIRECTORY, {"field": law.pk, "major": "maths & <STATS>", "industry": "consulting"}
+    ).content.decode()
+
+    assert f'<option value="{law.pk}" selected>Law &amp; &lt;Order&gt;</option>' in chosen
+    assert '<option value="Maths &amp; &lt;Stats&gt;" selected>Maths &amp; &lt;Stats&gt;' in chosen
+    assert '<option value="consulting" selected>' in chosen and "is-invalid" not in chosen
+    bad = browser.get(DIRECTORY, {"industry": "nope"}).content.decode()
+    assert 'id="id_industry" class="form-select is-invalid"' in bad and " selected>" not in bad
+    assert '<option value="" selected>' in browser.get(DIRECTORY, {"format": ""}).content.decode()
