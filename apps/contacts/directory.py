@@ -285,14 +285,34 @@ def volunteer_majors_for_office(*, office_id: int) -> list[str]:
     return result
 
 
+# Values no real input has, for StatementRows to trace each parameter of the
+# directory's statements to the input it came from; the two dates far apart.
+_PAGE_SENTINELS = {
+    "office_id": 2_000_000_011,
+    "student_id": 2_000_000_013,
+    "today": date(1901, 2, 3),
+    "month": date(1903, 4, 1),
+}
+
+
 def student_interests(student) -> tuple[list[int], list[str]]:
     """The student's field ids and target companies (lower-cased), in one query; both
     empty when the student has no profile yet."""
-    rows = list(
-        StudentProfile.objects.filter(user=student).values_list("target_companies", "fields")
-    )
-    field_ids = sorted({field_id for _, field_id in rows if field_id is not None})
-    companies = rows[0][0] if rows else []
+    # One row per field (one without a field), from a statement compiled once per
+    # process: the ORM built and compiled this two-table query on every page.
+    rows = StatementRows(
+        shape=("contacts.student_interests",),
+        build=lambda values: (
+            StudentProfile.objects.filter(user_id=values["student_id"])
+            .annotate(field_id=F("fields"))
+            .only("target_companies")
+            .order_by()
+        ),
+        inputs={"student_id": student.pk},
+        sentinels={"student_id": _PAGE_SENTINELS["student_id"]},
+    ).rows(0, None)
+    field_ids = sorted({row.field_id for row in rows if row.field_id is not None})
+    companies = rows[0].target_companies if rows else []
     cleaned = {" ".join(str(c).split()).lower() for c in companies or []}
     return field_ids[:MAX_STUDENT_FIELDS], sorted(c for c in cleaned if c)[:MAX_TARGET_COMPANIES]
 
@@ -558,14 +578,6 @@ def _ranking_slice(
     return rows[start:stop], len(rows), fuzzy
 
 
-# Values no real input has, for StatementRows to trace each parameter of the page's
-# statement to the input it came from; the dates are far apart from each other.
-_PAGE_SENTINELS = {
-    "office_id": 2_000_000_011,
-    "student_id": 2_000_000_013,
-    "today": date(1901, 2, 3),
-    "month": date(1903, 4, 1),
-}
 _PAGE_PK_SENTINEL = 2_000_100_000
 # The page's statement is kept for each number of rows up to this; a longer page (no
 # view asks for one) is built by the ORM.

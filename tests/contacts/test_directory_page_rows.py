@@ -16,6 +16,8 @@ from apps.contacts.volunteers import (
     volunteer_stats_record_request,
 )
 from apps.core import statements
+from apps.students.models import StudentProfile
+from tests.contacts.test_directory import set_student_interests
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import volunteer_named
 from tests.factories.students import FieldFactory
@@ -99,11 +101,42 @@ def test_page_statements_are_kept_on_postgresql(office, student):
     does not compare by value): the statement is kept all the same."""
     pks = [volunteer_named(office, f"Vol {n}").pk for n in range(3)]
 
+    directory.student_interests(student)
     directory._page_profiles(student=student, pks=pks)
 
     kept = statements._statements("default")
-    assert {shape[1:3] for shape in kept} == {
+    assert {shape[1:-2] for shape in kept} == {
+        ("contacts.student_interests",),
         ("contacts.directory_page", 3),
         ("contacts.directory_page_fields", 3),
     }
     assert connection.vendor == "postgresql"
+
+
+def _interests_by_orm(student):
+    """student_interests as it read them through the ORM's values_list."""
+    rows = list(
+        StudentProfile.objects.filter(user=student).values_list("target_companies", "fields")
+    )
+    field_ids = sorted({field_id for _, field_id in rows if field_id is not None})
+    companies = rows[0][0] if rows else []
+    cleaned = {" ".join(str(c).split()).lower() for c in companies or []}
+    return field_ids[: directory.MAX_STUDENT_FIELDS], sorted(c for c in cleaned if c)[
+        : directory.MAX_TARGET_COMPANIES
+    ]
+
+
+def test_student_interests_are_the_orms_for_every_student(office, django_assert_num_queries):
+    law, tax = FieldFactory(office=office, name="Law"), FieldFactory(office=office, name="Tax")
+    people = [UserFactory(office=office, email=f"s{n}@northfield.test") for n in range(4)]
+    set_student_interests(people[0], fields=[tax, law], companies=["  Acme  Corp", "acme corp"])
+    set_student_interests(people[1], companies=["Initech"])
+    set_student_interests(people[2], fields=[law])
+    StudentProfile.objects.filter(user=people[3]).delete()
+
+    for person in people:
+        with django_assert_num_queries(1):
+            interests = directory.student_interests(person)
+        assert interests == _interests_by_orm(person)
+    assert directory.student_interests(people[0]) == ([law.pk, tax.pk], ["acme corp"])
+    assert directory.student_interests(people[3]) == ([], [])
