@@ -140,3 +140,13 @@ def test_student_interests_are_the_orms_for_every_student(office, django_assert_
         assert interests == _interests_by_orm(person)
     assert directory.student_interests(people[0]) == ([law.pk, tax.pk], ["acme corp"])
     assert directory.student_interests(people[3]) == ([], [])
+
+
+def test_a_page_longer_than_the_statements_kept_is_built_by_the_orm(
+    office, student, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(directory, "PAGE_ROWS_KEPT", 2)
+    pks = [volunteer_named(office, f"Vol {n}").pk for n in range(3)]
+
+    assert _page(student, pks, django_assert_num_queries) == _orm(student, pks)
+    assert not [s for s in statements._statements("default") if "contacts.directory_page" in s]
