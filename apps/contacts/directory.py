@@ -46,8 +46,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.enums import Approval, Role
+from apps.accounts.models import User
 from apps.accounts.selectors import member_list_for_admin
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.core.statements import StatementRows
 from apps.core.versions import version_read
 from apps.students.models import Field, StudentProfile
 
@@ -100,10 +102,11 @@ def volunteer_requests_this_month(*, volunteer: VolunteerProfile, now: datetime 
     return volunteer.requests_in_month if volunteer.month_started == month else 0
 
 
-def _requests_this_month(*, office) -> Case:
-    """Each volunteer's requests this month, in the query: the rule of
-    `volunteer_requests_this_month`."""
-    month = directory_month_start(office=office).date()
+def _requests_this_month(*, office=None, month: date | None = None) -> Case:
+    """Each volunteer's requests this month (the office's, or the month starting on
+    `month`), in the query: the rule of `volunteer_requests_this_month`."""
+    if month is None:
+        month = directory_month_start(office=office).date()
     return Case(
         When(month_started=month, then=F("requests_in_month")),
         default=Value(0),
@@ -111,8 +114,10 @@ def _requests_this_month(*, office) -> Case:
     )
 
 
-def _with_spare_capacity(qs: QuerySet, *, office) -> QuerySet:
-    return qs.annotate(requests_this_month=_requests_this_month(office=office)).annotate(
+def _with_spare_capacity(qs: QuerySet, *, office=None, month: date | None = None) -> QuerySet:
+    return qs.annotate(
+        requests_this_month=_requests_this_month(office=office, month=month)
+    ).annotate(
         spare_capacity=Greatest(
             F("capacity_per_month") - F("requests_this_month"),
             Value(0),
@@ -179,7 +184,7 @@ def did_you_mean(terms: list[str], profiles) -> str:
     for profile in profiles:
         texts = [
             profile.user.full_name, profile.employer, profile.job_title,
-            *(f.name for f in profile.fields.all()), profile.topics,
+            *_field_names(profile), profile.topics,
         ]  # fmt: skip
         for text in texts:
             for word in WORD_RE.findall(text or ""):
@@ -197,6 +202,13 @@ def did_you_mean(terms: list[str], profiles) -> str:
         changed = changed or best != term
         corrected.append(best)
     return " ".join(corrected) if changed else ""
+
+
+def _field_names(profile) -> list[str]:
+    # A directory page's profiles carry their fields' names (_page_profiles); others
+    # have their fields prefetched.
+    names = getattr(profile, "field_names", None)
+    return names if names is not None else [f.name for f in profile.fields.all()]
 
 
 def volunteer_member_filter(*, office_id: int) -> Q:
@@ -273,14 +285,34 @@ def volunteer_majors_for_office(*, office_id: int) -> list[str]:
     return result
 
 
+# Values no real input has, for StatementRows to trace each parameter of the
+# directory's statements to the input it came from; the two dates far apart.
+_PAGE_SENTINELS = {
+    "office_id": 2_000_000_011,
+    "student_id": 2_000_000_013,
+    "today": date(1901, 2, 3),
+    "month": date(1903, 4, 1),
+}
+
+
 def student_interests(student) -> tuple[list[int], list[str]]:
     """The student's field ids and target companies (lower-cased), in one query; both
     empty when the student has no profile yet."""
-    rows = list(
-        StudentProfile.objects.filter(user=student).values_list("target_companies", "fields")
-    )
-    field_ids = sorted({field_id for _, field_id in rows if field_id is not None})
-    companies = rows[0][0] if rows else []
+    # One row per field (one without a field), from a statement compiled once per
+    # process: the ORM built and compiled this two-table query on every page.
+    rows = StatementRows(
+        shape=("contacts.student_interests",),
+        build=lambda values: (
+            StudentProfile.objects.filter(user_id=values["student_id"])
+            .annotate(field_id=F("fields"))
+            .only("target_companies")
+            .order_by()
+        ),
+        inputs={"student_id": student.pk},
+        sentinels={"student_id": _PAGE_SENTINELS["student_id"]},
+    ).rows(0, None)
+    field_ids = sorted({row.field_id for row in rows if row.field_id is not None})
+    companies = rows[0].target_companies if rows else []
     cleaned = {" ".join(str(c).split()).lower() for c in companies or []}
     return field_ids[:MAX_STUDENT_FIELDS], sorted(c for c in cleaned if c)[:MAX_TARGET_COMPANIES]
 
@@ -406,6 +438,8 @@ CARD_COLUMNS = [
     "industry", "programme", "open_to", "capacity_per_month", "user__full_name",
     "requests_received", "requests_answered", "response_seconds_total",
 ]  # fmt: skip
+# The same of the profile alone: the page reads the user's name as an annotation.
+PAGE_COLUMNS = [name for name in CARD_COLUMNS if not name.startswith("user__")] + ["user"]
 
 
 def _for_display(
@@ -544,6 +578,104 @@ def _ranking_slice(
     return rows[start:stop], len(rows), fuzzy
 
 
+_PAGE_PK_SENTINEL = 2_000_100_000
+# The page's statement is kept for each number of rows up to this; a longer page (no
+# view asks for one) is built by the ORM.
+PAGE_ROWS_KEPT = 100
+
+
+def _page_profiles(*, student, pks: list[int]) -> list[VolunteerProfile]:
+    """The profiles of these ids still in the student's directory (through the
+    visibility filter again: whoever left it since the ranking was kept is not
+    shown), with what a card shows: `spare_capacity`, `my_contact_id`, the user's
+    name (`user`, a user of only its id and name, as select_related with only()
+    gives) and `field_names`, in name order. In no order.
+
+    The statement is compiled once per process and number of rows
+    (core.statements.StatementRows): building and compiling this query in the ORM
+    cost several times what PostgreSQL spends running it."""
+    if not pks:
+        return []
+    inputs = {
+        "office_id": student.office_id,
+        "student_id": student.pk,
+        "today": timezone.localdate(),
+        "month": directory_month_start(office=student.office).date(),
+        **{f"pk{n}": pk for n, pk in enumerate(pks)},
+    }
+    sentinels = {
+        **_PAGE_SENTINELS,
+        **{f"pk{n}": _PAGE_PK_SENTINEL + n for n in range(len(pks))},
+    }
+
+    def build(values: dict) -> QuerySet[VolunteerProfile]:
+        qs = VolunteerProfile.objects.filter(
+            volunteer_visible_filter(office_id=values["office_id"], today=values["today"]),
+            pk__in=[values[f"pk{n}"] for n in range(len(pks))],
+        )
+        mine = Contact.objects.filter(owner_id=values["student_id"], volunteer_id=OuterRef("pk"))
+        return (
+            _with_spare_capacity(qs, month=values["month"])
+            .annotate(
+                my_contact_id=Subquery(mine.values("pk")[:1]),
+                user_full_name=F("user__full_name"),
+            )
+            .only(*PAGE_COLUMNS)
+            .order_by()
+        )
+
+    if len(pks) > PAGE_ROWS_KEPT:
+        profiles = list(build(inputs))
+    else:
+        rows = StatementRows(
+            shape=("contacts.directory_page", len(pks)),
+            build=build,
+            inputs=inputs,
+            sentinels=sentinels,
+        )
+        profiles = rows.rows(0, None)
+    if not profiles:
+        return []
+    names = _field_names_of(pks=[profile.pk for profile in profiles])
+    user_field = VolunteerProfile._meta.get_field("user")
+    for profile in profiles:
+        user = User.from_db(
+            profile._state.db, ["id", "full_name"], (profile.user_id, profile.user_full_name)
+        )
+        user_field.set_cached_value(profile, user)
+        profile.field_names = names.get(profile.pk, [])
+    return profiles
+
+
+def _field_names_of(*, pks: list[int]) -> dict[int, list[str]]:
+    """The names of each profile's fields, by profile id, each profile's in name
+    order (Field's): one statement compiled once per process and number of
+    profiles, where prefetching `fields` built a queryset and a manager per
+    profile."""
+    through = VolunteerProfile.fields.through
+
+    def build(values: dict) -> QuerySet:
+        return (
+            through.objects.filter(
+                volunteerprofile_id__in=[values[f"pk{n}"] for n in range(len(pks))]
+            )
+            .annotate(field_name=F("field__name"))
+            .only("volunteerprofile_id")
+            .order_by("field__name", "field_id")
+        )
+
+    links = StatementRows(
+        shape=("contacts.directory_page_fields", len(pks)),
+        build=build,
+        inputs={f"pk{n}": pk for n, pk in enumerate(pks)},
+        sentinels={f"pk{n}": _PAGE_PK_SENTINEL + n for n in range(len(pks))},
+    ).rows(0, None)
+    names: dict[int, list[str]] = {}
+    for link in links:
+        names.setdefault(link.volunteerprofile_id, []).append(link.field_name)
+    return names
+
+
 def directory_page_for_student(
     *,
     student,
@@ -575,15 +707,7 @@ def directory_page_for_student(
         start = (number - 1) * per_page
         rows, total, fuzzy = _ranking_slice(**ranking, start=start, stop=start + per_page)
     scores = dict(rows)
-    by_pk = {}
-    if scores:
-        # Through the visibility filter again: whoever left the directory since the
-        # ranking was kept is not shown.
-        display = _with_spare_capacity(
-            directory_base_for_student(student=student).filter(pk__in=scores),
-            office=student.office,
-        )
-        by_pk = {p.pk: p for p in _for_display(display, student=student, columns=CARD_COLUMNS)}
+    by_pk = {p.pk: p for p in _page_profiles(student=student, pks=list(scores))}
     profiles = []
     for pk, score in scores.items():
         if pk in by_pk:

@@ -150,9 +150,19 @@ def statement_build(
     except EmptyResultSet:
         return None, now, params
     kept = replace(now, slots=_slots(sentinel_params, sentinels, connection))
-    if sentinel_sql != sql or kept.params(inputs, connection) != params:
+    if sentinel_sql != sql or not _same_params(kept.params(inputs, connection), params):
         return None, now, params
     return kept, now, params
+
+
+def _same_params(a: tuple, b: tuple) -> bool:
+    """Parameters equal one by one; psycopg's Json and Jsonb (a JSON field's value on
+    PostgreSQL) wrap a value without comparing by it, so they are compared by what
+    they wrap and their type."""
+    return len(a) == len(b) and all(
+        x == y or (type(x) is type(y) and type(x).__name__ in ("Json", "Jsonb") and x.obj == y.obj)
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 def _statements(using: str) -> OrderedDict:
