@@ -82,10 +82,11 @@ class PartClock:
 
 
 def wsgi_environ(path: str, cookie: str) -> dict:
+    path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
