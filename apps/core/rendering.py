@@ -71,7 +71,7 @@ def page_counted_past_first(queryset, number, per_page: int):
 
 
 @functools.cache
-def _day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def day_and_month_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.
     return (
         tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
@@ -85,7 +85,7 @@ def date_shown(value) -> tuple[str, str]:
     of a list instead of by two template filters per row (the month's name from
     the table datetime_shown uses)."""
     local = timezone.localtime(value)
-    _weekdays, months = _day_and_month_names(get_language())
+    _weekdays, months = day_and_month_names(get_language())
     return local.isoformat(), f"{local.day} {months[local.month]} {local.year:04d}"
 
 
@@ -96,7 +96,7 @@ def datetime_shown(value) -> tuple[str, str]:
     0.1 ms on a busy machine), here the names come from a table made once per
     language."""
     local = timezone.localtime(value)
-    weekdays, months = _day_and_month_names(get_language())
+    weekdays, months = day_and_month_names(get_language())
     return local.isoformat(), (
         f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}, "
         f"{local.hour:02d}:{local.minute:02d}"
@@ -108,7 +108,7 @@ def datetime_zone_shown(value) -> tuple[str, str]:
     shows (the zone's abbreviation last, as "T" writes it), in the current time
     zone and language, for a row of a list (as datetime_shown)."""
     local = timezone.localtime(value)
-    _weekdays, months = _day_and_month_names(get_language())
+    _weekdays, months = day_and_month_names(get_language())
     return local.isoformat(), (
         f"{local.day} {months[local.month]} {local.year:04d}, "
         f"{local.hour:02d}:{local.minute:02d} {zone_shown(local)}"

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import render_list, time_since
+from apps.core.rendering import day_and_month_names, render_list, time_since
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, InteractionKind, Kind, SentVia, Snooze, Status
 from apps.followups.forms import (
@@ -52,18 +51,9 @@ from apps.interviews.selectors import interview_get_for_student
 # values escaped here are all str.
 
 
-@functools.cache
-def _names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # As DateFormat's "D" and "M": the translated abbreviations, the month's titled.
-    return (
-        tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
-        ("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
-    )
-
-
 def _local(moment, language):
     local = timezone.localtime(moment)
-    weekdays, months = _names(language)
+    weekdays, months = day_and_month_names(language)
     return local, weekdays, months
 
 
