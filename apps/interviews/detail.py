@@ -1,43 +1,25 @@
 """The student's conversation page (views.interview_detail) worked out in Python:
-its two reads compiled once per process instead of built by the ORM on every
-request, its links reversed once per process, and the timeline's rows written
-here instead of by template filters per row. The page's HTML is the one the old
+its timeline read compiled once per process instead of built by the ORM on every
+request (the interview itself is selectors.interview_get_for_student's read), its
+links reversed once per process, and the timeline's rows written here instead of
+by template filters per row. The page's HTML is the one the old
 template wrote (pinned by tests/interviews/test_detail_html.py)."""
 
 from typing import NamedTuple
 
 from django.db.models import F
-from django.http import Http404
 from django.template.defaultfilters import linebreaksbr
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.contacts.enums import Format
-from apps.core.compiled import PrimaryKeyRead
 from apps.core.links import route_path, route_path_for_pk
 from apps.core.models import LARGEST_ID, choice_label
 from apps.core.rendering import datetime_shown, datetime_zone_shown, zone_shown
 from apps.core.statements import StatementRows
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import Interview, InterviewEvent
-
-# As selectors.interview_get_for_student, compiled once: the page reads the contact,
-# the volunteer's sharing choices and their email.
-_interview_read = PrimaryKeyRead(
-    lambda: Interview.objects.select_related(
-        "contact", "contact__field", "volunteer__user", "student__office"
-    )
-)
-
-
-def interview_for_student(*, student, pk: int) -> Interview:
-    """selectors.interview_get_for_student: the student's own interview, anyone
-    else's (or none) a 404."""
-    interview = _interview_read.get(pk)
-    if interview is None or interview.student_id != student.pk:
-        raise Http404
-    return interview
 
 
 def _events_query(values: dict):

@@ -25,7 +25,7 @@ from apps.interviews.models import Interview
 
 @student_only
 def interview_detail(request, pk: int):
-    interview = detail.interview_for_student(student=request.user, pk=pk)
+    interview = selectors.interview_get_for_student(student=request.user, pk=pk)
     state = interview.state
     context = {
         "interview": interview,

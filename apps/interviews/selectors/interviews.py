@@ -28,6 +28,7 @@ from apps.contacts.directory import (
     volunteer_requests_this_month,
 )
 from apps.contacts.models import Contact, VolunteerProfile
+from apps.core.compiled import PrimaryKeyRead
 from apps.core.figures import RowsFigure
 from apps.interviews.enums import (
     NOT_INTERACTIONS,
@@ -182,13 +183,20 @@ def interview_events_for_student(*, student, limit: int) -> QuerySet[InterviewEv
     )
 
 
-def interview_get_for_student(*, student, pk: int) -> Interview:
-    interview = (
-        Interview.objects.filter(student=student, pk=pk)
-        .select_related("contact", "contact__field", "volunteer__user", "student__office")
-        .first()
+# The student's interview with what its pages show (the contact, the volunteer's
+# sharing choices and email, the office), its SQL compiled once per connection: the
+# conversation page reads it on every request.
+_interview_with_parties = PrimaryKeyRead(
+    lambda: Interview.objects.select_related(
+        "contact", "contact__field", "volunteer__user", "student__office"
     )
-    if interview is None:
+)
+
+
+def interview_get_for_student(*, student, pk: int) -> Interview:
+    """The student's own interview; anyone else's, or none, is a 404."""
+    interview = _interview_with_parties.get(pk)
+    if interview is None or interview.student_id != student.pk:
         raise Http404
     return interview
 
