@@ -96,12 +96,16 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # The embedded default is a file cache so that web and worker processes share it
 # (rate limits, import progress); Redis in CI, compose and production.
 CACHES = {"default": E.cache_url(f"filecache://{VAR_DIR / 'cache'}")}
+# Django's Redis cache builds a Redis client on every call; ours keeps one per
+# connection pool (apps/core/cache.py), which the floor page measured.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "apps.core.cache.ReusedClientRedisCache"
 
 # Every signed-in request reads its session. With Redis as the cache, it is read
 # from Redis and written to both (cached_db): the database stays the record, so
 # a Redis flush or eviction signs nobody out. With a file or per-process cache,
 # the database alone (docs/deployment.md, "Sessions").
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+if CACHES["default"]["BACKEND"] == "apps.core.cache.ReusedClientRedisCache":
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
