@@ -157,10 +157,16 @@ def run(args) -> None:
     path = args.path.format(**ids)
     handler = WSGIHandler()
     statuses = []
+    csrf_cookies = []
 
     def request():
         def start_response(status, headers, exc_info=None):
             statuses.append(status)
+            csrf_cookies.extend(
+                value.strip().split(";")[0]
+                for name, value in headers
+                if name == "Set-Cookie" and value.strip().startswith("csrftoken=")
+            )
 
         body = handler(wsgi_environ(path, cookie), start_response)
         try:
@@ -169,6 +175,11 @@ def run(args) -> None:
         finally:
             body.close()
 
+    # A browser keeps the CSRF cookie its first page sets and sends it from then on
+    # (as bench/load.py's sign-in does); without it every page would make a new one.
+    request()
+    if csrf_cookies:
+        cookie = f"{csrf_cookies[-1]}; {cookie}"
     for _ in range(20):  # warm: templates parsed, connections open, URLs reversed
         request()
     if not statuses[-1].startswith("200"):

@@ -212,7 +212,8 @@ def http_get(port: int, path: str, cookie: str = "", method="GET", body=None, he
 
 
 def sign_in(port: int, email: str) -> str:
-    """Sign in as a browser does; returns the Cookie header value of the session."""
+    """Sign in as a browser does; returns the Cookie header a browser would then send
+    (its CSRF cookie and its session)."""
     status, cookies, body = http_get(port, "/accounts/login/")
     found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
     if status != 200 or "csrftoken" not in cookies or not found:
@@ -231,8 +232,10 @@ def sign_in(port: int, email: str) -> str:
     session = cookies_after.get("sessionid")
     if status != 302 or not session:
         sys.exit(f"Signing in as {email} failed (HTTP {status}): is the password {PASSWORD!r}?")
+    # Signing in gives a new CSRF cookie (Django rotates it); the browser keeps it.
+    csrf = cookies_after.get("csrftoken", cookies["csrftoken"])
     # Staff have an authenticator app (seed_scale) and pass its step, as a person does.
-    cookie = f"csrftoken={cookies['csrftoken']}; sessionid={session}"
+    cookie = f"csrftoken={csrf}; sessionid={session}"
     status, _, body = http_get(port, TWO_FACTOR_PATH, cookie=cookie)
     if status == 200 and b'name="code"' in body:
         found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
@@ -248,7 +251,12 @@ def sign_in(port: int, email: str) -> str:
         session = cookies_after.get("sessionid")
         if status != 302 or not session:
             sys.exit(f"The two-factor step for {email} failed (HTTP {status}).")
-    return f"sessionid={session}"
+        csrf = cookies_after.get("csrftoken", csrf)
+    # Both cookies, as a browser sends them on every later request: without the CSRF
+    # cookie, every page that writes a token (every signed-in page: the layout's
+    # forms) would make a new secret and send Set-Cookie, which no browser causes
+    # after its first page.
+    return f"csrftoken={csrf}; sessionid={session}"
 
 
 def totp_now(secret: str = TOTP_SECRET, at: float | None = None) -> str:

@@ -274,3 +274,65 @@ def test_floor_table_adds_each_parts_sql_and_shares():
     assert table[4] == "| the view's own work | 0.00 | 0.00 | 0% |"
     assert table[-2] == "| handler and middleware chain | 1.00 | 0.00 | 50% |"
     assert table[-1] == "| total | 2.00 | | 100% |"
+
+
+def _scripted_server(monkeypatch, answers):
+    """`load.http_get` answering from a script: (method, path) -> (status, cookies,
+    body); records what each request sent as its Cookie header."""
+    sent = []
+
+    def fake(port, path, cookie="", method="GET", body=None, headers=None):
+        sent.append((method, path, cookie))
+        return answers[(method, path)]
+
+    monkeypatch.setattr(load, "http_get", fake)
+    return sent
+
+
+LOGIN_PAGE = b'<form><input name="csrfmiddlewaretoken" value="masked1"></form>'
+
+
+def test_sign_in_returns_the_cookies_a_browser_sends_after_signing_in(monkeypatch):
+    sent = _scripted_server(
+        monkeypatch,
+        {
+            ("GET", "/accounts/login/"): (200, {"csrftoken": "before"}, LOGIN_PAGE),
+            # Django rotates the CSRF cookie on sign-in.
+            ("POST", "/accounts/login/"): (302, {"csrftoken": "after", "sessionid": "s1"}, b""),
+            ("GET", load.TWO_FACTOR_PATH): (302, {}, b""),
+        },
+    )
+
+    cookie = load.sign_in(8000, "student@scale.test")
+
+    assert cookie == "csrftoken=after; sessionid=s1"
+    assert sent[1] == ("POST", "/accounts/login/", "csrftoken=before")
+    assert sent[2] == ("GET", load.TWO_FACTOR_PATH, "csrftoken=after; sessionid=s1")
+
+
+def test_sign_in_keeps_the_cookies_the_second_factor_step_gives(monkeypatch):
+    code_page = b'<input name="csrfmiddlewaretoken" value="masked2"><input name="code">'
+    _scripted_server(
+        monkeypatch,
+        {
+            ("GET", "/accounts/login/"): (200, {"csrftoken": "before"}, LOGIN_PAGE),
+            ("POST", "/accounts/login/"): (302, {"sessionid": "s1"}, b""),
+            ("GET", load.TWO_FACTOR_PATH): (200, {}, code_page),
+            ("POST", load.TWO_FACTOR_PATH): (302, {"csrftoken": "c2", "sessionid": "s2"}, b""),
+        },
+    )
+
+    assert load.sign_in(8000, "admin@scale.test") == "csrftoken=c2; sessionid=s2"
+
+
+def test_sign_in_stops_with_a_message_when_the_password_is_refused(monkeypatch):
+    _scripted_server(
+        monkeypatch,
+        {
+            ("GET", "/accounts/login/"): (200, {"csrftoken": "before"}, LOGIN_PAGE),
+            ("POST", "/accounts/login/"): (200, {}, b"wrong"),
+        },
+    )
+
+    with pytest.raises(SystemExit, match="Signing in as student@scale.test failed"):
+        load.sign_in(8000, "student@scale.test")
