@@ -18,7 +18,7 @@ from apps.accounts.context_processors import NavEntry
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.accounts.services import user_create, user_update_profile
-from apps.accounts.templatetags.site_layout import footer_pieces, header_pieces
+from apps.accounts.templatetags.site_layout import footer_pieces, header_pieces, kept_part_html
 from tests.factories.accounts import PASSWORD, OfficeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +37,10 @@ ALUMNI_MENU = ["/profile/", "/calendar/", "/settings/notifications/"]
 def _empty_layout_caches():
     # Each test starts from a cold process, so what one test kept cannot answer the
     # next one's question.
-    for kept in (header_pieces, footer_pieces, context_processors.nav_links):
+    for kept in (header_pieces, footer_pieces, kept_part_html, context_processors.nav_links):
         kept.cache_clear()
     yield
-    for kept in (header_pieces, footer_pieces, context_processors.nav_links):
+    for kept in (header_pieces, footer_pieces, kept_part_html, context_processors.nav_links):
         kept.cache_clear()
 
 
@@ -349,3 +349,65 @@ def test_header_under_debug_is_rendered_afresh_for_an_edited_template(student, l
 
     assert [_header(page)["name"] for page in pages] == ["Sam", "Sam"]
     assert header_pieces.cache_info().currsize == 0
+
+
+# --- The layout's fixed parts ({% kept_part %}) --------------------------------------
+
+# base.html before its style sheets, skip link and scripts were kept parts.
+BASE_BEFORE_KEPT_PARTS = (Path(__file__).parent / "base_before_kept_parts.html").read_text()
+PAGE = (
+    "{% extends base %}{% block head_title %}A <page>{% endblock %}"
+    '{% block extra_head %}<meta name="x">{% endblock %}'
+    "{% block content %}<p>{{ user.email }}</p>{% endblock %}"
+    '{% block extra_js %}<script src="/x.js"></script>{% endblock %}'
+)
+
+
+def _page_with_base(base, http) -> str:
+    engine = engines["django"]
+    html = engine.from_string(PAGE).render({"base": base}, http)
+    # The CSRF token is masked afresh on each render: compare everything else.
+    html = re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "TOKEN", html)
+    return re.sub(r'"X-CSRFToken": "\w+"', "TOKEN", html)
+
+
+@pytest.mark.parametrize("persona", ["student", "office_admin", None])
+def test_layout_kept_parts_render_what_base_html_rendered_to_the_byte(persona, request):
+    user = request.getfixturevalue(persona) if persona else None
+    http = RequestFactory().get("/contacts/")
+    http.user = User.objects.select_related("office").get(pk=user.pk) if user else AnonymousUser()
+    before = engines["django"].from_string(BASE_BEFORE_KEPT_PARTS).template
+
+    with translation.override("en"):
+        original = _page_with_base(before, http)
+        cold, warm = _page_with_base("base.html", http), _page_with_base("base.html", http)
+
+    assert cold == original
+    assert warm == original
+    assert original.count('<link rel="stylesheet" href="/static/') == 3
+    assert "Skip to content</a>" in original
+    assert '<script src="/static/vendor/htmx/' in original
+
+
+def test_layout_kept_parts_are_rendered_once_per_process_and_language(student, login_as):
+    browser = login_as(student)
+
+    for _ in range(3):
+        assert browser.get("/contacts/").status_code == 200
+    with translation.override("de"):
+        kept_part_html("de", "_partials/layout_skip_link.html")
+
+    info = kept_part_html.cache_info()
+    assert info.misses == 4  # three parts in English, one in German
+    assert info.hits == 6
+    assert info.maxsize == 32
+
+
+@override_settings(DEBUG=True)
+def test_layout_kept_parts_under_debug_are_rendered_afresh(student, login_as):
+    browser = login_as(student)
+
+    for _ in range(2):
+        assert "Skip to content" in browser.get("/contacts/").content.decode()
+
+    assert kept_part_html.cache_info().currsize == 0

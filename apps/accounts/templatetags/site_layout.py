@@ -1,4 +1,5 @@
-"""The layout's header and footer (templates/base.html), rendered once per process.
+"""The layout's header, footer and fixed parts (templates/base.html), rendered once
+per process.
 
 Every page draws them, and Django's template engine spent most of the floor page's
 template time on them (the navigation loop, eight `{% url %}`, a dozen
@@ -96,6 +97,23 @@ def header_pieces(
 def footer_pieces(language: str, authenticated: bool) -> tuple[str, ...]:
     with translation.override(language):
         return _stencil("_partials/site_footer.html", {"authenticated": authenticated}, ("TZ",))
+
+
+# Keys: a few layout parts per language.
+@_kept(maxsize=32)
+def kept_part_html(language: str, template_name: str) -> str:
+    with translation.override(language):
+        return get_template(template_name).render({})
+
+
+@register.simple_tag
+def kept_part(template_name: str) -> SafeString:
+    """A part of the layout that depends on nothing but the language (its style
+    sheets, scripts and skip link: `{% static %}` and `{% translate %}` tags that
+    cost each page more than the rest of the layout), rendered once per process
+    and language. It is rendered without the request's context: a part that needs
+    any of it does not belong here."""
+    return mark_safe(kept_part_html(translation.get_language(), template_name))
 
 
 @register.simple_tag(takes_context=True)
