@@ -25,6 +25,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 # Statements kept per thread (a connection is per thread) and per database alias:
 # the least recently used go first.
@@ -46,6 +47,9 @@ class Statement:
     model_end: int
     annotations: tuple[tuple[str, int], ...]
     converters: dict
+    # select_related's objects, each built from its columns of the row and set on
+    # the row's instance by Django's own populators (as ModelIterable does).
+    related_populators: tuple = ()
 
     def params(self, inputs: dict, connection) -> tuple:
         out = []
@@ -74,6 +78,8 @@ class Statement:
                         value = function(value, expression, connection)
                     row[position] = value
             obj = self.model.from_db(using, self.init_list, row[self.model_start : self.model_end])
+            for populator in self.related_populators:
+                populator.populate(row, obj)
             for name, position in self.annotations:
                 setattr(obj, name, row[position])
             objects.append(obj)
@@ -123,13 +129,26 @@ def _slots(params: tuple, sentinels: dict, connection) -> tuple:
     return tuple(slots)
 
 
+class NotAStatement(Exception):
+    """The queryset's rows are not model instances read by one query alone."""
+
+
 def statement_build(
     build: Callable[[dict], QuerySet], *, inputs: dict, sentinels: dict, connection
 ) -> tuple[Statement | None, Statement, tuple]:
     """The statement of `build(inputs)` to keep (None when the sentinels' statement,
     bound with `inputs`, is not exactly the ORM's), the one to run now, and its
     parameters."""
-    compiler, sql, params = _compiled(build(inputs), connection)
+    queryset = build(inputs)
+    if (
+        queryset._iterable_class is not ModelIterable
+        or queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+    ):
+        # values(), values_list(), prefetch_related() and a related manager's
+        # queryset need the ORM's own iteration.
+        raise NotAStatement
+    compiler, sql, params = _compiled(queryset, connection)
     klass_info = compiler.klass_info
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
@@ -142,8 +161,11 @@ def statement_build(
         model_end=end,
         annotations=tuple((compiler.annotation_col_map or {}).items()),
         converters=compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]),
+        related_populators=tuple(
+            get_related_populators(klass_info, compiler.select, connection.alias)
+        ),
     )
-    if klass_info.get("related_klass_infos") or compiler.query.extra_select:
+    if compiler.query.extra_select:
         return None, now, params
     try:
         _compiler, sentinel_sql, sentinel_params = _compiled(build(sentinels), connection)
@@ -225,6 +247,8 @@ class StatementRows:
             to_keep, statement, params = statement_build(
                 sliced, inputs=self.inputs, sentinels=self.sentinels, connection=connection
             )
+        except NotAStatement:
+            return list(sliced(self.inputs))
         except EmptyResultSet:
             # What the ORM knows is empty without asking (an empty slice): no query,
             # as the ORM makes none.

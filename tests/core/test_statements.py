@@ -118,3 +118,77 @@ def test_counted_and_iterated_as_the_queryset(student, student2, advisor, office
     assert [r.pk for r in _rows(office)] == [r.pk for r in whole]
     with pytest.raises(TypeError):
         _rows(office)[0:4:2]
+
+
+# --- select_related, and what a statement cannot read -------------------------------
+
+
+def _with_office(values):
+    return (
+        User.objects.filter(date_joined__gte=values["since"], full_name__icontains=values["q"])
+        .select_related("office")
+        .only("full_name", "email", "office__name")
+        .order_by("full_name", "pk")
+    )
+
+
+def _office_rows(q="a"):
+    return StatementRows(
+        shape=("with office",),
+        build=_with_office,
+        inputs={"since": SINCE, "q": q},
+        sentinels=SENTINELS,
+    )
+
+
+def _offices_seen(rows):
+    return [
+        (r.pk, r.full_name, r.office_id, r.office and (r.office.pk, r.office.name)) for r in rows
+    ]
+
+
+def test_select_related_objects_come_with_the_kept_rows_in_one_query(
+    student, other_student, django_assert_num_queries
+):
+    # A superuser has no office: the LEFT JOIN's empty columns are no office at all.
+    loner = User.objects.create_superuser(email="loner@example.test", password="x" * 12)
+    User.objects.filter(pk=loner.pk).update(full_name="Aaron Alone")
+    orm = _offices_seen(_with_office({"since": SINCE, "q": "a"})[0:10])
+    _office_rows()[0:10]
+
+    with django_assert_num_queries(1):
+        again = _office_rows()[0:10]
+        seen = _offices_seen(again)
+
+    assert seen == orm
+    assert seen[0] == (loner.pk, "Aaron Alone", None, None)
+    assert {r.office.name for r in again if r.office} == {
+        student.office.name,
+        other_student.office.name,
+    }
+    assert [shape[-2:] for shape in statements._statements("default")] == [(0, 10)]
+    # Fields left out by only() are deferred on the related object as by the ORM.
+    assert (
+        again[1].office.get_deferred_fields()
+        == _with_office({"since": SINCE, "q": "a"})[1].office.get_deferred_fields()
+    )
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        lambda qs: qs.prefetch_related("office"),
+        lambda qs: qs.values("pk", "email"),
+        lambda qs: qs.values_list("pk", flat=True),
+    ],
+)
+def test_what_a_statement_cannot_read_is_read_by_the_orm_and_never_kept(student, kind):
+    def build(values):
+        return kind(User.objects.filter(office_id=values["office_id"]).order_by("pk"))
+
+    rows = StatementRows(
+        shape=("orm",), build=build, inputs={"office_id": student.office_id}, sentinels=SENTINELS
+    )
+
+    assert list(rows[0:5]) == list(build({"office_id": student.office_id})[0:5])
+    assert statements._statements("default") == {}

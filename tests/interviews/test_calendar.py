@@ -11,6 +11,7 @@ from icalendar import Calendar
 from apps.contacts import services as contact_services
 from apps.contacts.enums import Format
 from apps.contacts.models import VolunteerProfile
+from apps.core import statements
 from apps.core.links import site_url
 from apps.interviews import calendar, services
 from apps.interviews.models import CalendarFeed, Interview, PreparedQuestion
@@ -422,6 +423,33 @@ def test_feed_query_count_does_not_grow_with_interviews(
 
     assert len(_feed_uids(response)) == count
     assert response.content.decode().count("1. How did you start?") == count
+
+
+def test_feed_queries_are_compiled_once_and_the_next_fetch_only_binds(
+    student, alumni, volunteer, casey, nobody, django_assert_num_queries
+):
+    statements.statements_clear()
+    mine = _scheduled(student, volunteer, starts_at=FIRST)
+    PreparedQuestion.objects.create(interview=mine, text="What surprised you?", position=1)
+    Interview.objects.filter(pk=mine.pk).update(questions_shared_at=timezone.now())
+    url = _feed_url(student)
+
+    first = nobody.get(url)
+    with django_assert_num_queries(2):
+        again = nobody.get(url)
+
+    kept = {shape[1] for shape in statements._statements("default")}
+    assert kept == {"calendar feed for token", "calendar feed interviews"}
+    assert _event_lines(again.content) == _event_lines(first.content)
+    assert "What surprised you?" in again.content.decode()
+    # The kept statements bind each fetch's own token and user: the volunteer's own
+    # feed shows the same meeting from the other side, and a wrong token nothing.
+    volunteer_feed = nobody.get(_feed_url(alumni))
+    assert _feed_uids(volunteer_feed) == _feed_uids(again)
+    assert "What surprised you?" in volunteer_feed.content.decode()
+    assert nobody.get(url[:-8] + "A" * 4 + url[-4:]).status_code == 404
+    assert _feed_uids(nobody.get(_feed_url(casey.user))) == []
+    statements.statements_clear()
 
 
 # --- The feed as calendar programs poll it ---------------------------------------
