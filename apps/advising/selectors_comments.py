@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from apps.accounts.enums import Role
 from apps.advising.models import AccessRecord, Assignment, CoachingNote, Comment, CommentThread
+from apps.core.statements import StatementRows
 
 # Threads shown beside one thing (a pitch, a question list, a conversation), and on
 # the advisor's page of a student, newest first; older ones are in the student's
@@ -66,9 +67,67 @@ def thread_list_for_thing(
     *, student, on: str, interview_id: int | None = None, limit: int = THREADS_SHOWN
 ) -> list[CommentThread]:
     """The threads on one thing of the student, newest first, each with its comments
-    in order (`comment_list`): two queries, one when there are none."""
-    threads = CommentThread.objects.filter(student=student, on=on, interview_id=interview_id)
-    return list(_with_comments(threads).order_by("-created_at", "-pk")[:limit])
+    in order (`comment_list`): two queries, one when there are none.
+
+    The student's own pages ask this on every view (a slot beside the pitch, the
+    question list and the conversation), so both queries are compiled once per
+    process (core.statements) instead of built by the ORM each time, which cost the
+    conversation page more than running them."""
+    threads = StatementRows(
+        shape=("advising.threads_on_thing", interview_id is None),
+        build=_threads_on_thing,
+        inputs={"student_id": student.pk, "on": on, "interview_id": interview_id},
+        sentinels={
+            "student_id": 2_000_000_011,
+            "on": "on-sentinel",
+            # No interview is part of the shape (IS NULL), not a parameter.
+            "interview_id": None if interview_id is None else 2_000_000_013,
+        },
+    )[0:limit]
+    _comment_lists_attached(threads)
+    return threads
+
+
+def _threads_on_thing(values: dict) -> QuerySet[CommentThread]:
+    return (
+        CommentThread.objects.filter(
+            student_id=values["student_id"], on=values["on"], interview_id=values["interview_id"]
+        )
+        .select_related("started_by", "resolved_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _comment_lists_attached(threads: list[CommentThread]) -> None:
+    """`comment_list` on each thread, as `_with_comments` prefetches it (oldest
+    first, with the author): one query for all, compiled once per number of
+    threads."""
+    ids = [thread.pk for thread in threads]
+    if not ids:
+        return
+    names = [f"thread_{i}" for i in range(len(ids))]
+
+    def build(values: dict) -> QuerySet[Comment]:
+        return (
+            Comment.objects.filter(thread_id__in=[values[name] for name in names])
+            .select_related("author")
+            .order_by("created_at", "pk")
+        )
+
+    comments = StatementRows(
+        shape=("advising.thread_comments", len(ids)),
+        build=build,
+        inputs=dict(zip(names, ids, strict=True)),
+        # Ids no thread has, to trace each parameter to its thread.
+        sentinels={name: 2_000_000_017 + 2 * i for i, name in enumerate(names)},
+    )
+    by_thread: dict[int, list[Comment]] = {pk: [] for pk in ids}
+    for comment in comments:
+        by_thread[comment.thread_id].append(comment)
+    for thread in threads:
+        thread.comment_list = by_thread[thread.pk]
+        for comment in thread.comment_list:
+            comment.thread = thread  # as the prefetch sets it: no query to go back
 
 
 def thread_list_for_student_page(

@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from apps.advising.models import THREAD_COMMENTS_MAX, Comment, CommentThread
 from apps.advising.selectors_comments import (
+    _with_comments,
     comment_replies_for_advisor,
     student_education_record,
+    thread_list_for_thing,
 )
 from apps.advising.services import assignments_add
 from apps.advising.services_comments import (
@@ -21,6 +23,7 @@ from apps.advising.services_comments import (
     comment_thread_resolve,
     comment_thread_start,
 )
+from apps.core import statements
 from apps.core.models import OutboundEmail
 from apps.core.outbox import outbox_send_due
 from apps.followups.notifications import notification_preference_update
@@ -564,6 +567,56 @@ def test_the_students_slot_reads_threads_in_two_queries(
         html = browser.get("/me/profile/").content.decode()
 
     assert html.count('<article class="card mb-2" id="thread-') == threads
+
+
+def _threads_seen(threads):
+    return [
+        (
+            t.pk,
+            t.on,
+            t.interview_id,
+            t.started_by.full_name,
+            t.resolved_by and t.resolved_by.full_name,
+            [(c.pk, c.author.full_name, c.body, c.thread is t) for c in t.comment_list],
+        )
+        for t in threads
+    ]
+
+
+def test_the_slots_threads_are_compiled_once_and_are_the_orms(
+    advised, advisor, preparing, student2, django_assert_num_queries
+):
+    statements.statements_clear()
+    on_pitch = [_start(advisor, advised, body=f"Pitch {n}") for n in range(3)]
+    comment_reply(user=advised, thread=on_pitch[0], body="Reply")
+    comment_thread_resolve(user=advisor, thread=on_pitch[1])
+    _start(advisor, advised, body="Questions", on=ON.QUESTIONS, interview=preparing.pk)
+    orm = _with_comments(CommentThread.objects.filter(student=advised, on=ON.PITCH))
+    orm = list(orm.order_by("-created_at", "-pk"))
+
+    first = thread_list_for_thing(student=advised, on=ON.PITCH)
+    with django_assert_num_queries(2):
+        again = thread_list_for_thing(student=advised, on=ON.PITCH)
+        seen = _threads_seen(again)
+    with django_assert_num_queries(2):
+        questions = thread_list_for_thing(
+            student=advised, on=ON.QUESTIONS, interview_id=preparing.pk
+        )
+    with django_assert_num_queries(1):
+        assert thread_list_for_thing(student=student2, on=ON.PITCH) == []
+
+    assert seen == _threads_seen(first) == _threads_seen(orm)
+    assert [c[2] for c in seen[-1][5]] == ["Pitch 0", "Reply"]
+    assert seen[1][4] == advisor.full_name  # resolved, by the advisor
+    assert [t.comment_list[0].body for t in questions] == ["Questions"]
+    assert [t.pk for t in thread_list_for_thing(student=advised, on=ON.PITCH, limit=2)] == [
+        t.pk for t in orm[:2]
+    ]
+    kept = {shape[1:3] for shape in statements._statements("default")}
+    assert ("advising.threads_on_thing", True) in kept
+    assert ("advising.threads_on_thing", False) in kept
+    assert ("advising.thread_comments", 3) in kept
+    statements.statements_clear()
 
 
 def test_the_slot_shows_the_latest_twenty_threads(advised, advisor, login_as, time_machine):
