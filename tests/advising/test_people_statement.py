@@ -12,13 +12,16 @@ from django.db import connection
 
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
+from apps.accounts.models import User
 from apps.accounts.selectors import MemberQuery, members_version
 from apps.accounts.services import members_changed
 from apps.advising import selectors_people
+from apps.advising.services import assignments_add
 from apps.advising.selectors_people import SORTS, PeopleQuery, people_for_admin
 from apps.core.statements import StatementRows, statement_build, statements_clear
 from apps.students.models import StudentProfile
 from apps.students.selectors import programmes_for_office
+from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +135,36 @@ def test_people_cached_reads_what_the_two_selectors_read(
     assert cold.programmes == programmes_for_office(office_id=office.pk) == ["Economics"]
     assert changed.members_version == members_version(office_id=office.pk)
     assert changed.members_version != cold.members_version
+
+
+def test_advisor_names_are_the_assignments_of_the_office_from_a_kept_statement(
+    office, office_admin, other_admin, django_assert_num_queries
+):
+    statements_clear()
+    zoe = UserFactory(office=office, role=Role.ADVISOR, full_name="Zoe Advisor")
+    amy = UserFactory(office=office, role=Role.ADVISOR, full_name="Amy Advisor")
+    students = [
+        UserFactory(office=office, role=Role.STUDENT, email=f"s{n}@example.test")
+        for n in range(3)
+    ]
+    assignments_add(admin=office_admin, advisor_id=zoe.pk, student_ids=[s.pk for s in students])
+    assignments_add(admin=office_admin, advisor_id=amy.pk, student_ids=[students[0].pk])
+    ids = [s.pk for s in students] + [office_admin.pk]
+    selectors_people.advisor_names_for_students(admin=office_admin, student_ids=ids)
+
+    with django_assert_num_queries(1):
+        names = selectors_people.advisor_names_for_students(
+            admin=office_admin, student_ids=list(reversed(ids))
+        )
+
+    assert names == {
+        students[0].pk: ["Amy Advisor", "Zoe Advisor"],
+        students[1].pk: ["Zoe Advisor"],
+        students[2].pk: ["Zoe Advisor"],
+    }
+    # Another office's admin never reads this office's assignments.
+    assert selectors_people.advisor_names_for_students(admin=other_admin, student_ids=ids) == {}
+    with django_assert_num_queries(0):
+        assert selectors_people.advisor_names_for_students(admin=office_admin, student_ids=[]) == {}
+    assert User.objects.filter(pk__in=ids).count() == 4
+    statements_clear()
