@@ -16,8 +16,8 @@ from apps.accounts.models import User
 from apps.accounts.selectors import MemberQuery, members_version
 from apps.accounts.services import members_changed
 from apps.advising import selectors_people
-from apps.advising.services import assignments_add
 from apps.advising.selectors_people import SORTS, PeopleQuery, people_for_admin
+from apps.advising.services import assignments_add
 from apps.core.statements import StatementRows, statement_build, statements_clear
 from apps.students.models import StudentProfile
 from apps.students.selectors import programmes_for_office
