@@ -144,8 +144,7 @@ def test_advisor_names_are_the_assignments_of_the_office_from_a_kept_statement(
     zoe = UserFactory(office=office, role=Role.ADVISOR, full_name="Zoe Advisor")
     amy = UserFactory(office=office, role=Role.ADVISOR, full_name="Amy Advisor")
     students = [
-        UserFactory(office=office, role=Role.STUDENT, email=f"s{n}@example.test")
-        for n in range(3)
+        UserFactory(office=office, role=Role.STUDENT, email=f"s{n}@example.test") for n in range(3)
     ]
     assignments_add(admin=office_admin, advisor_id=zoe.pk, student_ids=[s.pk for s in students])
     assignments_add(admin=office_admin, advisor_id=amy.pk, student_ids=[students[0].pk])
