@@ -8,6 +8,7 @@ from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
 from apps.core.forms import IdChoices
+from apps.core.statements import StatementRows
 from apps.students.models import Field
 from apps.students.selectors import field_list_for_office
 
@@ -130,12 +131,18 @@ class DirectoryFilterForm(forms.Form):
     def field_options(self) -> list[tuple[str, str]]:
         """The field choices as a list, read with one query (the template's loop
         over the choice iterator would count them first; the iterator itself reads
-        through a server-side cursor, three round trips where one will do)."""
+        through a server-side cursor, three round trips where one will do), compiled
+        once per process (core.statements): the directory shows them on every
+        page."""
         if not hasattr(self, "_field_options"):
             field = self.fields["field"]
-            self._field_options = [
-                (str(f.pk), field.label_from_instance(f)) for f in field.queryset
-            ]
+            fields = StatementRows(
+                shape=("contacts.directory_field_options",),
+                build=lambda values: field_list_for_office(office_id=values["office_id"]),
+                inputs={"office_id": self.office_id},
+                sentinels={"office_id": 2_000_000_011},
+            )
+            self._field_options = [(str(f.pk), field.label_from_instance(f)) for f in fields]
         return self._field_options
 
     def major_options(self) -> list[str]:
