@@ -122,21 +122,47 @@ def conversation_rows(rows) -> list[ConversationRow]:
     return shown
 
 
+# The list's one query groups the states as the page does: the open groups whole
+# ("current"), the history groups each by its key.
+OVERVIEW_BUCKETS = {
+    "current": tuple(
+        state for key, _label, states in GROUPS if key not in HISTORY_KEYS for state in states
+    ),
+    **{key: tuple(states) for key, _label, states in GROUPS if key in HISTORY_KEYS},
+}
+
+
+def _overview_rows(student) -> dict[str, list[tuple]]:
+    """The whole list's rows by bucket, as tuples of selectors.STUDENT_ROW_COLUMNS,
+    latest change first: one query for what three did (the open groups, the
+    latest held, the latest closed)."""
+    found = {bucket: [] for bucket in OVERVIEW_BUCKETS}
+    for iv in selectors.interview_overview_for_student(
+        student=student, buckets=OVERVIEW_BUCKETS, latest=HISTORY_PREVIEW + 1
+    ):
+        found[iv.bucket].append(
+            (
+                iv.pk,
+                iv.state,
+                iv.contact_id,
+                iv.volunteer_id,
+                iv.starts_at,
+                iv.requested_at,
+                iv.updated_at,
+                iv.contact_name,
+                iv.contact_organisation,
+            )
+        )
+    return found
+
+
 @student_only
 def interview_list(request):
     student = request.user
     only = request.GET.get("group")
     only = only if only in HISTORY_KEYS else None
-    current_states = [
-        state for key, _label, states in GROUPS if key not in HISTORY_KEYS for state in states
-    ]
-    current = (
-        []
-        if only
-        else conversation_rows(
-            selectors.interview_rows_for_student(student=student, states=current_states)
-        )
-    )
+    overview = {} if only else _overview_rows(student)
+    current = conversation_rows(overview["current"]) if not only else []
     groups = []
     for key, label, states in GROUPS:
         if key not in HISTORY_KEYS:
@@ -146,8 +172,8 @@ def interview_list(request):
             continue
         if only and key != only:
             continue
-        found = selectors.interview_rows_for_student(student=student, states=states)
         if only:
+            found = selectors.interview_rows_for_student(student=student, states=states)
             page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
             groups.append(
                 {
@@ -159,7 +185,7 @@ def interview_list(request):
                 }
             )
         else:
-            found = list(found[: HISTORY_PREVIEW + 1])
+            found = overview[key]
             groups.append(
                 {
                     "key": key,

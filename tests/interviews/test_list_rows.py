@@ -158,3 +158,46 @@ def test_conversation_rows_are_the_old_templates_rows_in_every_state(
     assert 'Pat &lt;1&gt;</strong><span class="text-body-secondary"> · R&amp;D</span>' in page
     assert "not sent; saved 2\xa0days ago" in page
     assert "they said yes: pick one of their times" in page
+
+
+def _orm_group_rows(student, states, limit=None):
+    rows = list(selectors.interview_rows_for_student(student=student, states=states))
+    return rows[:limit] if limit else rows
+
+
+@pytest.mark.parametrize("history", [0, 1, 11, 12])
+def test_conversation_overview_is_the_three_old_queries(
+    frozen, login_as, student, student2, history
+):
+    """The list's one query (views_requests._overview_rows) gives each group the rows
+    the three queries it replaced gave, in their order: the open groups whole, the
+    latest 11 held and closed (one more than shown, for "see all"), ties on the
+    time broken by id; nobody else's conversations; and for a second student the
+    same kept statement bound with their id."""
+    from apps.core import statements
+    from apps.interviews.views_requests import HISTORY_PREVIEW, OVERVIEW_BUCKETS, _overview_rows
+
+    statements.statements_clear()
+    same_time = NOW - timedelta(hours=5)
+    for who in (student, student2):
+        for n, state in enumerate(State):
+            for i in range(history if state in OVERVIEW_BUCKETS["closed"] else 1):
+                interview = InterviewFactory(
+                    student=who, contact=ContactFactory(student=who), state=state
+                )
+                _at(interview, updated_at=same_time if i % 3 == 0 else NOW - timedelta(hours=n + i))
+        for i in range(history):
+            interview = InterviewFactory(
+                student=who, contact=ContactFactory(student=who), state=State.COMPLETED
+            )
+            _at(interview, updated_at=same_time if i % 2 else NOW - timedelta(minutes=i))
+
+    for who in (student, student2):
+        found = _overview_rows(who)
+
+        assert found["current"] == _orm_group_rows(who, OVERVIEW_BUCKETS["current"])
+        for key in ("held", "closed"):
+            assert found[key] == _orm_group_rows(who, OVERVIEW_BUCKETS[key], HISTORY_PREVIEW + 1)
+    kept = statements._statements("default")
+    assert [shape[1] for shape in kept] == ["interviews.overview_for_student"]
+    statements.statements_clear()
