@@ -16,9 +16,8 @@ from apps.contacts.selectors import contact_counts_for_student, target_list_for_
 from apps.core.links import route_path, route_path_for_pk
 from apps.core.rendering import render_list
 from apps.followups.enums import Kind
-from apps.followups.selectors import followups_due_soon
-from apps.interviews.selectors import upcoming_for_user
-from apps.students.selectors import student_profile_get_with_progress
+from apps.followups.selectors import followups_due_soon, student_profile_for_home
+from apps.interviews.selectors import upcoming_rows_for_student
 from apps.students.services import pitch_stats
 
 HOME_LIST = 3
@@ -61,7 +60,7 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
     asking the best-ranked person not asked yet (while the office's limit of open
     requests allows)."""
     if thank_you:
-        name = thank_you.contact.full_name
+        name = thank_you.contact_name
         return {
             "label": _("Thank %(name)s for the conversation") % {"name": name},
             "url": route_path_for_pk("followup_thank_you", thank_you.pk),
@@ -70,7 +69,7 @@ def _next_step(*, student, thank_you, upcoming, steps, counts, now) -> dict | No
     soon = next((iv for iv in upcoming if iv.starts_at < now + PREPARE_AHEAD), None)
     if soon:
         return {
-            "label": _("Prepare your questions for %(name)s") % {"name": soon.contact.full_name},
+            "label": _("Prepare your questions for %(name)s") % {"name": soon.contact_name},
             "url": route_path_for_pk("interview_prepare", soon.pk),
             "action": _("Prepare now"),
         }
@@ -118,7 +117,7 @@ def _due_rows(items) -> list[dict]:
     list_path = route_path("followup_list")
     rows = []
     for item in items:
-        name = item.contact.full_name
+        name = item.contact_name
         if item.kind == Kind.THANK_YOU:
             path = route_path_for_pk("followup_thank_you", item.pk)
             title = _("Thank %(name)s") % {"name": name}
@@ -137,7 +136,7 @@ def _upcoming_rows(interviews) -> list[dict]:
     return [
         {
             "path": route_path_for_pk("interview_detail", interview.pk),
-            "name": interview.contact.full_name,
+            "name": interview.contact_name,
             "when": _day(interview.starts_at),
             "prepare_path": route_path_for_pk("interview_prepare", interview.pk),
         }
@@ -160,18 +159,13 @@ _LINKS = (
 def student_home(request):
     student = request.user
     now = timezone.now()
-    profile = student_profile_get_with_progress(user=student)
+    profile = student_profile_for_home(student=student)
     counts = contact_counts_for_student(student=student)
     steps = _getting_ready(profile=profile, counts=counts)
     due = followups_due_soon(student=student, limit=HOME_LIST, now=now)
     # The home shows when and with whom; not the volunteer's profile and user, nor
     # the interview's long text columns.
-    upcoming = list(
-        upcoming_for_user(user=student)
-        .select_related(None)
-        .select_related("contact")
-        .only("starts_at", "contact__full_name")[:HOME_LIST]
-    )
+    upcoming = upcoming_rows_for_student(student=student, limit=HOME_LIST)
     return render_list(
         request,
         "followups/student_home.html",
