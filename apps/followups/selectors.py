@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -30,6 +30,8 @@ from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import zone
 from apps.interviews.enums import State
 from apps.interviews.models import Interview, InterviewNotes
+from apps.students.models import ResearchNote, StudentProfile
+from apps.students.selectors import student_profile_get
 
 DUE_SOON = timedelta(days=7)
 RECENTLY_DONE = 10
@@ -182,22 +184,45 @@ class DueSoon:
     thank_you: FollowUp | None
 
 
+def _due(values: dict) -> QuerySet[FollowUp]:
+    return (
+        FollowUp.objects.filter(
+            student_id=values["student_id"], status=Status.OPEN, due_at__lt=values["soon"]
+        )
+        .only("kind", "due_at", "contact_id")
+        .annotate(contact_name=F("contact__full_name"))
+        .order_by("due_at", "pk")
+    )
+
+
+def _due_soon(values: dict) -> QuerySet[FollowUp]:
+    return _due(values).annotate(
+        due_count=Window(Count("pk")),
+        overdue_count=Window(Count("pk", filter=Q(due_at__lt=values["now"]))),
+        thank_you_count=Window(Count("pk", filter=Q(kind=Kind.THANK_YOU))),
+    )
+
+
 def followups_due_soon(*, student, limit: int, now: datetime | None = None) -> DueSoon:
     """Bounded whatever the student owes: one query, the first `limit` rows each
-    carrying the counts over all due (window counts, so no second read); one more
-    only when a thank-you is due but not among the first `limit`."""
+    carrying the counts over all due (window counts, so no second read) and its
+    contact's name (`contact_name`); one more only when a thank-you is due but not
+    among the first `limit`. The first query's statement is compiled once per
+    process (StatementRows): the ORM built its window counts on every call."""
     now = now or timezone.now()
-    due = FollowUp.objects.filter(student=student, status=Status.OPEN, due_at__lt=now + DUE_SOON)
-    items = list(
-        due.select_related("contact")
-        .only("kind", "due_at", "contact__full_name")
-        .annotate(
-            due_count=Window(Count("pk")),
-            overdue_count=Window(Count("pk", filter=Q(due_at__lt=now))),
-            thank_you_count=Window(Count("pk", filter=Q(kind=Kind.THANK_YOU))),
-        )
-        .order_by("due_at", "pk")[:limit]
-    )
+    inputs = {"student_id": student.pk, "now": now, "soon": now + DUE_SOON}
+    items = StatementRows(
+        shape=("followups.due_soon",),
+        build=_due_soon,
+        inputs=inputs,
+        # An id no student has and two times no follow-up is due at, to trace
+        # each parameter to its input.
+        sentinels={
+            "student_id": 2_000_000_033,
+            "now": datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
+            "soon": datetime(1902, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+        },
+    )[:limit]
     if not items:
         return DueSoon([], 0, 0, None)
     for item in items:
@@ -205,14 +230,41 @@ def followups_due_soon(*, student, limit: int, now: datetime | None = None) -> D
     first = items[0]
     thank_you = next((item for item in items if item.kind == Kind.THANK_YOU), None)
     if thank_you is None and first.thank_you_count:
-        thank_you = (
-            due.filter(kind=Kind.THANK_YOU)
-            .select_related("contact")
-            .only("kind", "due_at", "contact__full_name")
-            .order_by("due_at", "pk")
-            .first()
-        )
+        thank_you = _due(inputs).filter(kind=Kind.THANK_YOU).first()
     return DueSoon(items, first.due_count, first.overdue_count, thank_you)
+
+
+def _profile_with_progress(values: dict) -> QuerySet[StudentProfile]:
+    return (
+        StudentProfile.objects.filter(user_id=values["student_id"])
+        .annotate(
+            has_fields=Exists(
+                StudentProfile.fields.through.objects.filter(studentprofile=OuterRef("pk"))
+            ),
+            has_notes=Exists(ResearchNote.objects.filter(student=OuterRef("user_id"))),
+        )
+        .order_by("pk")
+    )
+
+
+def student_profile_for_home(*, student) -> StudentProfile:
+    """students.selectors.student_profile_get_with_progress for the student's home:
+    the profile (created empty on first use) with `has_fields` and `has_notes`, its
+    statement compiled once per process (StatementRows) rather than built by the
+    ORM on every call. (The book's counts stay a query of their own: joined to the
+    profile, PostgreSQL sorted the whole book to group it, three times the time of
+    the two queries.)"""
+    rows = StatementRows(
+        shape=("followups.student_profile_for_home",),
+        build=_profile_with_progress,
+        inputs={"student_id": student.pk},
+        sentinels={"student_id": 2_000_000_041},
+    )
+    found = rows[:1]
+    if not found:
+        student_profile_get(user=student)
+        found = rows[:1]
+    return found[0]
 
 
 def followups_due_count(*, student, now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -122,51 +122,97 @@ def conversation_rows(rows) -> list[ConversationRow]:
     return shown
 
 
+# A row as the template's loop wrote it, whitespace and all
+# (tests/interviews/interview_list_before_rows.html): seven tags a row were most of
+# the page's rendering.
+_ROW_HTML = (
+    '\n    <a class="list-group-item list-group-item-action" href="{}">\n'
+    '      <div class="d-flex flex-wrap justify-content-between gap-2">\n'
+    '        <div class="me-auto"><strong>{}</strong>{}\n'
+    '          <div class="small text-body-secondary">{}</div>\n'
+    "        </div>\n"
+    '        <div><span class="badge state state-{}">{}</span></div>\n'
+    "      </div>\n"
+    "    </a>\n"
+    "    "
+)
+
+
+def _group(key: str, label, items: list[ConversationRow], **more) -> dict:
+    """A group of the page with its rows' markup (`html`)."""
+    html = format_html_join(
+        "",
+        _ROW_HTML,
+        ((r.url, r.name, r.organisation, r.when, r.state, r.label) for r in items),
+    )
+    return {"key": key, "label": label, "items": items, "html": html, **more}
+
+
+# The list's one query groups the states as the page does: the open groups whole
+# ("current"), the history groups each by its key.
+OVERVIEW_BUCKETS = {
+    "current": tuple(
+        state for key, _label, states in GROUPS if key not in HISTORY_KEYS for state in states
+    ),
+    **{key: tuple(states) for key, _label, states in GROUPS if key in HISTORY_KEYS},
+}
+
+
+def _overview_rows(student) -> dict[str, list[tuple]]:
+    """The whole list's rows by bucket, as tuples of selectors.STUDENT_ROW_COLUMNS,
+    latest change first: one query for what three did (the open groups, the
+    latest held, the latest closed)."""
+    found = {bucket: [] for bucket in OVERVIEW_BUCKETS}
+    for iv in selectors.interview_overview_for_student(
+        student=student, buckets=OVERVIEW_BUCKETS, latest=HISTORY_PREVIEW + 1
+    ):
+        found[iv.bucket].append(
+            (
+                iv.pk,
+                iv.state,
+                iv.contact_id,
+                iv.volunteer_id,
+                iv.starts_at,
+                iv.requested_at,
+                iv.updated_at,
+                iv.contact_name,
+                iv.contact_organisation,
+            )
+        )
+    return found
+
+
 @student_only
 def interview_list(request):
     student = request.user
     only = request.GET.get("group")
     only = only if only in HISTORY_KEYS else None
-    current_states = [
-        state for key, _label, states in GROUPS if key not in HISTORY_KEYS for state in states
-    ]
-    current = (
-        []
-        if only
-        else conversation_rows(
-            selectors.interview_rows_for_student(student=student, states=current_states)
-        )
-    )
+    overview = {} if only else _overview_rows(student)
+    current = conversation_rows(overview["current"]) if not only else []
     groups = []
     for key, label, states in GROUPS:
         if key not in HISTORY_KEYS:
             if not only:
                 rows = [r for r in current if r.state in states]
-                groups.append({"key": key, "label": label, "items": rows, "count": len(rows)})
+                groups.append(_group(key, label, rows, count=len(rows)))
             continue
         if only and key != only:
             continue
-        found = selectors.interview_rows_for_student(student=student, states=states)
         if only:
+            found = selectors.interview_rows_for_student(student=student, states=states)
             page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
             groups.append(
-                {
-                    "key": key,
-                    "label": label,
-                    "items": conversation_rows(page),
-                    "count": page.paginator.count,
-                    "page": page,
-                }
+                _group(key, label, conversation_rows(page), count=page.paginator.count, page=page)
             )
         else:
-            found = list(found[: HISTORY_PREVIEW + 1])
+            found = overview[key]
             groups.append(
-                {
-                    "key": key,
-                    "label": label,
-                    "items": conversation_rows(found[:HISTORY_PREVIEW]),
-                    "more": len(found) > HISTORY_PREVIEW,
-                }
+                _group(
+                    key,
+                    label,
+                    conversation_rows(found[:HISTORY_PREVIEW]),
+                    more=len(found) > HISTORY_PREVIEW,
+                )
             )
     return render_list(
         request,

@@ -281,3 +281,39 @@ def test_student_home_query_count_on_the_request_step(
     with django_assert_num_queries(7):
         response = browser.get(reverse("student_home"))
     assert response.context["next_step"]["action"] == "Write the request"
+
+
+def test_home_statements_are_kept_and_bound_for_each_student(login_as, student, student2):
+    """The profile, the follow-ups due and the conversations coming up are read by
+    statements compiled once (core.statements): a second student's home, read
+    through the statements the first one's kept, shows only their own."""
+    from apps.core import statements
+
+    statements.statements_clear()
+    for who, name in ((student, "Sam's"), (student2, "Priya's")):
+        profile = student_profile_get(user=who)
+        profile.pitch = f"{name} pitch"
+        profile.save()
+        _held(who, f"{name} host")
+        _booked(who, f"{name} booking", starts_in=timedelta(days=1))
+
+    pages = {}
+    for who in (student, student2):
+        response = login_as(who).get(reverse("student_home"))
+        pages[who.pk] = response
+        kept = {shape[1] for shape in statements._statements("default")}
+        assert {
+            "followups.student_profile_for_home",
+            "followups.due_soon",
+            "interviews.upcoming_rows_for_student",
+        } <= kept
+
+    for who, mine, theirs in ((student, "Sam's", "Priya's"), (student2, "Priya's", "Sam's")):
+        response = pages[who.pk]
+        html = response.content.decode()
+        assert response.context["profile"].user_id == who.pk
+        assert [f.contact_name for f in response.context["due"]] == [f"{mine} host"]
+        assert [i.contact_name for i in response.context["upcoming"]] == [f"{mine} booking"]
+        assert mine.replace("'", "&#x27;") in html
+        assert theirs.replace("'", "&#x27;") not in html
+    statements.statements_clear()

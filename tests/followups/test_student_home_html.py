@@ -1,8 +1,11 @@
 """The student's home written from rows worked out in the view (followups.views_home)
 is the same HTML, byte for byte, as the template that worked each row out with
 template tags. student_home_before_rows.html is that template's content block as it was (its intro
-partial inlined), rendered here from the page's own context."""
+partial inlined), rendered here from the page's own context; and
+student_home_before_lists.html is the whole template as it was before the view wrote
+the three lists' items (due, coming up, getting ready) itself."""
 
+import re
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +26,9 @@ from tests.followups.test_student_home import _booked, _held
 pytestmark = pytest.mark.django_db
 
 OLD_CONTENT = (Path(__file__).parent / "student_home_before_rows.html").read_text()
+OLD_LISTS = (Path(__file__).parent / "student_home_before_lists.html").read_text()
+# The CSRF token is masked afresh each time a page asks for it.
+_TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
 
 
 def _old_content(response, student) -> str:
@@ -76,6 +82,23 @@ def test_the_home_is_the_html_the_old_template_wrote(login_as, student, zone, ar
     old = _old_content(response, student)
     assert "{%" not in old and '<h1 class="h3">Welcome, Sam</h1>' in old
     assert old in html
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+@pytest.mark.parametrize("arrange", [_overdue_rows, _due_soon_rows, _ready, None])
+def test_the_home_is_the_html_the_template_with_its_loops_wrote(login_as, student, zone, arrange):
+    student.time_zone = zone
+    student.save(update_fields=["time_zone"])
+    if arrange is not None:
+        arrange(student)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    context = response.context[0].flatten()
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        old = engines["django"].from_string(OLD_LISTS).render(context, response.wsgi_request)
+    assert "<li" in old
+    assert _TOKEN.sub("", old) == _TOKEN.sub("", response.content.decode())
 
 
 def test_the_rows_cover_every_kind(login_as, student):

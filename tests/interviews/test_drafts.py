@@ -380,10 +380,10 @@ def test_interview_list_query_count_with_drafts(
         )
     browser = login_as(student)
 
-    # session, user with office, open interviews and drafts with contacts and
-    # volunteers (drafts link by the ids already on the row), the latest held, the
-    # latest closed
-    with django_assert_num_queries(5):
+    # session, user with office, and one query for the list: open interviews and
+    # drafts with their contacts (drafts link by the ids already on the row), the
+    # latest held and the latest closed
+    with django_assert_num_queries(3):
         response = browser.get(reverse("interview_list"))
 
     groups = {g["key"]: g["items"] for g in response.context["groups"]}

@@ -3,8 +3,10 @@ rows the templates wrote before from the model instances: each page's rows are
 compared, byte for byte, with the old row markup rendered from the old selectors'
 instances, for a row in every state."""
 
+import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -158,3 +160,87 @@ def test_conversation_rows_are_the_old_templates_rows_in_every_state(
     assert 'Pat &lt;1&gt;</strong><span class="text-body-secondary"> · R&amp;D</span>' in page
     assert "not sent; saved 2\xa0days ago" in page
     assert "they said yes: pick one of their times" in page
+
+
+def _orm_group_rows(student, states, limit=None):
+    rows = list(selectors.interview_rows_for_student(student=student, states=states))
+    return rows[:limit] if limit else rows
+
+
+@pytest.mark.parametrize("history", [0, 1, 11, 12])
+def test_conversation_overview_is_the_three_old_queries(
+    frozen, login_as, student, student2, history
+):
+    """The list's one query (views_requests._overview_rows) gives each group the rows
+    the three queries it replaced gave, in their order: the open groups whole, the
+    latest 11 held and closed (one more than shown, for "see all"), ties on the
+    time broken by id; nobody else's conversations; and for a second student the
+    same kept statement bound with their id."""
+    from apps.core import statements
+    from apps.interviews.views_requests import HISTORY_PREVIEW, OVERVIEW_BUCKETS, _overview_rows
+
+    statements.statements_clear()
+    same_time = NOW - timedelta(hours=5)
+    for who in (student, student2):
+        for n, state in enumerate(State):
+            for i in range(history if state in OVERVIEW_BUCKETS["closed"] else 1):
+                interview = InterviewFactory(
+                    student=who, contact=ContactFactory(student=who), state=state
+                )
+                _at(interview, updated_at=same_time if i % 3 == 0 else NOW - timedelta(hours=n + i))
+        for i in range(history):
+            interview = InterviewFactory(
+                student=who, contact=ContactFactory(student=who), state=State.COMPLETED
+            )
+            _at(interview, updated_at=same_time if i % 2 else NOW - timedelta(minutes=i))
+
+    for who in (student, student2):
+        found = _overview_rows(who)
+
+        assert found["current"] == _orm_group_rows(who, OVERVIEW_BUCKETS["current"])
+        for key in ("held", "closed"):
+            assert found[key] == _orm_group_rows(who, OVERVIEW_BUCKETS[key], HISTORY_PREVIEW + 1)
+    kept = statements._statements("default")
+    assert [shape[1] for shape in kept] == ["interviews.overview_for_student"]
+    statements.statements_clear()
+
+
+OLD_LIST = (Path(__file__).parent / "interview_list_before_rows.html").read_text()
+# The CSRF token is masked afresh each time a page asks for it.
+_TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+
+
+@pytest.mark.parametrize("held", [0, 1, 12, 30])
+@pytest.mark.parametrize("query", ["", "?group=held", "?group=closed&page=2"])
+def test_conversations_page_is_the_html_its_old_template_wrote(
+    frozen, login_as, student, volunteer, held, query
+):
+    """The rows written in the view (views_requests._ROW_HTML) are the page the
+    template's loop wrote, byte for byte: no conversation, one in every state (a
+    draft to a volunteer and to a contact, names and organisations to escape), and
+    enough held and closed ones for "see all" and a second page."""
+    User.objects.filter(pk=student.pk).update(time_zone=ZONE)
+    if held:
+        for n, state in enumerate(State):
+            contact = ContactFactory(
+                student=student, full_name=f"Pat <{n}>", organisation="R&D" if n % 2 else ""
+            )
+            interview = InterviewFactory(student=student, contact=contact, state=state)
+            _at(
+                interview, requested_at=NOW - timedelta(days=n), updated_at=NOW - timedelta(hours=n)
+            )
+        InterviewFactory(student=student, volunteer=volunteer, state=State.DRAFT)
+    for n in range(held):
+        for state in (State.COMPLETED, State.DECLINED):
+            interview = InterviewFactory(
+                student=student, contact=ContactFactory(student=student), state=state
+            )
+            _at(interview, updated_at=NOW - timedelta(days=1, minutes=n))
+
+    response = login_as(student).get(reverse("interview_list") + query)
+
+    context = response.context[0].flatten()
+    with timezone.override(zoneinfo.ZoneInfo(ZONE)):
+        old = engines["django"].from_string(OLD_LIST).render(context, response.wsgi_request)
+    assert _TOKEN.sub("", old) == _TOKEN.sub("", response.content.decode())
+    assert ("list-group-item" in old) is bool(held)
