@@ -12,7 +12,8 @@ from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
 from apps.core.statements import _statements, statements_clear
 from apps.followups import selectors
-from apps.followups.models import Interaction
+from apps.followups.models import FollowUp, Interaction
+from apps.followups.selectors import _ROW_FIELDS
 from tests.followups.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,35 @@ def test_recent_interactions_are_the_orms_compiled_or_kept(
 def test_no_contacts_read_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         selectors._recent_interactions_for([])
+
+
+def test_rows_shown_are_the_students_own_with_contacts_from_a_kept_statement(
+    student, student2, django_assert_num_queries
+):
+    statements_clear()
+    mine = [
+        FollowUp.objects.create(
+            student=student, contact=contact_create(student=student, full_name=f"Mine {n}"),
+            kind="keep_in_touch", due_at=NOW + timedelta(days=n),
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    theirs = FollowUp.objects.create(
+        student=student2, contact=contact_create(student=student2, full_name="Theirs"),
+        kind="keep_in_touch", due_at=NOW,
+    )  # fmt: skip
+    ids = [f.pk for f in mine] + [theirs.pk]
+    orm = FollowUp.objects.filter(student=student, pk__in=ids).select_related("contact")
+    orm = {f.pk: (f.kind, f.due_at, f.contact.full_name) for f in orm.only(*_ROW_FIELDS)}
+    selectors._rows_shown(student_id=student.pk, ids=ids)
+
+    with django_assert_num_queries(1):
+        rows = selectors._rows_shown(student_id=student.pk, ids=list(reversed(ids)))
+        seen = {f.pk: (f.kind, f.due_at, f.contact.full_name) for f in rows}
+
+    assert seen == orm
+    assert sorted(seen) == sorted(f.pk for f in mine)
+    assert {shape[1:3] for shape in _statements("default")} == {("followups.rows_shown", 4)}
+    with django_assert_num_queries(0):
+        assert selectors._rows_shown(student_id=student.pk, ids=[]) == []
+    statements_clear()
