@@ -2,7 +2,6 @@
 requests waiting for an answer, the conversations coming up, and where the
 volunteer stands this month (capacity, pause, response figures)."""
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
@@ -11,12 +10,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.permissions import alumni_only
 from apps.accounts.selectors import user_home_intro
 from apps.contacts.directory import volunteer_requests_this_month
-from apps.contacts.selectors import volunteer_profile_for_user
 from apps.core.links import route_path, route_path_for_pk
 from apps.core.rendering import render_list
 from apps.core.slots import slot_render
-from apps.interviews import selectors
-from apps.interviews.enums import State
+from apps.interviews.selectors.volunteer import (
+    volunteer_home_profile,
+    volunteer_upcoming_rows,
+    volunteer_waiting_rows,
+)
 
 HOME_LIST = 3
 
@@ -27,7 +28,7 @@ def _waiting_rows(interviews) -> list[dict]:
     return [
         {
             "path": route_path_for_pk("inbox_detail", interview.pk),
-            "name": interview.student.full_name,
+            "name": interview.student_name,
             "asked": _("asked %(ago)s ago") % {"ago": timesince(interview.requested_at)},
         }
         for interview in interviews
@@ -38,7 +39,7 @@ def _upcoming_rows(interviews) -> list[dict]:
     return [
         {
             "path": route_path_for_pk("inbox_detail", interview.pk),
-            "name": interview.student.full_name,
+            "name": interview.student_name,
             # As the template's |date shows it: in the viewer's time zone.
             "when": date_format(timezone.localtime(interview.starts_at), "D j M, H:i"),
             "format": interview.get_format_display(),
@@ -50,14 +51,13 @@ def _upcoming_rows(interviews) -> list[dict]:
 @alumni_only
 def alumni_home(request):
     user = request.user
-    profile = volunteer_profile_for_user(user=user)
-    waiting_qs = selectors.interview_inbox_rows_for_volunteer(user=user, states=[State.REQUESTED])
-    waiting = list(waiting_qs.order_by("requested_at", "pk")[:HOME_LIST])
-    counts = selectors.interview_inbox_for_volunteer(user=user).aggregate(
-        waiting=Count("pk", filter=Q(state=State.REQUESTED)),
-        held=Count("pk", filter=Q(state=State.COMPLETED)),
-    )
-    upcoming = list(selectors.upcoming_rows_for_volunteer(user=user)[:HOME_LIST])
+    profile = volunteer_home_profile(user=user)
+    waiting = volunteer_waiting_rows(user=user, profile=profile, limit=HOME_LIST)
+    counts = {
+        "waiting": profile.waiting_count if profile else 0,
+        "held": profile.held_count if profile else 0,
+    }
+    upcoming = volunteer_upcoming_rows(user=user, profile=profile, limit=HOME_LIST)
     today = timezone.localdate()
     month = None
     if profile is not None:

@@ -130,9 +130,9 @@ def test_alumni_home_query_count(
         )
     browser = login_as(alumni)
 
-    # session, user with office, profile, waiting, counts, upcoming, and what came of
-    # the volunteer's advice (follow-ups' slot)
-    with django_assert_num_queries(7):
+    # session, user with office, profile with the counts, waiting, upcoming, and what
+    # came of the volunteer's advice (follow-ups' slot)
+    with django_assert_num_queries(6):
         response = browser.get(reverse("alumni_home"))
     assert len(response.context["waiting"]) == len(response.context["upcoming"]) == min(items, 3)
     assert response.content.decode().count("data-outcome") == min(items, 5)
