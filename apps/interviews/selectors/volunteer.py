@@ -7,15 +7,17 @@ interview_inbox_for_volunteer is."""
 
 from datetime import UTC, datetime
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.contacts.models import VolunteerProfile
 from apps.core.figures import RowsFigure
 from apps.core.models import LARGEST_ID
 from apps.core.statements import StatementRows
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
+from apps.students.models import StudentProfile
 
 # Values no real input has, to trace each parameter of a statement to its input.
 _USER, _OFFICE, _VOLUNTEER = LARGEST_ID, LARGEST_ID - 1, LARGEST_ID - 2
@@ -111,23 +113,39 @@ def volunteer_upcoming_rows(*, user, profile: VolunteerProfile | None, limit: in
     )[0:limit]
 
 
-def _inbox_query(states: tuple, *, past_total: bool):
+def _student_column(column: str, model=User, key: str = "pk") -> Subquery:
+    # One row at most: the user by id, their profile by its unique user.
+    return Subquery(model.objects.filter(**{key: OuterRef("student_id")}).order_by().values(column))
+
+
+def _inbox_query(states: tuple, *, paged: bool, counted: bool):
     def build(values: dict) -> QuerySet[Interview]:
+        if paged:
+            # A page of a long list: as subqueries, which PostgreSQL runs after the
+            # sort and limit, for the page's rows only, rather than joining every
+            # row of the list before sorting it.
+            student = {
+                "student_name": _student_column("full_name"),
+                "programme": _student_column("programme", StudentProfile, "user_id"),
+                "graduation_year": _student_column("graduation_year", StudentProfile, "user_id"),
+            }
+        else:
+            student = {
+                "student_name": F("student__full_name"),
+                "programme": F("student__student_profile__programme"),
+                "graduation_year": F("student__student_profile__graduation_year"),
+            }
         rows = (
             Interview.objects.filter(
                 volunteer__user_id=values["user"],
                 volunteer__office_id=values.get("office"),
                 state__in=states,
             )
-            .annotate(
-                student_name=F("student__full_name"),
-                programme=F("student__student_profile__programme"),
-                graduation_year=F("student__student_profile__graduation_year"),
-            )
+            .annotate(**student)
             .only("state", "starts_at", "requested_at")
             .order_by("-requested_at", "-pk")
         )
-        if past_total:
+        if counted:
             # How many rows the whole list has, on each row of the page: the
             # paginator's count without a query of its own.
             rows = rows.annotate(past_total=Window(Count("pk")))
@@ -136,13 +154,13 @@ def _inbox_query(states: tuple, *, past_total: bool):
     return build
 
 
-def _inbox_rows(*, user, states, past_total: bool = False) -> StatementRows:
+def _inbox_rows(*, user, states, paged: bool = False, counted: bool = False) -> StatementRows:
     inputs, sentinels = {"user": user.pk}, {"user": _USER}
     if user.office_id is not None:
         inputs["office"], sentinels["office"] = user.office_id, _OFFICE
     return StatementRows(
-        shape=("interviews.volunteer_inbox", tuple(states), past_total, user.office_id is None),
-        build=_inbox_query(tuple(states), past_total=past_total),
+        shape=("interviews.volunteer_inbox", tuple(states), paged, counted, user.office_id is None),
+        build=_inbox_query(tuple(states), paged=paged, counted=counted),
         inputs=inputs,
         sentinels=sentinels,
     )
@@ -158,10 +176,10 @@ def volunteer_inbox_rows(*, user, states) -> list[Interview]:
 def volunteer_inbox_first_page(*, user, states, per_page: int) -> tuple[list[Interview], int]:
     """The first `per_page` of volunteer_inbox_rows, and how many there are in all,
     in one query."""
-    rows = _inbox_rows(user=user, states=states, past_total=True)[0:per_page]
+    rows = _inbox_rows(user=user, states=states, paged=True, counted=True)[0:per_page]
     return rows, (rows[0].past_total if rows else 0)
 
 
 def volunteer_inbox_pages(*, user, states) -> StatementRows:
     """volunteer_inbox_rows to page through (sliced and counted by a Paginator)."""
-    return _inbox_rows(user=user, states=states)
+    return _inbox_rows(user=user, states=states, paged=True)
