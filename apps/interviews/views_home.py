@@ -15,8 +15,7 @@ from apps.core.rendering import render_list
 from apps.core.slots import slot_render
 from apps.interviews.selectors.volunteer import (
     volunteer_home_profile,
-    volunteer_upcoming_rows,
-    volunteer_waiting_rows,
+    volunteer_home_rows,
 )
 
 HOME_LIST = 3
@@ -52,12 +51,11 @@ def _upcoming_rows(interviews) -> list[dict]:
 def alumni_home(request):
     user = request.user
     profile = volunteer_home_profile(user=user)
-    waiting = volunteer_waiting_rows(user=user, profile=profile, limit=HOME_LIST)
+    waiting, upcoming = volunteer_home_rows(user=user, profile=profile, limit=HOME_LIST)
     counts = {
         "waiting": profile.waiting_count if profile else 0,
         "held": profile.held_count if profile else 0,
     }
-    upcoming = volunteer_upcoming_rows(user=user, profile=profile, limit=HOME_LIST)
     today = timezone.localdate()
     month = None
     if profile is not None:

@@ -101,11 +101,10 @@ from apps.interviews.selectors.request_templates import (
 )
 from apps.interviews.selectors.volunteer import (
     volunteer_home_profile,
+    volunteer_home_rows,
     volunteer_inbox_first_page,
     volunteer_inbox_pages,
     volunteer_inbox_rows,
-    volunteer_upcoming_rows,
-    volunteer_waiting_rows,
 )
 
 __all__ = [
@@ -183,9 +182,8 @@ __all__ = [
     "volunteer_availability_problem",
     "volunteer_get_for_request",
     "volunteer_home_profile",
+    "volunteer_home_rows",
     "volunteer_inbox_first_page",
     "volunteer_inbox_pages",
     "volunteer_inbox_rows",
-    "volunteer_upcoming_rows",
-    "volunteer_waiting_rows",
 ]

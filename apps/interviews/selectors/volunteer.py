@@ -7,7 +7,8 @@ interview_inbox_for_volunteer is."""
 
 from datetime import UTC, datetime
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -21,6 +22,7 @@ from apps.students.models import StudentProfile
 
 # Values no real input has, to trace each parameter of a statement to its input.
 _USER, _OFFICE, _VOLUNTEER = LARGEST_ID, LARGEST_ID - 1, LARGEST_ID - 2
+_WAITING = LARGEST_ID - 3
 _NOW = datetime(1999, 12, 31, 23, 59, 58, tzinfo=UTC)
 
 
@@ -60,57 +62,57 @@ def volunteer_home_profile(*, user) -> VolunteerProfile | None:
     return profile
 
 
-def _waiting_query(values: dict) -> QuerySet[Interview]:
-    return (
-        Interview.objects.filter(volunteer_id=values["volunteer"], state=State.REQUESTED)
-        .annotate(student_name=F("student__full_name"))
-        .only("requested_at", "student")
-        .order_by("requested_at", "pk")
-    )
+def _home_rows_query(limit: int):
+    def build(values: dict) -> QuerySet[Interview]:
+        # The user's interviews as student or as volunteer (interviews_of_participant):
+        # one table, so PostgreSQL ORs its (student, state) and (volunteer, state)
+        # indexes without the union and join that form needs.
+        theirs = Q(student_id=values["user"])
+        if "volunteer" in values:
+            theirs |= Q(volunteer_id=values["volunteer"])
+        shown = theirs & Q(state=State.SCHEDULED, starts_at__gte=values["now"])
+        if "waiting" in values:
+            shown |= Q(volunteer_id=values["waiting"], state=State.REQUESTED)
+        # Requests by when they were sent, meetings by when they start.
+        order = (
+            Case(When(state=State.REQUESTED, then=F("requested_at")), default=F("starts_at")),
+            F("pk"),
+        )
+        return (
+            Interview.objects.filter(shown)
+            .annotate(
+                student_name=F("student__full_name"),
+                home_rank=Window(RowNumber(), partition_by=F("state"), order_by=order),
+            )
+            .filter(home_rank__lte=limit)
+            .only("state", "requested_at", "starts_at", "format", "student")
+            .order_by(*order)
+        )
+
+    return build
 
 
-def volunteer_waiting_rows(*, user, profile: VolunteerProfile | None, limit: int) -> list:
-    """The `limit` requests waiting longest for the volunteer's answer, oldest first,
-    each with `student_name`: the profile's, when it is of the user's office (as
-    interview_inbox_for_volunteer), else none and no query."""
-    if profile is None or profile.office_id != user.office_id:
-        return []
-    return StatementRows(
-        shape=("interviews.volunteer_waiting",),
-        build=_waiting_query,
-        inputs={"volunteer": profile.pk},
-        sentinels={"volunteer": _VOLUNTEER},
-    )[0:limit]
-
-
-def _upcoming_query(values: dict) -> QuerySet[Interview]:
-    # The user's interviews as student or as volunteer (interviews_of_participant):
-    # one table, so PostgreSQL ORs its (student, state) and (volunteer, state)
-    # indexes without the union and join that form needs.
-    theirs = Q(student_id=values["user"])
-    if "volunteer" in values:
-        theirs |= Q(volunteer_id=values["volunteer"])
-    return (
-        Interview.objects.filter(theirs, state=State.SCHEDULED, starts_at__gte=values["now"])
-        .annotate(student_name=F("student__full_name"))
-        .only("starts_at", "format", "student")
-        .order_by("starts_at", "pk")
-    )
-
-
-def volunteer_upcoming_rows(*, user, profile: VolunteerProfile | None, limit: int) -> list:
-    """upcoming_for_user's first `limit` as the volunteer's home lists them: the
-    meetings booked from now on, soonest first, each with `student_name`."""
+def volunteer_home_rows(*, user, profile: VolunteerProfile | None, limit: int):
+    """The volunteer's home lists, in one query, each row with `student_name`:
+    the `limit` requests waiting longest for their answer, oldest first (the
+    profile's, when it is of the user's office, as interview_inbox_for_volunteer;
+    else none), and upcoming_for_user's first `limit`, the meetings booked from now
+    on, soonest first."""
     inputs = {"user": user.pk, "now": timezone.now()}
     sentinels = {"user": _USER, "now": _NOW}
     if profile is not None:
         inputs["volunteer"], sentinels["volunteer"] = profile.pk, _VOLUNTEER
-    return StatementRows(
-        shape=("interviews.volunteer_upcoming", profile is not None),
-        build=_upcoming_query,
+        if profile.office_id == user.office_id:
+            inputs["waiting"], sentinels["waiting"] = profile.pk, _WAITING
+    rows = StatementRows(
+        shape=("interviews.volunteer_home_rows", tuple(sorted(inputs)), limit),
+        build=_home_rows_query(limit),
         inputs=inputs,
         sentinels=sentinels,
-    )[0:limit]
+    )[:]
+    waiting = [row for row in rows if row.state == State.REQUESTED]
+    upcoming = [row for row in rows if row.state == State.SCHEDULED]
+    return waiting, upcoming
 
 
 def _student_column(column: str, model=User, key: str = "pk") -> Subquery:
