@@ -2,21 +2,22 @@
 requests waiting for an answer, the conversations coming up, and where the
 volunteer stands this month (capacity, pause, response figures)."""
 
-from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.timesince import timesince
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import alumni_only
 from apps.accounts.selectors import user_home_intro
 from apps.contacts.directory import volunteer_requests_this_month
-from apps.contacts.selectors import volunteer_profile_for_user
+from apps.contacts.enums import Format
 from apps.core.links import route_path, route_path_for_pk
-from apps.core.rendering import render_list
+from apps.core.models import choice_label
+from apps.core.rendering import day_and_month_names, render_list, time_since
 from apps.core.slots import slot_render
-from apps.interviews import selectors
-from apps.interviews.enums import State
+from apps.interviews.selectors.volunteer import (
+    volunteer_home_profile,
+    volunteer_home_rows,
+)
 
 HOME_LIST = 3
 
@@ -24,40 +25,44 @@ HOME_LIST = 3
 def _waiting_rows(interviews) -> list[dict]:
     """The panels' rows worked out here rather than by template tags row by row
     (a reverse, a translation and a filter each)."""
+    asked, now = _("asked %(ago)s ago"), timezone.now()
     return [
         {
             "path": route_path_for_pk("inbox_detail", interview.pk),
-            "name": interview.student.full_name,
-            "asked": _("asked %(ago)s ago") % {"ago": timesince(interview.requested_at)},
+            "name": interview.student_name,
+            "asked": asked % {"ago": time_since(interview.requested_at, now)},
         }
         for interview in interviews
     ]
 
 
 def _upcoming_rows(interviews) -> list[dict]:
-    return [
-        {
-            "path": route_path_for_pk("inbox_detail", interview.pk),
-            "name": interview.student.full_name,
-            # As the template's |date shows it: in the viewer's time zone.
-            "when": date_format(timezone.localtime(interview.starts_at), "D j M, H:i"),
-            "format": interview.get_format_display(),
-        }
-        for interview in interviews
-    ]
+    weekdays, months = day_and_month_names(get_language())
+    rows = []
+    for interview in interviews:
+        # As the template's |date:"D j M, H:i" showed it: in the viewer's time zone.
+        local = timezone.localtime(interview.starts_at)
+        rows.append(
+            {
+                "path": route_path_for_pk("inbox_detail", interview.pk),
+                "name": interview.student_name,
+                "when": f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
+                f"{local.hour:02d}:{local.minute:02d}",
+                "format": choice_label(Format, interview.format),
+            }
+        )
+    return rows
 
 
 @alumni_only
 def alumni_home(request):
     user = request.user
-    profile = volunteer_profile_for_user(user=user)
-    waiting_qs = selectors.interview_inbox_rows_for_volunteer(user=user, states=[State.REQUESTED])
-    waiting = list(waiting_qs.order_by("requested_at", "pk")[:HOME_LIST])
-    counts = selectors.interview_inbox_for_volunteer(user=user).aggregate(
-        waiting=Count("pk", filter=Q(state=State.REQUESTED)),
-        held=Count("pk", filter=Q(state=State.COMPLETED)),
-    )
-    upcoming = list(selectors.upcoming_rows_for_volunteer(user=user)[:HOME_LIST])
+    profile = volunteer_home_profile(user=user)
+    waiting, upcoming = volunteer_home_rows(user=user, profile=profile, limit=HOME_LIST)
+    counts = {
+        "waiting": profile.waiting_count if profile else 0,
+        "held": profile.held_count if profile else 0,
+    }
     today = timezone.localdate()
     month = None
     if profile is not None:

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
@@ -17,7 +17,7 @@ from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import datetime_shown, render_list, time_since
+from apps.core.rendering import CountedPaginator, datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -72,51 +72,89 @@ class InboxRow(NamedTuple):
 
 
 def inbox_rows(rows) -> list[InboxRow]:
-    """The inbox's rows (tuples of selectors.INBOX_ROW_COLUMNS) as what each shows:
-    the link, the student's name, their programme and year, when, the state and its
-    label; the markup of the optional parts worked out here once a row instead of by
-    a dozen template tags."""
+    """The inbox's rows (interviews of selectors.volunteer_inbox_rows) as what each
+    shows: the link, the student's name, their programme and year, when, the state
+    and its label; the markup of the optional parts worked out here once a row
+    instead of by a dozen template tags."""
     detail = path_for_pk("inbox_detail")
     zone = escape(timezone.get_current_timezone_name())
     asked = _("asked %(when)s ago")
     now = timezone.now()
     shown = []
-    for pk, state, starts_at, requested_at, name, programme, year in rows:
+    for row in rows:
+        programme, year = row.programme, row.graduation_year
         if programme:
             programme = mark_safe(
                 f'<span class="text-body-secondary"> · {escape(programme)}'
                 f"{f' {year}' if year else ''}</span>"
             )
-        if starts_at:
-            when = _when_html(starts_at, zone)
+        if row.starts_at:
+            when = _when_html(row.starts_at, zone)
         else:
-            when = asked % {"when": escape(time_since(requested_at, now))}
+            when = asked % {"when": escape(time_since(row.requested_at, now))}
         shown.append(
             InboxRow(
-                pk,
-                detail(pk),
-                name,
+                row.pk,
+                detail(row.pk),
+                row.student_name,
                 programme or "",
                 mark_safe(when),
-                state,
-                choice_label(State, state),
+                row.state,
+                choice_label(State, row.state),
             )
         )
     return shown
+
+
+def inbox_rows_html(rows: list[InboxRow]) -> str:
+    """The rows as the template's loop wrote them (whitespace and all): one
+    template variable for the list instead of seven a row."""
+    labels = {}
+    out = []
+    for _pk, url, name, programme, when, state, label in rows:
+        if state not in labels:
+            labels[state] = escape(label)
+        out.append(
+            f"""
+    <a class="list-group-item list-group-item-action" href="{escape(url)}">
+      <div class="d-flex flex-wrap justify-content-between gap-2">
+        <div class="me-auto"><strong>{escape(name)}</strong>{programme}
+          <div class="small text-body-secondary">{when}</div>
+        </div>
+        <div><span class="badge state state-{escape(state)}">{labels[state]}</span></div>
+      </div>
+    </a>
+    """
+        )
+    return mark_safe("".join(out))
+
+
+def _past_page(user, states, number) -> Page:
+    """The page of the past asked for, as Paginator.get_page gives it; the first
+    page (asked for, or what a number that is not one gives) with its count in the
+    same query."""
+    try:
+        first = int(number) == 1
+    except (TypeError, ValueError):
+        first = True
+    if not first:
+        return Paginator(
+            selectors.volunteer_inbox_pages(user=user, states=states), PAST_PAGE_SIZE
+        ).get_page(number)
+    rows, count = selectors.volunteer_inbox_first_page(
+        user=user, states=states, per_page=PAST_PAGE_SIZE
+    )
+    paginator = CountedPaginator(rows, PAST_PAGE_SIZE, count=count)
+    return paginator.page(1)
 
 
 @alumni_only
 def inbox(request):
     (new_key, new_label, new_states), (up_key, up_label, up_states), past = INBOX_GROUPS
     current = inbox_rows(
-        selectors.interview_inbox_values_for_volunteer(
-            user=request.user, states=new_states + up_states
-        )
+        selectors.volunteer_inbox_rows(user=request.user, states=new_states + up_states)
     )
-    page = Paginator(
-        selectors.interview_inbox_values_for_volunteer(user=request.user, states=past[2]),
-        PAST_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = _past_page(request.user, past[2], request.GET.get("page"))
     new = [row for row in current if row.state in new_states]
     upcoming = [row for row in current if row.state in up_states]
     groups = [
@@ -126,6 +164,7 @@ def inbox(request):
     ]
     for group in groups:
         group["count"] = group["page"].paginator.count if "page" in group else len(group["items"])
+        group["html"] = inbox_rows_html(group["items"]) if group["count"] else ""
     return render_list(
         request,
         "interviews/inbox.html",

@@ -130,9 +130,68 @@ def test_alumni_home_query_count(
         )
     browser = login_as(alumni)
 
-    # session, user with office, profile, waiting, counts, upcoming, and what came of
-    # the volunteer's advice (follow-ups' slot)
-    with django_assert_num_queries(7):
+    # session, user with office, profile with the counts, waiting and upcoming, and
+    # what came of the volunteer's advice (follow-ups' slot)
+    with django_assert_num_queries(5):
         response = browser.get(reverse("alumni_home"))
     assert len(response.context["waiting"]) == len(response.context["upcoming"]) == min(items, 3)
     assert response.content.decode().count("data-outcome") == min(items, 5)
+
+
+def _old_lists(user):
+    """The home's two lists as the selectors it used before wrote them."""
+    from apps.interviews import selectors
+
+    waiting = selectors.interview_inbox_rows_for_volunteer(user=user, states=[State.REQUESTED])
+    return (
+        [iv.pk for iv in waiting.order_by("requested_at", "pk")[:3]],
+        [iv.pk for iv in selectors.upcoming_for_user(user=user)[:3]],
+    )
+
+
+def test_each_list_is_its_first_three_in_order(login_as, alumni, office, volunteer):
+    from apps.interviews.models import Interview
+
+    now = timezone.now()
+    for n, hours in enumerate([5, 70, 1, 30]):
+        asked = _ask(office, volunteer, f"Asker {n}")
+        Interview.objects.filter(pk=asked.pk).update(requested_at=now - timedelta(hours=hours))
+    for n, hours in enumerate([50, -2, 3, 20, 9]):
+        InterviewFactory(
+            student=UserFactory(office=office, email=f"met{n}@x.test"),
+            volunteer=volunteer,
+            state=State.SCHEDULED,
+            starts_at=now + timedelta(hours=hours),
+        )
+
+    response = login_as(alumni).get(reverse("alumni_home"))
+
+    shown = (
+        [iv.pk for iv in response.context["waiting"]],
+        [iv.pk for iv in response.context["upcoming"]],
+    )
+    assert shown == _old_lists(alumni)
+    assert [len(part) for part in shown] == [3, 3]
+    assert response.context["counts"] == {"waiting": 4, "held": 0}
+
+
+def test_a_profile_of_another_office_shows_no_requests(
+    login_as, alumni, office, volunteer, other_volunteer
+):
+    _ask(office, volunteer, "Ada Early")
+    booked = InterviewFactory(
+        student=UserFactory(office=office, email="booked@x.test"),
+        volunteer=volunteer,
+        state=State.SCHEDULED,
+        starts_at=timezone.now() + timedelta(days=1),
+    )
+    VolunteerProfile.objects.filter(pk=volunteer.pk).update(office=other_volunteer.office)
+
+    response = login_as(alumni).get(reverse("alumni_home"))
+
+    # As the inbox's selectors: only requests of the user's own office; the meetings
+    # booked, as upcoming_for_user, whatever the office.
+    assert response.context["waiting"] == []
+    assert response.context["counts"] == {"waiting": 0, "held": 0}
+    assert [iv.pk for iv in response.context["upcoming"]] == [booked.pk]
+    assert ([], [booked.pk]) == _old_lists(alumni)

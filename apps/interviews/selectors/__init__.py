@@ -11,6 +11,7 @@ the topic module.
 - bank: the office admin's view of the bank, and its limits
 - request_templates: the office's request wording, and the built-in one
 - feeds: the calendar feed behind a token and the meetings it holds
+- volunteer: the volunteer's home and inbox, read by statements compiled once
 """
 
 from apps.interviews.selectors.bank import (
@@ -39,7 +40,6 @@ from apps.interviews.selectors.interviews import (
     interview_get_for_volunteer,
     interview_inbox_for_volunteer,
     interview_inbox_rows_for_volunteer,
-    interview_inbox_values_for_volunteer,
     interview_list_for_advisor,
     interview_list_for_student,
     interview_overview_for_student,
@@ -52,7 +52,6 @@ from apps.interviews.selectors.interviews import (
     student_interview_figures,
     upcoming_for_user,
     upcoming_rows_for_student,
-    upcoming_rows_for_volunteer,
     volunteer_availability_problem,
     volunteer_get_for_request,
 )
@@ -102,6 +101,13 @@ from apps.interviews.selectors.request_templates import (
     request_template_list_for_office,
     request_template_preview,
 )
+from apps.interviews.selectors.volunteer import (
+    volunteer_home_profile,
+    volunteer_home_rows,
+    volunteer_inbox_first_page,
+    volunteer_inbox_pages,
+    volunteer_inbox_rows,
+)
 
 __all__ = [
     "ADVISED_MAX",
@@ -149,7 +155,6 @@ __all__ = [
     "interview_get_for_volunteer",
     "interview_inbox_for_volunteer",
     "interview_inbox_rows_for_volunteer",
-    "interview_inbox_values_for_volunteer",
     "interview_list_for_advisor",
     "interview_list_for_student",
     "interview_overview_for_student",
@@ -178,7 +183,11 @@ __all__ = [
     "student_interview_figures",
     "upcoming_for_user",
     "upcoming_rows_for_student",
-    "upcoming_rows_for_volunteer",
     "volunteer_availability_problem",
     "volunteer_get_for_request",
+    "volunteer_home_profile",
+    "volunteer_home_rows",
+    "volunteer_inbox_first_page",
+    "volunteer_inbox_pages",
+    "volunteer_inbox_rows",
 ]

@@ -300,29 +300,6 @@ def interview_inbox_rows_for_volunteer(*, user, states) -> QuerySet[Interview]:
     )
 
 
-# A row of the volunteer's inbox, as a tuple in this order.
-INBOX_ROW_COLUMNS = (
-    "pk",
-    "state",
-    "starts_at",
-    "requested_at",
-    "student__full_name",
-    "student__student_profile__programme",
-    "student__student_profile__graduation_year",
-)
-
-
-def interview_inbox_values_for_volunteer(*, user, states) -> QuerySet:
-    """The inbox's rows in `states`, latest request first, as tuples of
-    INBOX_ROW_COLUMNS: the same query as interview_inbox_rows_for_volunteer without
-    building an Interview, a User and a StudentProfile for each row."""
-    return (
-        interview_inbox_for_volunteer(user=user, states=states)
-        .select_related(None)
-        .values_list(*INBOX_ROW_COLUMNS)
-    )
-
-
 def interview_get_for_volunteer(*, user, pk: int) -> Interview:
     interview = (
         interview_inbox_for_volunteer(user=user).filter(pk=pk).select_related("volunteer").first()
@@ -441,17 +418,6 @@ def upcoming_rows_for_student(*, student, limit: int) -> list[Interview]:
         # An id no user has and a time no interview starts at.
         sentinels={"user_id": 2_000_000_039, "now": datetime(1903, 4, 5, 6, 7, 8, 9, tzinfo=UTC)},
     )[:limit]
-
-
-def upcoming_rows_for_volunteer(*, user) -> QuerySet[Interview]:
-    """upcoming_for_user as the volunteer's home lists it: the student's name, the
-    time and the format, and nothing more."""
-    return (
-        upcoming_for_user(user=user)
-        .select_related(None)
-        .select_related("student")
-        .only("starts_at", "format", "student__full_name")
-    )
 
 
 # --- Figures per student (an advisor's caseload) -----------------------------------

@@ -1,0 +1,187 @@
+"""The volunteer's home and inbox, each read by a statement compiled once per process
+and shape (apps.core.statements): building and compiling these queries in the ORM
+cost the pages more than PostgreSQL spends running them. Each row carries what the
+page shows as annotations (the student's name, programme and year), so no related
+instance is built; every read is scoped to the volunteer asking, as
+interview_inbox_for_volunteer is."""
+
+from datetime import UTC, datetime
+
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.contacts.models import VolunteerProfile
+from apps.core.figures import RowsFigure
+from apps.core.models import LARGEST_ID
+from apps.core.statements import StatementRows
+from apps.interviews.enums import State
+from apps.interviews.models import Interview
+from apps.students.models import StudentProfile
+
+# Values no real input has, to trace each parameter of a statement to its input.
+_USER, _OFFICE, _VOLUNTEER = LARGEST_ID, LARGEST_ID - 1, LARGEST_ID - 2
+_WAITING = LARGEST_ID - 3
+_NOW = datetime(1999, 12, 31, 23, 59, 58, tzinfo=UTC)
+
+
+def _count_in(state) -> RowsFigure:
+    # Counted on the Interview (volunteer, state) index.
+    return RowsFigure(Interview.objects.filter(state=state), per="volunteer")
+
+
+def _home_profile_query(values: dict) -> QuerySet[VolunteerProfile]:
+    return (
+        VolunteerProfile.objects.filter(user_id=values["user"])
+        .annotate(waiting_count=_count_in(State.REQUESTED), held_count=_count_in(State.COMPLETED))
+        # One profile a user: the model's order by the user's name only adds a join.
+        .order_by()
+    )
+
+
+def volunteer_home_profile(*, user) -> VolunteerProfile | None:
+    """The user's volunteer profile (volunteer_profile_for_user) with how many of
+    their requests wait for an answer (`waiting_count`) and how many conversations
+    they held (`held_count`), in one query. The office is the user's own, already
+    read with them; the counts are the inbox's (interview_inbox_for_volunteer), so
+    0 for a profile of another office than the user's."""
+    rows = StatementRows(
+        shape=("interviews.volunteer_home_profile",),
+        build=_home_profile_query,
+        inputs={"user": user.pk},
+        sentinels={"user": _USER},
+    )[0:1]
+    if not rows:
+        return None
+    profile = rows[0]
+    if profile.office_id == user.office_id:
+        profile.office = user.office
+    else:
+        profile.waiting_count = profile.held_count = 0
+    return profile
+
+
+def _home_rows_query(limit: int):
+    def build(values: dict) -> QuerySet[Interview]:
+        # The user's interviews as student or as volunteer (interviews_of_participant):
+        # one table, so PostgreSQL ORs its (student, state) and (volunteer, state)
+        # indexes without the union and join that form needs.
+        theirs = Q(student_id=values["user"])
+        if "volunteer" in values:
+            theirs |= Q(volunteer_id=values["volunteer"])
+        shown = theirs & Q(state=State.SCHEDULED, starts_at__gte=values["now"])
+        if "waiting" in values:
+            shown |= Q(volunteer_id=values["waiting"], state=State.REQUESTED)
+        # Requests by when they were sent, meetings by when they start.
+        order = (
+            Case(When(state=State.REQUESTED, then=F("requested_at")), default=F("starts_at")),
+            F("pk"),
+        )
+        return (
+            Interview.objects.filter(shown)
+            .annotate(
+                student_name=F("student__full_name"),
+                home_rank=Window(RowNumber(), partition_by=F("state"), order_by=order),
+            )
+            .filter(home_rank__lte=limit)
+            .only("state", "requested_at", "starts_at", "format", "student")
+            .order_by(*order)
+        )
+
+    return build
+
+
+def volunteer_home_rows(*, user, profile: VolunteerProfile | None, limit: int):
+    """The volunteer's home lists, in one query, each row with `student_name`:
+    the `limit` requests waiting longest for their answer, oldest first (the
+    profile's, when it is of the user's office, as interview_inbox_for_volunteer;
+    else none), and upcoming_for_user's first `limit`, the meetings booked from now
+    on, soonest first."""
+    inputs = {"user": user.pk, "now": timezone.now()}
+    sentinels = {"user": _USER, "now": _NOW}
+    if profile is not None:
+        inputs["volunteer"], sentinels["volunteer"] = profile.pk, _VOLUNTEER
+        if profile.office_id == user.office_id:
+            inputs["waiting"], sentinels["waiting"] = profile.pk, _WAITING
+    rows = StatementRows(
+        shape=("interviews.volunteer_home_rows", tuple(sorted(inputs)), limit),
+        build=_home_rows_query(limit),
+        inputs=inputs,
+        sentinels=sentinels,
+    )[:]
+    waiting = [row for row in rows if row.state == State.REQUESTED]
+    upcoming = [row for row in rows if row.state == State.SCHEDULED]
+    return waiting, upcoming
+
+
+def _student_column(column: str, model=User, key: str = "pk") -> Subquery:
+    # One row at most: the user by id, their profile by its unique user.
+    return Subquery(model.objects.filter(**{key: OuterRef("student_id")}).order_by().values(column))
+
+
+def _inbox_query(states: tuple, *, paged: bool, counted: bool):
+    def build(values: dict) -> QuerySet[Interview]:
+        if paged:
+            # A page of a long list: as subqueries, which PostgreSQL runs after the
+            # sort and limit, for the page's rows only, rather than joining every
+            # row of the list before sorting it.
+            student = {
+                "student_name": _student_column("full_name"),
+                "programme": _student_column("programme", StudentProfile, "user_id"),
+                "graduation_year": _student_column("graduation_year", StudentProfile, "user_id"),
+            }
+        else:
+            student = {
+                "student_name": F("student__full_name"),
+                "programme": F("student__student_profile__programme"),
+                "graduation_year": F("student__student_profile__graduation_year"),
+            }
+        rows = (
+            Interview.objects.filter(
+                volunteer__user_id=values["user"],
+                volunteer__office_id=values.get("office"),
+                state__in=states,
+            )
+            .annotate(**student)
+            .only("state", "starts_at", "requested_at")
+            .order_by("-requested_at", "-pk")
+        )
+        if counted:
+            # How many rows the whole list has, on each row of the page: the
+            # paginator's count without a query of its own.
+            rows = rows.annotate(past_total=Window(Count("pk")))
+        return rows
+
+    return build
+
+
+def _inbox_rows(*, user, states, paged: bool = False, counted: bool = False) -> StatementRows:
+    inputs, sentinels = {"user": user.pk}, {"user": _USER}
+    if user.office_id is not None:
+        inputs["office"], sentinels["office"] = user.office_id, _OFFICE
+    return StatementRows(
+        shape=("interviews.volunteer_inbox", tuple(states), paged, counted, user.office_id is None),
+        build=_inbox_query(tuple(states), paged=paged, counted=counted),
+        inputs=inputs,
+        sentinels=sentinels,
+    )
+
+
+def volunteer_inbox_rows(*, user, states) -> list[Interview]:
+    """The volunteer's requests in `states` (interview_inbox_rows_for_volunteer),
+    latest request first, each with `student_name`, `programme` and
+    `graduation_year` (None without a profile)."""
+    return _inbox_rows(user=user, states=states)[:]
+
+
+def volunteer_inbox_first_page(*, user, states, per_page: int) -> tuple[list[Interview], int]:
+    """The first `per_page` of volunteer_inbox_rows, and how many there are in all,
+    in one query."""
+    rows = _inbox_rows(user=user, states=states, paged=True, counted=True)[0:per_page]
+    return rows, (rows[0].past_total if rows else 0)
+
+
+def volunteer_inbox_pages(*, user, states) -> StatementRows:
+    """volunteer_inbox_rows to page through (sliced and counted by a Paginator)."""
+    return _inbox_rows(user=user, states=states, paged=True)
