@@ -406,10 +406,21 @@ OUTCOMES_SHOWN = 5
 def advice_outcomes_for_volunteer(*, volunteer, limit: int = OUTCOMES_SHOWN) -> list[FollowUp]:
     """What came of the volunteer's advice, newest first: the outcomes students
     wrote when they checked in with the contact linked to this volunteer, from
-    students who are still active. One query, bounded."""
-    return list(
+    students who are still active. One query, bounded, compiled once per process
+    (core.statements): the volunteer's home shows it on every visit, and building
+    it cost more than running it."""
+    return StatementRows(
+        shape=("followups.advice_outcomes",),
+        build=_advice_outcomes,
+        inputs={"volunteer_id": volunteer.pk},
+        sentinels={"volunteer_id": 2_000_000_011},
+    )[0:limit]
+
+
+def _advice_outcomes(values: dict) -> QuerySet[FollowUp]:
+    return (
         FollowUp.objects.filter(
-            contact__volunteer=volunteer,
+            contact__volunteer_id=values["volunteer_id"],
             kind=Kind.KEEP_IN_TOUCH,
             status=Status.DONE,
             student__is_active=True,
@@ -417,7 +428,7 @@ def advice_outcomes_for_volunteer(*, volunteer, limit: int = OUTCOMES_SHOWN) -> 
         .exclude(outcome="")
         .select_related("student")
         .only("outcome", "done_at", "student__full_name")
-        .order_by("-done_at", "-pk")[:limit]
+        .order_by("-done_at", "-pk")
     )
 
 

@@ -8,8 +8,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core import statements
 from apps.followups.enums import Kind, Status
 from apps.followups.models import FollowUp
+from apps.followups.selectors import advice_outcomes_for_volunteer
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import make_volunteer
 from tests.factories.interviews import InterviewFactory, mark_held
@@ -132,3 +134,29 @@ def test_an_erased_students_outcome_is_gone_and_is_in_their_export(
     assert [row["outcome"] for row in exported["followups"] if row["outcome"]] == [OUTCOME]
     assert not FollowUp.objects.exclude(outcome="").exists()
     assert OUTCOME not in home
+
+
+def test_the_outcomes_read_is_compiled_once_and_bound_per_volunteer(
+    login_as, student, student2, alumni, volunteer, office, django_assert_num_queries
+):
+    statements.statements_clear()
+    _done(login_as(student), _met(student, volunteer), outcome=OUTCOME)
+    _done(login_as(student2), _met(student2, volunteer), outcome="A second outcome")
+    other = make_volunteer(UserFactory(office=office, role="alumni", email="o.alumni@x.test"))
+    advice_outcomes_for_volunteer(volunteer=other)
+
+    with django_assert_num_queries(1):
+        outcomes = advice_outcomes_for_volunteer(volunteer=volunteer)
+        seen = [(f.outcome, f.student.full_name) for f in outcomes]
+    with django_assert_num_queries(1):
+        one = advice_outcomes_for_volunteer(volunteer=volunteer, limit=1)
+
+    assert sorted(seen) == sorted(
+        [(OUTCOME, student.full_name), ("A second outcome", student2.full_name)]
+    )
+    assert [f.pk for f in one] == [outcomes[0].pk]
+    assert advice_outcomes_for_volunteer(volunteer=other) == []
+    assert {shape[1] for shape in statements._statements("default")} == {
+        "followups.advice_outcomes"
+    }
+    statements.statements_clear()
