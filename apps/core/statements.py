@@ -25,7 +25,13 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # Statements kept per thread (a connection is per thread) and per database alias:
 # the least recently used go first.
@@ -41,7 +47,7 @@ class Statement:
     sql: str
     # Per parameter: ("const", value) | ("input", name) | ("like", name, head, tail).
     slots: tuple
-    model: type
+    model: type | None
     init_list: tuple[str, ...]
     model_start: int
     model_end: int
@@ -50,6 +56,11 @@ class Statement:
     # select_related's objects, each built from its columns of the row and set on
     # the row's instance by Django's own populators (as ModelIterable does).
     related_populators: tuple = ()
+    # What a row is: "model" (an instance), or as values() ("dicts", keyed by
+    # `names`), values_list() ("tuples") and values_list(flat=True) ("flat") give it.
+    kind: str = "model"
+    names: tuple[str, ...] = ()
+    col_count: int = 0
 
     def params(self, inputs: dict, connection) -> tuple:
         out = []
@@ -67,6 +78,8 @@ class Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
+        if self.kind != "model":
+            return self._values(fetched, connection)
         objects = []
         converters = self.converters.items()
         for row in fetched:
@@ -84,6 +97,42 @@ class Statement:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+    def _values(self, fetched: list, connection) -> list:
+        """The rows as values()/values_list() give them: only the selected columns
+        (not an ORDER BY column the SQL had to select), converted as the ORM
+        converts them."""
+        converters = self.converters.items()
+        rows = []
+        for row in fetched:
+            row = list(row[: self.col_count])
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            rows.append(row)
+        if self.kind == "flat":
+            return [row[0] for row in rows]
+        if self.kind == "dicts":
+            return [dict(zip(self.names, row, strict=True)) for row in rows]
+        return [tuple(row) for row in rows]
+
+
+def _values_kind(queryset: QuerySet) -> tuple[str, tuple[str, ...]]:
+    """What values()/values_list() rows a queryset gives, and their names, when they
+    come in the SQL's column order (else NotAStatement: the ORM reorders them)."""
+    query = queryset.query
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    if queryset._fields and queryset._iterable_class is not ValuesIterable:
+        fields = (
+            *queryset._fields,
+            *(name for name in query.annotation_select if name not in queryset._fields),
+        )
+        if fields != names:
+            raise NotAStatement
+    kinds = {ValuesIterable: "dicts", ValuesListIterable: "tuples", FlatValuesListIterable: "flat"}
+    return kinds[queryset._iterable_class], names
 
 
 def _prepared(value, connection):
@@ -140,31 +189,51 @@ def statement_build(
     bound with `inputs`, is not exactly the ORM's), the one to run now, and its
     parameters."""
     queryset = build(inputs)
+    values_iterables = (ValuesIterable, ValuesListIterable, FlatValuesListIterable)
     if (
-        queryset._iterable_class is not ModelIterable
+        queryset._iterable_class not in (ModelIterable, *values_iterables)
         or queryset._prefetch_related_lookups
         or queryset._known_related_objects
     ):
-        # values(), values_list(), prefetch_related() and a related manager's
-        # queryset need the ORM's own iteration.
+        # prefetch_related(), a related manager's queryset and named tuples need the
+        # ORM's own iteration.
         raise NotAStatement
+    kind, names = "model", ()
+    if queryset._iterable_class is not ModelIterable:
+        kind, names = _values_kind(queryset)
     compiler, sql, params = _compiled(queryset, connection)
-    klass_info = compiler.klass_info
-    select_fields = klass_info["select_fields"]
-    start, end = select_fields[0], select_fields[-1] + 1
-    now = Statement(
-        sql=sql,
-        slots=tuple(("const", p) for p in params),
-        model=klass_info["model"],
-        init_list=tuple(f[0].target.attname for f in compiler.select[start:end]),
-        model_start=start,
-        model_end=end,
-        annotations=tuple((compiler.annotation_col_map or {}).items()),
-        converters=compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]),
-        related_populators=tuple(
-            get_related_populators(klass_info, compiler.select, connection.alias)
-        ),
-    )
+    converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    if kind == "model":
+        klass_info = compiler.klass_info
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        now = Statement(
+            sql=sql,
+            slots=tuple(("const", p) for p in params),
+            model=klass_info["model"],
+            init_list=tuple(f[0].target.attname for f in compiler.select[start:end]),
+            model_start=start,
+            model_end=end,
+            annotations=tuple((compiler.annotation_col_map or {}).items()),
+            converters=converters,
+            related_populators=tuple(
+                get_related_populators(klass_info, compiler.select, connection.alias)
+            ),
+        )
+    else:
+        now = Statement(
+            sql=sql,
+            slots=tuple(("const", p) for p in params),
+            model=None,
+            init_list=(),
+            model_start=0,
+            model_end=0,
+            annotations=(),
+            converters=converters,
+            kind=kind,
+            names=names,
+            col_count=compiler.col_count,
+        )
     if compiler.query.extra_select:
         return None, now, params
     try:

@@ -6,7 +6,7 @@ the shape does not name is never kept."""
 from datetime import UTC, datetime
 
 import pytest
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Count, Exists, OuterRef, Value
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import User
@@ -178,8 +178,9 @@ def test_select_related_objects_come_with_the_kept_rows_in_one_query(
     "kind",
     [
         lambda qs: qs.prefetch_related("office"),
-        lambda qs: qs.values("pk", "email"),
-        lambda qs: qs.values_list("pk", flat=True),
+        lambda qs: qs.values_list("pk", "email", named=True),
+        # Annotations named before the fields: the ORM reorders the row.
+        lambda qs: qs.annotate(n=Value(1)).values_list("n", "pk"),
     ],
 )
 def test_what_a_statement_cannot_read_is_read_by_the_orm_and_never_kept(student, kind):
@@ -192,3 +193,37 @@ def test_what_a_statement_cannot_read_is_read_by_the_orm_and_never_kept(student,
 
     assert list(rows[0:5]) == list(build({"office_id": student.office_id})[0:5])
     assert statements._statements("default") == {}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        lambda qs: qs.values("pk", "email", "date_joined"),
+        lambda qs: qs.values("email", "pk"),
+        lambda qs: qs.values_list("pk", "email", "date_joined"),
+        lambda qs: qs.values_list("date_joined", flat=True),
+        lambda qs: qs.values_list("office__name", "pk"),
+        # Grouped, with counts: a row per role.
+        lambda qs: qs.order_by().values_list("role").annotate(Count("pk"), Count("last_login")),
+        lambda qs: qs.values("role").annotate(n=Count("pk")).order_by("role"),
+    ],
+)
+def test_values_rows_are_the_orms_from_a_kept_statement(
+    student, student2, advisor, office, kind, django_assert_num_queries
+):
+    def build(values):
+        return kind(User.objects.filter(office_id=values["office_id"]).order_by("pk"))
+
+    def rows():
+        return StatementRows(
+            shape=("values",), build=build, inputs={"office_id": office.pk}, sentinels=SENTINELS
+        )
+
+    orm = list(build({"office_id": office.pk}))
+    first = rows()[0:10]
+    with django_assert_num_queries(1):
+        again = rows()[0:10]
+
+    assert again == first == orm[0:10]
+    assert len(again) >= 2
+    assert [shape[1] for shape in statements._statements("default")] == ["values"]
