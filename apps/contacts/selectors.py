@@ -20,6 +20,7 @@ from django.http import Http404
 from apps.contacts.enums import Stage
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.core.figures import RowsFigure, subquery_latest
+from apps.core.statements import StatementRows
 
 
 def contact_list_for_student(
@@ -236,6 +237,15 @@ def volunteer_profile_for_user(*, user) -> VolunteerProfile | None:
     return VolunteerProfile.objects.filter(user=user).select_related("office").first()
 
 
+def _contact_counts(values: dict):
+    return (
+        Contact.objects.filter(owner_id=values["owner_id"], archived_at__isnull=True)
+        .order_by()
+        .values_list("stage")
+        .annotate(Count("owner"), Count("target_rank"), Count("referred_by"))
+    )
+
+
 def contact_counts_for_student(*, student) -> dict:
     """Totals for the dashboard, in one query: the book's contacts not archived
     (`total`), those on a target list (`targets`), those that came through a
@@ -247,11 +257,13 @@ def contact_counts_for_student(*, student) -> dict:
     # than eleven filtered counts over the book: the ORM builds and compiles eleven
     # aggregates with their filters on every call, which cost some four times the
     # query's own time.
-    rows = (
-        Contact.objects.filter(owner=student, archived_at__isnull=True)
-        .order_by()
-        .values_list("stage")
-        .annotate(Count("owner"), Count("target_rank"), Count("referred_by"))
+    # The student's home asks on every visit: compiled once per process
+    # (core.statements), then only the owner is bound.
+    rows = StatementRows(
+        shape=("contacts.contact_counts",),
+        build=_contact_counts,
+        inputs={"owner_id": student.pk},
+        sentinels={"owner_id": 2_000_000_011},
     )
     counts = {"total": 0, "targets": 0, "referrals": 0, **dict.fromkeys(Stage.values, 0)}
     for stage, total, targets, referrals in rows:

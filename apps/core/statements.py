@@ -289,9 +289,6 @@ class StatementRows:
     def count(self) -> int:
         return self.build(self.inputs).count()
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __iter__(self):
         return iter(self.rows(0, None))
 

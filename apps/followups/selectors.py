@@ -106,6 +106,21 @@ _ROW_FIELDS = (
 )
 
 
+def _narrow(values: dict, *, with_done: bool):
+    """Every active follow-up of the student as (id, status, due time) and, with
+    `with_done`, the last few done in the same query."""
+    narrow = FollowUp.objects.filter(student_id=values["student_id"]).order_by()
+    wanted_rows = Q(status__in=ACTIVE_STATUSES)
+    if with_done:
+        # The last few done, in the same query: a sliced subquery in IN (which both
+        # PostgreSQL and SQLite take; a UNION of a sliced query SQLite refuses).
+        recent = (narrow.filter(status=Status.DONE).order_by("-done_at", "-pk").values("pk"))[
+            :RECENTLY_DONE
+        ]
+        wanted_rows |= Q(pk__in=recent)
+    return narrow.filter(wanted_rows).values_list("pk", "status", "due_at")
+
+
 def followup_groups_for_student(
     *, student, now: datetime | None = None, section: str | None = None, page: str | None = None
 ) -> FollowUpGroups:
@@ -120,16 +135,14 @@ def followup_groups_for_student(
     the columns the page shows. Three queries, the third (logged interactions)
     only when a check-in is shown."""
     now = now or timezone.now()
-    narrow = FollowUp.objects.filter(student=student).order_by()
-    wanted_rows = Q(status__in=ACTIVE_STATUSES)
-    if section not in SECTIONS:
-        # The last few done, in the same query: a sliced subquery in IN (which both
-        # PostgreSQL and SQLite take; a UNION of a sliced query SQLite refuses).
-        recent = (narrow.filter(status=Status.DONE).order_by("-done_at", "-pk").values("pk"))[
-            :RECENTLY_DONE
-        ]
-        wanted_rows |= Q(pk__in=recent)
-    active = narrow.filter(wanted_rows).values_list("pk", "status", "due_at")
+    with_done = section not in SECTIONS
+    # Compiled once per process for each of its two shapes (core.statements).
+    active = StatementRows(
+        shape=("followups.narrow", with_done),
+        build=lambda values: _narrow(values, with_done=with_done),
+        inputs={"student_id": student.pk},
+        sentinels={"student_id": 2_000_000_011},
+    )[0:None]  # a list: sorted() over the rows themselves would count them first
     ids: dict[str, list[int]] = {name: [] for name in SECTIONS}
     done_ids = []
     # The rows come back in no order: the active ones are sorted here by due time,
