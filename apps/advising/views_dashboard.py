@@ -59,21 +59,48 @@ def _context(figures) -> dict:
             _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
         ],
         "funnel": [_headline(f) for f in figures.funnel],
-        "funnel_chart": charts.hbars(funnel_rows, with_previous=True),
+        "funnel_chart": charts.hbars_svg(
+            charts.hbars(funnel_rows, with_previous=True),
+            id="funnel-chart",
+            title=_("Students at each step"),
+            desc=_(
+                "One bar per step, the previous period as a thin bar under it. "
+                "The table below holds the numbers."
+            ),
+        ),
         "conversations": list(zip(labels, figures.conversations, strict=True)),
-        "conversations_chart": charts.vbars(
-            [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
+        "conversations_chart": charts.series_svg(
+            charts.vbars(
+                [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
+            ),
+            id="conversations-chart",
+            title=_("Conversations held"),
+            desc=_("One bar per week or month. The table below holds the numbers."),
         ),
         "thank_yous": [
             (label, b, charts.value_text(b.rate, "percent"))
             for label, b in zip(labels, figures.thank_yous, strict=True)
         ],
-        "thank_yous_chart": charts.line(
-            [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
+        "thank_yous_chart": charts.series_svg(
+            charts.line(
+                [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
+            ),
+            id="thanks-chart",
+            title=_("On-time rate of thank-yous"),
+            desc=_(
+                "A line from 0 to 100 per cent; a gap where no thank-you was due. "
+                "The table below holds the numbers."
+            ),
         ),
-        "fields_chart": charts.hbars(
-            [(row["field__name"], row["students"], None) for row in figures.fields],
-            with_previous=False,
+        "fields_chart": charts.hbars_svg(
+            charts.hbars(
+                [(row["field__name"], row["students"], None) for row in figures.fields],
+                with_previous=False,
+            ),
+            id="fields-chart",
+            title=_("Students per field"),
+            desc=_("One bar per field, most explored first. The table below holds the numbers."),
+            bar_class="chart-bar-field",
         ),
         "engagement": [
             _headline(engagement.received),
