@@ -49,9 +49,10 @@ class CaseloadFilterForm(forms.Form):
     sort = forms.CharField(required=False)
 
     def __init__(self, *args, programmes: list[str], fields, **kwargs):
+        """`fields`: the office's fields as (id, name)."""
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", _("Any")), *[(p, p) for p in programmes]]
-        self.fields["field"].choices = [("", _("Any")), *[(f.pk, f.name) for f in fields]]
+        self.fields["field"].choices = [("", _("Any")), *fields]
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Select):
                 field.widget.attrs["class"] = "form-select"

@@ -23,34 +23,31 @@ from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.rendering import CountedPaginator, date_shown
 from apps.interviews.selectors import interview_list_for_advisor
-from apps.students.selectors import (
-    field_list_for_office,
-    programmes_for_office,
-    student_profile_find,
-)
+from apps.students.selectors import field_list_for_office, student_profile_find
 
 PAGE_SIZE = 50
 
 
 def _caseload(request, *, page: bool = False):
     """The filter form and the caseload it asks for (None when the form is not
-    valid): for a page, what its Paginator slices; else the whole queryset."""
+    valid): for a page, what its Paginator slices; else the whole queryset; and
+    what was read from the cache first (selectors.caseload_cached)."""
     advisor = request.user
+    cached = selectors.caseload_cached(advisor=advisor)
     form = CaseloadFilterForm(
         request.GET,
-        programmes=programmes_for_office(office_id=advisor.office_id),
-        fields=field_list_for_office(office_id=advisor.office_id),
+        programmes=cached.programmes,
+        fields=field_list_for_office(office_id=advisor.office_id).values_list("pk", "name"),
     )
     if not form.is_valid():
-        return form, None, None, None
-    has_caseload = selectors.advisor_has_caseload(advisor=advisor)
+        return form, None, None, None, cached
     query = form.query(
-        default_scope=selectors.SCOPE_MINE if has_caseload else selectors.SCOPE_OFFICE
+        default_scope=selectors.SCOPE_MINE if cached.has_caseload else selectors.SCOPE_OFFICE
     )
     now = timezone.now()
     read = selectors.caseload_page_rows if page else selectors.caseload_for_advisor
     students = read(advisor=advisor, query=query, now=now)
-    return form, query, students, now
+    return form, query, students, now, cached
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -198,10 +195,12 @@ def _rows_html(students, *, selectable: bool) -> str:
 
 @advisor_only
 def caseload(request):
-    form, query, students, now = _caseload(request, page=True)
+    form, query, students, now, cached = _caseload(request, page=True)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
-    count = selectors.caseload_count(advisor=request.user, query=query, now=now)
+    count = selectors.caseload_count(
+        advisor=request.user, query=query, now=now, version=cached.members_version
+    )
     page = CountedPaginator(students, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     page.object_list = list(
         selectors.caseload_flags(page.object_list, advisor=request.user, now=now)
@@ -280,7 +279,7 @@ def _csv_rows(students, *, advisor, now):
 @advisor_only
 def caseload_csv(request):
     """What the page shows, every page of it, as CSV. Logged in the access log."""
-    form, _query, students, now = _caseload(request)
+    form, _query, students, now, _cached = _caseload(request)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     services.access_record(

@@ -138,7 +138,7 @@ def test_the_caseload_filters_render_as_djangos(data, office):
     form = CaseloadFilterForm(
         {**data, "field": str(field.pk)} if "field" in data else data,
         programmes=["Economics", "Law & <Politics>"],
-        fields=[field],
+        fields=[(field.pk, field.name)],
     )
     form.is_valid()
 
