@@ -1,3 +1,6 @@
+import functools
+from html import escape as html_escape
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -6,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import advisor_only, office_admin_required
@@ -87,12 +90,13 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
     return headers
 
 
-def _flag_badges() -> list[str]:
+@functools.cache
+def _flag_badges(language: str | None) -> tuple[str, ...]:
     """Each flag's badge as the row shows it, in the row's order (stalled, missed
     thank-you, no targets, asked for a job, no advisor), with the spaces between
-    badges the page has always had."""
+    badges the page has always had; made once per language."""
     asked = _("A request was sent although the checker read it as asking for a job")
-    return [
+    return (
         format_html('<span class="badge text-bg-warning">{}</span> ', _("stalled")),
         format_html('<span class="badge text-bg-danger">{}</span> ', _("missed thank-you")),
         format_html('<span class="badge text-bg-secondary">{}</span>', _("no targets yet")),
@@ -102,7 +106,16 @@ def _flag_badges() -> list[str]:
             _("asked for a job"),
         ),
         format_html(' <span class="badge text-bg-light">{}</span>', _("no advisor")),
-    ]
+    )
+
+
+@functools.cache
+def _stage_badges(language: str | None) -> dict[str, str]:
+    """Each stage's badge as the row shows it, made once per language."""
+    return {
+        stage: _STAGE.format(stage=escape(stage), label=escape(str(label)))
+        for stage, label in Stage.choices
+    }
 
 
 # One row of the table, exactly as the template's loop wrote it (whitespace and all):
@@ -137,10 +150,12 @@ _STAGE = '<span class="badge stage stage-{stage}">{label}</span>'
 
 def _rows_html(students, *, selectable: bool) -> str:
     """The table's rows (what the template's loop over the page wrote), each value
-    escaped as `{{ }}` would: its link, its flags' badges, its figures, its last
-    activity and its stage. `selectable` adds the office admin's checkbox."""
-    stages = dict(Stage.choices)
-    badges = _flag_badges()
+    escaped as `{{ }}` would (html.escape: what Django's escape does for a str,
+    without its lazy wrapper's cost): its link, its flags' badges, its figures, its
+    last activity and its stage. `selectable` adds the office admin's checkbox."""
+    language = get_language()
+    stages = _stage_badges(language)
+    badges = _flag_badges(language)
     select = _("Select %(name)s")
     url_for = path_for_pk("advising_student")
     rows = []
@@ -151,12 +166,14 @@ def _rows_html(students, *, selectable: bool) -> str:
         year = student.graduation_year
         rows.append(
             _ROW.format(
-                select=_SELECT.format(pk=pk, label=escape(select % {"name": student.full_name}))
+                select=_SELECT.format(
+                    pk=pk, label=html_escape(select % {"name": student.full_name})
+                )
                 if selectable
                 else "",
-                url=escape(url_for(pk)),
-                name=escape(student.full_name),
-                email=escape(student.email),
+                url=html_escape(url_for(pk)),
+                name=html_escape(student.full_name),
+                email=html_escape(student.email),
                 badges="".join(
                     html
                     for html, shown in zip(
@@ -172,7 +189,7 @@ def _rows_html(students, *, selectable: bool) -> str:
                     )
                     if shown
                 ),
-                programme=escape(student.programme),
+                programme=html_escape(student.programme),
                 year="" if year is None else int(year),
                 contacts=int(student.contacts_count),
                 targets=int(student.targets),
@@ -183,9 +200,9 @@ def _rows_html(students, *, selectable: bool) -> str:
                 late=int(student.thanks_late),
                 missing=int(student.thanks_missing),
                 overdue=int(student.overdue_followups),
-                active_iso=escape(iso),
-                active=escape(shown),
-                stage=_STAGE.format(stage=escape(stage), label=escape(stages.get(stage, "")))
+                active_iso=html_escape(iso),
+                active=html_escape(shown),
+                stage=stages.get(stage) or _STAGE.format(stage=html_escape(stage), label="")
                 if stage
                 else "",
             )
