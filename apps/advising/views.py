@@ -1,5 +1,6 @@
 import functools
 from html import escape as html_escape
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -88,6 +89,31 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
             }
         )
     return headers
+
+
+@functools.cache
+def _header_cells(request, query: selectors.CaseloadQuery) -> str:
+    """The headings' cells, as the template's loop wrote them with
+    `{% querystring sort=header.sort page=None %}` for each link: the query string
+    without the page is encoded once (as QueryDict.urlencode does), the sort put
+    where it was (last when it was not there)."""
+    before, after = [], []
+    pairs = before
+    for key, values in request.GET.lists():
+        if key == "sort":
+            pairs = after
+        elif key != "page":
+            pairs.extend((key, value) for value in values)
+    head, tail = urlencode(before), urlencode(after)
+    cells = []
+    for header in _headers(query):
+        link = "&".join(part for part in (head, urlencode({"sort": header["sort"]}), tail) if part)
+        aria = f' aria-sort="{header["aria_sort"]}"' if header["aria_sort"] else ""
+        cells.append(
+            f'<th scope="col"{aria}><a href="{html_escape("?" + link)}">'
+            f"{html_escape(str(header['label']))}</a></th>"
+        )
+    return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
 
 
 @functools.cache
@@ -229,7 +255,7 @@ def caseload(request):
             "form": form,
             "query": query,
             "page": page,
-            "headers": _headers(query),
+            "header_cells": _header_cells(request, query),
             "rows": _rows_html(page.object_list, selectable=request.user.is_office_admin),
             # Office admins assign the students they select to an advisor.
             "assign_form": AssignForm(
