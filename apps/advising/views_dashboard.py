@@ -6,6 +6,8 @@ import zoneinfo
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import advisor_only
@@ -47,18 +49,95 @@ def _headline(figure, *, higher_is_better: bool = True) -> dict:
     }
 
 
+def _text(value) -> str:
+    """A value as `{{ value }}` writes it (a str, an int or None), escaped."""
+    return escape(str(value))
+
+
+# A headline figure's card, and an engagement figure's, as the template's loops
+# wrote them (whitespace and all).
+_HEADLINE_CARD = (
+    '\n  <div class="col-6 col-lg">\n'
+    '    <div class="card h-100"><div class="card-body">\n'
+    "{body}"
+    "    </div></div>\n"
+    "  </div>\n  "
+)
+_ENGAGEMENT_CARD = (
+    '\n        <div class="col-12 col-md-4"><div class="border rounded p-2 h-100">\n'
+    "{body}"
+    "        </div></div>\n        "
+)
+_CARD_BODY = (
+    '{indent}<p class="small text-body-secondary mb-1">{label}</p>\n'
+    '{indent}<p class="figure-value mb-1">{value}</p>\n'
+    '{indent}<p class="small mb-0"><span class="{change_class}">{versus}</span> '
+    '<span class="text-body-secondary">({previous})</span></p>\n'
+)
+
+
+def _cards(card: str, headlines: list[dict], *, indent: str) -> str:
+    versus = _("vs previous period: %(change)s")
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            card.format(
+                body=_CARD_BODY.format(
+                    indent=indent,
+                    label=_text(h["label"]),
+                    value=_text(h["value"]),
+                    change_class=_text(h["change_class"]),
+                    versus=versus % {"change": _text(h["change"])},
+                    previous=_text(h["previous"]),
+                )
+            )
+            for h in headlines
+        )
+    )
+
+
+def _rows(rows, *, empty: str = "") -> str:
+    """Table rows: the first cell of each a heading; `empty` the row for none."""
+    if not rows:
+        return empty
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<tr><th scope="row">{_text(first)}</th>'
+            + "".join(f"<td>{_text(cell)}</td>" for cell in cells)
+            + "</tr>"
+            for first, *cells in rows
+        )
+    )
+
+
+def _volunteer_rows(rows, *, empty: str) -> str:
+    return _rows(
+        [(row["user__full_name"], row["employer"], row["requests"]) for row in rows],
+        empty=format_html('<tr><td colspan="3">{}</td></tr>', empty),
+    )
+
+
 def _context(figures) -> dict:
     labels = [charts.bucket_label(b.start, figures.unit) for b in figures.conversations]
     engagement = figures.engagement
     funnel_rows = [(_("Students"), figures.students, figures.students)] + [
         (f.label, f.value, f.previous) for f in figures.funnel
     ]
+    funnel = [_headline(f) for f in figures.funnel]
     return {
         "figures": figures,
-        "headlines": [
-            _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
-        ],
-        "funnel": [_headline(f) for f in figures.funnel],
+        "headline_cards": _cards(
+            _HEADLINE_CARD,
+            [_headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines],
+            indent="      ",
+        ),
+        "funnel_rows": mark_safe(  # noqa: S308 - every value is escaped
+            "".join(
+                f'<tr><th scope="row">{_text(f["label"])}</th><td>{_text(f["value"])}</td>'
+                f'<td>{_text(f["previous"])}</td><td class="{_text(f["change_class"])}">'
+                f"{_text(f['change'])}</td></tr>"
+                for f in funnel
+            )
+        ),
         "funnel_chart": charts.hbars_svg(
             charts.hbars(funnel_rows, with_previous=True),
             id="funnel-chart",
@@ -68,7 +147,9 @@ def _context(figures) -> dict:
                 "The table below holds the numbers."
             ),
         ),
-        "conversations": list(zip(labels, figures.conversations, strict=True)),
+        "conversation_rows": _rows(
+            [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
+        ),
         "conversations_chart": charts.series_svg(
             charts.vbars(
                 [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
@@ -77,10 +158,15 @@ def _context(figures) -> dict:
             title=_("Conversations held"),
             desc=_("One bar per week or month. The table below holds the numbers."),
         ),
-        "thank_yous": [
-            (label, b, charts.value_text(b.rate, "percent"))
-            for label, b in zip(labels, figures.thank_yous, strict=True)
-        ],
+        "thank_you_rows": _rows(
+            [
+                (label, b.on_time, b.late, b.missing, charts.value_text(b.rate, "percent"))
+                for label, b in zip(labels, figures.thank_yous, strict=True)
+            ]
+        ),
+        "field_rows": _rows(
+            [(row["field__name"], row["students"], row["contacts"]) for row in figures.fields]
+        ),
         "thank_yous_chart": charts.series_svg(
             charts.line(
                 [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
@@ -102,11 +188,21 @@ def _context(figures) -> dict:
             desc=_("One bar per field, most explored first. The table below holds the numbers."),
             bar_class="chart-bar-field",
         ),
-        "engagement": [
-            _headline(engagement.received),
-            _headline(engagement.acceptance),
-            _headline(engagement.median_response, higher_is_better=False),
-        ],
+        "engagement_cards": _cards(
+            _ENGAGEMENT_CARD,
+            [
+                _headline(engagement.received),
+                _headline(engagement.acceptance),
+                _headline(engagement.median_response, higher_is_better=False),
+            ],
+            indent="          ",
+        ),
+        "most_asked_rows": _volunteer_rows(
+            engagement.most, empty=_("The office has no volunteers yet.")
+        ),
+        "least_asked_rows": _volunteer_rows(
+            engagement.least, empty=_("Every volunteer is in the list of the most asked.")
+        ),
         "busiest_share": charts.value_text(engagement.busiest_share, "percent"),
         "even_share": charts.value_text(engagement.even_share, "percent"),
         "unit_label": _("Week of") if figures.unit == "week" else _("Month"),

@@ -1,5 +1,6 @@
 """The dashboard's HTML, byte for byte, as the template wrote it before the view took
-over parts of it (the charts' SVG: charts.hbars_svg, series_svg).
+over parts of it (the charts' SVG: charts.hbars_svg, series_svg; the figures' cards
+and the data tables' rows: views_dashboard._cards, _rows).
 dashboard_before_svg.html is dashboard.html as it was, with its two chart partials
 (_chart_hbars.html, _chart_series.html) written in place of their includes; it is
 rendered from the page's own context with what the view used to give it
@@ -18,9 +19,10 @@ from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from apps.advising import charts
+from apps.advising.views_dashboard import _headline
 from tests.advising.test_dashboard import FEBRUARY, office_data  # noqa: F401 - a fixture
 from tests.factories.accounts import UserFactory
-from tests.factories.contacts import ContactFactory
+from tests.factories.contacts import ContactFactory, volunteer_named
 from tests.factories.students import FieldFactory
 
 URL = "/advising/dashboard/"
@@ -37,12 +39,28 @@ def _now(time_machine):
 
 
 def _old_context(figures) -> dict:
-    """What views_dashboard._context gave the charts before the view wrote them."""
+    """What views_dashboard._context gave the template's charts and loops before the
+    view wrote them (its code as it was)."""
+    engagement = figures.engagement
     labels = [charts.bucket_label(b.start, figures.unit) for b in figures.conversations]
     funnel_rows = [("Students", figures.students, figures.students)] + [
         (f.label, f.value, f.previous) for f in figures.funnel
     ]
     return {
+        "headlines": [
+            _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
+        ],
+        "funnel": [_headline(f) for f in figures.funnel],
+        "conversations": list(zip(labels, figures.conversations, strict=True)),
+        "thank_yous": [
+            (label, b, charts.value_text(b.rate, "percent"))
+            for label, b in zip(labels, figures.thank_yous, strict=True)
+        ],
+        "engagement": [
+            _headline(engagement.received),
+            _headline(engagement.acceptance),
+            _headline(engagement.median_response, higher_is_better=False),
+        ],
         "funnel_chart": charts.hbars(funnel_rows, with_previous=True),
         "conversations_chart": charts.vbars(
             [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
@@ -94,7 +112,7 @@ def test_an_office_without_any_activity(office, advisor, login_as):
     assert "No contacts with a field were added in this period." in html
 
 
-def test_field_names_are_escaped_and_long_ones_shortened(office, advisor, login_as):
+def test_names_are_escaped_and_long_ones_shortened(office, advisor, login_as):
     names = ['R&D <"labs">', "Public policy, " + "and more " * 8, "Law", "Art's"]
     for n, name in enumerate(names):
         field = FieldFactory(office=office, name=name)
@@ -102,9 +120,15 @@ def test_field_names_are_escaped_and_long_ones_shortened(office, advisor, login_
             someone = UserFactory(office=office, email=f"f{n}-{i}@northfield.test")
             ContactFactory(student=someone, field=field)
 
+    for n in range(7):
+        volunteer_named(
+            office, f"Jo {n} <Smith> & Co", email=f"jo{n}@alumni.test", employer=f'"A&B" {n}'
+        )
+
     html = _same(login_as(advisor).get(URL), advisor)
 
     assert "R&amp;D &lt;&quot;labs&quot;&gt;" in html
+    assert "&lt;Smith&gt; &amp; Co</th><td>&quot;A&amp;B&quot;" in html
     assert "Public policy, and more and more and more and…</text>" in html
 
 
