@@ -123,13 +123,16 @@ def _context(figures) -> dict:
         (f.label, f.value, f.previous) for f in figures.funnel
     ]
     funnel = [_headline(f) for f in figures.funnel]
+    headlines = [_headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines]
+    engagement_figures = [
+        _headline(engagement.received),
+        _headline(engagement.acceptance),
+        _headline(engagement.median_response, higher_is_better=False),
+    ]
     return {
         "figures": figures,
-        "headline_cards": _cards(
-            _HEADLINE_CARD,
-            [_headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines],
-            indent="      ",
-        ),
+        "headlines": headlines,
+        "headline_cards": _cards(_HEADLINE_CARD, headlines, indent="      "),
         "funnel_rows": mark_safe(  # noqa: S308 - every value is escaped
             "".join(
                 f'<tr><th scope="row">{_text(f["label"])}</th><td>{_text(f["value"])}</td>'
@@ -188,15 +191,8 @@ def _context(figures) -> dict:
             desc=_("One bar per field, most explored first. The table below holds the numbers."),
             bar_class="chart-bar-field",
         ),
-        "engagement_cards": _cards(
-            _ENGAGEMENT_CARD,
-            [
-                _headline(engagement.received),
-                _headline(engagement.acceptance),
-                _headline(engagement.median_response, higher_is_better=False),
-            ],
-            indent="          ",
-        ),
+        "engagement": engagement_figures,
+        "engagement_cards": _cards(_ENGAGEMENT_CARD, engagement_figures, indent="          "),
         "most_asked_rows": _volunteer_rows(
             engagement.most, empty=_("The office has no volunteers yet.")
         ),

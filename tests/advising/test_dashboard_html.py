@@ -40,26 +40,18 @@ def _now(time_machine):
 
 def _old_context(figures) -> dict:
     """What views_dashboard._context gave the template's charts and loops before the
-    view wrote them (its code as it was)."""
-    engagement = figures.engagement
+    view wrote them (its code as it was; the headlines and engagement figures it
+    still gives)."""
     labels = [charts.bucket_label(b.start, figures.unit) for b in figures.conversations]
     funnel_rows = [("Students", figures.students, figures.students)] + [
         (f.label, f.value, f.previous) for f in figures.funnel
     ]
     return {
-        "headlines": [
-            _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
-        ],
         "funnel": [_headline(f) for f in figures.funnel],
         "conversations": list(zip(labels, figures.conversations, strict=True)),
         "thank_yous": [
             (label, b, charts.value_text(b.rate, "percent"))
             for label, b in zip(labels, figures.thank_yous, strict=True)
-        ],
-        "engagement": [
-            _headline(engagement.received),
-            _headline(engagement.acceptance),
-            _headline(engagement.median_response, higher_is_better=False),
         ],
         "funnel_chart": charts.hbars(funnel_rows, with_previous=True),
         "conversations_chart": charts.vbars(
