@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.defaulttags import querystring
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.permissions import advisor_only
 from apps.advising import charts
 from apps.advising.dashboard import dashboard_figures_cached
-from apps.advising.forms_dashboard import DashboardFilterForm
+from apps.advising.forms_dashboard import CUSTOM, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
 from apps.students.selectors import programmes_for_office
 
@@ -205,6 +206,33 @@ def _context(figures) -> dict:
     }
 
 
+def _query(request, **changes) -> str:
+    """What `{% querystring ... %}` writes for these changes (Django's own tag,
+    called without a template), escaped as the tag's output is."""
+    return escape(querystring(None, request.GET, **changes))
+
+
+def _links(request, form) -> dict:
+    """The page's links that keep its query string: the periods' pills, the
+    refresh, and each chart's CSV."""
+    current = form.cleaned_data.get("range", "")
+    items = []
+    for value, label in form.fields["range"].choices:
+        if value == CUSTOM:
+            continue
+        active, current_attr = (" active", ' aria-current="true"') if current == value else ("", "")
+        query = _query(request, range=value, start=None, end=None, refresh=None)
+        items.append(
+            f'\n    <li class="nav-item"><a class="nav-link{active}" href="{query}"{current_attr}>'
+            f"{escape(str(label))}</a></li>\n    "
+        )
+    return {
+        "range_items": mark_safe("".join(items)),  # noqa: S308 - every value is escaped
+        "refresh_query": _query(request, refresh=1),
+        "csv_queries": {chart: _query(request, chart=chart, refresh=None) for chart in CSV_CHARTS},
+    }
+
+
 @advisor_only
 def dashboard(request):
     """The office's figures over a period, each against the period before, for
@@ -213,9 +241,13 @@ def dashboard(request):
     form = _form(request)
     if not form.is_valid():
         # A bad range is the visitor's to fix: the page says what is wrong.
-        return render(request, "advising/dashboard.html", {"form": form})
+        return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
     figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
-    return render(request, "advising/dashboard.html", {"form": form, **_context(figures)})
+    return render(
+        request,
+        "advising/dashboard.html",
+        {"form": form, **_links(request, form), **_context(figures)},
+    )
 
 
 def _figure_row(figure) -> list:

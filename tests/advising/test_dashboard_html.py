@@ -92,6 +92,9 @@ def _same(response, viewer) -> str:
         {**FEBRUARY, "year": "2028"},
         {"start": "2026-02-01"},
         {"start": "2026-03-01", "end": "2026-02-01"},
+        {"range": "12m", "refresh": "1", "x": ["a&b", "<c>"], "chart": "funnel"},
+        {**FEBRUARY, "range": "custom", "programme": "Économie & <Santé>"},
+        {"range": "nonsense", "year": "abc"},
     ],
 )
 def test_the_page_is_the_old_templates_html(params, office_data, advisor, login_as):  # noqa: F811
