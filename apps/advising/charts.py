@@ -1,5 +1,5 @@
-"""The dashboard's charts as geometry for server-rendered SVG (templates/advising/
-_chart_*.html), and its numbers as text. No script draws anything: the
+"""The dashboard's charts as geometry for server-rendered SVG (written by hbars_svg
+and series_svg), and its numbers as text. No script draws anything: the
 Content-Security-Policy allows none inline, and a chart that is markup prints,
 scales with its viewBox and needs nothing to load. Colours are CSS classes
 (static/css/dashboard.css), never style attributes.
@@ -221,10 +221,10 @@ def line(points: list[tuple[str, float | None]]) -> dict:
 
 # --- The charts as SVG markup ---------------------------------------------------------
 #
-# What templates/advising/_chart_hbars.html and _chart_series.html wrote, byte for
-# byte (tests/advising/test_dashboard_charts.py renders those templates, kept under
-# tests/, beside these): some 150 `floatformat` filters and 40 loop iterations a page
-# cost more than every other part of the dashboard.
+# What the templates _chart_hbars.html and _chart_series.html wrote, byte for byte
+# (tests/advising/test_dashboard_html.py renders them, kept in
+# dashboard_before_svg.html, beside these): some 150 `floatformat` filters and 40
+# loop iterations a page cost more than every other part of the dashboard.
 
 _TENTH = Decimal("0.1")
 
