@@ -1,5 +1,5 @@
-"""The dashboard's charts as geometry for server-rendered SVG (templates/advising/
-_chart_*.html), and its numbers as text. No script draws anything: the
+"""The dashboard's charts as geometry for server-rendered SVG (written by hbars_svg
+and series_svg), and its numbers as text. No script draws anything: the
 Content-Security-Policy allows none inline, and a chart that is markup prints,
 scales with its viewBox and needs nothing to load. Colours are CSS classes
 (static/css/dashboard.css), never style attributes.
@@ -10,8 +10,11 @@ widens a phone's page; its text is sized for that scale.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -214,3 +217,89 @@ def line(points: list[tuple[str, float | None]]) -> dict:
         "right": PLOT_RIGHT,
         "label_y": SERIES_HEIGHT - 6,
     }
+
+
+# --- The charts as SVG markup ---------------------------------------------------------
+#
+# What the templates _chart_hbars.html and _chart_series.html wrote, byte for byte
+# (tests/advising/test_dashboard_html.py renders them, kept in
+# dashboard_before_svg.html, beside these): some 150 `floatformat` filters and 40
+# loop iterations a page cost more than every other part of the dashboard.
+
+_TENTH = Decimal("0.1")
+
+
+def one_decimal(value) -> str:
+    """`{{ value|floatformat:'1u' }}`: one decimal, rounded half up on the value as
+    str() writes it (not on its binary fraction, as f"{value:.1f}" would), never
+    "-0.0"."""
+    rounded = Decimal(str(value)).quantize(_TENTH, ROUND_HALF_UP)
+    return f"{rounded if rounded else rounded.copy_abs():f}"
+
+
+def _svg_open(chart: dict, *, id: str, title: str, desc: str) -> str:
+    return (
+        '\n<svg xmlns="http://www.w3.org/2000/svg" class="chart" '
+        f'viewBox="0 0 {chart["width"]} {chart["height"]}" role="img" '
+        f'aria-labelledby="{id}-title {id}-desc" focusable="false">\n'
+        f'  <title id="{id}-title">{escape(str(title))}</title>\n'
+        f'  <desc id="{id}-desc">{escape(str(desc))}</desc>\n  '
+    )
+
+
+def hbars_svg(
+    chart: dict, *, id: str, title: str, desc: str, bar_class: str = "chart-bar"
+) -> SafeString:
+    """An hbars() chart as SVG; `id` names it on the page, `title` and `desc` are
+    what a screen reader says."""
+    parts = [_svg_open(chart, id=id, title=title, desc=desc)]
+    for bar in chart["bars"]:
+        previous = (
+            f'<rect class="chart-bar-previous" x="0" y="{one_decimal(bar.previous_y)}" '
+            f'width="{one_decimal(bar.previous_width)}" height="6" rx="1"/>'
+            if bar.previous_y is not None
+            else ""
+        )
+        parts.append(
+            f'<g>\n    <text x="0" y="{one_decimal(bar.label_y)}">{escape(bar.label)}</text>\n'
+            f'    <rect class="{bar_class}" x="0" y="{one_decimal(bar.y)}" '
+            f'width="{one_decimal(bar.width)}" height="18" rx="2"/>\n'
+            f'    <text class="chart-value" x="{one_decimal(bar.value_x)}" '
+            f'y="{bar.value_y}">{escape(bar.value_text)}</text>\n'
+            f"    {previous}\n  </g>"
+        )
+    parts.append("\n</svg>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number
+
+
+def series_svg(chart: dict, *, id: str, title: str, desc: str) -> SafeString:
+    """A vbars() or line() chart as SVG (as hbars_svg)."""
+    parts = [_svg_open(chart, id=id, title=title, desc=desc)]
+    right = one_decimal(chart["right"])
+    for i, grid in enumerate(chart["grid"]):
+        y = one_decimal(grid["y"])
+        parts.append(
+            f'<line class="{"chart-baseline" if i == 0 else "chart-grid"}" '
+            f'x1="{chart["left"]}" x2="{right}" y1="{y}" y2="{y}"/>\n'
+            f'  <text class="chart-axis-label" x="{chart["axis_x"]}" '
+            f'y="{one_decimal(grid["text_y"])}" text-anchor="end">{escape(grid["text"])}</text>\n  '
+        )
+    for bar in chart.get("bars", ()):
+        parts.append(
+            f'<rect class="chart-bar" x="{one_decimal(bar["x"])}" y="{one_decimal(bar["y"])}" '
+            f'width="{one_decimal(bar["width"])}" height="{one_decimal(bar["height"])}"/>\n  '
+        )
+    if chart.get("path"):
+        parts.append(f'<path class="chart-line" d="{escape(chart["path"])}"/>\n  ')
+    for dot in chart.get("dots", ()):
+        parts.append(
+            f'<circle class="chart-dot" cx="{one_decimal(dot["x"])}" '
+            f'cy="{one_decimal(dot["y"])}" r="3.5"/>\n  '
+        )
+    for label in chart["x_labels"]:
+        parts.append(
+            f'<text class="chart-axis-label" x="{one_decimal(label["x"])}" '
+            f'y="{chart["label_y"]}" text-anchor="middle">{escape(str(label["text"]))}</text>\n  '
+        )
+    parts.append("\n</svg>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from apps.advising.forms_people import PeopleNumberInput, PeopleSelect
+
 LAST_30_DAYS = "30d"
 THIS_TERM = "term"
 LAST_12_MONTHS = "12m"
@@ -45,9 +47,13 @@ class DashboardFilterForm(forms.Form):
     end = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    programme = forms.ChoiceField(label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=PeopleSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
-        label=_("Graduation year"), min_value=1950, max_value=2100, required=False
+        widget=PeopleNumberInput,
+        label=_("Graduation year"),
+        min_value=1950,
+        max_value=2100,
+        required=False,
     )
 
     def __init__(self, *args, programmes: list[str], today: date, **kwargs):

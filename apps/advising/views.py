@@ -1,3 +1,7 @@
+import functools
+from html import escape as html_escape
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -6,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import advisor_only, office_admin_required
@@ -23,34 +27,31 @@ from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.rendering import CountedPaginator, date_shown
 from apps.interviews.selectors import interview_list_for_advisor
-from apps.students.selectors import (
-    field_list_for_office,
-    programmes_for_office,
-    student_profile_find,
-)
+from apps.students.selectors import field_list_for_office, student_profile_find
 
 PAGE_SIZE = 50
 
 
 def _caseload(request, *, page: bool = False):
     """The filter form and the caseload it asks for (None when the form is not
-    valid): for a page, what its Paginator slices; else the whole queryset."""
+    valid): for a page, what its Paginator slices; else the whole queryset; and
+    what was read from the cache first (selectors.caseload_cached)."""
     advisor = request.user
+    cached = selectors.caseload_cached(advisor=advisor)
     form = CaseloadFilterForm(
         request.GET,
-        programmes=programmes_for_office(office_id=advisor.office_id),
-        fields=field_list_for_office(office_id=advisor.office_id),
+        programmes=cached.programmes,
+        fields=field_list_for_office(office_id=advisor.office_id).values_list("pk", "name"),
     )
     if not form.is_valid():
-        return form, None, None, None
-    has_caseload = selectors.advisor_has_caseload(advisor=advisor)
+        return form, None, None, None, cached
     query = form.query(
-        default_scope=selectors.SCOPE_MINE if has_caseload else selectors.SCOPE_OFFICE
+        default_scope=selectors.SCOPE_MINE if cached.has_caseload else selectors.SCOPE_OFFICE
     )
     now = timezone.now()
     read = selectors.caseload_page_rows if page else selectors.caseload_for_advisor
     students = read(advisor=advisor, query=query, now=now)
-    return form, query, students, now
+    return form, query, students, now, cached
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -90,12 +91,38 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
     return headers
 
 
-def _flag_badges() -> list[str]:
+@functools.cache
+def _header_cells(request, query: selectors.CaseloadQuery) -> str:
+    """The headings' cells, as the template's loop wrote them with
+    `{% querystring sort=header.sort page=None %}` for each link: the query string
+    without the page is encoded once (as QueryDict.urlencode does), the sort put
+    where it was (last when it was not there)."""
+    before, after = [], []
+    pairs = before
+    for key, values in request.GET.lists():
+        if key == "sort":
+            pairs = after
+        elif key != "page":
+            pairs.extend((key, value) for value in values)
+    head, tail = urlencode(before), urlencode(after)
+    cells = []
+    for header in _headers(query):
+        link = "&".join(part for part in (head, urlencode({"sort": header["sort"]}), tail) if part)
+        aria = f' aria-sort="{header["aria_sort"]}"' if header["aria_sort"] else ""
+        cells.append(
+            f'<th scope="col"{aria}><a href="{html_escape("?" + link)}">'
+            f"{html_escape(str(header['label']))}</a></th>"
+        )
+    return mark_safe("".join(cells))  # noqa: S308 - every value above is escaped
+
+
+@functools.cache
+def _flag_badges(language: str | None) -> tuple[str, ...]:
     """Each flag's badge as the row shows it, in the row's order (stalled, missed
     thank-you, no targets, asked for a job, no advisor), with the spaces between
-    badges the page has always had."""
+    badges the page has always had; made once per language."""
     asked = _("A request was sent although the checker read it as asking for a job")
-    return [
+    return (
         format_html('<span class="badge text-bg-warning">{}</span> ', _("stalled")),
         format_html('<span class="badge text-bg-danger">{}</span> ', _("missed thank-you")),
         format_html('<span class="badge text-bg-secondary">{}</span>', _("no targets yet")),
@@ -105,7 +132,16 @@ def _flag_badges() -> list[str]:
             _("asked for a job"),
         ),
         format_html(' <span class="badge text-bg-light">{}</span>', _("no advisor")),
-    ]
+    )
+
+
+@functools.cache
+def _stage_badges(language: str | None) -> dict[str, str]:
+    """Each stage's badge as the row shows it, made once per language."""
+    return {
+        stage: _STAGE.format(stage=escape(stage), label=escape(str(label)))
+        for stage, label in Stage.choices
+    }
 
 
 # One row of the table, exactly as the template's loop wrote it (whitespace and all):
@@ -140,10 +176,12 @@ _STAGE = '<span class="badge stage stage-{stage}">{label}</span>'
 
 def _rows_html(students, *, selectable: bool) -> str:
     """The table's rows (what the template's loop over the page wrote), each value
-    escaped as `{{ }}` would: its link, its flags' badges, its figures, its last
-    activity and its stage. `selectable` adds the office admin's checkbox."""
-    stages = dict(Stage.choices)
-    badges = _flag_badges()
+    escaped as `{{ }}` would (html.escape: what Django's escape does for a str,
+    without its lazy wrapper's cost): its link, its flags' badges, its figures, its
+    last activity and its stage. `selectable` adds the office admin's checkbox."""
+    language = get_language()
+    stages = _stage_badges(language)
+    badges = _flag_badges(language)
     select = _("Select %(name)s")
     url_for = path_for_pk("advising_student")
     rows = []
@@ -154,12 +192,14 @@ def _rows_html(students, *, selectable: bool) -> str:
         year = student.graduation_year
         rows.append(
             _ROW.format(
-                select=_SELECT.format(pk=pk, label=escape(select % {"name": student.full_name}))
+                select=_SELECT.format(
+                    pk=pk, label=html_escape(select % {"name": student.full_name})
+                )
                 if selectable
                 else "",
-                url=escape(url_for(pk)),
-                name=escape(student.full_name),
-                email=escape(student.email),
+                url=html_escape(url_for(pk)),
+                name=html_escape(student.full_name),
+                email=html_escape(student.email),
                 badges="".join(
                     html
                     for html, shown in zip(
@@ -175,7 +215,7 @@ def _rows_html(students, *, selectable: bool) -> str:
                     )
                     if shown
                 ),
-                programme=escape(student.programme),
+                programme=html_escape(student.programme),
                 year="" if year is None else int(year),
                 contacts=int(student.contacts_count),
                 targets=int(student.targets),
@@ -186,9 +226,9 @@ def _rows_html(students, *, selectable: bool) -> str:
                 late=int(student.thanks_late),
                 missing=int(student.thanks_missing),
                 overdue=int(student.overdue_followups),
-                active_iso=escape(iso),
-                active=escape(shown),
-                stage=_STAGE.format(stage=escape(stage), label=escape(stages.get(stage, "")))
+                active_iso=html_escape(iso),
+                active=html_escape(shown),
+                stage=stages.get(stage) or _STAGE.format(stage=html_escape(stage), label="")
                 if stage
                 else "",
             )
@@ -198,10 +238,12 @@ def _rows_html(students, *, selectable: bool) -> str:
 
 @advisor_only
 def caseload(request):
-    form, query, students, now = _caseload(request, page=True)
+    form, query, students, now, cached = _caseload(request, page=True)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
-    count = selectors.caseload_count(advisor=request.user, query=query, now=now)
+    count = selectors.caseload_count(
+        advisor=request.user, query=query, now=now, version=cached.members_version
+    )
     page = CountedPaginator(students, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     page.object_list = list(
         selectors.caseload_flags(page.object_list, advisor=request.user, now=now)
@@ -213,7 +255,7 @@ def caseload(request):
             "form": form,
             "query": query,
             "page": page,
-            "headers": _headers(query),
+            "header_cells": _header_cells(request, query),
             "rows": _rows_html(page.object_list, selectable=request.user.is_office_admin),
             # Office admins assign the students they select to an advisor.
             "assign_form": AssignForm(
@@ -280,7 +322,7 @@ def _csv_rows(students, *, advisor, now):
 @advisor_only
 def caseload_csv(request):
     """What the page shows, every page of it, as CSV. Logged in the access log."""
-    form, _query, students, now = _caseload(request)
+    form, _query, students, now, _cached = _caseload(request)
     if students is None:
         return render(request, "advising/caseload.html", {"form": form}, status=400)
     services.access_record(

@@ -5,13 +5,16 @@ import zoneinfo
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.defaulttags import querystring
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import advisor_only
 from apps.advising import charts
 from apps.advising.dashboard import dashboard_figures_cached
-from apps.advising.forms_dashboard import DashboardFilterForm
+from apps.advising.forms_dashboard import CUSTOM, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
 from apps.students.selectors import programmes_for_office
 
@@ -47,42 +50,186 @@ def _headline(figure, *, higher_is_better: bool = True) -> dict:
     }
 
 
+def _text(value) -> str:
+    """A value as `{{ value }}` writes it (a str, an int or None), escaped."""
+    return escape(str(value))
+
+
+# A headline figure's card, and an engagement figure's, as the template's loops
+# wrote them (whitespace and all).
+_HEADLINE_CARD = (
+    '\n  <div class="col-6 col-lg">\n'
+    '    <div class="card h-100"><div class="card-body">\n'
+    "{body}"
+    "    </div></div>\n"
+    "  </div>\n  "
+)
+_ENGAGEMENT_CARD = (
+    '\n        <div class="col-12 col-md-4"><div class="border rounded p-2 h-100">\n'
+    "{body}"
+    "        </div></div>\n        "
+)
+_CARD_BODY = (
+    '{indent}<p class="small text-body-secondary mb-1">{label}</p>\n'
+    '{indent}<p class="figure-value mb-1">{value}</p>\n'
+    '{indent}<p class="small mb-0"><span class="{change_class}">{versus}</span> '
+    '<span class="text-body-secondary">({previous})</span></p>\n'
+)
+
+
+def _cards(card: str, headlines: list[dict], *, indent: str) -> str:
+    versus = _("vs previous period: %(change)s")
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            card.format(
+                body=_CARD_BODY.format(
+                    indent=indent,
+                    label=_text(h["label"]),
+                    value=_text(h["value"]),
+                    change_class=_text(h["change_class"]),
+                    versus=versus % {"change": _text(h["change"])},
+                    previous=_text(h["previous"]),
+                )
+            )
+            for h in headlines
+        )
+    )
+
+
+def _rows(rows, *, empty: str = "") -> str:
+    """Table rows: the first cell of each a heading; `empty` the row for none."""
+    if not rows:
+        return empty
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<tr><th scope="row">{_text(first)}</th>'
+            + "".join(f"<td>{_text(cell)}</td>" for cell in cells)
+            + "</tr>"
+            for first, *cells in rows
+        )
+    )
+
+
+def _volunteer_rows(rows, *, empty: str) -> str:
+    return _rows(
+        [(row["user__full_name"], row["employer"], row["requests"]) for row in rows],
+        empty=format_html('<tr><td colspan="3">{}</td></tr>', empty),
+    )
+
+
 def _context(figures) -> dict:
     labels = [charts.bucket_label(b.start, figures.unit) for b in figures.conversations]
     engagement = figures.engagement
     funnel_rows = [(_("Students"), figures.students, figures.students)] + [
         (f.label, f.value, f.previous) for f in figures.funnel
     ]
+    funnel = [_headline(f) for f in figures.funnel]
+    headlines = [_headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines]
+    engagement_figures = [
+        _headline(engagement.received),
+        _headline(engagement.acceptance),
+        _headline(engagement.median_response, higher_is_better=False),
+    ]
     return {
         "figures": figures,
-        "headlines": [
-            _headline(f, higher_is_better=f.key != "inactive") for f in figures.headlines
-        ],
-        "funnel": [_headline(f) for f in figures.funnel],
-        "funnel_chart": charts.hbars(funnel_rows, with_previous=True),
-        "conversations": list(zip(labels, figures.conversations, strict=True)),
-        "conversations_chart": charts.vbars(
+        "headlines": headlines,
+        "headline_cards": _cards(_HEADLINE_CARD, headlines, indent="      "),
+        "funnel_rows": mark_safe(  # noqa: S308 - every value is escaped
+            "".join(
+                f'<tr><th scope="row">{_text(f["label"])}</th><td>{_text(f["value"])}</td>'
+                f'<td>{_text(f["previous"])}</td><td class="{_text(f["change_class"])}">'
+                f"{_text(f['change'])}</td></tr>"
+                for f in funnel
+            )
+        ),
+        "funnel_chart": charts.hbars_svg(
+            charts.hbars(funnel_rows, with_previous=True),
+            id="funnel-chart",
+            title=_("Students at each step"),
+            desc=_(
+                "One bar per step, the previous period as a thin bar under it. "
+                "The table below holds the numbers."
+            ),
+        ),
+        "conversation_rows": _rows(
             [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
         ),
-        "thank_yous": [
-            (label, b, charts.value_text(b.rate, "percent"))
-            for label, b in zip(labels, figures.thank_yous, strict=True)
-        ],
-        "thank_yous_chart": charts.line(
-            [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
+        "conversations_chart": charts.series_svg(
+            charts.vbars(
+                [(label, b.value) for label, b in zip(labels, figures.conversations, strict=True)]
+            ),
+            id="conversations-chart",
+            title=_("Conversations held"),
+            desc=_("One bar per week or month. The table below holds the numbers."),
         ),
-        "fields_chart": charts.hbars(
-            [(row["field__name"], row["students"], None) for row in figures.fields],
-            with_previous=False,
+        "thank_you_rows": _rows(
+            [
+                (label, b.on_time, b.late, b.missing, charts.value_text(b.rate, "percent"))
+                for label, b in zip(labels, figures.thank_yous, strict=True)
+            ]
         ),
-        "engagement": [
-            _headline(engagement.received),
-            _headline(engagement.acceptance),
-            _headline(engagement.median_response, higher_is_better=False),
-        ],
+        "field_rows": _rows(
+            [(row["field__name"], row["students"], row["contacts"]) for row in figures.fields]
+        ),
+        "thank_yous_chart": charts.series_svg(
+            charts.line(
+                [(label, b.rate) for label, b in zip(labels, figures.thank_yous, strict=True)]
+            ),
+            id="thanks-chart",
+            title=_("On-time rate of thank-yous"),
+            desc=_(
+                "A line from 0 to 100 per cent; a gap where no thank-you was due. "
+                "The table below holds the numbers."
+            ),
+        ),
+        "fields_chart": charts.hbars_svg(
+            charts.hbars(
+                [(row["field__name"], row["students"], None) for row in figures.fields],
+                with_previous=False,
+            ),
+            id="fields-chart",
+            title=_("Students per field"),
+            desc=_("One bar per field, most explored first. The table below holds the numbers."),
+            bar_class="chart-bar-field",
+        ),
+        "engagement": engagement_figures,
+        "engagement_cards": _cards(_ENGAGEMENT_CARD, engagement_figures, indent="          "),
+        "most_asked_rows": _volunteer_rows(
+            engagement.most, empty=_("The office has no volunteers yet.")
+        ),
+        "least_asked_rows": _volunteer_rows(
+            engagement.least, empty=_("Every volunteer is in the list of the most asked.")
+        ),
         "busiest_share": charts.value_text(engagement.busiest_share, "percent"),
         "even_share": charts.value_text(engagement.even_share, "percent"),
         "unit_label": _("Week of") if figures.unit == "week" else _("Month"),
+    }
+
+
+def _query(request, **changes) -> str:
+    """What `{% querystring ... %}` writes for these changes (Django's own tag,
+    called without a template), escaped as the tag's output is."""
+    return escape(querystring(None, request.GET, **changes))
+
+
+def _links(request, form) -> dict:
+    """The page's links that keep its query string: the periods' pills, the
+    refresh, and each chart's CSV."""
+    current = form.cleaned_data.get("range", "")
+    items = []
+    for value, label in form.fields["range"].choices:
+        if value == CUSTOM:
+            continue
+        active, current_attr = (" active", ' aria-current="true"') if current == value else ("", "")
+        query = _query(request, range=value, start=None, end=None, refresh=None)
+        items.append(
+            f'\n    <li class="nav-item"><a class="nav-link{active}" href="{query}"{current_attr}>'
+            f"{escape(str(label))}</a></li>\n    "
+        )
+    return {
+        "range_items": mark_safe("".join(items)),  # noqa: S308 - every value is escaped
+        "refresh_query": _query(request, refresh=1),
+        "csv_queries": {chart: _query(request, chart=chart, refresh=None) for chart in CSV_CHARTS},
     }
 
 
@@ -94,9 +241,13 @@ def dashboard(request):
     form = _form(request)
     if not form.is_valid():
         # A bad range is the visitor's to fix: the page says what is wrong.
-        return render(request, "advising/dashboard.html", {"form": form})
+        return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
     figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
-    return render(request, "advising/dashboard.html", {"form": form, **_context(figures)})
+    return render(
+        request,
+        "advising/dashboard.html",
+        {"form": form, **_links(request, form), **_context(figures)},
+    )
 
 
 def _figure_row(figure) -> list:

@@ -354,9 +354,9 @@ def test_my_students_second_view_reads_its_count_from_the_cache(
     browser = login_as(advisor)
     browser.get(URL)
 
-    # Session, user, the fields of the filter, has-caseload, the page: the
-    # programmes and the count are cached.
-    with django_assert_num_queries(5):
+    # Session, user, the fields of the filter, the page: the programmes, whether
+    # the advisor has students (selectors.caseload_cached) and the count are cached.
+    with django_assert_num_queries(4):
         response = browser.get(URL)
 
     assert response.context["page"].paginator.count == students
@@ -390,6 +390,23 @@ def test_the_count_follows_assignments_and_names_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         assignments_remove(admin=office_admin, advisor_id=advisor.pk, student_ids=[student2.pk])
     assert _count(browser, scope="mine") == 0
+
+
+def test_the_default_scope_follows_assignments_at_once(
+    advisor, office_admin, student, login_as, django_capture_on_commit_callbacks
+):
+    """Whether the advisor has students is kept in the cache with the membership's
+    version (selectors.caseload_cached): an assignment made or ended shows at once."""
+    browser = login_as(advisor)
+    assert browser.get(URL).context["query"].scope == "office"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _assign(office_admin, advisor, student)
+    assert browser.get(URL).context["query"].scope == "mine"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assignments_remove(admin=office_admin, advisor_id=advisor.pk, student_ids=[student.pk])
+    assert browser.get(URL).context["query"].scope == "office"
 
 
 def test_a_count_under_a_flag_is_never_cached(advisor, student, login_as):

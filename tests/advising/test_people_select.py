@@ -1,5 +1,8 @@
 """The People page's selects (forms_people.PeopleSelect) write exactly the HTML of
-Django's Select."""
+Django's Select, and PeopleNumberInput that of its NumberInput: on the People page,
+the caseload's filters and the dashboard's."""
+
+from datetime import date
 
 import pytest
 from django import forms
@@ -9,12 +12,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
+from apps.advising.forms import CaseloadFilterForm
+from apps.advising.forms_dashboard import DashboardFilterForm
 from apps.advising.forms_people import (
     AssignmentRuleForm,
     PeopleBulkForm,
     PeopleFilterForm,
+    PeopleNumberInput,
     PeopleSelect,
 )
+from tests.factories.students import FieldFactory
 
 CHOICES = [
     ("", gettext_lazy("Any")),
@@ -101,3 +108,60 @@ def test_the_rule_forms_advisor_select_reads_its_queryset_as_djangos(office_admi
 
     assert ours == django
     assert f'<option value="{advisor.pk}" selected>Dana Advisor</option>' in ours[0]
+
+
+@pytest.mark.parametrize("value", [None, "", "2027", 2027, 'x"<y>&', mark_safe("<b>")])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"class": "form-control", "min": 1950, "max": "2100", "required": True, "x": False}],
+)
+def test_people_number_input_renders_as_djangos(value, attrs):
+    ours = PeopleNumberInput(attrs=attrs)
+    django = forms.NumberInput(attrs=attrs)
+
+    assert ours.render("year", value, attrs={"id": "id_year"}) == django.render(
+        "year", value, attrs={"id": "id_year"}
+    )
+
+
+FILTER_DATA = [
+    {},
+    {"programme": "Law & <Politics>", "year": "2027", "scope": "office", "stage": "met"},
+    {"year": "abc", "flag": "stalled", "field": "7"},
+    {"year": "1900", "programme": "nowhere"},
+]
+
+
+@pytest.mark.parametrize("data", FILTER_DATA)
+def test_the_caseload_filters_render_as_djangos(data, office):
+    field = FieldFactory(office=office, name="R&D <labs>")
+    form = CaseloadFilterForm(
+        {**data, "field": str(field.pk)} if "field" in data else data,
+        programmes=["Economics", "Law & <Politics>"],
+        fields=[(field.pk, field.name)],
+    )
+    form.is_valid()
+
+    for name in ("scope", "programme", "year", "field", "stage", "flag"):
+        _assert_as_djangos(form, name)
+
+
+@pytest.mark.parametrize("data", FILTER_DATA)
+def test_the_dashboard_filters_render_as_djangos(data):
+    form = DashboardFilterForm(
+        data, programmes=["Economics", "Law & <Politics>"], today=date(2026, 3, 3)
+    )
+    form.is_valid()
+
+    for name in ("programme", "year"):
+        _assert_as_djangos(form, name)
+
+
+def _assert_as_djangos(form, name):
+    field = form.fields[name]
+    if isinstance(field.widget, forms.Select):
+        django = forms.Select(attrs=field.widget.attrs, choices=field.choices)
+    else:
+        django = forms.NumberInput(attrs=field.widget.attrs)
+    bound = form[name]
+    assert str(bound) == bound.as_widget(widget=django), name
