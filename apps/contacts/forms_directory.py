@@ -8,9 +8,8 @@ from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
 from apps.core.forms import IdChoices
-from apps.core.statements import StatementRows
 from apps.students.models import Field
-from apps.students.selectors import field_list_for_office
+from apps.students.selectors import field_choices_for_office, field_list_for_office
 
 
 class VolunteerProfileForm(forms.ModelForm):
@@ -135,14 +134,9 @@ class DirectoryFilterForm(forms.Form):
         once per process (core.statements): the directory shows them on every
         page."""
         if not hasattr(self, "_field_options"):
-            field = self.fields["field"]
-            fields = StatementRows(
-                shape=("contacts.directory_field_options",),
-                build=lambda values: field_list_for_office(office_id=values["office_id"]),
-                inputs={"office_id": self.office_id},
-                sentinels={"office_id": 2_000_000_011},
-            )
-            self._field_options = [(str(f.pk), field.label_from_instance(f)) for f in fields]
+            self._field_options = [
+                (str(pk), name) for pk, name in field_choices_for_office(office_id=self.office_id)
+            ]
         return self._field_options
 
     def major_options(self) -> list[str]:

@@ -18,6 +18,20 @@ def field_list_for_office(*, office_id: int, include_inactive: bool = False) -> 
     return qs.order_by("name")
 
 
+def field_choices_for_office(*, office_id: int) -> list[tuple[int, str]]:
+    """The office's fields offered to students as (id, name), by name: what the
+    filters of the caseload and the directory offer on every page, read by a
+    statement compiled once per process (core.statements)."""
+    return StatementRows(
+        shape=("students.field_choices",),
+        build=lambda values: field_list_for_office(office_id=values["office_id"]).values_list(
+            "pk", "name"
+        ),
+        inputs={"office_id": office_id},
+        sentinels={"office_id": 2_000_000_011},
+    )[0:None]
+
+
 def field_get_for_office(*, office_id: int, pk: int) -> Field:
     field = Field.objects.filter(office_id=office_id, pk=pk).first()
     if field is None:

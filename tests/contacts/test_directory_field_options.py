@@ -32,5 +32,5 @@ def test_field_options_are_the_offices_offered_fields_from_a_kept_statement(
         label for _pk, label in DirectoryFilterForm({}, office_id=other_office.pk).field_options()
     ] == ["Elsewhere"]
     kept = {shape[1] for shape in statements._statements("default")}
-    assert kept == {"contacts.directory_field_options"}
+    assert kept == {"students.field_choices"}
     statements.statements_clear()
