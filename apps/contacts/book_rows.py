@@ -20,6 +20,7 @@ from apps.contacts.selectors import contact_book_page_rows, target_list_for_stud
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
 from apps.core.statements import StatementRows
+from apps.students.selectors import field_list_for_office
 
 # Values no real input has, for StatementRows to trace each parameter of a page's
 # statement to the input it came from.
@@ -110,6 +111,22 @@ def book_rows_html(contacts) -> str:
             "  </a>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+
+
+def filter_field_options(*, office_id: int) -> list[tuple[str, str]]:
+    """The office's active fields as the field filter offers them, (pk, name) by
+    name, read by a statement compiled once per process."""
+
+    def build(values: dict) -> QuerySet:
+        return field_list_for_office(office_id=values["office_id"]).only("pk", "name")
+
+    fields = StatementRows(
+        shape=("contacts.book-fields",),
+        build=build,
+        inputs={"office_id": office_id},
+        sentinels={"office_id": 2_000_000_024},
+    ).rows(0, None)
+    return [(str(field.pk), field.name) for field in fields]
 
 
 def filter_selects_html(selects: list[dict]) -> str:

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from apps.contacts import selectors
 from apps.contacts.enums import Source, Stage
 from apps.contacts.services import contact_archive, contact_set_stage
-from apps.contacts.views import TARGET_PREVIEW, _filter_selects
+from apps.contacts.views import TARGET_PREVIEW
+from apps.students.selectors import field_list_for_office
 from tests.factories.contacts import ContactFactory
 from tests.factories.students import FieldFactory
 
@@ -49,6 +50,27 @@ def _label_rows(contacts) -> None:
             if contact.referred_by_id
             else ""
         )
+
+
+def _filter_selects(request, form) -> list[dict]:
+    fields = field_list_for_office(office_id=request.user.office_id).values_list("pk", "name")
+    selects = []
+    for name, options in (
+        ("field", [(str(pk), label) for pk, label in fields]),
+        ("stage", Stage.choices),
+        ("source", Source.choices),
+    ):
+        field = form.fields[name]
+        empty = field.empty_label if name == "field" else field.choices[0][1]
+        selects.append(
+            {
+                "name": name,
+                "label": field.label,
+                "options": [("", str(empty)), *((v, str(label)) for v, label in options)],
+                "value": request.GET.get(name, ""),
+            }
+        )
+    return selects
 
 
 def _old_book_context(response) -> dict:

@@ -87,5 +87,8 @@ def test_the_book_and_target_rows_are_the_querysets_from_kept_statements(
         assert targets(got) == expected_targets
         [ben] = [c for c in got if c.full_name == "Ben"]
         assert ben.referred_by.full_name == "Ana"
+    assert book_rows.filter_field_options(office_id=consulting.office_id) == [
+        (str(consulting.pk), "Consulting")
+    ]
     shapes = {shape[1] for shape in _statements("default")}
-    assert shapes == {"contacts.book", "contacts.targets"}
+    assert shapes == {"contacts.book", "contacts.targets", "contacts.book-fields"}
