@@ -79,10 +79,11 @@ def contact_book_page_rows(**filters) -> QuerySet[Contact]:
     return contact_list_for_student(**filters).only(*BOOK_ROW_FIELDS)
 
 
-# The count of a student's book (contacts not archived): read from the cache under
-# the book's version, which contacts.services.contact_book_changed moves on after
-# every commit that adds, archives, restores or removes one of them. A count stored
-# under an old version is never read again; the timeout only bounds its life.
+# The count of a student's book (contacts not archived): kept in the cache with the
+# book's version it was counted under, which contacts.services.contact_book_changed
+# moves on after every commit that adds, archives, restores or removes one of them.
+# A count stored with an old version is never read again; the timeout only bounds
+# its life.
 BOOK_COUNT_SECONDS = 15 * 60
 
 
@@ -103,12 +104,22 @@ def contact_book_version(*, owner_id: int) -> int:
 
 def contact_count_for_student(*, student) -> int:
     """How many contacts the student has, archived ones left out. One query when the
-    cache does not hold it, none when it does."""
-    key = f"contacts:book-count:{student.pk}:{contact_book_version(owner_id=student.pk)}"
-    count = cache.get(key)
-    if count is None:
-        count = Contact.objects.filter(owner=student, archived_at__isnull=True).count()
-        cache.set(key, count, BOOK_COUNT_SECONDS)
+    cache does not hold it, none when it does.
+
+    The count is stored with the version it was counted under, and read with the
+    current version in one round trip to the cache (two before: the version, then
+    the count under it); a count stored under another version is counted again."""
+    version_key = contact_book_version_key(student.pk)
+    count_key = f"contacts:book-count:{student.pk}"
+    found = cache.get_many([version_key, count_key])
+    version = found.get(version_key)
+    if version is None:
+        version = contact_book_version(owner_id=student.pk)
+    stored = found.get(count_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
+    count = Contact.objects.filter(owner=student, archived_at__isnull=True).count()
+    cache.set(count_key, (version, count), BOOK_COUNT_SECONDS)
     return count
 
 

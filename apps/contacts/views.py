@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import student_only
-from apps.contacts import selectors, services
+from apps.contacts import book_rows, selectors, services
 from apps.contacts.enums import Source, Stage
 from apps.contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm
 from apps.contacts.matching import contact_matches
 from apps.core.links import safe_next
 from apps.core.rendering import render_list
-from apps.students.selectors import field_list_for_office
 
 PAGE_SIZE = 25
 
@@ -25,7 +24,7 @@ PAGE_SIZE = 25
 def contact_list(request):
     form = ContactFilterForm(request.GET or None, office_id=request.user.office_id)
     filters = form.filters()
-    contacts = selectors.contact_book_page_rows(student=request.user, **form.selector_kwargs())
+    contacts = book_rows.book_page_rows(student=request.user, filters=form.selector_kwargs())
     paginator = Paginator(contacts, PAGE_SIZE)
     if not any(filters.values()):
         # The whole book, unfiltered: its count is cached (a filtered one is counted
@@ -33,33 +32,19 @@ def contact_list(request):
         paginator.count = selectors.contact_count_for_student(student=request.user)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    _label_rows(page.object_list)
     rows_only = request.htmx and not request.htmx.boosted
-    context = {"form": form, "page": page, "filtering": any(filters.values())}
+    context = {
+        "form": form,
+        "page": page,
+        "filtering": any(filters.values()),
+        "rows_html": book_rows.book_rows_html(page.object_list),
+    }
     if rows_only:
         template = "contacts/_contact_rows.html"
     else:
         template = "contacts/contact_list.html"
-        context["selects"] = _filter_selects(request, form)
+        context["selects_html"] = book_rows.filter_selects_html(_filter_selects(request, form))
     return render_list(request, template, context)
-
-
-def _label_rows(contacts) -> None:
-    """What each row of the book writes, worked out here once per page rather than
-    per row in the template: the link (one reverse for the page), the labels of the
-    stage and the source (each translated once), the referrer's line."""
-    url = _detail_url()
-    stages = {value: str(label) for value, label in Stage.choices}
-    sources = {value: str(label) for value, label in Source.choices}
-    for contact in contacts:
-        contact.url = url(contact.pk)
-        contact.stage_label = stages.get(contact.stage, contact.stage)
-        contact.source_label = sources.get(contact.source, contact.source)
-        contact.referrer_line = (
-            _("referred by %(name)s") % {"name": contact.referred_by.full_name}
-            if contact.referred_by_id
-            else ""
-        )
 
 
 def _detail_url():
@@ -71,11 +56,11 @@ def _detail_url():
 def _filter_selects(request, form) -> list[dict]:
     """The field, stage and source filters as plain lists of (value, label): written
     by a loop of the page's template instead of three widgets, each of which renders
-    a template per option. The fields are read here, two columns of them."""
-    fields = field_list_for_office(office_id=request.user.office_id).values_list("pk", "name")
+    a template per option. The fields are read by a statement compiled once
+    (book_rows.filter_field_options), two columns of them."""
     selects = []
     for name, options in (
-        ("field", [(str(pk), label) for pk, label in fields]),
+        ("field", book_rows.filter_field_options(office_id=request.user.office_id)),
         ("stage", Stage.choices),
         ("source", Source.choices),
     ):
@@ -339,17 +324,20 @@ TARGET_PREVIEW = 25
 
 @student_only
 def target_list(request):
-    groups, contacts = selectors.target_list_grouped(student=request.user)
+    contacts = book_rows.target_list_rows(student=request.user)
+    groups = book_rows.target_groups(contacts)
     # ?field=<id> (or "none" for the contacts without an active field) shows that
     # list whole and alone.
     whole = request.GET.get("field")
     if whole:
         groups = [g for g in groups if str(g["field"].pk if g["field"] else "none") == whole]
+    rows = book_rows.TargetRows(request)
     for group in groups:
         group["count"] = len(group["contacts"])
         if not whole and group["count"] > TARGET_PREVIEW:
             group["contacts"] = group["contacts"][:TARGET_PREVIEW]
             group["cut"] = True
+        group["rows_html"] = rows.html(group["contacts"], cut=group.get("cut", False))
     return render_list(
         request,
         "contacts/target_list.html",
