@@ -258,14 +258,6 @@ class Contact(TimeStampedModel):
                 condition=~models.Q(match_linkedin=""),
             ),
             models.Index(fields=["owner", "field", "target_rank"]),
-            # The target list: the few ranked contacts of a book of thousands, found
-            # without reading the rest (the owner's index read all 2,000 of the scale
-            # student's to keep 8: 0.74 ms of the page's query).
-            models.Index(
-                fields=["owner", "target_rank"],
-                name="contact_target_list",
-                condition=models.Q(archived_at__isnull=True, target_rank__isnull=False),
-            ),
             models.Index(fields=["owner", "email"]),
             models.Index(
                 "owner",

@@ -388,25 +388,6 @@ def test_a_page_of_the_book_is_read_from_its_index_without_sorting(student, filt
     assert "Sort" not in plan
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
-def test_the_target_list_reads_its_few_ranked_contacts_from_its_own_index(student, student2):
-    # A big book with three contacts ranked, as the scale student's (2,000 and 8),
-    # and statistics that say so.
-    book = [Contact(owner=student, full_name=f"C {n:04}") for n in range(1500)]
-    book += [Contact(owner=student2, full_name=f"D {n:04}") for n in range(500)]
-    Contact.objects.bulk_create(book)
-    for rank, contact in enumerate(Contact.objects.filter(owner=student)[:3], start=1):
-        Contact.objects.filter(pk=contact.pk).update(target_rank=rank)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE contacts_contact")
-
-    plan = selectors.target_list_for_student(student=student).explain()
-
-    assert "contact_target_list" in plan
-    assert "Rows Removed by Filter" not in plan
-    assert len(selectors.target_list_for_student(student=student)) == 3
-
-
 def test_the_home_figures_read_only_what_the_books_covering_index_holds(student):
     """contact_counts_for_student reads no column outside the index
     contact_book_counts (its columns, what it includes and its condition), so
