@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from apps.accounts.enums import Role
 from apps.advising.models import AccessRecord, Assignment, CoachingNote, Comment, CommentThread
-from apps.core.statements import StatementRows
+from apps.core.statements import StatementRows, rows_for_ids
 
 # Threads shown beside one thing (a pitch, a question list, a conversation), and on
 # the advisor's page of a student, newest first; older ones are in the student's
@@ -103,24 +103,15 @@ def _comment_lists_attached(threads: list[CommentThread]) -> None:
     first, with the author): one query for all, compiled once per number of
     threads."""
     ids = [thread.pk for thread in threads]
-    if not ids:
-        return
-    names = [f"thread_{i}" for i in range(len(ids))]
 
-    def build(values: dict) -> QuerySet[Comment]:
+    def build(values: dict, thread_ids: list) -> QuerySet[Comment]:
         return (
-            Comment.objects.filter(thread_id__in=[values[name] for name in names])
+            Comment.objects.filter(thread_id__in=thread_ids)
             .select_related("author")
             .order_by("created_at", "pk")
         )
 
-    comments = StatementRows(
-        shape=("advising.thread_comments", len(ids)),
-        build=build,
-        inputs=dict(zip(names, ids, strict=True)),
-        # Ids no thread has, to trace each parameter to its thread.
-        sentinels={name: 2_000_000_017 + 2 * i for i, name in enumerate(names)},
-    )
+    comments = rows_for_ids(shape=("advising.thread_comments",), ids=ids, build=build)
     by_thread: dict[int, list[Comment]] = {pk: [] for pk in ids}
     for comment in comments:
         by_thread[comment.thread_id].append(comment)

@@ -26,7 +26,7 @@ from apps.accounts.selectors import (
 )
 from apps.advising.models import Assignment
 from apps.advising.selectors import MEMBERS_CACHE_SECONDS
-from apps.core.statements import StatementRows
+from apps.core.statements import StatementRows, rows_for_ids
 from apps.core.versions import version_read
 from apps.students.selectors import (
     programmes_cache_key,
@@ -208,30 +208,21 @@ def advisor_names_for_students(*, admin, student_ids) -> dict[int, list[str]]:
     whatever the number of students or advisors, compiled once per process for each
     number of students (core.statements): building it cost the page more than
     running it."""
-    ids = sorted(set(student_ids))
-    if not ids:
-        return {}
-    slots = [f"student_{i}" for i in range(len(ids))]
 
-    def build(values: dict) -> QuerySet[Assignment]:
+    def build(values: dict, ids: list) -> QuerySet[Assignment]:
         return (
-            Assignment.objects.filter(
-                office_id=values["office_id"], student_id__in=[values[slot] for slot in slots]
-            )
+            Assignment.objects.filter(office_id=values["office_id"], student_id__in=ids)
             .select_related("advisor")
             .only("student_id", "advisor__full_name")
             .order_by("advisor__full_name", "advisor_id")
         )
 
-    rows = StatementRows(
-        shape=("advising.advisor_names_for_students", len(ids)),
+    rows = rows_for_ids(
+        shape=("advising.advisor_names_for_students",),
+        ids=sorted(set(student_ids)),
         build=build,
-        inputs={"office_id": admin.office_id, **dict(zip(slots, ids, strict=True))},
-        # Ids no office or student has, to trace each parameter to its input.
-        sentinels={
-            "office_id": 2_000_000_011,
-            **{slot: 2_000_000_013 + 2 * i for i, slot in enumerate(slots)},
-        },
+        inputs={"office_id": admin.office_id},
+        sentinels={"office_id": 2_000_000_011},
     )
     names = defaultdict(list)
     for assignment in rows:

@@ -20,7 +20,7 @@ from apps.contacts.selectors import contact_book_page_rows, target_list_for_stud
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
 from apps.core.statements import StatementRows
-from apps.students.selectors import field_list_for_office
+from apps.students.selectors import field_choices_for_office
 
 # Values no real input has, for StatementRows to trace each parameter of a page's
 # statement to the input it came from.
@@ -114,19 +114,9 @@ def book_rows_html(contacts) -> str:
 
 
 def filter_field_options(*, office_id: int) -> list[tuple[str, str]]:
-    """The office's active fields as the field filter offers them, (pk, name) by
-    name, read by a statement compiled once per process."""
-
-    def build(values: dict) -> QuerySet:
-        return field_list_for_office(office_id=values["office_id"]).only("pk", "name")
-
-    fields = StatementRows(
-        shape=("contacts.book-fields",),
-        build=build,
-        inputs={"office_id": office_id},
-        sentinels={"office_id": 2_000_000_024},
-    ).rows(0, None)
-    return [(str(field.pk), field.name) for field in fields]
+    """The office's active fields as the field filter offers them, (pk as text,
+    name) by name, from the statement the other field filters read too."""
+    return [(str(pk), name) for pk, name in field_choices_for_office(office_id=office_id)]
 
 
 def filter_selects_html(selects: list[dict]) -> str:
@@ -181,23 +171,6 @@ def target_list_rows(*, student) -> list:
         inputs={"owner_id": student.pk},
         sentinels=_TARGET_SENTINELS,
     ).rows(0, None)
-
-
-def target_groups(contacts) -> list[dict]:
-    """The ranked contacts by field, as contacts.selectors.target_list_grouped groups
-    them: one group per active field with anyone on it, in the rows' order, then the
-    contacts without a field or in a field the office retired."""
-    groups: dict[int, dict] = {}
-    loose = {"field": None, "contacts": []}
-    for contact in contacts:
-        field = contact.field
-        if field is None or not field.is_active:
-            loose["contacts"].append(contact)
-        else:
-            groups.setdefault(field.pk, {"field": field, "contacts": []})["contacts"].append(
-                contact
-            )
-    return [*groups.values(), *([loose] if loose["contacts"] else [])]
 
 
 class TargetRows:

@@ -174,6 +174,13 @@ def target_list_grouped(*, student) -> tuple[list[dict], list[Contact]]:
     without a field or in a field the office retired (`"field": None`). Also the
     contacts themselves, in that order. One query."""
     contacts = list(target_list_for_student(student=student))
+    return target_groups(contacts), contacts
+
+
+def target_groups(contacts) -> list[dict]:
+    """Ranked contacts (in target_list_for_student's order) by field: one group per
+    active field with anyone on it, in the rows' order, then the contacts without a
+    field or in a field the office retired."""
     groups: dict[int, dict] = {}
     loose = {"field": None, "contacts": []}
     for contact in contacts:
@@ -184,7 +191,7 @@ def target_list_grouped(*, student) -> tuple[list[dict], list[Contact]]:
             groups.setdefault(field.pk, {"field": field, "contacts": []})["contacts"].append(
                 contact
             )
-    return [*groups.values(), *([loose] if loose["contacts"] else [])], contacts
+    return [*groups.values(), *([loose] if loose["contacts"] else [])]
 
 
 # The board's columns show each stage's first few; "see all" opens one column alone.

@@ -325,7 +325,7 @@ TARGET_PREVIEW = 25
 @student_only
 def target_list(request):
     contacts = book_rows.target_list_rows(student=request.user)
-    groups = book_rows.target_groups(contacts)
+    groups = selectors.target_groups(contacts)
     # ?field=<id> (or "none" for the contacts without an active field) shows that
     # list whole and alone.
     whole = request.GET.get("field")

@@ -324,3 +324,32 @@ class StatementRows:
             while len(kept) > STATEMENTS_KEPT:
                 kept.popitem(last=False)
         return statement.rows(params, connection, self.using)
+
+
+def rows_for_ids(
+    *,
+    shape: tuple,
+    ids,
+    build: Callable[[dict, list], QuerySet],
+    inputs: dict[str, Any] | None = None,
+    sentinels: dict[str, Any] | None = None,
+) -> list:
+    """`build(values, ids)` read for a list of ids (a page's rows, their threads, their
+    students), each id bound as its own parameter: compiled once per process for
+    each number of ids. `inputs` and `sentinels` are the query's other inputs. No ids,
+    no query."""
+    ids = list(ids)
+    if not ids:
+        return []
+    slots = [f"id_{i}" for i in range(len(ids))]
+    return StatementRows(
+        shape=(*shape, len(ids)),
+        build=lambda values: build(values, [values[slot] for slot in slots]),
+        inputs={**(inputs or {}), **dict(zip(slots, ids, strict=True))},
+        # Ids no row has, and none of the other inputs' sentinels, to trace each
+        # parameter to its input.
+        sentinels={
+            **(sentinels or {}),
+            **{slot: 2_100_000_001 + 2 * i for i, slot in enumerate(slots)},
+        },
+    )[0:None]

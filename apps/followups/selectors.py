@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from apps.contacts.models import Contact
 from apps.core.figures import RowsFigure
-from apps.core.statements import StatementRows
+from apps.core.statements import StatementRows, rows_for_ids
 from apps.followups.enums import ACTIVE_STATUSES, Kind, Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.notifications import zone
@@ -179,29 +179,21 @@ def _rows_shown(*, student_id: int, ids: list[int]) -> list[FollowUp]:
     """The follow-ups shown, whole as the page shows them, with their contacts: one
     query, compiled once per process for each number of rows (core.statements)
     instead of built by the ORM on every page."""
-    if not ids:
-        return []
-    slots = [f"row_{i}" for i in range(len(ids))]
 
-    def build(values: dict) -> QuerySet[FollowUp]:
+    def build(values: dict, followup_ids: list) -> QuerySet[FollowUp]:
         return (
-            FollowUp.objects.filter(
-                student_id=values["student_id"], pk__in=[values[slot] for slot in slots]
-            )
+            FollowUp.objects.filter(student_id=values["student_id"], pk__in=followup_ids)
             .select_related("contact")
             .only(*_ROW_FIELDS)
         )
 
-    return StatementRows(
-        shape=("followups.rows_shown", len(ids)),
+    return rows_for_ids(
+        shape=("followups.rows_shown",),
+        ids=ids,
         build=build,
-        inputs={"student_id": student_id, **dict(zip(slots, ids, strict=True))},
-        # Ids no student or follow-up has, to trace each parameter to its input.
-        sentinels={
-            "student_id": 2_000_000_011,
-            **{slot: 2_000_000_013 + 2 * i for i, slot in enumerate(slots)},
-        },
-    )[0:None]
+        inputs={"student_id": student_id},
+        sentinels={"student_id": 2_000_000_011},
+    )
 
 
 @dataclass
@@ -327,13 +319,10 @@ def _recent_interactions_for(contacts: list[Contact]) -> None:
     process for each number of contacts (StatementRows): building and compiling
     the window and its wrapping subquery cost the page more than running it."""
     ids = sorted({contact.pk for contact in contacts})
-    if not ids:
-        return
-    names = [f"contact_{i}" for i in range(len(ids))]
 
-    def build(values: dict) -> QuerySet[Interaction]:
+    def build(values: dict, contact_ids: list) -> QuerySet[Interaction]:
         return (
-            Interaction.objects.filter(contact_id__in=[values[name] for name in names])
+            Interaction.objects.filter(contact_id__in=contact_ids)
             .annotate(
                 recent_rank=Window(
                     RowNumber(),
@@ -346,13 +335,7 @@ def _recent_interactions_for(contacts: list[Contact]) -> None:
             .order_by("-occurred_at", "-pk")
         )
 
-    rows = StatementRows(
-        shape=("followups.recent_interactions", len(ids)),
-        build=build,
-        inputs=dict(zip(names, ids, strict=True)),
-        # Ids no contact has, to trace each parameter to its contact.
-        sentinels={name: 2_000_000_011 + 2 * i for i, name in enumerate(names)},
-    )
+    rows = rows_for_ids(shape=("followups.recent_interactions",), ids=ids, build=build)
     recent: dict[int, list[Interaction]] = {pk: [] for pk in ids}
     for interaction in rows:
         recent[interaction.contact_id].append(interaction)

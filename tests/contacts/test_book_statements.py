@@ -91,4 +91,4 @@ def test_the_book_and_target_rows_are_the_querysets_from_kept_statements(
         (str(consulting.pk), "Consulting")
     ]
     shapes = {shape[1] for shape in _statements("default")}
-    assert shapes == {"contacts.book", "contacts.targets", "contacts.book-fields"}
+    assert shapes == {"contacts.book", "contacts.targets", "students.field_choices"}

@@ -240,3 +240,32 @@ def test_listing_the_rows_reads_them_without_counting_them(
         ordered = sorted(_rows(office), key=lambda r: r.pk)
 
     assert sorted(r.pk for r in listed) == [r.pk for r in ordered]
+
+
+def test_rows_for_ids_binds_each_id_and_keeps_a_statement_per_number_of_ids(
+    student, student2, advisor, other_student, office, django_assert_num_queries
+):
+    def build(values, ids):
+        return User.objects.filter(office_id=values["office_id"], pk__in=ids).order_by("pk")
+
+    def read(ids):
+        return statements.rows_for_ids(
+            shape=("ids",),
+            ids=ids,
+            build=build,
+            inputs={"office_id": office.pk},
+            sentinels={"office_id": SENTINELS["office_id"]},
+        )
+
+    read([student.pk, advisor.pk])
+    with django_assert_num_queries(1):
+        two = read([student2.pk, other_student.pk])
+    with django_assert_num_queries(0):
+        assert read([]) == []
+    three = read([student.pk, student2.pk, advisor.pk])
+
+    # Another office's student is never read through this office's statement.
+    assert [u.pk for u in two] == [student2.pk]
+    assert [u.pk for u in three] == sorted([student.pk, student2.pk, advisor.pk])
+    kept = sorted(shape[1:3] for shape in statements._statements("default"))
+    assert kept == [("ids", 2), ("ids", 3)]
