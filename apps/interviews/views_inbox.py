@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
-from apps.core.links import path_for_pk
+from apps.core.links import path_for_pk, route_path_for_pk
 from apps.core.models import choice_label
 from apps.core.rendering import CountedPaginator, datetime_shown, render_list, time_since
 from apps.interviews import selectors, services
@@ -195,6 +195,9 @@ def _inbox_page(request, interview, *, accept_form=None, status=200):
             "message_form": MessageForm(),
             "reason_form": ReasonForm(),
             "reschedule_form": RescheduleForm(),
+            "reschedule_path": route_path_for_pk("interview_reschedule", interview.pk),
+            "cancel_path": route_path_for_pk("interview_cancel", interview.pk),
+            "zone": timezone.get_current_timezone_name(),
             "shared_questions": prepared_questions_for_volunteer(interview=interview),
         },
         status=status,

@@ -963,6 +963,27 @@ def test_inbox_detail_shows_offered_times_and_timeline_in_the_volunteers_zone(
     assert "Times shown in Asia/Tokyo" in page
 
 
+def test_inbox_detail_move_and_cancel_forms_post_to_this_meeting_in_the_volunteers_zone(
+    login_as, student, volunteer
+):
+    user_update_profile(user=volunteer.user, full_name="Alex Alumni", time_zone="Asia/Tokyo")
+    interview = services.interview_request_volunteer(
+        student=student, volunteer=volunteer, message=GOOD
+    )
+    slot = datetime(timezone.now().year + 1, 3, 4, 1, 0, tzinfo=UTC)
+    services.interview_accept(
+        user=volunteer.user, interview=interview, format=Format.PHONE, duration_minutes=15,
+        slots=[slot],
+    )  # fmt: skip
+
+    page = login_as(volunteer.user).get(reverse("inbox_detail", args=[interview.pk]))
+    html = page.content.decode()
+
+    assert f'action="{reverse("interview_reschedule", args=[interview.pk])}"' in html
+    assert f'action="{reverse("interview_cancel", args=[interview.pk])}"' in html
+    assert "New time (Asia/Tokyo)</legend>" in html
+
+
 def test_interview_detail_offered_times_name_the_students_zone(login_as, student, volunteer):
     year = timezone.now().year + 1
     # 15:00 UTC on 3 March is 10:00 in New York (EST).
