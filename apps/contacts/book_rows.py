@@ -19,6 +19,7 @@ from apps.contacts.enums import Source, Stage
 from apps.contacts.selectors import contact_book_page_rows, target_list_for_student
 from apps.core.links import path_for_pk
 from apps.core.models import choice_label
+from apps.core.rendering import options_html
 from apps.core.statements import StatementRows
 from apps.students.selectors import field_choices_for_office
 
@@ -125,11 +126,7 @@ def filter_selects_html(selects: list[dict]) -> str:
     parts = []
     for select in selects:
         name = escape(select["name"])
-        options = "".join(
-            f'<option value="{escape(value)}"{" selected" if value == select["value"] else ""}>'
-            f"{escape(label)}</option>"
-            for value, label in select["options"]
-        )
+        options = options_html(select["options"], select["value"])
         parts.append(
             f'<div class="col-6 col-md-2"><label class="form-label small" for="id_{name}">'
             f'{escape(str(select["label"]))}</label><select name="{name}" class="form-select"'

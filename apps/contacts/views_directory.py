@@ -31,7 +31,7 @@ from apps.contacts.forms_directory import (
 )
 from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
-from apps.core.rendering import render_list
+from apps.core.rendering import options_html, render_list
 
 PAGE_SIZE = 20
 
@@ -308,18 +308,6 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
     return rows
 
 
-def _options(choices, current, *, key=None) -> str:
-    """<option>s as `<option value="{{ value }}"{% if key(value) == current %} selected
-    {% endif %}>{{ label }}</option>` wrote them."""
-    e = html.escape
-    return "".join(
-        f'<option value="{e(str(value))}"'
-        f"{' selected' if (key(value) if key else value) == current else ''}>"
-        f"{e(str(label))}</option>"
-        for value, label in choices
-    )
-
-
 def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
     """The <option>s of the filters' selects, written here: as a loop of variables
     and an {% if %} per option (some fifty) they were the page's largest template
@@ -330,11 +318,11 @@ def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
     major = ("" if major is None else str(major)).lower()
     options = {
         # As the template's |stringformat:"s" made it: None is "None".
-        "field": _options(form.field_options(), str(form["field"].value())),
-        "major": _options(((m, m) for m in form.major_options()), major, key=str.lower),
+        "field": options_html(form.field_options(), str(form["field"].value())),
+        "major": options_html(((m, m) for m in form.major_options()), major, key=str.lower),
     }
     for name in ("industry", "open_to", "format"):
-        options[name] = _options(form.fields[name].choices, form[name].value())
+        options[name] = options_html(form.fields[name].choices, form[name].value())
     return {name: mark_safe(value) for name, value in options.items()}  # noqa: S308
 
 

@@ -12,6 +12,7 @@ for the person reading it.
 """
 
 import functools
+import html
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -155,3 +156,17 @@ def time_since(value, now) -> str:
         return timesince(value, now, time_strings=_TIME_UNITS)
     except (ValueError, TypeError):
         return ""
+
+
+def options_html(choices, current, *, key=None) -> str:
+    """`<option>`s as a template loop wrote them: `<option value="{{ value }}"{% if
+    value == current %} selected{% endif %}>{{ label }}</option>`, each value and
+    label escaped as text; `key` compares `key(value)` instead of the value. A
+    plain str: the caller marks the select it builds safe."""
+    e = html.escape
+    return "".join(
+        f'<option value="{e(str(value))}"'
+        f"{' selected' if (key(value) if key else value) == current else ''}>"
+        f"{e(str(label))}</option>"
+        for value, label in choices
+    )

@@ -9,7 +9,7 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import day_and_month_names, render_list, time_since
+from apps.core.rendering import day_and_month_names, options_html, render_list, time_since
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, InteractionKind, Kind, SentVia, Snooze, Status
 from apps.followups.forms import (
@@ -85,7 +85,6 @@ def _words(language: str | None) -> dict:
     """What every row says in the active language, looked up once per language: the
     template's {% translate %} literals (not escaped, as the tag leaves them), the
     sentences rows fill in, the choices' labels and the cadence <select>s."""
-    selected = mark_safe(" selected")
     return {
         "snoozed": _("Snoozed until %(date)s"),
         "was_due": _("Was due %(date)s (%(ago)s ago)"),
@@ -121,14 +120,7 @@ def _words(language: str | None) -> dict:
         "interaction_kinds": {value: str(label) for value, label in InteractionKind.choices},
         "sent_via": {value: str(label) for value, label in SentVia.choices},
         "cadence": {
-            current: format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (months, selected if months == current else "", label)
-                    for months, label in CADENCE_CHOICES
-                ),
-            )
+            current: mark_safe(options_html(CADENCE_CHOICES, current))  # noqa: S308
             for current in [None, *(months for months, _label in CADENCE_CHOICES)]
         },
     }

@@ -6,13 +6,14 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.template import engines
 from django.template.defaultfilters import timesince_filter
 from django.test import RequestFactory, override_settings
 from django.utils import dateformat, timezone, translation
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
-from apps.core.rendering import date_shown, datetime_shown, render_list, time_since
+from apps.core.rendering import date_shown, datetime_shown, options_html, render_list, time_since
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,19 @@ def test_time_since_is_what_the_timesince_filter_shows(language):
         for delta in TIME_SINCE_DELTAS:
             assert time_since(now - delta, now) == timesince_filter(now - delta, now)
         assert time_since(None, now) == timesince_filter(None, now) == ""
+
+
+def test_options_html_writes_what_the_template_loop_wrote():
+    choices = [("", "Any"), ("r&d", 'R&D <"labs">'), (3, "Three")]
+    loop = engines["django"].from_string(
+        '{% for value, label in choices %}<option value="{{ value }}"'
+        "{% if value == current %} selected{% endif %}>{{ label }}</option>{% endfor %}"
+    )
+
+    for current in ("", "r&d", 3, "missing"):
+        assert options_html(choices, current) == loop.render(
+            {"choices": choices, "current": current}
+        )
+    assert options_html([("Econ", "Econ")], "econ", key=str.lower) == (
+        '<option value="Econ" selected>Econ</option>'
+    )
