@@ -110,6 +110,31 @@ def advisor_has_caseload(*, advisor) -> bool:
 
 
 @dataclass(frozen=True)
+class OfficeCached:
+    """What the People page and the caseload read from the cache before their
+    queries: the office's programmes (students.selectors.programmes_for_office)
+    and the version of its membership (accounts.selectors.members_version)."""
+
+    programmes: list[str]
+    members_version: str
+
+
+def office_cached(*, office_id: int, more: tuple[str, ...] = ()) -> tuple[OfficeCached, dict]:
+    """OfficeCached in one round trip to the cache instead of two, with whatever
+    else is stored under the keys `more` (a dict of those found); either figure
+    missing is made as its own selector makes it."""
+    programmes_key, version_key = programmes_cache_key(office_id), members_version_key(office_id)
+    got = cache.get_many([programmes_key, version_key, *more])
+    programmes = got.get(programmes_key)
+    if programmes is None:
+        programmes = programmes_for_office(office_id=office_id)
+    version = version_read(
+        version_key, timeout=MEMBERS_VERSION_SECONDS, stored=got.get(version_key)
+    )
+    return OfficeCached(programmes, version), {key: got[key] for key in more if key in got}
+
+
+@dataclass(frozen=True)
 class CaseloadCached:
     programmes: list[str]
     members_version: str
@@ -117,30 +142,21 @@ class CaseloadCached:
 
 
 def caseload_cached(*, advisor) -> CaseloadCached:
-    """What the caseload reads before its filters: the office's programmes (as
-    students.selectors.programmes_for_office), the version of its membership (as
-    accounts.selectors.members_version) and whether the advisor has students
-    assigned (advisor_has_caseload), in one round trip to the cache instead of two
-    and a query. Assignments change only with the membership's version
-    (advising.services call members_changed), so the last is kept with the version
-    it was read under and read again once that is not the current one."""
-    office_id = advisor.office_id
-    programmes_key, version_key = programmes_cache_key(office_id), members_version_key(office_id)
-    has_key = f"advisor-has-caseload:{office_id}:{advisor.pk}"
-    got = cache.get_many([programmes_key, version_key, has_key])
-    programmes = got.get(programmes_key)
-    if programmes is None:
-        programmes = programmes_for_office(office_id=office_id)
-    version = version_read(
-        version_key, timeout=MEMBERS_VERSION_SECONDS, stored=got.get(version_key)
-    )
+    """What the caseload reads before its filters: office_cached, and whether the
+    advisor has students assigned (advisor_has_caseload), in one round trip to the
+    cache instead of two and a query. Assignments change only with the
+    membership's version (advising.services call members_changed), so the last is
+    kept with the version it was read under and read again once that is not the
+    current one."""
+    has_key = f"advisor-has-caseload:{advisor.office_id}:{advisor.pk}"
+    office, got = office_cached(office_id=advisor.office_id, more=(has_key,))
     stored = got.get(has_key)
-    if stored is not None and stored[0] == version:
+    if stored is not None and stored[0] == office.members_version:
         has_caseload = stored[1]
     else:
         has_caseload = advisor_has_caseload(advisor=advisor)
-        cache.set(has_key, (version, has_caseload), MEMBERS_CACHE_SECONDS)
-    return CaseloadCached(programmes=programmes, members_version=version, has_caseload=has_caseload)
+        cache.set(has_key, (office.members_version, has_caseload), MEMBERS_CACHE_SECONDS)
+    return CaseloadCached(office.programmes, office.members_version, has_caseload)
 
 
 # Sort keys that RowsFigureOrder pages through, a few grouped queries instead of a

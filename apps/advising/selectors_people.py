@@ -18,19 +18,14 @@ from django.db.models.functions import Lower
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.accounts.selectors import (
-    MEMBERS_VERSION_SECONDS,
     MemberQuery,
     member_search_for_admin,
     members_version,
-    members_version_key,
 )
 from apps.advising.models import Assignment
-from apps.advising.selectors import MEMBERS_CACHE_SECONDS
+from apps.advising.selectors import MEMBERS_CACHE_SECONDS, OfficeCached, office_cached
 from apps.core.statements import StatementRows, rows_for_ids
-from apps.core.versions import version_read
 from apps.students.selectors import (
-    programmes_cache_key,
-    programmes_for_office,
     student_profile_figures,
     students_with_profile,
 )
@@ -151,30 +146,9 @@ def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
     return StatementRows(shape=shape, build=build, inputs=inputs, sentinels=sentinels)
 
 
-@dataclass(frozen=True)
-class PeopleCached:
+def people_cached(*, office_id: int) -> OfficeCached:
     """What the People page reads from the cache before its queries."""
-
-    programmes: list[str]
-    members_version: str
-
-
-def people_cached(*, office_id: int) -> PeopleCached:
-    """The office's programmes (students.selectors.programmes_for_office) and the
-    version of its membership (accounts.selectors.members_version) in one round
-    trip to the cache instead of two; either one missing is made as its own
-    selector makes it."""
-    programmes_key, version_key = programmes_cache_key(office_id), members_version_key(office_id)
-    got = cache.get_many([programmes_key, version_key])
-    programmes = got.get(programmes_key)
-    if programmes is None:
-        programmes = programmes_for_office(office_id=office_id)
-    return PeopleCached(
-        programmes=programmes,
-        members_version=version_read(
-            version_key, timeout=MEMBERS_VERSION_SECONDS, stored=got.get(version_key)
-        ),
-    )
+    return office_cached(office_id=office_id)[0]
 
 
 def people_count(*, admin, query: PeopleQuery, version: str | None = None) -> int:
