@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.advising import selectors
-from apps.advising.forms_people import PeopleNumberInput, PeopleSelect
 from apps.contacts.enums import Stage
+from apps.core.widgets import QuickNumberInput, QuickSelect
 
 SCOPE_CHOICES = [
     (selectors.SCOPE_MINE, _("My students")),
@@ -23,28 +23,28 @@ class CaseloadFilterForm(forms.Form):
     """The caseload's filters and sort, from the query string."""
 
     scope = forms.ChoiceField(
-        widget=PeopleSelect, label=_("Show"), choices=SCOPE_CHOICES, required=False
+        widget=QuickSelect, label=_("Show"), choices=SCOPE_CHOICES, required=False
     )
     q = forms.CharField(label=_("Name or email"), max_length=100, required=False)
-    programme = forms.ChoiceField(widget=PeopleSelect, label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
-        widget=PeopleNumberInput,
+        widget=QuickNumberInput,
         label=_("Graduation year"),
         min_value=1950,
         max_value=2100,
         required=False,
     )
     field = forms.TypedChoiceField(
-        widget=PeopleSelect, label=_("Field"), coerce=int, required=False, empty_value=None
+        widget=QuickSelect, label=_("Field"), coerce=int, required=False, empty_value=None
     )
     stage = forms.ChoiceField(
-        widget=PeopleSelect,
+        widget=QuickSelect,
         label=_("Stage"),
         choices=[("", _("Any")), *Stage.choices],
         required=False,
     )
     flag = forms.ChoiceField(
-        widget=PeopleSelect, label=_("Flag"), choices=FLAG_CHOICES, required=False
+        widget=QuickSelect, label=_("Flag"), choices=FLAG_CHOICES, required=False
     )
     sort = forms.CharField(required=False)
 
@@ -85,7 +85,7 @@ class AssignForm(forms.Form):
     """Assign the selected students (checkboxes named `students`) to an advisor."""
 
     advisor = forms.ModelChoiceField(
-        widget=PeopleSelect,
+        widget=QuickSelect,
         label=_("Assign selected students to"),
         queryset=None,
         empty_label=_("Choose an advisor"),

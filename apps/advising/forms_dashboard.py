@@ -4,7 +4,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from apps.advising.forms_people import PeopleNumberInput, PeopleSelect
+from apps.core.widgets import QuickNumberInput, QuickSelect
 
 LAST_30_DAYS = "30d"
 THIS_TERM = "term"
@@ -47,9 +47,9 @@ class DashboardFilterForm(forms.Form):
     end = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    programme = forms.ChoiceField(widget=PeopleSelect, label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
-        widget=PeopleNumberInput,
+        widget=QuickNumberInput,
         label=_("Graduation year"),
         min_value=1950,
         max_value=2100,

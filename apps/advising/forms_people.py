@@ -1,79 +1,10 @@
-from html import escape
-
 from django import forms
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
 from apps.advising import selectors_people, services_people
 from apps.core.widgets import QuickSelect
-
-
-def _escaped(value) -> str:
-    """What format_html makes of a value (conditional_escape), without its lazy
-    wrapper's cost per call."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape(str(value))
-
-
-class PeopleSelect(QuickSelect):
-    """QuickSelect's HTML (so Django's Select's, byte for byte: tests/advising/
-    test_people_select.py), each option written with one f-string instead of
-    Django's option dictionaries and a format_html: the People page's five selects
-    (some 70 options, the office's advisors among them) cost more than its rows."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        # Through iter(): list() would ask a ModelChoiceIterator its len(), a COUNT.
-        choices = list(iter(self.choices))
-        if any(isinstance(label, (list, tuple)) for _value, label in choices):
-            return super().render(name, value, attrs, renderer)
-        attrs = self.build_attrs(self.attrs, attrs)
-        if self.allow_multiple_selected:
-            attrs["multiple"] = True
-        values = self.format_value(value)
-        parts = [f'<select name="{_escaped(name)}"']
-        for key, attr in attrs.items():
-            if attr is True:
-                parts.append(f" {key}")
-            elif attr is not False:
-                parts.append(f' {_escaped(key)}="{_escaped(str(attr))}"')
-        parts.append(">")
-        has_selected = False
-        for option_value, label in choices:
-            if option_value is None:
-                option_value = ""
-            selected = (not has_selected or self.allow_multiple_selected) and str(
-                option_value
-            ) in values
-            has_selected |= selected
-            parts.append(
-                f'\n  <option value="{_escaped(str(option_value))}"'
-                f"{' selected' if selected else ''}>{_escaped(label)}</option>\n"
-            )
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every part escaped above
-
-
-class PeopleNumberInput(forms.NumberInput):
-    """Django's NumberInput, byte for byte (tests/advising/test_people_select.py),
-    written with one f-string instead of its template and the attributes' include:
-    the year filter of the caseload and the dashboard."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"']
-        if widget["value"] is not None:
-            parts.append(f' value="{_escaped(widget["value"])}"')
-        for key, attr in widget["attrs"].items():
-            if attr is True:
-                parts.append(f" {_escaped(key)}")
-            elif attr is not False:
-                parts.append(f' {_escaped(key)}="{_escaped(attr)}"')
-        parts.append(">")
-        return mark_safe("".join(parts))  # noqa: S308 - every part escaped above
-
 
 ROLE_CHOICES = [
     ("", _("Any")),
@@ -113,12 +44,12 @@ class PeopleFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Name or email"), max_length=100, required=False)
     role = forms.ChoiceField(
-        widget=PeopleSelect, label=_("Role"), choices=ROLE_CHOICES, required=False
+        widget=QuickSelect, label=_("Role"), choices=ROLE_CHOICES, required=False
     )
     status = forms.ChoiceField(
-        widget=PeopleSelect, label=_("Status"), choices=STATUS_CHOICES, required=False
+        widget=QuickSelect, label=_("Status"), choices=STATUS_CHOICES, required=False
     )
-    programme = forms.ChoiceField(widget=PeopleSelect, label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
         label=_("Graduation year"), min_value=1950, max_value=2100, required=False
     )
@@ -154,13 +85,13 @@ class PeopleBulkForm(forms.Form):
     """One action on the people ticked on the page (checkboxes named `members`)."""
 
     action = forms.ChoiceField(
-        widget=PeopleSelect,
+        widget=QuickSelect,
         label=_("With the selected people"),
         choices=ACTION_CHOICES,
         error_messages={"required": _("Choose what to do with the selected people.")},
     )
     advisor = forms.ModelChoiceField(
-        widget=PeopleSelect,
+        widget=QuickSelect,
         label=_("Advisor"),
         queryset=None,
         required=False,
@@ -202,12 +133,12 @@ class PeopleBulkForm(forms.Form):
 class AssignmentRuleForm(forms.Form):
     """Programme and/or graduation year → advisor."""
 
-    programme = forms.ChoiceField(widget=PeopleSelect, label=_("Programme"), required=False)
+    programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
         label=_("Graduation year"), min_value=1950, max_value=2100, required=False
     )
     advisor = forms.ModelChoiceField(
-        widget=PeopleSelect,
+        widget=QuickSelect,
         label=_("Advisor"),
         queryset=None,
         empty_label=_("Choose an advisor"),

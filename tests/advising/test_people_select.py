@@ -1,5 +1,5 @@
-"""The People page's selects (forms_people.PeopleSelect) write exactly the HTML of
-Django's Select, and PeopleNumberInput that of its NumberInput: on the People page,
+"""The People page's selects (core.widgets.QuickSelect) write exactly the HTML of
+Django's Select, and QuickNumberInput that of its NumberInput: on the People page,
 the caseload's filters and the dashboard's."""
 
 from datetime import date
@@ -14,13 +14,8 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.advising.forms import CaseloadFilterForm
 from apps.advising.forms_dashboard import DashboardFilterForm
-from apps.advising.forms_people import (
-    AssignmentRuleForm,
-    PeopleBulkForm,
-    PeopleFilterForm,
-    PeopleNumberInput,
-    PeopleSelect,
-)
+from apps.advising.forms_people import AssignmentRuleForm, PeopleBulkForm, PeopleFilterForm
+from apps.core.widgets import QuickNumberInput, QuickSelect
 from tests.factories.students import FieldFactory
 
 CHOICES = [
@@ -44,7 +39,7 @@ CHOICES = [
     ],
 )
 def test_people_select_renders_as_djangos_select(value, attrs):
-    ours = PeopleSelect(attrs=attrs, choices=CHOICES)
+    ours = QuickSelect(attrs=attrs, choices=CHOICES)
     django = forms.Select(attrs=attrs, choices=CHOICES)
 
     assert ours.render("pick", value, attrs={"id": "id_pick"}) == django.render(
@@ -55,7 +50,7 @@ def test_people_select_renders_as_djangos_select(value, attrs):
 def test_people_select_renders_groups_as_djangos_select():
     choices = [("Group <1>", [(1, "One"), (2, "Two")]), (3, "Three")]
 
-    assert PeopleSelect(choices=choices).render("g", 2) == forms.Select(choices=choices).render(
+    assert QuickSelect(choices=choices).render("g", 2) == forms.Select(choices=choices).render(
         "g", 2
     )
 
@@ -116,7 +111,7 @@ def test_the_rule_forms_advisor_select_reads_its_queryset_as_djangos(office_admi
     [None, {"class": "form-control", "min": 1950, "max": "2100", "required": True, "x": False}],
 )
 def test_people_number_input_renders_as_djangos(value, attrs):
-    ours = PeopleNumberInput(attrs=attrs)
+    ours = QuickNumberInput(attrs=attrs)
     django = forms.NumberInput(attrs=attrs)
 
     assert ours.render("year", value, attrs={"id": "id_year"}) == django.render(
