@@ -222,29 +222,46 @@ FLOOR = (
     "import django; django.setup(); from django.conf import settings; "
     "from django.template import engines; "
     "print(settings.SESSION_ENGINE); "
+    "print(settings.USER_COPY_SECONDS); "
     "print([f'{type(x).__module__}.{type(x).__name__}' "
     "for x in engines['django'].engine.template_loaders])",
 )
 
 
 @pytest.mark.parametrize(
-    ("module", "variables", "engine"),
+    ("module", "variables", "engine", "copy_seconds"),
     [
-        ("config.settings.production", PRODUCTION, "django.contrib.sessions.backends.cached_db"),
+        (
+            "config.settings.production",
+            PRODUCTION,
+            "django.contrib.sessions.backends.cached_db",
+            "60",
+        ),
+        (
+            "config.settings.production",
+            {**PRODUCTION, "USER_COPY_SECONDS": "0"},
+            "django.contrib.sessions.backends.cached_db",
+            "0",
+        ),
         (
             "config.settings.production",
             {**PRODUCTION, "CACHE_URL": "filecache:///tmp/fieldnotes-cache"},
             "django.contrib.sessions.backends.db",
+            "0",
         ),
-        ("config.settings.local", {}, "django.contrib.sessions.backends.db"),
+        ("config.settings.local", {}, "django.contrib.sessions.backends.db", "0"),
     ],
 )
-def test_settings_sessions_come_from_redis_when_the_cache_is_redis(module, variables, engine):
+def test_settings_sessions_come_from_redis_when_the_cache_is_redis(
+    module, variables, engine, copy_seconds
+):
     result = _start(module, FLOOR, **variables)
 
     assert result.returncode == 0, result.stderr
-    session_engine, loaders = result.stdout.splitlines()
+    session_engine, user_copy_seconds, loaders = result.stdout.splitlines()
     assert session_engine == engine
+    # The user's kept copies (accounts.copies) need a cache every process shares.
+    assert user_copy_seconds == copy_seconds
     # Templates are parsed once per process: Django wraps the loaders in its cached
     # loader when TEMPLATES names none, whatever DEBUG says.
     assert loaders == "['django.template.loaders.cached.Loader']"

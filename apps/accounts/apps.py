@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # Connects the two-factor, idle-clock and campus sign-in signal receivers.
-        from apps.accounts import mfa, sso  # noqa: F401
+        from apps.accounts import copies, mfa, sso  # noqa: F401
+
+        # Kept copies of the signed-in user and office are renewed on every change.
+        copies.connect()

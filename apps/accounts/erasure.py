@@ -59,16 +59,20 @@ def user_erase(user) -> bool:
     stays under its id so that the office's figures and the access log still count
     it, naming no one. False if it was erased already."""
     now = timezone.now()
-    claimed = User.objects.filter(pk=user.pk, erased_at__isnull=True).update(
-        erased_at=now,
-        email=f"erased-{user.pk}@erased.invalid",
-        full_name=erased_name(user.role),
-        password="!",
-        is_active=False,
-        is_staff=False,
-        is_superuser=False,
-        rejection_reason="",
-        time_zone="UTC",
+    claimed = (
+        User.objects.of_ids([user.pk])
+        .filter(erased_at__isnull=True)
+        .update(
+            erased_at=now,
+            email=f"erased-{user.pk}@erased.invalid",
+            full_name=erased_name(user.role),
+            password="!",
+            is_active=False,
+            is_staff=False,
+            is_superuser=False,
+            rejection_reason="",
+            time_zone="UTC",
+        )
     )
     if not claimed:
         return False

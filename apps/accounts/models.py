@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.copies import copies_on, users_changed
 from apps.accounts.enums import KEEP_IN_TOUCH_MONTHS_CHOICES, SLOT_MINUTES_CHOICES, Approval, Role
 from apps.core.models import TimeStampedModel, single_line
 
@@ -106,7 +107,46 @@ class Office(TimeStampedModel):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    """Bulk changes of accounts renew the changed users' kept copies (accounts.copies):
+    `update()` reads the ids it changes first, one query more, unless `of_ids()`
+    named them (an upper bound is enough: a copy read again costs one read)."""
+
+    _changing_ids = None
+
+    def of_ids(self, ids):
+        """Only these users; an `update()` after it renews their copies without
+        reading their ids."""
+        ids = list(ids)
+        narrowed = self.filter(pk__in=ids)
+        narrowed._changing_ids = ids
+        return narrowed
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._changing_ids = self._changing_ids
+        return clone
+
+    def update(self, **kwargs):
+        ids = self._changing_ids
+        if ids is None and copies_on():
+            ids = list(self.values_list("pk", flat=True))
+        changed = super().update(**kwargs)
+        users_changed(ids or [])
+        return changed
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        changed = super().bulk_update(objs, fields, batch_size=batch_size)
+        users_changed([obj.pk for obj in objs])
+        return changed
+
+    bulk_update.alters_data = True
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):

@@ -382,7 +382,7 @@ def volunteer_decide(*, admin: User, volunteer: User, approve: bool, reason: str
 def user_record_activity(*, user_id: int, at: datetime) -> None:
     """The user did something at `at` (User.last_activity_at). Only moves forward,
     in one conditional UPDATE, so two writers at once cannot move it back."""
-    User.objects.filter(pk=user_id).filter(
+    User.objects.of_ids([user_id]).filter(
         Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at)
     ).update(last_activity_at=at)
 
@@ -433,7 +433,7 @@ def members_set_active(*, admin: User, member_ids, active: bool) -> int:
         .filter(erased_at__isnull=True)
         .values_list("pk", flat=True)
     )
-    changed = User.objects.filter(pk__in=changing).update(is_active=active)
+    changed = User.objects.of_ids(changing).update(is_active=active)
     members_changed(office_id=admin.office_id)
     if changing:
         _audit(

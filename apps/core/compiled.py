@@ -13,6 +13,7 @@ django.db.models.query.ModelIterable). Only the SQL text and that map are kept:
 every call reads the row afresh.
 """
 
+import copy
 import weakref
 from collections.abc import Callable
 
@@ -41,15 +42,36 @@ class PrimaryKeyRead:
         self._statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def get(self, pk):
+        statement = self._statement()
+        if not statement.takes(pk):
+            return self._queryset().filter(pk=pk).first()
+        return statement.get(pk)
+
+    def takes(self, pk) -> bool:
+        """Whether `row(pk)` can read this id (an int within the column's range)."""
+        return self._statement().takes(pk)
+
+    def row(self, pk) -> tuple | None:
+        """The id's row as the statement reads it (converted, not yet instances),
+        for a caller that keeps it and builds instances from it with `build`. Only
+        for ids `takes` accepts."""
+        return self._statement().row(pk)
+
+    def build(self, row: tuple):
+        """The instances of a row `row` returned, built afresh: a list or dict in it
+        is copied, so that nothing built from one row is shared with another."""
+        return self._statement().build(
+            tuple(copy.deepcopy(v) if isinstance(v, list | dict) else v for v in row)
+        )
+
+    def _statement(self) -> "_Statement":
         if self._model is None:
             self._model = self._queryset().model
         connection = connections[router.db_for_read(self._model)]
         statement = self._statements.get(connection)
         if statement is None:
             statement = self._statements[connection] = _Statement(self._queryset(), connection)
-        if not statement.takes(pk):
-            return self._queryset().filter(pk=pk).first()
-        return statement.get(pk)
+        return statement
 
 
 class _Statement:
@@ -97,6 +119,10 @@ class _Statement:
         )
 
     def get(self, pk):
+        row = self.row(pk)
+        return None if row is None else self.build(row)
+
+    def row(self, pk) -> tuple | None:
         params = self.params.copy()
         params[self.id_index] = self.pk_field.get_db_prep_value(pk, self.connection, prepared=True)
         with self.connection.cursor() as cursor:
@@ -105,7 +131,10 @@ class _Statement:
         if row is None:
             return None
         if self.converters:
-            row = next(self.compiler.apply_converters([row], self.converters))
+            row = tuple(next(self.compiler.apply_converters([row], self.converters)))
+        return row
+
+    def build(self, row: tuple):
         obj = self.model.from_db(self.connection.alias, self.init_list, row[self.start : self.end])
         for populator in self.related_populators:
             populator.populate(row, obj)

@@ -357,7 +357,7 @@ def demo_password_set(*, user_ids) -> None:
     """Give demo people made without a password the demo one, hashed once for all:
     a PBKDF2 hash takes a third of a second on this machine, and forty of them
     cost more than the cohort's whole history. The password is public anyway."""
-    User.objects.filter(pk__in=user_ids).update(password=_demo_password_hash())
+    User.objects.of_ids(user_ids).update(password=_demo_password_hash())
 
 
 @contextmanager
@@ -506,7 +506,7 @@ def _student_story(c: _Cohort, s: _Student, rng: random.Random) -> Step:
     )
     # The default of date_joined is the real timezone.now, bound when the model was
     # defined, out of the clock's reach; no service writes it after sign-up.
-    User.objects.filter(pk=s.user.pk).update(date_joined=timezone.now())
+    User.objects.of_ids([s.user.pk]).update(date_joined=timezone.now())
     yield c.daytime(rng, timezone.now(), rng.uniform(0.05, 1.5))
 
     names = PROGRAMME_FIELDS[s.programme]

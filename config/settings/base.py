@@ -108,6 +108,15 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 if CACHES["default"]["BACKEND"] == "apps.core.cache.ReusedClientRedisCache":
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# The signed-in user and office come from a copy each process keeps, checked against
+# version tokens in the cache on every request, for at most this many seconds after
+# it was read (accounts.copies); 0 reads them from the database every time. Needs a
+# cache all processes share: Redis, not the embedded default's.
+USER_COPY_SECONDS = E.integer(
+    "USER_COPY_SECONDS",
+    60 if CACHES["default"]["BACKEND"] == "apps.core.cache.ReusedClientRedisCache" else 0,
+)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["apps.accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [

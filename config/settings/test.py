@@ -32,6 +32,9 @@ if not os.environ.get("CACHE_URL"):
 # whether the run has Redis (CI) or not (production's cached_db is checked in
 # tests/test_settings.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Likewise the user's read on every request: the counts are those of a request with
+# no kept copy (accounts.copies is tested with it on, tests/accounts/test_copies.py).
+USER_COPY_SECONDS = 0
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
