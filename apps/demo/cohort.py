@@ -357,7 +357,7 @@ def demo_password_set(*, user_ids) -> None:
     """Give demo people made without a password the demo one, hashed once for all:
     a PBKDF2 hash takes a third of a second on this machine, and forty of them
     cost more than the cohort's whole history. The password is public anyway."""
-    User.objects.of_ids(user_ids).update(password=_demo_password_hash())
+    User.objects.filter(pk__in=user_ids).update(password=_demo_password_hash())
 
 
 @contextmanager
