@@ -56,6 +56,9 @@ class PeopleFilterForm(forms.Form):
     without_advisor = forms.BooleanField(label=_("Students without an advisor"), required=False)
     sort = forms.CharField(required=False)
 
+    # What the count depends on (not the sort), as the query string names it.
+    FILTERS = ("q", "role", "status", "programme", "year", "without_advisor")
+
     def __init__(self, *args, programmes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", _("Any")), *[(p, p) for p in programmes]]

@@ -486,16 +486,28 @@ def advisors_of_office(*, office_id: int) -> QuerySet[User]:
     )
 
 
-def advisor_choices_for_office(*, office_id: int) -> list[tuple[int, str]]:
+def advisor_choices_key(office_id: int) -> str:
+    return f"office-advisor-choices:{office_id}"
+
+
+def advisor_choices_for_office(
+    *, office_id: int, version: str | None = None, stored=None
+) -> list[tuple[int, str]]:
     """advisors_of_office as a select's choices (id, name), for the pages that
-    render it on every view; cached per version of the office's membership (the
-    form still validates a choice against advisors_of_office)."""
-    key = f"office-advisor-choices:{office_id}:{members_version(office_id=office_id)}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = [
-            (advisor.pk, str(advisor))
-            for advisor in advisors_of_office(office_id=office_id).only("full_name", "email")
-        ]
-        cache.set(key, choices, MEMBERS_CACHE_SECONDS)
+    render it on every view; cached with the version of the office's membership
+    they were read under and read again once that is not the current one (the form
+    still validates a choice against advisors_of_office). A caller that has read
+    the version and the key already (the People page, in one round trip) passes
+    them."""
+    key = advisor_choices_key(office_id)
+    if version is None:
+        version = members_version(office_id=office_id)
+        stored = cache.get(key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    choices = [
+        (advisor.pk, str(advisor))
+        for advisor in advisors_of_office(office_id=office_id).only("full_name", "email")
+    ]
+    cache.set(key, (version, choices), MEMBERS_CACHE_SECONDS)
     return choices

@@ -17,13 +17,9 @@ from django.db.models.functions import Lower
 
 from apps.accounts.enums import Role
 from apps.accounts.models import User
-from apps.accounts.selectors import (
-    MemberQuery,
-    member_search_for_admin,
-    members_version,
-)
+from apps.accounts.selectors import MemberQuery, member_search_for_admin
 from apps.advising.models import Assignment
-from apps.advising.selectors import MEMBERS_CACHE_SECONDS, OfficeCached, office_cached
+from apps.advising.selectors import MEMBERS_CACHE_SECONDS, advisor_choices_key, office_cached
 from apps.core.statements import StatementRows, rows_for_ids
 from apps.students.selectors import (
     student_profile_figures,
@@ -146,34 +142,53 @@ def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
     return StatementRows(shape=shape, build=build, inputs=inputs, sentinels=sentinels)
 
 
-def people_cached(*, office_id: int) -> OfficeCached:
-    """What the People page reads from the cache before its queries."""
-    return office_cached(office_id=office_id)[0]
+@dataclass(frozen=True)
+class PeopleCached:
+    """What the People page reads from the cache before its queries, in one round
+    trip: office_cached's programmes and membership version, the count stored for
+    the filters asked (None when missing or of another version) and the advisor
+    select's stored choices (advising.selectors.advisor_choices_for_office)."""
+
+    programmes: list[str]
+    members_version: str
+    count_key: str = ""
+    count: int | None = None
+    advisor_choices_stored: tuple | None = None
 
 
-def people_count(*, admin, query: PeopleQuery, version: str | None = None) -> int:
+def people_count_key(*, office_id: int, asked) -> str:
+    """Where the count of the members matching the filters `asked` is kept: the
+    filters as the query string gave them, so that the key is known before the form
+    (which needs the cached programmes) has read them. Two spellings of one filter
+    ("2027", "02027") are two keys holding the same count."""
+    digest = hashlib.sha256(repr(asked).encode()).hexdigest()[:32]
+    return f"office-people-count:{office_id}:{digest}"
+
+
+def people_cached(*, office_id: int, asked=()) -> PeopleCached:
+    """PeopleCached for the filters `asked` (people_count_key)."""
+    count_key = people_count_key(office_id=office_id, asked=asked)
+    choices_key = advisor_choices_key(office_id)
+    office, got = office_cached(office_id=office_id, more=(count_key, choices_key))
+    stored = got.get(count_key)
+    return PeopleCached(
+        programmes=office.programmes,
+        members_version=office.members_version,
+        count_key=count_key,
+        count=stored[1] if stored is not None and stored[0] == office.members_version else None,
+        advisor_choices_stored=got.get(choices_key),
+    )
+
+
+def people_count(*, admin, query: PeopleQuery, cached: PeopleCached) -> int:
     """How many members people_for_admin matches: counting an office of 20,000 on
     every page view took longer than reading the page's 50, so the count is cached
-    per office, filters and version of the office's membership (`version`, when
-    the caller has read it: people_cached)."""
-    filters = repr(
-        (
-            query.members.search,
-            query.members.role,
-            query.members.status,
-            query.programme,
-            query.year,
-            query.without_advisor,
-        )
-    )
-    if version is None:
-        version = members_version(office_id=admin.office_id)
-    digest = hashlib.sha256(filters.encode()).hexdigest()[:32]
-    key = f"office-people-count:{admin.office_id}:{version}:{digest}"
-    count = cache.get(key)
-    if count is None:
-        count = _people(admin=admin, query=query).count()
-        cache.set(key, count, MEMBERS_CACHE_SECONDS)
+    per office and filters, with the version of the office's membership it was
+    counted under (people_cached read both)."""
+    if cached.count is not None:
+        return cached.count
+    count = _people(admin=admin, query=query).count()
+    cache.set(cached.count_key, (cached.members_version, count), MEMBERS_CACHE_SECONDS)
     return count
 
 
@@ -181,14 +196,14 @@ def advisor_names_for_students(*, admin, student_ids) -> dict[int, list[str]]:
     """Who advises each of these students (a page of the list), by name: one query
     whatever the number of students or advisors, compiled once per process for each
     number of students (core.statements): building it cost the page more than
-    running it."""
+    running it. Two columns a row, not an assignment and its advisor built as
+    models."""
 
     def build(values: dict, ids: list) -> QuerySet[Assignment]:
         return (
             Assignment.objects.filter(office_id=values["office_id"], student_id__in=ids)
-            .select_related("advisor")
-            .only("student_id", "advisor__full_name")
             .order_by("advisor__full_name", "advisor_id")
+            .values_list("student_id", "advisor__full_name")
         )
 
     rows = rows_for_ids(
@@ -199,8 +214,8 @@ def advisor_names_for_students(*, admin, student_ids) -> dict[int, list[str]]:
         sentinels={"office_id": 2_000_000_011},
     )
     names = defaultdict(list)
-    for assignment in rows:
-        names[assignment.student_id].append(assignment.advisor.full_name)
+    for student_id, name in rows:
+        names[student_id].append(name)
     return dict(names)
 
 

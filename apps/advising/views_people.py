@@ -118,7 +118,10 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
 @require_GET
 def people(request):
     admin = request.user
-    cached = selectors_people.people_cached(office_id=admin.office_id)
+    cached = selectors_people.people_cached(
+        office_id=admin.office_id,
+        asked=tuple(request.GET.getlist(name) for name in PeopleFilterForm.FILTERS),
+    )
     form = PeopleFilterForm(request.GET, programmes=cached.programmes)
     if not form.is_valid():
         return render(request, "advising/people.html", {"form": form}, status=400)
@@ -126,9 +129,7 @@ def people(request):
     page = CountedPaginator(
         selectors_people.people_page_rows(admin=admin, query=query),
         PAGE_SIZE,
-        count=selectors_people.people_count(
-            admin=admin, query=query, version=cached.members_version
-        ),
+        count=selectors_people.people_count(admin=admin, query=query, cached=cached),
     ).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     advisors = (
@@ -151,7 +152,11 @@ def people(request):
             "rows_html": rows_html,
             "bulk_form": PeopleBulkForm(
                 advisors=advisors_of_office(office_id=admin.office_id),
-                advisor_choices=advisor_choices_for_office(office_id=admin.office_id),
+                advisor_choices=advisor_choices_for_office(
+                    office_id=admin.office_id,
+                    version=cached.members_version,
+                    stored=cached.advisor_choices_stored,
+                ),
             ),
         },
     )
