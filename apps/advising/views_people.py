@@ -7,8 +7,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_lazy,
+    ngettext,
+    ngettext_lazy,
+)
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.enums import Approval, Role
@@ -19,7 +26,7 @@ from apps.advising.selectors import advisor_choices_for_office, advisors_of_offi
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.models import choice_label
-from apps.core.rendering import CountedPaginator, date_shown
+from apps.core.rendering import CountedPaginator, day_and_month_names
 from apps.students.selectors import programmes_for_office
 
 PAGE_SIZE = 50
@@ -61,54 +68,64 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
     rows of them were most of the page's time. Each member also gets
     `advisor_names`. The markup is the old template's, byte for byte
     (tests/advising/test_people_rows.py renders the old one and compares); every
-    value is escaped as the template escaped it."""
+    value is escaped as the template escaped it. What is the same for every row
+    (the time zone, the month names, the role labels, the badges) is worked out
+    once a page, not once a row."""
     badges = {
         key: f'<span class="badge {css}">{escape(str(label))}</span>'
         for key, (css, label) in STATUS_BADGES.items()
     }
+    deactivated, approved = badges["deactivated"], badges[Approval.APPROVED]
     select = gettext("Select %(name)s")
     admin_badge = f' <span class="badge text-bg-secondary">{escape(gettext("admin"))}</span>'
     no_advisor = f'<span class="badge text-bg-light">{escape(gettext("no advisor"))}</span>'
     never = f'<span class="text-body-secondary">{escape(gettext("never"))}</span>'
     student_path = path_for_pk("advising_student")
+    roles = {}
+    # As core.rendering.date_shown, with the zone and the month names read once; an
+    # ISO date holds nothing to escape.
+    zone = timezone.get_current_timezone()
+    months = [escape(month) for month in day_and_month_names(get_language())[1]]
+
+    def time_html(value) -> str:
+        local = value.astimezone(zone)
+        return (
+            f'<time datetime="{local.isoformat()}">'
+            f"{local.day} {months[local.month]} {local.year:04d}</time>"
+        )
+
     parts = ["\n  "]
     for member in rows:
         pk = member.pk
         names = member.advisor_names = advisors.get(pk, [])
-        name = escape(member.full_name)
+        full_name = member.full_name
+        name = escape(full_name)
         if member.is_student:
             shown = escape(", ".join(names)) if names else no_advisor
             if member.is_active:
                 name = f'<a href="{escape(student_path(pk))}">{name}</a>'
         else:
             shown = ""
-        if not member.is_active:
-            badge = badges["deactivated"]
-        else:
-            badge = badges.get(member.approval, badges[Approval.APPROVED])
+        badge = badges.get(member.approval, approved) if member.is_active else deactivated
+        role = roles.get(member.role)
+        if role is None:
+            role = roles[member.role] = escape(str(choice_label(Role, member.role)))
         year = member.graduation_year
-        joined_at, joined = date_shown(member.date_joined)
-        if member.last_login:
-            signed_at, signed = date_shown(member.last_login)
-            signed_in = f'<time datetime="{escape(signed_at)}">{escape(signed)}</time>'
-        else:
-            signed_in = never
+        last_login = member.last_login
         parts.append(
             "\n  <tr>\n"
             f'    <td><input class="form-check-input" type="checkbox" name="members" value="{pk}"'
             f' form="people-bulk" id="select-{pk}"'
-            f' aria-label="{escape(select % {"name": member.full_name})}"></td>\n'
+            f' aria-label="{escape(select % {"name": full_name})}"></td>\n'
             f'    <th scope="row" class="fw-normal">{name}'
             f'<div class="small text-body-secondary text-break">{escape(member.email)}</div></th>\n'
-            f"    <td>{escape(choice_label(Role, member.role))}"
-            f"{admin_badge if member.is_office_admin else ''}</td>\n"
+            f"    <td>{role}{admin_badge if member.is_office_admin else ''}</td>\n"
             f"    <td>{badge}</td>\n"
             f"    <td>{escape(member.programme)}</td>\n"
             f"    <td>{'' if year is None else year}</td>\n"
             f"    <td>{shown}</td>\n"
-            f'    <td class="text-nowrap"><time datetime="{escape(joined_at)}">{escape(joined)}'
-            "</time></td>\n"
-            f'    <td class="text-nowrap">{signed_in}</td>\n'
+            f'    <td class="text-nowrap">{time_html(member.date_joined)}</td>\n'
+            f'    <td class="text-nowrap">{time_html(last_login) if last_login else never}</td>\n'
             "  </tr>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
