@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
 from apps.advising import selectors_people, services_people
-from apps.core.widgets import QuickSelect
+from apps.core.widgets import QuickNumberInput, QuickSelect
 
 ROLE_CHOICES = [
     ("", _("Any")),
@@ -29,6 +29,14 @@ ACTION_CHOICES = [
 ]
 
 
+class QuickCheckboxInput(forms.CheckboxInput):
+    """Django's CheckboxInput, byte for byte, written as QuickNumberInput writes its
+    input (one f-string instead of the checkbox's template, the input's and the
+    attributes' include); its `checked` comes from CheckboxInput.get_context."""
+
+    render = QuickNumberInput.render
+
+
 def _style(form) -> None:
     for name, field in form.fields.items():
         if isinstance(field.widget, forms.Select):
@@ -51,9 +59,15 @@ class PeopleFilterForm(forms.Form):
     )
     programme = forms.ChoiceField(widget=QuickSelect, label=_("Programme"), required=False)
     year = forms.IntegerField(
-        label=_("Graduation year"), min_value=1950, max_value=2100, required=False
+        widget=QuickNumberInput,
+        label=_("Graduation year"),
+        min_value=1950,
+        max_value=2100,
+        required=False,
     )
-    without_advisor = forms.BooleanField(label=_("Students without an advisor"), required=False)
+    without_advisor = forms.BooleanField(
+        widget=QuickCheckboxInput, label=_("Students without an advisor"), required=False
+    )
     sort = forms.CharField(required=False)
 
     # What the count depends on (not the sort), as the query string names it.

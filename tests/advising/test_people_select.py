@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import User
 from apps.advising.forms import CaseloadFilterForm
 from apps.advising.forms_dashboard import DashboardFilterForm
-from apps.advising.forms_people import AssignmentRuleForm, PeopleBulkForm, PeopleFilterForm
+from apps.advising.forms_people import (
+    AssignmentRuleForm,
+    PeopleBulkForm,
+    PeopleFilterForm,
+    QuickCheckboxInput,
+)
 from apps.core.widgets import QuickNumberInput, QuickSelect
 from tests.factories.students import FieldFactory
 
@@ -160,3 +165,28 @@ def _assert_as_djangos(form, name):
         django = forms.NumberInput(attrs=field.widget.attrs)
     bound = form[name]
     assert str(bound) == bound.as_widget(widget=django), name
+
+
+@pytest.mark.parametrize("value", [None, "", True, False, "on", 'x"<y>&', 0, 1])
+@pytest.mark.parametrize(
+    "attrs", [None, {"class": "form-check-input", "required": True, "disabled": False}]
+)
+def test_people_checkbox_renders_as_djangos(value, attrs):
+    ours = QuickCheckboxInput(attrs=attrs)
+    django = forms.CheckboxInput(attrs=attrs)
+
+    assert ours.render("without_advisor", value, attrs={"id": "id_x"}) == django.render(
+        "without_advisor", value, attrs={"id": "id_x"}
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"year": "2027", "without_advisor": "on"}, {"year": "abc", "without_advisor": ""}]
+)
+def test_the_filter_forms_year_and_checkbox_render_as_djangos(data):
+    form = PeopleFilterForm(data, programmes=["Economics"])
+    form.is_valid()
+
+    for name, django in (("year", forms.NumberInput), ("without_advisor", forms.CheckboxInput)):
+        bound = form[name]
+        assert str(bound) == bound.as_widget(widget=django(attrs=bound.field.widget.attrs)), name
