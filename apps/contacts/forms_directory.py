@@ -139,10 +139,14 @@ class DirectoryFilterForm(forms.Form):
             ]
         return self._field_options
 
+    # The office's majors, once read: by major_options, or given by the view (the
+    # directory page reads them with its ranking, in one cache round trip).
+    majors: list[str] | None = None
+
     def major_options(self) -> list[str]:
-        if not hasattr(self, "_majors"):
-            self._majors = volunteer_majors_for_office(office_id=self.office_id)
-        return self._majors
+        if self.majors is None:
+            self.majors = volunteer_majors_for_office(office_id=self.office_id)
+        return self.majors
 
     def clean_major(self):
         value = " ".join((self.cleaned_data.get("major") or "").split())

@@ -397,12 +397,18 @@ def directory_list(request):
     student = request.user
     form = DirectoryFilterForm(request.GET or None, office_id=student.office_id)
     filters = form.filters() if form.is_bound else directory.DirectoryFilters()
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    # The whole page offers the majors; unless the form has read them (to check the
+    # major asked for), they come with the ranking, in its cache round trip.
     page = directory.directory_page_for_student(
         student=student,
         filters=filters,
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
+        with_majors=not partial and form.majors is None,
     )
+    if page.majors is not None:
+        form.majors = page.majors
     labels = card_labels()
     context = {
         "form": form,
@@ -420,7 +426,7 @@ def directory_list(request):
     # A bad filter is named on the page and left out of the results shown, with a
     # 400 (which the page's htmx swaps in like a 200).
     status = 400 if form.is_bound and form.errors else 200
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial:
         return render_list(request, "contacts/_directory_results.html", context, status=status)
     context["options"] = directory_filter_options(form)
     return render_list(request, "contacts/directory_list.html", context, status=status)
