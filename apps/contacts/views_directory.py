@@ -1,5 +1,6 @@
 """The alumni directory, the volunteer's own profile and the office's volunteer list."""
 
+import functools
 import html
 from types import SimpleNamespace
 
@@ -15,8 +16,8 @@ from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -383,6 +384,163 @@ def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
     return {name: mark_safe(value) for name, value in options.items()}  # noqa: S308
 
 
+# The filters' form as directory_list.html wrote it with a tag or variable each,
+# byte for byte (tests/contacts/test_directory_html.py renders that template): the
+# {names} are filled in by directory_filters_html.
+_FILTERS_HTML = (
+    '<form method="get" action="{url}" role="search" class="card mb-4"\n'
+    '      hx-get="{url}" hx-target="#directory-results" hx-push-url="true"\n'
+    '      hx-trigger="submit, change, keyup changed delay:400ms from:#id_q"'
+    ' hx-indicator="#directory-loading">\n'
+    '  <div class="card-body">\n'
+    '    <div class="row g-3">\n'
+    '      <div class="col-12 col-lg-6">\n'
+    '        <label class="form-label" for="id_q">{label_q}</label>\n'
+    '        <input type="search" name="q" id="id_q" class="form-control"'
+    ' maxlength="200" value="{value_q}"\n'
+    '               placeholder="{t_placeholder}" aria-describedby="q-help">\n'
+    '        <div class="form-text" id="q-help">{t_q_help}{typos}</div>\n'
+    "      </div>\n"
+    "    </div>\n"
+    "    \n"
+    '    <button class="btn btn-outline-secondary btn-sm mt-3 d-md-none"'
+    ' type="button" data-bs-toggle="collapse"'
+    ' data-bs-target="#directory-more-filters" aria-expanded="{expanded}"'
+    ' aria-controls="directory-more-filters"><i class="bi bi-sliders"'
+    ' aria-hidden="true"></i> {t_more_filters}</button>\n'
+    '    <div class="collapse d-md-block{show}" id="directory-more-filters">\n'
+    '    <div class="row g-3 mt-0">\n'
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_field">{label_field}</label>\n'
+    '        <select name="field" id="id_field" class="form-select{invalid_field}">\n'
+    '          <option value="">{t_any_field}</option>\n'
+    "          {options[field]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_industry">{label_industry}</label>\n'
+    '        <select name="industry" id="id_industry"'
+    ' class="form-select{invalid_industry}">\n'
+    "          {options[industry]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_major">{label_major}</label>\n'
+    '        <select name="major" id="id_major" class="form-select{invalid_major}">\n'
+    '          <option value="">{t_any_major}</option>\n'
+    "          {options[major]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_open_to">{label_open_to}</label>\n'
+    '        <select name="open_to" id="id_open_to" class="form-select{invalid_open_to}">\n'
+    "          {options[open_to]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_format">{label_format}</label>\n'
+    '        <select name="format" id="id_format" class="form-select">\n'
+    "          {options[format]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_location">{label_location}</label>\n'
+    '        <input type="text" name="location" id="id_location"'
+    ' class="form-control" maxlength="120" value="{value_location}">\n'
+    "      </div>\n"
+    '      <fieldset class="col-12 col-sm-6 col-lg-3">\n'
+    '        <legend class="form-label fs-6 mb-2">{t_graduation_year}</legend>\n'
+    '        <div class="input-group">\n'
+    '          <label class="input-group-text" for="id_year_from">{t_from}</label>\n'
+    '          <input type="number" name="year_from" id="id_year_from"'
+    ' class="form-control{invalid_year_from}"{aria_year_from} min="{min_year_from}"'
+    ' max="{max_year_from}" value="{value_year_from}">\n'
+    '          <label class="input-group-text" for="id_year_to">{t_to}</label>\n'
+    '          <input type="number" name="year_to" id="id_year_to"'
+    ' class="form-control{invalid_year_to}"{aria_year_to} min="{min_year_to}"'
+    ' max="{max_year_to}" value="{value_year_to}">\n'
+    "        </div>\n"
+    "      </fieldset>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3 d-flex align-items-end">\n'
+    '        <div class="form-check form-switch mb-2">\n'
+    '          <input class="form-check-input" type="checkbox" role="switch"'
+    ' name="accepting" id="id_accepting" value="on"{checked}>\n'
+    '          <label class="form-check-label"'
+    ' for="id_accepting">{label_accepting}</label>\n'
+    "        </div>\n"
+    "      </div>\n"
+    "    </div>\n"
+    "    </div>\n"
+    '    <div class="d-flex flex-wrap gap-2 mt-3 align-items-center">\n'
+    '      <button type="submit" class="btn btn-primary">{t_search}</button>\n'
+    '      <a class="btn btn-link" href="{url}">{t_clear}</a>\n'
+    '      <span id="directory-loading" class="htmx-indicator spinner-border'
+    ' spinner-border-sm text-secondary" role="status"><span'
+    ' class="visually-hidden">{t_loading}</span></span>\n'
+    "    </div>\n"
+    "  </div>\n"
+    "</form>"
+)
+
+
+@functools.cache
+def _filter_words(language: str | None) -> dict[str, str]:
+    """The filters' fixed words in a language: the form's labels, escaped as
+    {{ form.<name>.label }} escaped them, and the template's translations, which
+    {% translate %} did not escape."""
+    form = DirectoryFilterForm.base_fields
+    labels = ("q", "field", "industry", "major", "open_to", "format", "location", "accepting")
+    return {
+        **{f"label_{name}": html.escape(str(form[name].label)) for name in labels},
+        "t_placeholder": _("Name, employer, job, field, topic…"),
+        "t_q_help": _("Every word must match. Partial words work: “consult” finds consulting."),
+        "t_more_filters": _("More filters"),
+        "t_any_field": _("Any field"),
+        "t_any_major": _("Any major"),
+        "t_graduation_year": _("Graduation year"),
+        "t_from": _("from"),
+        "t_to": _("to"),
+        "t_search": _("Search"),
+        "t_clear": _("Clear"),
+        "t_loading": _("Loading…"),
+        "typos": " " + _("A misspelt word finds the closest spelling."),
+    }
+
+
+def _shown(value) -> str:
+    # As {{ value|default_if_none:'' }}: localized (a number), then escaped.
+    return "" if value is None else html.escape(str(formats.localize(value)))
+
+
+def directory_filters_html(
+    form: DirectoryFilterForm, options: dict[str, str], *, filters_open: bool, forgives_typos: bool
+) -> str:
+    """The filters' form (the search box, and the filters that fold away on a
+    phone), written here rather than by some fifty template tags and variables,
+    which were the page's largest template cost once the results were written in
+    the view."""
+    words = _filter_words(get_language())
+    errors, fields = form.errors, form.fields
+    values = {
+        **words,
+        "url": html.escape(reverse("directory")),
+        "typos": words["typos"] if forgives_typos else "",
+        "expanded": "true" if filters_open else "false",
+        "show": " show" if filters_open else "",
+        "checked": " checked" if form["accepting"].value() else "",
+        "options": options,
+    }
+    for name in ("field", "industry", "major", "open_to", "year_from", "year_to"):
+        values[f"invalid_{name}"] = " is-invalid" if errors.get(name) else ""
+    for name in ("year_from", "year_to"):
+        values[f"aria_{name}"] = ' aria-invalid="true"' if errors.get(name) else ""
+        values[f"min_{name}"] = _shown(fields[name].widget.attrs.get("min"))
+        values[f"max_{name}"] = _shown(fields[name].widget.attrs.get("max"))
+    for name in ("q", "location", "year_from", "year_to"):
+        values[f"value_{name}"] = _shown(form[name].value())
+    return mark_safe(_FILTERS_HTML.format(**values))  # noqa: S308 - every value escaped above
+
+
 # The filters under "More filters", folded away on a phone unless one is set.
 FOLDED_FILTERS = (
     "field", "industry", "major", "open_to", "format", "location", "year_from", "year_to",
@@ -428,7 +586,13 @@ def directory_list(request):
     status = 400 if form.is_bound and form.errors else 200
     if partial:
         return render_list(request, "contacts/_directory_results.html", context, status=status)
-    context["options"] = directory_filter_options(form)
+    context["options"] = options = directory_filter_options(form)
+    context["filters"] = directory_filters_html(
+        form,
+        options,
+        filters_open=context["filters_open"],
+        forgives_typos=context["forgives_typos"],
+    )
     return render_list(request, "contacts/directory_list.html", context, status=status)
 
 
