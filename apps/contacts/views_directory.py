@@ -111,8 +111,14 @@ def volunteer_pause(request):
 
 
 def card_labels() -> dict[str, str]:
-    """The fixed words of a directory card, translated once per page rather than
-    once per card: with 20 cards that was a tenth of the page's render time."""
+    """The fixed words of a directory card, translated once per process and
+    language rather than once per card: with 20 cards that was a tenth of the
+    page's render time."""
+    return dict(_card_labels(get_language()))
+
+
+@functools.cache
+def _card_labels(language: str | None) -> dict[str, str]:
     return {
         "fields": _("Fields:"),
         "location": _("Location:"),
@@ -151,6 +157,26 @@ def _response_time(hours: int | None, not_enough: str) -> str:
 TOPICS_SHOWN = 160
 
 
+@functools.cache
+def _choice_labels(language: str | None) -> tuple[dict[str, str], ...]:
+    """The labels of formats, what volunteers are open to and industries, by value,
+    translated once per process and language: choice labels are lazy, and the
+    cards and the filters' options translated some fifty of them a page."""
+    return tuple(
+        {value: str(label) for value, label in choices}
+        for choices in (Format.choices, OpenTo.choices, Industry.choices)
+    )
+
+
+@functools.cache
+def _filter_choices(language: str | None, name: str) -> tuple[tuple[str, str], ...]:
+    """A choice filter's (value, label) options, translated once per process and
+    language (as _choice_labels)."""
+    return tuple(
+        (value, str(label)) for value, label in DirectoryFilterForm.base_fields[name].choices
+    )
+
+
 def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
     """What each card of the directory list shows, worked out here so that the list's
     template is one flat loop: the card's three included templates, four URL tags,
@@ -165,10 +191,7 @@ def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
     detail, add = _url_of("directory_detail"), _url_of("directory_contact_add")
     ask, contact = _url_of("interview_request_volunteer"), _url_of("contact_detail")
     # Translated once per page, not once per card (choice labels are lazy).
-    formats, open_to, industries = (
-        {value: str(label) for value, label in choices}
-        for choices in (Format.choices, OpenTo.choices, Industry.choices)
-    )
+    formats, open_to, industries = _choice_labels(get_language())
     title_at, class_of = _("%(title)s at %(employer)s"), _("Class of %(year)s")
     cards = []
     for v in profiles:
@@ -379,8 +402,9 @@ def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
         "field": options_html(form.field_options(), str(form["field"].value())),
         "major": options_html(((m, m) for m in form.major_options()), major, key=str.lower),
     }
+    language = get_language()
     for name in ("industry", "open_to", "format"):
-        options[name] = options_html(form.fields[name].choices, form[name].value())
+        options[name] = options_html(_filter_choices(language, name), form[name].value())
     return {name: mark_safe(value) for name, value in options.items()}  # noqa: S308
 
 
