@@ -33,6 +33,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -211,6 +212,14 @@ def _field_names(profile) -> list[str]:
     return names if names is not None else [f.name for f in profile.fields.all()]
 
 
+def _no_formats() -> Cast:
+    # The empty list as text cast to JSON (`('[]')::jsonb` on PostgreSQL, the text
+    # '[]' on SQLite, as `formats=[]` compared): a kept statement binding it can be
+    # prepared (core.prepared), which psycopg's Jsonb parameter prevented. The
+    # directory page's rows spent twice their run planning without it.
+    return Cast(Value("[]"), output_field=JSONField())
+
+
 def volunteer_member_filter(*, office_id: int) -> Q:
     """The office's volunteers, whether or not they take requests right now: approved
     and active alumni whose profile the office has not deactivated and which offers
@@ -222,7 +231,7 @@ def volunteer_member_filter(*, office_id: int) -> Q:
         user__approval=Approval.APPROVED,
         user__is_active=True,
         deactivated_at__isnull=True,
-    ) & ~Q(formats=[])
+    ) & ~Q(formats=_no_formats())
 
 
 def volunteer_available_filter(*, today: date) -> Q:
@@ -250,7 +259,7 @@ def majors_cache_key(office_id: int) -> str:
     return f"directory-majors:{office_id}"
 
 
-def volunteer_majors_for_office(*, office_id: int) -> list[str]:
+def volunteer_majors_for_office(*, office_id: int, found: dict | None = None) -> list[str]:
     """The majors (programmes) of the volunteers in an office's directory, each once
     whatever its case, alphabetically: the directory's major filter offers these and
     accepts nothing else. At most MAX_MAJORS.
@@ -260,9 +269,12 @@ def volunteer_majors_for_office(*, office_id: int) -> list[str]:
     is offered at once: the list is read on every directory page and the query
     reads every profile of the office (10 ms of the page at 5,000 volunteers;
     bench/). From the profile row alone: a major offered only by a pending or
-    disabled account finds nobody, which is all that can go wrong."""
+    disabled account finds nobody, which is all that can go wrong.
+
+    `found`: what the caller read from the cache in one round trip with other
+    entries (cache.get_many), this list's among them if it is kept."""
     key = majors_cache_key(office_id)
-    cached = cache.get(key)
+    cached = cache.get(key) if found is None else found.get(key)
     if cached is not None:
         return cached
     today = timezone.localdate()
@@ -543,27 +555,36 @@ def _ranking_compute(
 
 
 def _ranking_slice(
-    *, student, filters: DirectoryFilters, interests, terms, start: int, stop: int
-) -> tuple[list[tuple[int, float]], int, bool]:
-    """Rows `start:stop` of the student's ranking, how many there are in all and
-    whether it forgave typos: from the cache when the office's directory has not
-    changed since it was ranked, else ranked now and kept."""
+    *,
+    student,
+    filters: DirectoryFilters,
+    interests,
+    terms,
+    start: int,
+    stop: int,
+    read_with: tuple[str, ...] = (),
+) -> tuple[list[tuple[int, float]], int, bool, dict]:
+    """Rows `start:stop` of the student's ranking, how many there are in all,
+    whether it forgave typos, and the cache entries read (those of the keys
+    `read_with` kept, with the ranking's own): from the cache when the office's
+    directory has not changed since it was ranked, else ranked now and kept."""
     office_id = student.office_id
     key = _ranking_key(office=student.office, filters=filters, interests=interests, terms=terms)
     version_key = directory_version_key(office_id)
-    # One round trip for both; the version is read before any row, so a change
-    # committed after this read bumps the version again and retires what is kept here.
-    found = cache.get_many([version_key, key])
+    # One round trip for both, and for the caller's entries; the version is read
+    # before any row, so a change committed after this read bumps the version again
+    # and retires what is kept here.
+    found = cache.get_many([version_key, key, *read_with])
     version = version_read(version_key, stored=found.get(version_key))
     head = found.get(key)
     if head is not None and head["version"] == version:
         if stop <= RANKING_HEAD or head["total"] <= RANKING_HEAD:
             rows = _unpack(head["ids"], head["scores"])
-            return rows[start:stop], head["total"], head["fuzzy"]
+            return rows[start:stop], head["total"], head["fuzzy"], found
         tail = cache.get(f"{key}:tail")
         if tail is not None and tail["version"] == version:
             rows = _unpack(head["ids"] + tail["ids"], head["scores"] + tail["scores"])
-            return rows[start:stop], head["total"], head["fuzzy"]
+            return rows[start:stop], head["total"], head["fuzzy"], found
     rows, fuzzy = _ranking_compute(
         student=student, filters=filters, interests=interests, terms=terms
     )
@@ -575,7 +596,7 @@ def _ranking_slice(
         ids, scores = _pack(rows[RANKING_HEAD:])
         entries[f"{key}:tail"] = {"version": version, "ids": ids, "scores": scores}
     cache.set_many(entries, RANKING_TTL)
-    return rows[start:stop], len(rows), fuzzy
+    return rows[start:stop], len(rows), fuzzy, found
 
 
 _PAGE_PK_SENTINEL = 2_000_100_000
@@ -654,14 +675,15 @@ def _field_names_of(*, pks: list[int]) -> dict[int, list[str]]:
     profile."""
     through = VolunteerProfile.fields.through
 
+    # (profile id, field name) tuples: a through-model instance per link was most
+    # of this read's time in Python.
     def build(values: dict) -> QuerySet:
         return (
             through.objects.filter(
                 volunteerprofile_id__in=[values[f"pk{n}"] for n in range(len(pks))]
             )
-            .annotate(field_name=F("field__name"))
-            .only("volunteerprofile_id")
             .order_by("field__name", "field_id")
+            .values_list("volunteerprofile_id", "field__name")
         )
 
     links = StatementRows(
@@ -671,8 +693,8 @@ def _field_names_of(*, pks: list[int]) -> dict[int, list[str]]:
         sentinels={f"pk{n}": _PAGE_PK_SENTINEL + n for n in range(len(pks))},
     ).rows(0, None)
     names: dict[int, list[str]] = {}
-    for link in links:
-        names.setdefault(link.volunteerprofile_id, []).append(link.field_name)
+    for profile_id, name in links:
+        names.setdefault(profile_id, []).append(name)
     return names
 
 
@@ -682,6 +704,7 @@ def directory_page_for_student(
     filters: DirectoryFilters | None = None,
     page_number=1,
     per_page: int = 20,
+    with_majors: bool = False,
 ) -> Page:
     """One page of `directory_list_for_student`, like Paginator.get_page: the page's
     ids come from the student's ranking (cached, see RANKING_TTL above), and one
@@ -689,7 +712,11 @@ def directory_page_for_student(
 
     On PostgreSQL a search the full text finds nobody for is run again forgiving
     typos (trigram word similarity); the page then has `fuzzy` set and, in
-    `did_you_mean`, the search spelt as the volunteers found spell it."""
+    `did_you_mean`, the search spelt as the volunteers found spell it.
+
+    With `with_majors`, `majors` is the office's majors
+    (`volunteer_majors_for_office`), read from the cache in the ranking's round
+    trip; else None."""
     filters = filters or DirectoryFilters()
     try:
         # Bounded: a page number of 30 digits made an OFFSET beyond PostgreSQL's
@@ -701,11 +728,16 @@ def directory_page_for_student(
     terms = tuple(search_terms(filters.q))
     ranking = {"student": student, "filters": filters, "interests": interests, "terms": terms}
     start = (number - 1) * per_page
-    rows, total, fuzzy = _ranking_slice(**ranking, start=start, stop=start + per_page)
+    rows, total, fuzzy, found = _ranking_slice(
+        **ranking,
+        start=start,
+        stop=start + per_page,
+        read_with=(majors_cache_key(student.office_id),) if with_majors else (),
+    )
     if not rows and number > 1:
         number = max(1, -(-total // per_page))
         start = (number - 1) * per_page
-        rows, total, fuzzy = _ranking_slice(**ranking, start=start, stop=start + per_page)
+        rows, total, fuzzy, _found = _ranking_slice(**ranking, start=start, stop=start + per_page)
     scores = dict(rows)
     by_pk = {p.pk: p for p in _page_profiles(student=student, pks=list(scores))}
     profiles = []
@@ -716,6 +748,11 @@ def directory_page_for_student(
     page = Page(profiles, number, Paginator(_Total(total), per_page))
     page.fuzzy = fuzzy
     page.did_you_mean = did_you_mean(list(terms), profiles) if fuzzy else ""
+    page.majors = (
+        volunteer_majors_for_office(office_id=student.office_id, found=found)
+        if with_majors
+        else None
+    )
     return page
 
 

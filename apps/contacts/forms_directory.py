@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
@@ -87,6 +89,13 @@ class VolunteerPauseForm(forms.Form):
     until = forms.DateField(label=_("Pause until"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+def _choices_with(first: tuple[str, str], enum) -> Callable[[], list]:
+    """A filter's choices as a callable: a form's fields are deep-copied for every
+    form made, a list of choices (and its widget's) with them, which was most of
+    the directory form's construction on every page; a callable is not copied."""
+    return lambda: [first, *enum.choices]
+
+
 class DirectoryFilterForm(forms.Form):
     """The directory's search box and filters, read from the query string."""
 
@@ -96,14 +105,14 @@ class DirectoryFilterForm(forms.Form):
     )
     location = forms.CharField(label=_("Location"), required=False, max_length=120)
     format = forms.ChoiceField(
-        label=_("Format"), choices=[("", _("Any format")), *Format.choices], required=False
+        label=_("Format"), choices=_choices_with(("", _("Any format")), Format), required=False
     )
     year_from = forms.IntegerField(label=_("Graduated from"), required=False)
     year_to = forms.IntegerField(label=_("Graduated to"), required=False)
     accepting = forms.BooleanField(label=_("Has time this month"), required=False)
     industry = forms.ChoiceField(
         label=_("Industry"),
-        choices=[("", _("Any industry")), *Industry.choices],
+        choices=_choices_with(("", _("Any industry")), Industry),
         required=False,
         error_messages={"invalid_choice": _("Choose an industry from the list.")},
     )
@@ -112,7 +121,7 @@ class DirectoryFilterForm(forms.Form):
     major = forms.CharField(label=_("Major"), required=False, max_length=120)
     open_to = forms.ChoiceField(
         label=_("Open to"),
-        choices=[("", _("Anything")), *OpenTo.choices],
+        choices=_choices_with(("", _("Anything")), OpenTo),
         required=False,
         error_messages={"invalid_choice": _("Choose what the volunteer is open to from the list.")},
     )
@@ -120,7 +129,11 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args, office_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.office_id = office_id
-        self.fields["field"].queryset = field_list_for_office(office_id=office_id)
+        # Only a field asked for is looked up (the options shown are field_options);
+        # an empty one is None without it, and building the queryset on every page
+        # cost a third of the form's construction.
+        if self.is_bound and self.data.get("field"):
+            self.fields["field"].queryset = field_list_for_office(office_id=office_id)
         self.last_year = timezone.localdate().year
         for name in ("year_from", "year_to"):
             self.fields[name].widget.attrs.update(
@@ -139,10 +152,14 @@ class DirectoryFilterForm(forms.Form):
             ]
         return self._field_options
 
+    # The office's majors, once read: by major_options, or given by the view (the
+    # directory page reads them with its ranking, in one cache round trip).
+    majors: list[str] | None = None
+
     def major_options(self) -> list[str]:
-        if not hasattr(self, "_majors"):
-            self._majors = volunteer_majors_for_office(office_id=self.office_id)
-        return self._majors
+        if self.majors is None:
+            self.majors = volunteer_majors_for_office(office_id=self.office_id)
+        return self.majors
 
     def clean_major(self):
         value = " ".join((self.cleaned_data.get("major") or "").split())

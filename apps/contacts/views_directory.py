@@ -1,17 +1,22 @@
 """The alumni directory, the volunteer's own profile and the office's volunteer list."""
 
+import functools
 import html
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -106,8 +111,14 @@ def volunteer_pause(request):
 
 
 def card_labels() -> dict[str, str]:
-    """The fixed words of a directory card, translated once per page rather than
-    once per card: with 20 cards that was a tenth of the page's render time."""
+    """The fixed words of a directory card, translated once per process and
+    language rather than once per card: with 20 cards that was a tenth of the
+    page's render time."""
+    return dict(_card_labels(get_language()))
+
+
+@functools.cache
+def _card_labels(language: str | None) -> dict[str, str]:
     return {
         "fields": _("Fields:"),
         "location": _("Location:"),
@@ -146,6 +157,26 @@ def _response_time(hours: int | None, not_enough: str) -> str:
 TOPICS_SHOWN = 160
 
 
+@functools.cache
+def _choice_labels(language: str | None) -> tuple[dict[str, str], ...]:
+    """The labels of formats, what volunteers are open to and industries, by value,
+    translated once per process and language: choice labels are lazy, and the
+    cards and the filters' options translated some fifty of them a page."""
+    return tuple(
+        {value: str(label) for value, label in choices}
+        for choices in (Format.choices, OpenTo.choices, Industry.choices)
+    )
+
+
+@functools.cache
+def _filter_choices(language: str | None, name: str) -> tuple[tuple[str, str], ...]:
+    """A choice filter's (value, label) options, translated once per process and
+    language (as _choice_labels)."""
+    return tuple(
+        (value, str(label)) for value, label in DirectoryFilterForm.base_fields[name].choices
+    )
+
+
 def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
     """What each card of the directory list shows, worked out here so that the list's
     template is one flat loop: the card's three included templates, four URL tags,
@@ -160,10 +191,7 @@ def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
     detail, add = _url_of("directory_detail"), _url_of("directory_contact_add")
     ask, contact = _url_of("interview_request_volunteer"), _url_of("contact_detail")
     # Translated once per page, not once per card (choice labels are lazy).
-    formats, open_to, industries = (
-        {value: str(label) for value, label in choices}
-        for choices in (Format.choices, OpenTo.choices, Industry.choices)
-    )
+    formats, open_to, industries = _choice_labels(get_language())
     title_at, class_of = _("%(title)s at %(employer)s"), _("Class of %(year)s")
     cards = []
     for v in profiles:
@@ -308,6 +336,59 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
     return rows
 
 
+def directory_results_html(request, *, page, cards: list[tuple], searching: bool) -> str:
+    """The results below the alerts: the count, the cards (`directory_card_rows`)
+    with each "Add to my contacts" form's csrf token, and the pager, as the results
+    template wrote them with a tag or variable each. Their count, csrf tokens,
+    query strings and translations were most of the partial's rendering time once
+    the cards were written here. The markup is the old template's to the byte
+    (tests/contacts/test_directory_results_html.py). Translations are not escaped, as the
+    template's {% translate %} and {% blocktranslate %} did not escape them."""
+    e, count = html.escape, page.paginator.count
+    found = ngettext("%(n)s volunteer found", "%(n)s volunteers found", count) % {
+        "n": e(str(formats.localize(count)))
+    }
+    if searching and not page.fuzzy:
+        found += f" · {_('best matches first')}"
+    parts = [f'<p class="text-body-secondary" role="status" aria-live="polite">\n  {found}\n</p>\n']
+    if cards:
+        # The form's csrf token, as {% csrf_token %} wrote it.
+        hidden = csrf_input(request)
+        parts.append(
+            '\n\n<ul class="list-unstyled row row-cols-1 row-cols-md-2 g-3">\n  '
+            + "".join(f"\n  {head}{hidden if form else ''}{tail}\n  " for head, form, tail in cards)
+            + "\n</ul>\n\n"
+        )
+    else:
+        nobody = _("Nobody matches these filters yet. Try fewer words or another field.")
+        parts.append(f"\n<p>{nobody}</p>\n\n")
+    if page.has_other_pages():
+        context = SimpleNamespace(request=request)
+        parts.append(
+            f'\n<nav aria-label="{_("Directory pages")}" class="mt-4">\n'
+            '  <ul class="pagination flex-wrap">\n    '
+        )
+        links = '<li class="page-item"><a class="page-link" href="{url}" hx-get="{url}"'
+        links += ' hx-target="#directory-results" hx-push-url="true">{label}</a></li>'
+        if page.has_previous():
+            url = e(querystring(context, page=page.previous_page_number()))
+            parts.append(f"\n    \n    {links.format(url=url, label=_('Previous'))}\n    ")
+        number = _("Page %(n)s of %(total)s") % {
+            "n": e(str(formats.localize(page.number))),
+            "total": e(str(formats.localize(page.paginator.num_pages))),
+        }
+        parts.append(
+            '\n    <li class="page-item disabled"><span class="page-link">'
+            f"{number}</span></li>\n    "
+        )
+        if page.has_next():
+            url = e(querystring(context, page=page.next_page_number()))
+            parts.append(f"\n    \n    {links.format(url=url, label=_('Next'))}\n    ")
+        parts.append("\n  </ul>\n</nav>\n")
+    parts.append("\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+
+
 def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
     """The <option>s of the filters' selects, written here: as a loop of variables
     and an {% if %} per option (some fifty) they were the page's largest template
@@ -321,9 +402,167 @@ def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
         "field": options_html(form.field_options(), str(form["field"].value())),
         "major": options_html(((m, m) for m in form.major_options()), major, key=str.lower),
     }
+    language = get_language()
     for name in ("industry", "open_to", "format"):
-        options[name] = options_html(form.fields[name].choices, form[name].value())
+        options[name] = options_html(_filter_choices(language, name), form[name].value())
     return {name: mark_safe(value) for name, value in options.items()}  # noqa: S308
+
+
+# The filters' form as directory_list.html wrote it with a tag or variable each,
+# byte for byte (tests/contacts/test_directory_html.py renders that template): the
+# {names} are filled in by directory_filters_html.
+_FILTERS_HTML = (
+    '<form method="get" action="{url}" role="search" class="card mb-4"\n'
+    '      hx-get="{url}" hx-target="#directory-results" hx-push-url="true"\n'
+    '      hx-trigger="submit, change, keyup changed delay:400ms from:#id_q"'
+    ' hx-indicator="#directory-loading">\n'
+    '  <div class="card-body">\n'
+    '    <div class="row g-3">\n'
+    '      <div class="col-12 col-lg-6">\n'
+    '        <label class="form-label" for="id_q">{label_q}</label>\n'
+    '        <input type="search" name="q" id="id_q" class="form-control"'
+    ' maxlength="200" value="{value_q}"\n'
+    '               placeholder="{t_placeholder}" aria-describedby="q-help">\n'
+    '        <div class="form-text" id="q-help">{t_q_help}{typos}</div>\n'
+    "      </div>\n"
+    "    </div>\n"
+    "    \n"
+    '    <button class="btn btn-outline-secondary btn-sm mt-3 d-md-none"'
+    ' type="button" data-bs-toggle="collapse"'
+    ' data-bs-target="#directory-more-filters" aria-expanded="{expanded}"'
+    ' aria-controls="directory-more-filters"><i class="bi bi-sliders"'
+    ' aria-hidden="true"></i> {t_more_filters}</button>\n'
+    '    <div class="collapse d-md-block{show}" id="directory-more-filters">\n'
+    '    <div class="row g-3 mt-0">\n'
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_field">{label_field}</label>\n'
+    '        <select name="field" id="id_field" class="form-select{invalid_field}">\n'
+    '          <option value="">{t_any_field}</option>\n'
+    "          {options[field]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_industry">{label_industry}</label>\n'
+    '        <select name="industry" id="id_industry"'
+    ' class="form-select{invalid_industry}">\n'
+    "          {options[industry]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_major">{label_major}</label>\n'
+    '        <select name="major" id="id_major" class="form-select{invalid_major}">\n'
+    '          <option value="">{t_any_major}</option>\n'
+    "          {options[major]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_open_to">{label_open_to}</label>\n'
+    '        <select name="open_to" id="id_open_to" class="form-select{invalid_open_to}">\n'
+    "          {options[open_to]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_format">{label_format}</label>\n'
+    '        <select name="format" id="id_format" class="form-select">\n'
+    "          {options[format]}\n"
+    "        </select>\n"
+    "      </div>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3">\n'
+    '        <label class="form-label" for="id_location">{label_location}</label>\n'
+    '        <input type="text" name="location" id="id_location"'
+    ' class="form-control" maxlength="120" value="{value_location}">\n'
+    "      </div>\n"
+    '      <fieldset class="col-12 col-sm-6 col-lg-3">\n'
+    '        <legend class="form-label fs-6 mb-2">{t_graduation_year}</legend>\n'
+    '        <div class="input-group">\n'
+    '          <label class="input-group-text" for="id_year_from">{t_from}</label>\n'
+    '          <input type="number" name="year_from" id="id_year_from"'
+    ' class="form-control{invalid_year_from}"{aria_year_from} min="{min_year_from}"'
+    ' max="{max_year_from}" value="{value_year_from}">\n'
+    '          <label class="input-group-text" for="id_year_to">{t_to}</label>\n'
+    '          <input type="number" name="year_to" id="id_year_to"'
+    ' class="form-control{invalid_year_to}"{aria_year_to} min="{min_year_to}"'
+    ' max="{max_year_to}" value="{value_year_to}">\n'
+    "        </div>\n"
+    "      </fieldset>\n"
+    '      <div class="col-12 col-sm-6 col-lg-3 d-flex align-items-end">\n'
+    '        <div class="form-check form-switch mb-2">\n'
+    '          <input class="form-check-input" type="checkbox" role="switch"'
+    ' name="accepting" id="id_accepting" value="on"{checked}>\n'
+    '          <label class="form-check-label"'
+    ' for="id_accepting">{label_accepting}</label>\n'
+    "        </div>\n"
+    "      </div>\n"
+    "    </div>\n"
+    "    </div>\n"
+    '    <div class="d-flex flex-wrap gap-2 mt-3 align-items-center">\n'
+    '      <button type="submit" class="btn btn-primary">{t_search}</button>\n'
+    '      <a class="btn btn-link" href="{url}">{t_clear}</a>\n'
+    '      <span id="directory-loading" class="htmx-indicator spinner-border'
+    ' spinner-border-sm text-secondary" role="status"><span'
+    ' class="visually-hidden">{t_loading}</span></span>\n'
+    "    </div>\n"
+    "  </div>\n"
+    "</form>"
+)
+
+
+@functools.cache
+def _filter_words(language: str | None) -> dict[str, str]:
+    """The filters' fixed words in a language: the form's labels, escaped as
+    {{ form.<name>.label }} escaped them, and the template's translations, which
+    {% translate %} did not escape."""
+    form = DirectoryFilterForm.base_fields
+    labels = ("q", "field", "industry", "major", "open_to", "format", "location", "accepting")
+    return {
+        **{f"label_{name}": html.escape(str(form[name].label)) for name in labels},
+        "t_placeholder": _("Name, employer, job, field, topic…"),
+        "t_q_help": _("Every word must match. Partial words work: “consult” finds consulting."),
+        "t_more_filters": _("More filters"),
+        "t_any_field": _("Any field"),
+        "t_any_major": _("Any major"),
+        "t_graduation_year": _("Graduation year"),
+        "t_from": _("from"),
+        "t_to": _("to"),
+        "t_search": _("Search"),
+        "t_clear": _("Clear"),
+        "t_loading": _("Loading…"),
+        "typos": " " + _("A misspelt word finds the closest spelling."),
+    }
+
+
+def _shown(value) -> str:
+    # As {{ value|default_if_none:'' }}: localized (a number), then escaped.
+    return "" if value is None else html.escape(str(formats.localize(value)))
+
+
+def directory_filters_html(
+    form: DirectoryFilterForm, options: dict[str, str], *, filters_open: bool, forgives_typos: bool
+) -> str:
+    """The filters' form (the search box, and the filters that fold away on a
+    phone), written here rather than by some fifty template tags and variables,
+    which were the page's largest template cost once the results were written in
+    the view."""
+    words = _filter_words(get_language())
+    errors, fields = form.errors, form.fields
+    values = {
+        **words,
+        "url": html.escape(reverse("directory")),
+        "typos": words["typos"] if forgives_typos else "",
+        "expanded": "true" if filters_open else "false",
+        "show": " show" if filters_open else "",
+        "checked": " checked" if form["accepting"].value() else "",
+        "options": options,
+    }
+    for name in ("field", "industry", "major", "open_to", "year_from", "year_to"):
+        values[f"invalid_{name}"] = " is-invalid" if errors.get(name) else ""
+    for name in ("year_from", "year_to"):
+        values[f"aria_{name}"] = ' aria-invalid="true"' if errors.get(name) else ""
+        values[f"min_{name}"] = _shown(fields[name].widget.attrs.get("min"))
+        values[f"max_{name}"] = _shown(fields[name].widget.attrs.get("max"))
+    for name in ("q", "location", "year_from", "year_to"):
+        values[f"value_{name}"] = _shown(form[name].value())
+    return mark_safe(_FILTERS_HTML.format(**values))  # noqa: S308 - every value escaped above
 
 
 # The filters under "More filters", folded away on a phone unless one is set.
@@ -340,12 +579,18 @@ def directory_list(request):
     student = request.user
     form = DirectoryFilterForm(request.GET or None, office_id=student.office_id)
     filters = form.filters() if form.is_bound else directory.DirectoryFilters()
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    # The whole page offers the majors; unless the form has read them (to check the
+    # major asked for), they come with the ranking, in its cache round trip.
     page = directory.directory_page_for_student(
         student=student,
         filters=filters,
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
+        with_majors=not partial and form.majors is None,
     )
+    if page.majors is not None:
+        form.majors = page.majors
     labels = card_labels()
     context = {
         "form": form,
@@ -355,14 +600,23 @@ def directory_list(request):
         # On a phone the filters beyond the search box fold away unless one is set.
         "filters_open": any(request.GET.get(name) for name in FOLDED_FILTERS),
         "labels": labels,
-        "cards": directory_card_rows(directory_cards(page.object_list, labels), labels),
     }
+    cards = directory_card_rows(directory_cards(page.object_list, labels), labels)
+    context["results"] = directory_results_html(
+        request, page=page, cards=cards, searching=context["searching"]
+    )
     # A bad filter is named on the page and left out of the results shown, with a
     # 400 (which the page's htmx swaps in like a 200).
     status = 400 if form.is_bound and form.errors else 200
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial:
         return render_list(request, "contacts/_directory_results.html", context, status=status)
-    context["options"] = directory_filter_options(form)
+    context["options"] = options = directory_filter_options(form)
+    context["filters"] = directory_filters_html(
+        form,
+        options,
+        filters_open=context["filters_open"],
+        forgives_typos=context["forgives_typos"],
+    )
     return render_list(request, "contacts/directory_list.html", context, status=status)
 
 

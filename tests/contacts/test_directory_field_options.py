@@ -34,3 +34,27 @@ def test_field_options_are_the_offices_offered_fields_from_a_kept_statement(
     kept = {shape[1] for shape in statements._statements("default")}
     assert kept == {"students.field_choices"}
     statements.statements_clear()
+
+
+def test_the_field_filter_accepts_only_the_offices_offered_fields(
+    office, other_office, django_assert_num_queries
+):
+    law = FieldFactory(office=office, name="Law")
+    retired = FieldFactory(office=office, name="Retired", is_active=False)
+    elsewhere = FieldFactory(office=other_office, name="Elsewhere")
+    refused = ["Select a valid choice. That choice is not one of the available choices."]
+
+    for value in ("", None):
+        with django_assert_num_queries(0):  # no field asked for: nothing looked up
+            form = DirectoryFilterForm(
+                {"field": value} if value is not None else {}, office_id=office.pk
+            )
+            assert (form.is_valid(), form.filters().field_id) == (True, None)
+    with django_assert_num_queries(1):
+        assert (
+            DirectoryFilterForm({"field": law.pk}, office_id=office.pk).filters().field_id == law.pk
+        )
+    for value in (retired.pk, elsewhere.pk, "nope", " "):
+        form = DirectoryFilterForm({"field": value}, office_id=office.pk)
+        assert (form.is_valid(), form.errors["field"]) == (False, refused)
+        assert form.filters().field_id is None

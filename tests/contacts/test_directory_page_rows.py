@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.contacts import directory
@@ -96,13 +97,16 @@ def test_page_rows_are_the_orms_rows_for_every_later_request(
 
 
 @pytest.mark.needs_postgres
-def test_page_statements_are_kept_on_postgresql(office, student):
-    """The profile's `formats <> '[]'` is a JSON parameter (psycopg's Jsonb, which
-    does not compare by value): the statement is kept all the same."""
+def test_page_statements_are_kept_and_prepared_on_postgresql(office, student):
+    """The profile's `formats <> '[]'` binds the empty list as text cast to JSON
+    (directory._no_formats): the statement is kept, and prepared (core.prepared),
+    which psycopg's Jsonb parameter prevented."""
     pks = [volunteer_named(office, f"Vol {n}").pk for n in range(3)]
 
     directory.student_interests(student)
     directory._page_profiles(student=student, pks=pks)
+    with CaptureQueriesContext(connection) as read:  # a later page, by the kept statement
+        directory._page_profiles(student=student, pks=pks[::-1])
 
     kept = statements._statements("default")
     assert {shape[1:-2] for shape in kept} == {
@@ -110,6 +114,7 @@ def test_page_statements_are_kept_on_postgresql(office, student):
         ("contacts.directory_page", 3),
         ("contacts.directory_page_fields", 3),
     }
+    assert [query["sql"].split()[0] for query in read.captured_queries] == ["EXECUTE", "EXECUTE"]
     assert connection.vendor == "postgresql"
 
 

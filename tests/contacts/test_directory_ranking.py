@@ -327,3 +327,46 @@ def test_directory_ranking_is_ranked_again_when_the_rest_is_gone(student, office
 
     assert [v.user.full_name for v in shown.object_list] == ["Vol 4"]
     assert shown.paginator.count == 5
+
+
+def _directory_reads(monkeypatch) -> list:
+    """The cache reads of directory entries (the ranking, its version, the majors)
+    from now on, by method: the session's and the user's reads are left out."""
+    reads, depth = [], [0]
+    for method in ("get", "get_many"):
+        original = getattr(cache, method)
+
+        def read(keys, *args, _method=method, _original=original, **kwargs):
+            named = [keys] if isinstance(keys, str) else list(keys)
+            # A cache without get_many of its own (locmem) gets each key: one read.
+            if not depth[0] and any(key.startswith("directory-") for key in named):
+                reads.append((_method, [key.split(":")[0] for key in named]))
+            depth[0] += 1
+            try:
+                return _original(keys, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(cache, method, read)
+    return reads
+
+
+def test_the_page_reads_its_ranking_and_the_majors_in_one_cache_round_trip(
+    login_as, student, office, three, monkeypatch
+):
+    volunteer_named(office, "Di D", programme="Maths")
+    browser = login_as(student)
+    browser.get(DIRECTORY)  # ranked and kept, the majors too
+    reads = _directory_reads(monkeypatch)
+
+    page = browser.get(DIRECTORY)
+    partial = browser.get(DIRECTORY, {"page": "1"}, headers={"HX-Request": "true"})
+    major = browser.get(DIRECTORY, {"major": "maths"})
+
+    one = ("get_many", ["directory-version", "directory-ranking", "directory-majors"])
+    ranking = ("get_many", ["directory-version", "directory-ranking"])
+    # The partial offers no majors; a major asked for is checked against them first.
+    assert reads == [one, ranking, ("get", ["directory-majors"]), ranking]
+    assert '<option value="Maths">Maths</option>' in page.content.decode()
+    assert partial.status_code == 200
+    assert '<option value="Maths" selected>Maths</option>' in major.content.decode()
