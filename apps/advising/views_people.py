@@ -1,18 +1,14 @@
 """The office's People page (`/office/people/`): every member, a page at a time,
 with bulk actions on the ones ticked, and assignment of students by rule."""
 
-from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import (
     get_language,
     gettext,
@@ -135,22 +131,6 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 
 
-@lru_cache(maxsize=16)
-def _office_nav_html(language: str | None, urlconf: str, prefix: str, path: str) -> SafeString:
-    """accounts/_office_nav.html as it is on this page: it reads nothing of the
-    request but its path (the People page's own, one per script prefix), so it is
-    rendered once per process, language, URL conf and prefix instead of reversing
-    its thirteen links on every view."""
-    return get_template("accounts/_office_nav.html").render({"request": _Path(path)})
-
-
-@dataclass(frozen=True)
-class _Path:
-    """What the office tabs read of the request."""
-
-    path: str
-
-
 @office_admin_required
 @require_GET
 def people(request):
@@ -187,12 +167,6 @@ def people(request):
             "page": page,
             "headers": _headers(query),
             "rows_html": rows_html,
-            "office_nav": _office_nav_html(
-                get_language(),
-                get_urlconf() or settings.ROOT_URLCONF,
-                get_script_prefix(),
-                request.path,
-            ),
             "bulk_form": PeopleBulkForm(
                 advisors=advisors_of_office(office_id=admin.office_id),
                 advisor_choices=advisor_choices_for_office(

@@ -411,3 +411,56 @@ def test_layout_kept_parts_under_debug_are_rendered_afresh(student, login_as):
         assert "Skip to content" in browser.get("/contacts/").content.decode()
 
     assert kept_part_html.cache_info().currsize == 0
+
+
+# --- The office pages' tabs ({% office_nav %}) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/office/",
+        "/office/people/",
+        "/office/people/import/",
+        "/office/directory/",
+        "/office/fields/",
+        "/office/fields/7/edit/",
+        "/office/settings/",
+        "/elsewhere/",
+    ],
+)
+def test_office_nav_is_the_included_template_for_every_path(path, rf):
+    from django.template import Context, Template
+
+    from apps.accounts.templatetags import site_layout
+
+    site_layout.office_nav_html.cache_clear()
+    request = rf.get(path)
+    included = Template('{% include "accounts/_office_nav.html" %}').render(
+        Context({"request": request})
+    )
+    kept = Template("{% load site_layout %}{% office_nav %}").render(Context({"request": request}))
+    again = Template("{% load site_layout %}{% office_nav %}").render(Context({"request": request}))
+
+    assert kept == again == included
+    assert included.count("<li") == 13
+    assert included.count(" active") == (0 if path == "/elsewhere/" else 1)
+    assert site_layout.office_nav_html.cache_info().hits == 1
+
+
+def test_office_nav_is_kept_per_path(rf):
+    from django.template import Context, Template
+
+    from apps.accounts.templatetags import site_layout
+
+    site_layout.office_nav_html.cache_clear()
+    tag = Template("{% load site_layout %}{% office_nav %}")
+    seen = {
+        path: tag.render(Context({"request": rf.get(path)}))
+        for path in ("/office/", "/office/people/", "/office/", "/office/fields/")
+    }
+
+    assert 'href="/office/" aria-current="page"' in seen["/office/"]
+    assert 'href="/office/people/" aria-current="page"' in seen["/office/people/"]
+    assert 'href="/office/fields/" aria-current="page"' in seen["/office/fields/"]
+    assert site_layout.office_nav_html.cache_info().currsize == 3

@@ -150,3 +150,32 @@ def site_footer(context) -> SafeString:
     authenticated = user is not None and user.is_authenticated
     pieces = footer_pieces(translation.get_language(), authenticated)
     return _fill(pieces, {"TZ": str(timezone.get_current_timezone())} if authenticated else {})
+
+
+class _OfficePath:
+    """What the office tabs read of the request: its path."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+# Keys: the office pages' paths (a page with an id in its path is one more).
+@_kept(maxsize=128)
+def office_nav_html(language: str, urlconf: str, prefix: str, path: str) -> str:
+    with translation.override(language):
+        return get_template("accounts/_office_nav.html").render({"request": _OfficePath(path)})
+
+
+@register.simple_tag(takes_context=True)
+def office_nav(context) -> SafeString:
+    """The office pages' tabs (accounts/_office_nav.html: thirteen `{% url %}` and
+    their tests of the path). They read nothing of the request but its path, so they
+    are rendered once per process, language, URL conf, script prefix and path."""
+    return mark_safe(
+        office_nav_html(
+            translation.get_language(),
+            get_urlconf() or settings.ROOT_URLCONF,
+            get_script_prefix(),
+            context["request"].path,
+        )
+    )
