@@ -1,6 +1,7 @@
 """The volunteer's inbox: the requests they received, grouped by what they need,
 one request's page, and their answer (accept with times, or decline)."""
 
+from html import escape as html_escape
 from typing import NamedTuple
 
 from django.contrib import messages
@@ -8,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -56,7 +56,7 @@ PAST_PAGE_SIZE = 20
 def _when_html(starts_at, zone: str) -> str:
     iso, shown = datetime_shown(starts_at)
     return (
-        f'<time datetime="{iso}">{escape(shown)}</time> '
+        f'<time datetime="{iso}">{html_escape(shown)}</time> '
         f'<span class="text-body-secondary small">({zone})</span>'
     )
 
@@ -72,36 +72,32 @@ class InboxRow(NamedTuple):
 
 
 def inbox_rows(rows) -> list[InboxRow]:
-    """The inbox's rows (interviews of selectors.volunteer_inbox_rows) as what each
+    """The inbox's rows (tuples of selectors.volunteer.INBOX_ROW) as what each
     shows: the link, the student's name, their programme and year, when, the state
     and its label; the markup of the optional parts worked out here once a row
-    instead of by a dozen template tags."""
+    instead of by a dozen template tags. Escaped by html.escape, which is what
+    Django's escape does without its lazy-string wrapper (some 2 µs a call, and a
+    row made five)."""
     detail = path_for_pk("inbox_detail")
-    zone = escape(timezone.get_current_timezone_name())
+    zone = html_escape(timezone.get_current_timezone_name())
     asked = _("asked %(when)s ago")
     now = timezone.now()
+    labels = {}
     shown = []
-    for row in rows:
-        programme, year = row.programme, row.graduation_year
+    for pk, state, starts_at, requested_at, name, programme, year in rows:
         if programme:
             programme = mark_safe(
-                f'<span class="text-body-secondary"> · {escape(programme)}'
+                f'<span class="text-body-secondary"> · {html_escape(programme)}'
                 f"{f' {year}' if year else ''}</span>"
             )
-        if row.starts_at:
-            when = _when_html(row.starts_at, zone)
+        if starts_at:
+            when = _when_html(starts_at, zone)
         else:
-            when = asked % {"when": escape(time_since(row.requested_at, now))}
+            when = asked % {"when": html_escape(time_since(requested_at, now))}
+        if state not in labels:
+            labels[state] = choice_label(State, state)
         shown.append(
-            InboxRow(
-                row.pk,
-                detail(row.pk),
-                row.student_name,
-                programme or "",
-                mark_safe(when),
-                row.state,
-                choice_label(State, row.state),
-            )
+            InboxRow(pk, detail(pk), name, programme or "", mark_safe(when), state, labels[state])
         )
     return shown
 
@@ -113,15 +109,16 @@ def inbox_rows_html(rows: list[InboxRow]) -> str:
     out = []
     for _pk, url, name, programme, when, state, label in rows:
         if state not in labels:
-            labels[state] = escape(label)
+            labels[state] = (html_escape(state), html_escape(str(label)))
+        state_html, label_html = labels[state]
         out.append(
             f"""
-    <a class="list-group-item list-group-item-action" href="{escape(url)}">
+    <a class="list-group-item list-group-item-action" href="{html_escape(url)}">
       <div class="d-flex flex-wrap justify-content-between gap-2">
-        <div class="me-auto"><strong>{escape(name)}</strong>{programme}
+        <div class="me-auto"><strong>{html_escape(name)}</strong>{programme}
           <div class="small text-body-secondary">{when}</div>
         </div>
-        <div><span class="badge state state-{escape(state)}">{labels[state]}</span></div>
+        <div><span class="badge state state-{state_html}">{label_html}</span></div>
       </div>
     </a>
     """
