@@ -109,3 +109,22 @@ def test_pages_of_the_past_are_the_html_the_old_template_wrote(login_as, office,
     shown = 20 if page in ("", "?page=x") else 3
     assert html.count('class="badge state state-declined"') == shown
     assert "Page " in html
+
+
+@pytest.mark.parametrize(
+    "query", ["?q=a%26b%22c&page=2", "?page=2&tag=%3Cx%3E&tag=y", "?page=1&page=3", "?other="]
+)
+def test_the_past_pages_links_keep_the_query_as_the_old_template_wrote(
+    login_as, office, volunteer, query
+):
+    for i in range(45):
+        interview = InterviewFactory(
+            student=UserFactory(office=office), volunteer=volunteer, state=State.COMPLETED
+        )
+        Interview.objects.filter(pk=interview.pk).update(
+            requested_at=timezone.now() - timedelta(days=30 + i)
+        )
+
+    html = _same(login_as(volunteer.user).get(reverse("inbox") + query), volunteer.user)
+
+    assert 'class="page-link" href="?' in html
