@@ -1,6 +1,8 @@
 """The volunteer's inbox: the requests they received, grouped by what they need,
 one request's page, and their answer (accept with times, or decline)."""
 
+import functools
+from datetime import timedelta
 from html import escape as html_escape
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -11,7 +13,10 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.template.defaulttags import querystring
 from django.utils import formats, timezone
+from django.utils.html import avoid_wrapping
 from django.utils.safestring import SafeString
+from django.utils.timesince import TIME_STRINGS
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -55,6 +60,40 @@ INBOX_GROUPS = [
 PAST_PAGE_SIZE = 20
 
 
+_UNITS = ("week", "day", "hour", "minute")
+_A_MONTH = timedelta(days=28)
+_MINUTE = timedelta(minutes=1)
+
+
+@functools.cache
+def _unit_shown(language: str | None, name: str, number: int) -> str:
+    return avoid_wrapping(str(TIME_STRINGS[name] % {"num": number}))
+
+
+def asked_since(value, now) -> str:
+    """time_since(value, now), for a request waiting its answer: those expire in 14
+    days, and under 28 days no calendar month can have passed, so the answer is the
+    whole minutes between, in weeks, days, hours and minutes (two adjacent units at
+    most, as timesince writes them), each unit translated once per language and
+    number. Django's algorithm (the calendar's months first) cost a waiting row more
+    than the rest of its HTML. Older or missing values go to time_since."""
+    if not value or now - value >= _A_MONTH:
+        return time_since(value, now)
+    minutes = max((now - value) // _MINUTE, 0)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    weeks, days = divmod(days, 7)
+    partials = (weeks, days, hours, minutes)
+    language = get_language()
+    first = next((unit for unit, number in enumerate(partials) if number), None)
+    if first is None:
+        return _unit_shown(language, "minute", 0)
+    shown = [_unit_shown(language, _UNITS[first], partials[first])]
+    if first < 3 and partials[first + 1]:
+        shown.append(_unit_shown(language, _UNITS[first + 1], partials[first + 1]))
+    return gettext(", ").join(shown)
+
+
 def _when_html(starts_at, zone: str) -> str:
     iso, shown = datetime_shown(starts_at)
     return (
@@ -95,7 +134,7 @@ def inbox_rows(rows) -> list[InboxRow]:
         if starts_at:
             when = _when_html(starts_at, zone)
         else:
-            when = asked % {"when": html_escape(time_since(requested_at, now))}
+            when = asked % {"when": html_escape(asked_since(requested_at, now))}
         if state not in labels:
             labels[state] = choice_label(State, state)
         shown.append(
