@@ -70,13 +70,19 @@ def _unit_shown(language: str | None, name: str, number: int) -> str:
     return avoid_wrapping(str(TIME_STRINGS[name] % {"num": number}))
 
 
-def asked_since(value, now) -> str:
+@functools.cache
+def _units_joined(language: str | None, first: str, second: str) -> str:
+    return gettext(", ").join((first, second))
+
+
+def asked_since(value, now, *, language: str | None) -> str:
     """time_since(value, now), for a request waiting its answer: those expire in 14
     days, and under 28 days no calendar month can have passed, so the answer is the
     whole minutes between, in weeks, days, hours and minutes (two adjacent units at
-    most, as timesince writes them), each unit translated once per language and
-    number. Django's algorithm (the calendar's months first) cost a waiting row more
-    than the rest of its HTML. Older or missing values go to time_since."""
+    most, as timesince writes them), each unit and pair translated once per
+    `language` (the active one). Django's algorithm (the calendar's months first)
+    cost a waiting row more than the rest of its HTML. Older or missing values go
+    to time_since."""
     if not value or now - value >= _A_MONTH:
         return time_since(value, now)
     minutes = max((now - value) // _MINUTE, 0)
@@ -84,14 +90,14 @@ def asked_since(value, now) -> str:
     days, hours = divmod(hours, 24)
     weeks, days = divmod(days, 7)
     partials = (weeks, days, hours, minutes)
-    language = get_language()
     first = next((unit for unit, number in enumerate(partials) if number), None)
     if first is None:
         return _unit_shown(language, "minute", 0)
-    shown = [_unit_shown(language, _UNITS[first], partials[first])]
+    shown = _unit_shown(language, _UNITS[first], partials[first])
     if first < 3 and partials[first + 1]:
-        shown.append(_unit_shown(language, _UNITS[first + 1], partials[first + 1]))
-    return gettext(", ").join(shown)
+        second = _unit_shown(language, _UNITS[first + 1], partials[first + 1])
+        return _units_joined(language, shown, second)
+    return shown
 
 
 def _when_html(starts_at, zone: str) -> str:
@@ -122,7 +128,7 @@ def inbox_rows(rows) -> list[InboxRow]:
     detail = path_for_pk("inbox_detail")
     zone = html_escape(timezone.get_current_timezone_name())
     asked = _("asked %(when)s ago")
-    now = timezone.now()
+    now, language = timezone.now(), get_language()
     labels = {}
     shown = []
     for pk, state, starts_at, requested_at, name, programme, year in rows:
@@ -134,7 +140,7 @@ def inbox_rows(rows) -> list[InboxRow]:
         if starts_at:
             when = _when_html(starts_at, zone)
         else:
-            when = asked % {"when": html_escape(asked_since(requested_at, now))}
+            when = asked % {"when": html_escape(asked_since(requested_at, now, language=language))}
         if state not in labels:
             labels[state] = choice_label(State, state)
         shown.append(
