@@ -4,7 +4,7 @@ inbox_before_rows.html is the page's content block as it was (a `{% for %}`
 unpacking seven values a row), rendered here from the page's own context."""
 
 import zoneinfo
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.rendering import time_since
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
+from apps.interviews.views_inbox import asked_since
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory
 from tests.factories.interviews import InterviewFactory
@@ -109,3 +111,46 @@ def test_pages_of_the_past_are_the_html_the_old_template_wrote(login_as, office,
     shown = 20 if page in ("", "?page=x") else 3
     assert html.count('class="badge state state-declined"') == shown
     assert "Page " in html
+
+
+@pytest.mark.parametrize(
+    "query", ["?q=a%26b%22c&page=2", "?page=2&tag=%3Cx%3E&tag=y", "?page=1&page=3", "?other="]
+)
+def test_the_past_pages_links_keep_the_query_as_the_old_template_wrote(
+    login_as, office, volunteer, query
+):
+    for i in range(45):
+        interview = InterviewFactory(
+            student=UserFactory(office=office), volunteer=volunteer, state=State.COMPLETED
+        )
+        Interview.objects.filter(pk=interview.pk).update(
+            requested_at=timezone.now() - timedelta(days=30 + i)
+        )
+
+    html = _same(login_as(volunteer.user).get(reverse("inbox") + query), volunteer.user)
+
+    assert 'class="page-link" href="?' in html
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2027, 3, 1, 0, 0, 30, 5, tzinfo=UTC),
+        datetime(2027, 3, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2028, 2, 29, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 4, 3, 45, 24, 123456, tzinfo=UTC),
+    ],
+)
+def test_asked_since_is_what_timesince_wrote(now):
+    deltas = [timedelta(seconds=s) for s in range(-130, 7300, 7)]
+    deltas += [timedelta(minutes=m, microseconds=u) for m in range(0, 40320, 13) for u in (0, 1)]
+    deltas += [
+        timedelta(days=d, seconds=s)
+        for d in (6, 7, 13, 14, 27, 28, 29, 31, 70, 400)
+        for s in (-1, 0, 1, 59, 60, 3599, 3600)
+    ]
+    deltas += [timedelta(days=28) - timedelta(microseconds=1)]
+    for delta in deltas:
+        value = now - delta
+        assert asked_since(value, now, language="en") == time_since(value, now), delta
+    assert asked_since(None, now, language="en") == ""
