@@ -51,33 +51,40 @@ from apps.interviews.selectors import interview_get_for_student
 # values escaped here are all str.
 
 
-def _local(moment, language):
-    local = timezone.localtime(moment)
-    weekdays, months = day_and_month_names(language)
-    return local, weekdays, months
+class _Dates:
+    """The page's dates in the viewer's zone and language, both looked up once a page
+    (each lookup reads a context-local: timezone.localtime's, one per date, and
+    get_language's were a tenth of the rows' time)."""
 
+    def __init__(self, language):
+        self.zone = timezone.get_current_timezone()
+        self.weekdays, self.months = day_and_month_names(language)
 
-def _day_long(moment, language) -> str:
-    # |date:"D j M Y"
-    if not moment:
-        return ""
-    local, weekdays, months = _local(moment, language)
-    return f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}"
+    def local(self, moment):
+        return moment.astimezone(self.zone)
 
+    def day_long(self, moment) -> str:
+        # |date:"D j M Y"
+        if not moment:
+            return ""
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}"
+        )
 
-def _due(moment, language) -> str:
-    # |date:"D j M, H:i"
-    local, weekdays, months = _local(moment, language)
-    return (
-        f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
-        f"{local.hour:02d}:{local.minute:02d}"
-    )
+    def due(self, moment) -> str:
+        # |date:"D j M, H:i"
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}, "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
 
-
-def _day_short(moment, language) -> str:
-    # |date:"j M Y"
-    local, _weekdays, months = _local(moment, language)
-    return f"{local.day} {months[local.month]} {local.year:04d}"
+    def day_short(self, moment) -> str:
+        # |date:"j M Y"
+        local = moment.astimezone(self.zone)
+        return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
 
 @functools.cache
@@ -136,11 +143,9 @@ def _paths() -> dict:
 _ACTIONS = ("done", "snooze", "stop", "cadence", "thank_you")
 
 
-def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
+def _active_rows_html(items, *, section: str, hidden: str, now, language, dates, paths) -> str:
     """A section's rows as the template wrote them."""
-    language = get_language()
     w = _words(language)
-    paths = _paths()
     out = []
     for followup in items:
         contact = followup.contact
@@ -148,12 +153,12 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
         pk = followup.pk
         e_name = escape(name)
         if followup.status == Status.SNOOZED:
-            when = escape(w["snoozed"] % {"date": _day_long(followup.snoozed_until, language)})
+            when = escape(w["snoozed"] % {"date": dates.day_long(followup.snoozed_until)})
         elif section == "overdue":
             when = escape(
                 w["was_due"]
                 % {
-                    "date": _due(followup.due_at, language),
+                    "date": dates.due(followup.due_at),
                     "ago": time_since(followup.due_at, now),
                 }
             )
@@ -162,7 +167,7 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
             when = escape(
                 w["due"]
                 % {
-                    "date": _due(followup.due_at, language),
+                    "date": dates.due(followup.due_at),
                     "left": time_since(now, followup.due_at),
                 }
             )
@@ -197,15 +202,15 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
                 w["last_contact"]
                 % {
                     "what": contact.last_interaction,
-                    "date": _day_short(contact.last_interaction_at, language),
+                    "date": dates.day_short(contact.last_interaction_at),
                 }
             )
         interactions = ""
         if contact.recent_interactions:
             kinds = w["interaction_kinds"]
             logged = "".join(
-                f'<li><time datetime="{escape(timezone.localtime(i.occurred_at).isoformat())}">'
-                f"{escape(_day_short(i.occurred_at, language))}</time> · "
+                f'<li><time datetime="{escape(dates.local(i.occurred_at).isoformat())}">'
+                f"{escape(dates.day_short(i.occurred_at))}</time> · "
                 f"{escape(kinds.get(i.kind, i.kind))}"
                 f"{': ' + escape(i.note) if i.note else ''}</li>"
                 for i in contact.recent_interactions
@@ -289,15 +294,14 @@ def _row_html(*, pk, title, organisation, when, actions, last="", interactions="
 </li>"""
 
 
-def _done_rows_html(items) -> str:
-    language = get_language()
+def _done_rows_html(items, *, language, dates) -> str:
     w = _words(language)
     sent_via = w["sent_via"]
     out = []
     for followup in items:
         title = w["thanked"] if followup.kind == Kind.THANK_YOU else w["checked_in"]
         done_at = followup.done_at
-        iso = escape(timezone.localtime(done_at).isoformat()) if done_at else ""
+        iso = escape(dates.local(done_at).isoformat()) if done_at else ""
         via = followup.sent_via
         via = f" · {escape(sent_via.get(via, via))}" if via else ""
         note = f'<p class="small mb-0 mt-1">{escape(followup.note)}</p>' if followup.note else ""
@@ -314,7 +318,7 @@ def _done_rows_html(items) -> str:
       <div class="d-flex flex-wrap justify-content-between gap-2">
         <div class="me-auto">
           <strong>{escape(title % {"name": followup.contact.full_name})}</strong>
-          <div class="small text-body-secondary"><time datetime="{iso}">{escape(_day_long(done_at, language))}</time>{via}</div>
+          <div class="small text-body-secondary"><time datetime="{iso}">{escape(dates.day_long(done_at))}</time>{via}</div>
           {note}
         </div>
         {badge}
@@ -342,6 +346,9 @@ def followup_list(request):
     # What every form on the page carries: the CSRF token and, from one section's
     # page, where to come back to.
     hidden = csrf_input(request)
+    language = get_language()
+    dates = _Dates(language)
+    paths = _paths()
     if only:
         hidden += format_html(
             '<input type="hidden" name="next" value="{}">', request.get_full_path()
@@ -357,13 +364,21 @@ def followup_list(request):
                     "key": key,
                     "label": label,
                     "items": items,
-                    "rows_html": _active_rows_html(items, section=key, hidden=hidden, now=now),
+                    "rows_html": _active_rows_html(
+                        items,
+                        section=key,
+                        hidden=hidden,
+                        now=now,
+                        language=language,
+                        dates=dates,
+                        paths=paths,
+                    ),
                     "count": count,
                 }
                 for key, label, items, count in sections
                 if only is None or key.replace("-", "_") == only
             ],
-            "done_html": _done_rows_html(groups.done),
+            "done_html": _done_rows_html(groups.done, language=language, dates=dates),
             "preview": selectors.SECTION_PREVIEW,
         },
     )
