@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
     Exists,
     Expression,
@@ -14,6 +15,8 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber, Trunc
@@ -111,12 +114,6 @@ SECTION_PREVIEW = 10
 SECTION_PAGE_SIZE = 25
 
 
-def _section(*, status: str, due_at: datetime, now: datetime) -> str:
-    if status == Status.SNOOZED or due_at >= now + DUE_SOON:
-        return "upcoming"
-    return "overdue" if due_at < now else "this_week"
-
-
 # What the follow-ups page shows of a row and its contact (not the interview, not
 # the contact's notes): the rows are read whole only for the 30 shown, as values.
 _ROW_FIELDS = (
@@ -138,10 +135,17 @@ _ROW_FIELDS = (
     "contact__volunteer",
 )
 
+# The section each row of the narrow read falls in, numbered as SECTIONS; the done
+# ones _DONE.
+_DONE = -1
+
 
 def _narrow(values: dict, *, with_done: bool):
-    """Every active follow-up of the student as (id, status, due time) and, with
-    `with_done`, the last few done in the same query."""
+    """Every active follow-up of the student as (id, section), by due time and id,
+    and, with `with_done`, the last few done in the same query. The section is
+    worked out in the query from `now` and `soon` (not each due time read and
+    compared in Python: a student has tens of active follow-ups, a few hundred at
+    most, each a timestamp to load)."""
     narrow = FollowUp.objects.filter(student_id=values["student_id"]).order_by()
     wanted_rows = Q(status__in=ACTIVE_STATUSES)
     if with_done:
@@ -151,7 +155,18 @@ def _narrow(values: dict, *, with_done: bool):
             :RECENTLY_DONE
         ]
         wanted_rows |= Q(pk__in=recent)
-    return narrow.filter(wanted_rows).values_list("pk", "status", "due_at")
+    section = Case(
+        When(status=Status.DONE, then=Value(_DONE)),
+        When(Q(status=Status.SNOOZED) | Q(due_at__gte=values["soon"]), then=Value(2)),
+        When(due_at__lt=values["now"], then=Value(0)),
+        default=Value(1),
+    )
+    return (
+        narrow.filter(wanted_rows)
+        .annotate(section=section)
+        .order_by("due_at", "pk")
+        .values_list("pk", "section")
+    )
 
 
 def followup_groups_for_student(
@@ -162,8 +177,8 @@ def followup_groups_for_student(
     interactions logged with each contact shown. With `section`, that section
     alone, SECTION_PAGE_SIZE to a `page`, and nothing done.
 
-    The sections are drawn from a narrow read of every active follow-up (id,
-    status, due time: a student has tens, a few hundred at most), in the same
+    The sections are drawn from a narrow read of every active follow-up (id and
+    section, by due time: a student has tens, a few hundred at most), in the same
     query as the ids of the last few done; only the rows shown are loaded, with
     the columns the page shows. Three queries, the third (logged interactions)
     only when a check-in is shown."""
@@ -173,18 +188,20 @@ def followup_groups_for_student(
     active = StatementRows(
         shape=("followups.narrow", with_done),
         build=lambda values: _narrow(values, with_done=with_done),
-        inputs={"student_id": student.pk},
-        sentinels={"student_id": 2_000_000_011},
-    )[0:None]  # a list: sorted() over the rows themselves would count them first
+        inputs={"student_id": student.pk, "now": now, "soon": now + DUE_SOON},
+        sentinels={
+            "student_id": 2_000_000_011,
+            "now": datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
+            "soon": datetime(1902, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+        },
+    )[0:None]
     ids: dict[str, list[int]] = {name: [] for name in SECTIONS}
     done_ids = []
-    # The rows come back in no order: the active ones are sorted here by due time,
-    # the done ones below by when they were done.
-    for pk, status, due_at in sorted(active, key=lambda row: (row[2], row[0])):
-        if status == Status.DONE:
+    for pk, number in active:
+        if number == _DONE:
             done_ids.append(pk)
         else:
-            ids[_section(status=status, due_at=due_at, now=now)].append(pk)
+            ids[SECTIONS[number]].append(pk)
     counts = {name: len(ids[name]) for name in SECTIONS}
     one_page = None
     if section in SECTIONS:

@@ -12,6 +12,7 @@ from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
 from apps.core.statements import _statements, statements_clear
 from apps.followups import selectors
+from apps.followups.enums import Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.selectors import _ROW_FIELDS
 from tests.followups.conftest import NOW
@@ -115,3 +116,32 @@ def test_rows_shown_are_the_students_own_with_contacts_from_a_kept_statement(
     with django_assert_num_queries(0):
         assert selectors._rows_shown(student_id=student.pk, ids=[]) == []
     statements_clear()
+
+
+def test_sections_split_at_now_and_a_week_from_now(student):
+    """The narrow read puts each row in its section in SQL: overdue strictly before
+    now, this week from now to a week on, later from then, snoozed later whatever
+    its due time; each section by due time, then id."""
+
+    def make(name, due_at, **values):
+        return FollowUp.objects.create(
+            student=student, contact=contact_create(student=student, full_name=name),
+            kind="keep_in_touch", due_at=due_at, **values,
+        )  # fmt: skip
+
+    tick = timedelta(microseconds=1)
+    late = make("late", NOW - tick)
+    now_b = make("now b", NOW)
+    now_a = make("now a", NOW)
+    last = make("last", NOW + selectors.DUE_SOON - tick)
+    week = make("week", NOW + selectors.DUE_SOON)
+    snoozed = make("snoozed", NOW - timedelta(days=3), status=Status.SNOOZED,
+                   snoozed_until=NOW + timedelta(days=1))  # fmt: skip
+    make("stopped", NOW, status=Status.STOPPED)
+
+    groups = selectors.followup_groups_for_student(student=student, now=NOW)
+
+    assert [f.pk for f in groups.overdue] == [late.pk]
+    assert [f.pk for f in groups.this_week] == [now_b.pk, now_a.pk, last.pk]
+    assert [f.pk for f in groups.upcoming] == [snoozed.pk, week.pk]
+    assert groups.counts == {"overdue": 1, "this_week": 3, "upcoming": 2}
