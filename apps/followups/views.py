@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -396,6 +397,105 @@ def _done_rows_html(items, *, language, dates) -> str:
     return mark_safe("".join(out))
 
 
+@functools.cache
+def _page_words(language: str | None) -> dict:
+    """The page's own words around its rows, as its template's {% translate %} tags
+    left them (not escaped), looked up once per language."""
+    return {
+        "title": _("Follow-ups"),
+        "reminders": _("Email reminders"),
+        "intro": _(
+            "Thank each person within a day of your conversation, then keep in touch: "
+            "tell them how your search is going. People who hear back are the ones who "
+            "later mention an opening or offer to mentor."
+        ),
+        "all": _("All follow-ups"),
+        "empty": {
+            "overdue": _("Nothing overdue."),
+            "this-week": _("Nothing due in the next seven days."),
+            "upcoming": _("Nothing planned further ahead."),
+        },
+        "done": _("Recently done"),
+        "nothing": _("Nothing to follow up yet"),
+        "nothing_help": _(
+            "When you mark a conversation as held, your thank-you appears here, and then "
+            "regular check-ins with the person you met."
+        ),
+        "conversations": _("My conversations"),
+    }
+
+
+def _content_html(request, *, groups, only, sections, done_html, language) -> str:
+    """The page's content block as followup_list.html wrote it (tests/followups/
+    test_list_page_html.py renders that template as it was and compares)."""
+    w = _page_words(language)
+    head = f"""
+<div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-2">
+  <h1 class="h3 mb-0">{w["title"]}</h1>
+  <a class="btn btn-sm btn-outline-secondary" href="{escape(reverse("notification_settings"))}"><i class="bi bi-bell" aria-hidden="true"></i> {w["reminders"]}</a>
+</div>
+<p class="text-body-secondary">{w["intro"]}</p>
+"""  # noqa: E501
+    if not groups.has_any:
+        return mark_safe(  # noqa: S308
+            f"""{head}
+<div class="card"><div class="card-body text-center py-5">
+  <h2 class="h5">{w["nothing"]}</h2>
+  <p class="text-body-secondary">{w["nothing_help"]}</p>
+  <a class="btn btn-primary" href="{escape(reverse("interview_list"))}">{w["conversations"]}</a>
+</div></div>
+
+"""  # noqa: E501
+        )
+    out = [head, "\n"]
+    if only:
+        out.append(f'<p><a href="{escape(reverse("followup_list"))}">{w["all"]}</a></p>')
+    out.append("\n")
+    for section in sections:
+        key, items, count = section["key"], section["items"], section["count"]
+        badge = "text-bg-danger" if key == "overdue" and items else "text-bg-secondary"
+        if items:
+            if only:
+                more = render_to_string("_pagination.html", {"page": groups.page}, request)
+            elif count > selectors.SECTION_PREVIEW:
+                see_all = ngettext("See all %(n)s", "See all %(n)s", count) % {"n": count}
+                more = f'<p class="mt-2 mb-0"><a href="?section={key}">{see_all}</a></p>'
+            else:
+                more = ""
+            body = f"""
+  <ul class="list-group">
+    {section["rows_html"]}
+  </ul>
+  {more}
+  """
+        else:
+            body = f"""
+  <p class="small text-body-secondary mb-0">{w["empty"][key]}</p>
+  """
+        out.append(
+            f"""
+<section class="mb-4" aria-labelledby="h-{key}">
+  <h2 class="h5" id="h-{key}">{escape(section["label"])} <span class="badge {badge}">{count}</span></h2>
+  {body}
+</section>
+"""  # noqa: E501
+        )
+    out.append("\n")
+    if done_html:
+        out.append(
+            f"""
+<section class="mb-4" aria-labelledby="h-done">
+  <h2 class="h5" id="h-done">{w["done"]}</h2>
+  <ul class="list-group">
+    {done_html}
+  </ul>
+</section>
+"""
+        )
+    out.append("\n\n")
+    return mark_safe("".join(out))  # noqa: S308
+
+
 @student_only
 def followup_list(request):
     # ?section= opens one section alone, a page at a time (its anchor's name).
@@ -420,33 +520,42 @@ def followup_list(request):
         hidden += format_html(
             '<input type="hidden" name="next" value="{}">', request.get_full_path()
         )
+    sections = [
+        {
+            "key": key,
+            "label": label,
+            "items": items,
+            "rows_html": _active_rows_html(
+                items,
+                section=key,
+                hidden=hidden,
+                now=now,
+                language=language,
+                dates=dates,
+                paths=paths,
+            ),
+            "count": count,
+        }
+        for key, label, items, count in sections
+        if only is None or key.replace("-", "_") == only
+    ]
+    done_html = _done_rows_html(groups.done, language=language, dates=dates)
     return render_list(
         request,
         "followups/followup_list.html",
         {
             "groups": groups,
             "only": only,
-            "sections": [
-                {
-                    "key": key,
-                    "label": label,
-                    "items": items,
-                    "rows_html": _active_rows_html(
-                        items,
-                        section=key,
-                        hidden=hidden,
-                        now=now,
-                        language=language,
-                        dates=dates,
-                        paths=paths,
-                    ),
-                    "count": count,
-                }
-                for key, label, items, count in sections
-                if only is None or key.replace("-", "_") == only
-            ],
-            "done_html": _done_rows_html(groups.done, language=language, dates=dates),
-            "preview": selectors.SECTION_PREVIEW,
+            "sections": sections,
+            "done_html": done_html,
+            "content_html": _content_html(
+                request,
+                groups=groups,
+                only=only,
+                sections=sections,
+                done_html=done_html,
+                language=language,
+            ),
         },
     )
 
