@@ -155,6 +155,12 @@ def _comma(language: str | None) -> str:
     return _(", ")
 
 
+def _around_name(sentence: str, **values) -> tuple[str, ...]:
+    """`sentence` with its %(name)s left out, each part escaped: joined by an escaped
+    name, the escaped sentence, as html.escape works character by character."""
+    return tuple(escape(part) for part in (sentence % {**values, "name": "\x00"}).split("\x00"))
+
+
 @functools.cache
 def _words(language: str | None) -> dict:
     """What every row says in the active language, looked up once per language: the
@@ -164,15 +170,7 @@ def _words(language: str | None) -> dict:
         "snoozed": _("Snoozed until %(date)s"),
         "was_due": _("Was due %(date)s (%(ago)s ago)"),
         "due": _("Due %(date)s (in %(left)s)"),
-        "thank": _("Thank %(name)s"),
-        "check_in": _("Check in with %(name)s"),
         "last_contact": _("Last contact: %(what)s, %(date)s"),
-        "interactions": _("Interactions logged with %(name)s"),
-        "snooze_aria": _("Snooze check-in with %(name)s for %(label)s"),
-        "outcome_help": _(
-            "For example “I got an internship in policy research”. %(name)s sees this "
-            "on their Fieldnotes home."
-        ),
         "thanked": _("Thanked %(name)s"),
         "checked_in": _("Checked in with %(name)s"),
         "write": _("Write thank-you"),
@@ -189,9 +187,23 @@ def _words(language: str | None) -> dict:
         "on_time": _("on time"),
         "late": _("late"),
         "snoozes": [
-            (escape(value), str(label), escape(_("Snooze %(label)s") % {"label": label}))
+            (
+                escape(value),
+                _around_name(_("Snooze check-in with %(name)s for %(label)s"), label=label),
+                escape(_("Snooze %(label)s") % {"label": label}),
+            )
             for value, label in Snooze.choices
         ],
+        # Sentences around a name, escaped: the escaped name goes between the parts.
+        "thank_parts": _around_name(_("Thank %(name)s")),
+        "check_in_parts": _around_name(_("Check in with %(name)s")),
+        "interactions_parts": _around_name(_("Interactions logged with %(name)s")),
+        "outcome_help_parts": _around_name(
+            _(
+                "For example “I got an internship in policy research”. %(name)s sees this "
+                "on their Fieldnotes home."
+            )
+        ),
         "interaction_kinds": {value: str(label) for value, label in InteractionKind.choices},
         "sent_via": {value: str(label) for value, label in SentVia.choices},
         "cadence": {
@@ -202,10 +214,19 @@ def _words(language: str | None) -> dict:
 
 
 def _paths() -> dict:
-    # Per request: path_for_pk reads the active URLconf, prefix and language.
+    # Per request: path_for_pk reads the active URLconf, prefix and language. Each
+    # path escaped as a whole once, its id put between the escaped parts per row.
     paths = {action: path_for_pk(f"followup_{action}") for action in _ACTIONS}
     paths["log"] = path_for_pk("interaction_log")
-    return paths
+    return {name: _escaped_path(path) for name, path in paths.items()}
+
+
+_MARKER = 2_147_483_647
+
+
+def _escaped_path(path):
+    head, _marker, tail = escape(path(_MARKER)).partition(str(_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 _ACTIONS = ("done", "snooze", "stop", "cadence", "thank_you")
@@ -245,17 +266,17 @@ def _active_rows_html(items, *, section: str, hidden: str, now, language, dates,
             if organisation
             else ""
         )
-        done_path = escape(paths["done"](pk))
-        stop_path = escape(paths["stop"](pk))
+        done_path = paths["done"](pk)
+        stop_path = paths["stop"](pk)
         if followup.kind == Kind.THANK_YOU:
             out.append(
                 _row_html(
                     pk=pk,
-                    title=escape(w["thank"] % {"name": name}),
+                    title=e_name.join(w["thank_parts"]),
                     organisation=organisation,
                     when=when,
                     actions=f"""
-      <a class="btn btn-sm btn-primary" href="{escape(paths["thank_you"](pk))}"><i class="bi bi-envelope" aria-hidden="true"></i> {w["write"]}<span class="visually-hidden"> ({e_name})</span></a>
+      <a class="btn btn-sm btn-primary" href="{paths["thank_you"](pk)}"><i class="bi bi-envelope" aria-hidden="true"></i> {w["write"]}<span class="visually-hidden"> ({e_name})</span></a>
       <form method="post" action="{done_path}">{hidden}<button class="btn btn-sm btn-outline-success" type="submit">{w["another_way"]}<span class="visually-hidden"> ({e_name})</span></button></form>
       <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["skip"]}<span class="visually-hidden"> ({e_name})</span></button></form>
     </div>
@@ -283,38 +304,37 @@ def _active_rows_html(items, *, section: str, hidden: str, now, language, dates,
                 f"{': ' + escape(i.note) if i.note else ''}</li>"
                 for i in contact.recent_interactions
             )
-            label = escape(w["interactions"] % {"name": name})
+            label = e_name.join(w["interactions_parts"])
             interactions = f"""
       <ul class="list-unstyled small text-body-secondary mb-0 mt-1" aria-label="{label}">
         {logged}
       </ul>
       """
-        aria = w["snooze_aria"]
         snoozes = "".join(
             f'<button class="btn btn-sm btn-outline-secondary" type="submit" name="period" '
-            f'value="{value}" aria-label="{escape(aria % {"name": name, "label": label})}">'
+            f'value="{value}" aria-label="{e_name.join(aria)}">'
             f"{text}</button>"
-            for value, label, text in w["snoozes"]
+            for value, aria, text in w["snoozes"]
         )
         outcome = ""
         if contact.volunteer_id:
             outcome = f"""
         <label class="form-label small" for="outcome-{pk}">{w["came_of_it"]}</label>
         <input class="form-control form-control-sm" id="outcome-{pk}" name="outcome" maxlength="300" aria-describedby="outcome-help-{pk}">
-        <div class="form-text mb-2" id="outcome-help-{pk}">{escape(w["outcome_help"] % {"name": name})}</div>
+        <div class="form-text mb-2" id="outcome-help-{pk}">{e_name.join(w["outcome_help_parts"])}</div>
         """  # noqa: E501
         cadence = w["cadence"]
         options = cadence.get(followup.cadence_months, cadence[None])
         out.append(
             _row_html(
                 pk=pk,
-                title=escape(w["check_in"] % {"name": name}),
+                title=e_name.join(w["check_in_parts"]),
                 organisation=organisation,
                 when=when,
                 last=last,
                 interactions=interactions,
                 actions=f"""
-      <form method="post" action="{escape(paths["snooze"](pk))}" class="d-flex gap-1">{hidden}
+      <form method="post" action="{paths["snooze"](pk)}" class="d-flex gap-1">{hidden}
         {snoozes}
       </form>
       <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["stop"]}<span class="visually-hidden"> ({e_name})</span></button></form>
@@ -330,8 +350,8 @@ def _active_rows_html(items, *, section: str, hidden: str, now, language, dates,
         <button class="btn btn-sm btn-success" type="submit">{w["save_check_in"]}</button>
       </form>
     </details>
-    <a class="btn btn-sm btn-outline-primary align-self-start" href="{escape(paths["log"](contact.pk))}"><i class="bi bi-chat-dots" aria-hidden="true"></i> {w["log"]}<span class="visually-hidden"> ({e_name})</span></a>
-    <form method="post" action="{escape(paths["cadence"](pk))}" class="d-flex flex-wrap align-items-center gap-1">{hidden}
+    <a class="btn btn-sm btn-outline-primary align-self-start" href="{paths["log"](contact.pk)}"><i class="bi bi-chat-dots" aria-hidden="true"></i> {w["log"]}<span class="visually-hidden"> ({e_name})</span></a>
+    <form method="post" action="{paths["cadence"](pk)}" class="d-flex flex-wrap align-items-center gap-1">{hidden}
       <label class="small text-body-secondary" for="cadence-{pk}">{w["check_in_every"]}</label>
       <select class="form-select form-select-sm w-auto" id="cadence-{pk}" name="months">
         {options}
