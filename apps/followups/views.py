@@ -1,4 +1,5 @@
 import functools
+from datetime import datetime
 from html import escape
 
 from django.contrib import messages
@@ -6,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.timesince import TIME_STRINGS
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import day_and_month_names, options_html, render_list, time_since
+from apps.core.rendering import day_and_month_names, options_html, render_list
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, InteractionKind, Kind, SentVia, Snooze, Status
 from apps.followups.forms import (
@@ -51,33 +54,111 @@ from apps.interviews.selectors import interview_get_for_student
 # values escaped here are all str.
 
 
-def _local(moment, language):
-    local = timezone.localtime(moment)
-    weekdays, months = day_and_month_names(language)
-    return local, weekdays, months
+class _Dates:
+    """The page's dates in the viewer's zone and language, both looked up once a page
+    (each lookup reads a context-local: timezone.localtime's, one per date, and
+    get_language's were a tenth of the rows' time)."""
+
+    def __init__(self, language):
+        self.language = language
+        self.zone = timezone.get_current_timezone()
+        self.weekdays, self.months = day_and_month_names(language)
+
+    def local(self, moment):
+        return moment.astimezone(self.zone)
+
+    def day_long(self, moment) -> str:
+        # |date:"D j M Y"
+        if not moment:
+            return ""
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}"
+        )
+
+    def due(self, moment) -> str:
+        # |date:"D j M, H:i"
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}, "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
+
+    def day_short(self, moment) -> str:
+        # |date:"j M Y"
+        local = moment.astimezone(self.zone)
+        return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
 
-def _day_long(moment, language) -> str:
-    # |date:"D j M Y"
-    if not moment:
-        return ""
-    local, weekdays, months = _local(moment, language)
-    return f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}"
+@functools.cache
+def _time_unit(language: str | None, name: str, number: int) -> str:
+    # As {{ value|timesince }} writes a unit: translated, its spaces non-breaking.
+    return str(TIME_STRINGS[name] % {"num": number}).replace(" ", "\xa0")
 
 
-def _due(moment, language) -> str:
-    # |date:"D j M, H:i"
-    local, weekdays, months = _local(moment, language)
-    return (
-        f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
-        f"{local.hour:02d}:{local.minute:02d}"
-    )
+_MONTHS_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_CHUNKS = (60 * 60 * 24 * 7, 60 * 60 * 24, 60 * 60, 60)
+_UNITS = ("year", "month", "week", "day", "hour", "minute")
 
 
-def _day_short(moment, language) -> str:
-    # |date:"j M Y"
-    local, _weekdays, months = _local(moment, language)
-    return f"{local.day} {months[local.month]} {local.year:04d}"
+def _time_since(d, now, language) -> str:
+    """What django.utils.timesince.timesince(d, now) writes (two adjacent units,
+    years and months by the calendar), for two aware datetimes, with each unit's
+    translation kept per language and number: Django's looks the language up and
+    runs a lazy-string check per unit, and joins with a translated ", " per call,
+    a third of the rows' time. Checked against Django's on a grid of times
+    (tests/followups/test_list_html.py)."""
+    now = now.astimezone(d.tzinfo)
+    delta = now - d
+    since = delta.days * 24 * 60 * 60 + delta.seconds
+    if since <= 0:
+        return _time_unit(language, "minute", 0)
+    total_months = (now.year - d.year) * 12 + (now.month - d.month)
+    if d.day > now.day or (d.day == now.day and d.time() > now.time()):
+        total_months -= 1
+    years, months = divmod(total_months, 12)
+    if years or months:
+        pivot_year = d.year + years
+        pivot_month = d.month + months
+        if pivot_month > 12:
+            pivot_month -= 12
+            pivot_year += 1
+        pivot = datetime(
+            pivot_year,
+            pivot_month,
+            min(_MONTHS_DAYS[pivot_month - 1], d.day),
+            d.hour,
+            d.minute,
+            d.second,
+            tzinfo=d.tzinfo,
+        )
+    else:
+        pivot = d
+    remaining = (now - pivot).total_seconds()
+    partials = [years, months]
+    for chunk in _CHUNKS:
+        count = int(remaining // chunk)
+        partials.append(count)
+        remaining -= chunk * count
+    i = next((i for i, value in enumerate(partials) if value), None)
+    if i is None:
+        return _time_unit(language, "minute", 0)
+    first = _time_unit(language, _UNITS[i], partials[i])
+    if i + 1 == len(_UNITS) or not partials[i + 1]:
+        return first
+    return _comma(language).join((first, _time_unit(language, _UNITS[i + 1], partials[i + 1])))
+
+
+@functools.cache
+def _comma(language: str | None) -> str:
+    return _(", ")
+
+
+def _around_name(sentence: str, **values) -> tuple[str, ...]:
+    """`sentence` with its %(name)s left out, each part escaped: joined by an escaped
+    name, the escaped sentence, as html.escape works character by character."""
+    return tuple(escape(part) for part in (sentence % {**values, "name": "\x00"}).split("\x00"))
 
 
 @functools.cache
@@ -89,15 +170,7 @@ def _words(language: str | None) -> dict:
         "snoozed": _("Snoozed until %(date)s"),
         "was_due": _("Was due %(date)s (%(ago)s ago)"),
         "due": _("Due %(date)s (in %(left)s)"),
-        "thank": _("Thank %(name)s"),
-        "check_in": _("Check in with %(name)s"),
         "last_contact": _("Last contact: %(what)s, %(date)s"),
-        "interactions": _("Interactions logged with %(name)s"),
-        "snooze_aria": _("Snooze check-in with %(name)s for %(label)s"),
-        "outcome_help": _(
-            "For example “I got an internship in policy research”. %(name)s sees this "
-            "on their Fieldnotes home."
-        ),
         "thanked": _("Thanked %(name)s"),
         "checked_in": _("Checked in with %(name)s"),
         "write": _("Write thank-you"),
@@ -114,9 +187,23 @@ def _words(language: str | None) -> dict:
         "on_time": _("on time"),
         "late": _("late"),
         "snoozes": [
-            (escape(value), str(label), escape(_("Snooze %(label)s") % {"label": label}))
+            (
+                escape(value),
+                _around_name(_("Snooze check-in with %(name)s for %(label)s"), label=label),
+                escape(_("Snooze %(label)s") % {"label": label}),
+            )
             for value, label in Snooze.choices
         ],
+        # Sentences around a name, escaped: the escaped name goes between the parts.
+        "thank_parts": _around_name(_("Thank %(name)s")),
+        "check_in_parts": _around_name(_("Check in with %(name)s")),
+        "interactions_parts": _around_name(_("Interactions logged with %(name)s")),
+        "outcome_help_parts": _around_name(
+            _(
+                "For example “I got an internship in policy research”. %(name)s sees this "
+                "on their Fieldnotes home."
+            )
+        ),
         "interaction_kinds": {value: str(label) for value, label in InteractionKind.choices},
         "sent_via": {value: str(label) for value, label in SentVia.choices},
         "cadence": {
@@ -127,20 +214,27 @@ def _words(language: str | None) -> dict:
 
 
 def _paths() -> dict:
-    # Per request: path_for_pk reads the active URLconf, prefix and language.
+    # Per request: path_for_pk reads the active URLconf, prefix and language. Each
+    # path escaped as a whole once, its id put between the escaped parts per row.
     paths = {action: path_for_pk(f"followup_{action}") for action in _ACTIONS}
     paths["log"] = path_for_pk("interaction_log")
-    return paths
+    return {name: _escaped_path(path) for name, path in paths.items()}
+
+
+_MARKER = 2_147_483_647
+
+
+def _escaped_path(path):
+    head, _marker, tail = escape(path(_MARKER)).partition(str(_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 _ACTIONS = ("done", "snooze", "stop", "cadence", "thank_you")
 
 
-def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
+def _active_rows_html(items, *, section: str, hidden: str, now, language, dates, paths) -> str:
     """A section's rows as the template wrote them."""
-    language = get_language()
     w = _words(language)
-    paths = _paths()
     out = []
     for followup in items:
         contact = followup.contact
@@ -148,13 +242,13 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
         pk = followup.pk
         e_name = escape(name)
         if followup.status == Status.SNOOZED:
-            when = escape(w["snoozed"] % {"date": _day_long(followup.snoozed_until, language)})
+            when = escape(w["snoozed"] % {"date": dates.day_long(followup.snoozed_until)})
         elif section == "overdue":
             when = escape(
                 w["was_due"]
                 % {
-                    "date": _due(followup.due_at, language),
-                    "ago": time_since(followup.due_at, now),
+                    "date": dates.due(followup.due_at),
+                    "ago": _time_since(followup.due_at, now, language),
                 }
             )
             when = f'<span class="text-danger-emphasis">{when}</span>'
@@ -162,8 +256,8 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
             when = escape(
                 w["due"]
                 % {
-                    "date": _due(followup.due_at, language),
-                    "left": time_since(now, followup.due_at),
+                    "date": dates.due(followup.due_at),
+                    "left": _time_since(now, followup.due_at, language),
                 }
             )
         organisation = contact.organisation
@@ -172,17 +266,17 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
             if organisation
             else ""
         )
-        done_path = escape(paths["done"](pk))
-        stop_path = escape(paths["stop"](pk))
+        done_path = paths["done"](pk)
+        stop_path = paths["stop"](pk)
         if followup.kind == Kind.THANK_YOU:
             out.append(
                 _row_html(
                     pk=pk,
-                    title=escape(w["thank"] % {"name": name}),
+                    title=e_name.join(w["thank_parts"]),
                     organisation=organisation,
                     when=when,
                     actions=f"""
-      <a class="btn btn-sm btn-primary" href="{escape(paths["thank_you"](pk))}"><i class="bi bi-envelope" aria-hidden="true"></i> {w["write"]}<span class="visually-hidden"> ({e_name})</span></a>
+      <a class="btn btn-sm btn-primary" href="{paths["thank_you"](pk)}"><i class="bi bi-envelope" aria-hidden="true"></i> {w["write"]}<span class="visually-hidden"> ({e_name})</span></a>
       <form method="post" action="{done_path}">{hidden}<button class="btn btn-sm btn-outline-success" type="submit">{w["another_way"]}<span class="visually-hidden"> ({e_name})</span></button></form>
       <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["skip"]}<span class="visually-hidden"> ({e_name})</span></button></form>
     </div>
@@ -197,51 +291,50 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
                 w["last_contact"]
                 % {
                     "what": contact.last_interaction,
-                    "date": _day_short(contact.last_interaction_at, language),
+                    "date": dates.day_short(contact.last_interaction_at),
                 }
             )
         interactions = ""
         if contact.recent_interactions:
             kinds = w["interaction_kinds"]
             logged = "".join(
-                f'<li><time datetime="{escape(timezone.localtime(i.occurred_at).isoformat())}">'
-                f"{escape(_day_short(i.occurred_at, language))}</time> · "
+                f'<li><time datetime="{escape(dates.local(i.occurred_at).isoformat())}">'
+                f"{escape(dates.day_short(i.occurred_at))}</time> · "
                 f"{escape(kinds.get(i.kind, i.kind))}"
                 f"{': ' + escape(i.note) if i.note else ''}</li>"
                 for i in contact.recent_interactions
             )
-            label = escape(w["interactions"] % {"name": name})
+            label = e_name.join(w["interactions_parts"])
             interactions = f"""
       <ul class="list-unstyled small text-body-secondary mb-0 mt-1" aria-label="{label}">
         {logged}
       </ul>
       """
-        aria = w["snooze_aria"]
         snoozes = "".join(
             f'<button class="btn btn-sm btn-outline-secondary" type="submit" name="period" '
-            f'value="{value}" aria-label="{escape(aria % {"name": name, "label": label})}">'
+            f'value="{value}" aria-label="{e_name.join(aria)}">'
             f"{text}</button>"
-            for value, label, text in w["snoozes"]
+            for value, aria, text in w["snoozes"]
         )
         outcome = ""
         if contact.volunteer_id:
             outcome = f"""
         <label class="form-label small" for="outcome-{pk}">{w["came_of_it"]}</label>
         <input class="form-control form-control-sm" id="outcome-{pk}" name="outcome" maxlength="300" aria-describedby="outcome-help-{pk}">
-        <div class="form-text mb-2" id="outcome-help-{pk}">{escape(w["outcome_help"] % {"name": name})}</div>
+        <div class="form-text mb-2" id="outcome-help-{pk}">{e_name.join(w["outcome_help_parts"])}</div>
         """  # noqa: E501
         cadence = w["cadence"]
         options = cadence.get(followup.cadence_months, cadence[None])
         out.append(
             _row_html(
                 pk=pk,
-                title=escape(w["check_in"] % {"name": name}),
+                title=e_name.join(w["check_in_parts"]),
                 organisation=organisation,
                 when=when,
                 last=last,
                 interactions=interactions,
                 actions=f"""
-      <form method="post" action="{escape(paths["snooze"](pk))}" class="d-flex gap-1">{hidden}
+      <form method="post" action="{paths["snooze"](pk)}" class="d-flex gap-1">{hidden}
         {snoozes}
       </form>
       <form method="post" action="{stop_path}">{hidden}<button class="btn btn-sm btn-link text-body-secondary" type="submit">{w["stop"]}<span class="visually-hidden"> ({e_name})</span></button></form>
@@ -257,8 +350,8 @@ def _active_rows_html(items, *, section: str, hidden: str, now) -> str:
         <button class="btn btn-sm btn-success" type="submit">{w["save_check_in"]}</button>
       </form>
     </details>
-    <a class="btn btn-sm btn-outline-primary align-self-start" href="{escape(paths["log"](contact.pk))}"><i class="bi bi-chat-dots" aria-hidden="true"></i> {w["log"]}<span class="visually-hidden"> ({e_name})</span></a>
-    <form method="post" action="{escape(paths["cadence"](pk))}" class="d-flex flex-wrap align-items-center gap-1">{hidden}
+    <a class="btn btn-sm btn-outline-primary align-self-start" href="{paths["log"](contact.pk)}"><i class="bi bi-chat-dots" aria-hidden="true"></i> {w["log"]}<span class="visually-hidden"> ({e_name})</span></a>
+    <form method="post" action="{paths["cadence"](pk)}" class="d-flex flex-wrap align-items-center gap-1">{hidden}
       <label class="small text-body-secondary" for="cadence-{pk}">{w["check_in_every"]}</label>
       <select class="form-select form-select-sm w-auto" id="cadence-{pk}" name="months">
         {options}
@@ -289,15 +382,14 @@ def _row_html(*, pk, title, organisation, when, actions, last="", interactions="
 </li>"""
 
 
-def _done_rows_html(items) -> str:
-    language = get_language()
+def _done_rows_html(items, *, language, dates) -> str:
     w = _words(language)
     sent_via = w["sent_via"]
     out = []
     for followup in items:
         title = w["thanked"] if followup.kind == Kind.THANK_YOU else w["checked_in"]
         done_at = followup.done_at
-        iso = escape(timezone.localtime(done_at).isoformat()) if done_at else ""
+        iso = escape(dates.local(done_at).isoformat()) if done_at else ""
         via = followup.sent_via
         via = f" · {escape(sent_via.get(via, via))}" if via else ""
         note = f'<p class="small mb-0 mt-1">{escape(followup.note)}</p>' if followup.note else ""
@@ -314,7 +406,7 @@ def _done_rows_html(items) -> str:
       <div class="d-flex flex-wrap justify-content-between gap-2">
         <div class="me-auto">
           <strong>{escape(title % {"name": followup.contact.full_name})}</strong>
-          <div class="small text-body-secondary"><time datetime="{iso}">{escape(_day_long(done_at, language))}</time>{via}</div>
+          <div class="small text-body-secondary"><time datetime="{iso}">{escape(dates.day_long(done_at))}</time>{via}</div>
           {note}
         </div>
         {badge}
@@ -323,6 +415,105 @@ def _done_rows_html(items) -> str:
     """  # noqa: E501
         )
     return mark_safe("".join(out))
+
+
+@functools.cache
+def _page_words(language: str | None) -> dict:
+    """The page's own words around its rows, as its template's {% translate %} tags
+    left them (not escaped), looked up once per language."""
+    return {
+        "title": _("Follow-ups"),
+        "reminders": _("Email reminders"),
+        "intro": _(
+            "Thank each person within a day of your conversation, then keep in touch: "
+            "tell them how your search is going. People who hear back are the ones who "
+            "later mention an opening or offer to mentor."
+        ),
+        "all": _("All follow-ups"),
+        "empty": {
+            "overdue": _("Nothing overdue."),
+            "this-week": _("Nothing due in the next seven days."),
+            "upcoming": _("Nothing planned further ahead."),
+        },
+        "done": _("Recently done"),
+        "nothing": _("Nothing to follow up yet"),
+        "nothing_help": _(
+            "When you mark a conversation as held, your thank-you appears here, and then "
+            "regular check-ins with the person you met."
+        ),
+        "conversations": _("My conversations"),
+    }
+
+
+def _content_html(request, *, groups, only, sections, done_html, language) -> str:
+    """The page's content block as followup_list.html wrote it (tests/followups/
+    test_list_page_html.py renders that template as it was and compares)."""
+    w = _page_words(language)
+    head = f"""
+<div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-2">
+  <h1 class="h3 mb-0">{w["title"]}</h1>
+  <a class="btn btn-sm btn-outline-secondary" href="{escape(reverse("notification_settings"))}"><i class="bi bi-bell" aria-hidden="true"></i> {w["reminders"]}</a>
+</div>
+<p class="text-body-secondary">{w["intro"]}</p>
+"""  # noqa: E501
+    if not groups.has_any:
+        return mark_safe(  # noqa: S308
+            f"""{head}
+<div class="card"><div class="card-body text-center py-5">
+  <h2 class="h5">{w["nothing"]}</h2>
+  <p class="text-body-secondary">{w["nothing_help"]}</p>
+  <a class="btn btn-primary" href="{escape(reverse("interview_list"))}">{w["conversations"]}</a>
+</div></div>
+
+"""  # noqa: E501
+        )
+    out = [head, "\n"]
+    if only:
+        out.append(f'<p><a href="{escape(reverse("followup_list"))}">{w["all"]}</a></p>')
+    out.append("\n")
+    for section in sections:
+        key, items, count = section["key"], section["items"], section["count"]
+        badge = "text-bg-danger" if key == "overdue" and items else "text-bg-secondary"
+        if items:
+            if only:
+                more = render_to_string("_pagination.html", {"page": groups.page}, request)
+            elif count > selectors.SECTION_PREVIEW:
+                see_all = ngettext("See all %(n)s", "See all %(n)s", count) % {"n": count}
+                more = f'<p class="mt-2 mb-0"><a href="?section={key}">{see_all}</a></p>'
+            else:
+                more = ""
+            body = f"""
+  <ul class="list-group">
+    {section["rows_html"]}
+  </ul>
+  {more}
+  """
+        else:
+            body = f"""
+  <p class="small text-body-secondary mb-0">{w["empty"][key]}</p>
+  """
+        out.append(
+            f"""
+<section class="mb-4" aria-labelledby="h-{key}">
+  <h2 class="h5" id="h-{key}">{escape(section["label"])} <span class="badge {badge}">{count}</span></h2>
+  {body}
+</section>
+"""  # noqa: E501
+        )
+    out.append("\n")
+    if done_html:
+        out.append(
+            f"""
+<section class="mb-4" aria-labelledby="h-done">
+  <h2 class="h5" id="h-done">{w["done"]}</h2>
+  <ul class="list-group">
+    {done_html}
+  </ul>
+</section>
+"""
+        )
+    out.append("\n\n")
+    return mark_safe("".join(out))  # noqa: S308
 
 
 @student_only
@@ -342,29 +533,49 @@ def followup_list(request):
     # What every form on the page carries: the CSRF token and, from one section's
     # page, where to come back to.
     hidden = csrf_input(request)
+    language = get_language()
+    dates = _Dates(language)
+    paths = _paths()
     if only:
         hidden += format_html(
             '<input type="hidden" name="next" value="{}">', request.get_full_path()
         )
+    sections = [
+        {
+            "key": key,
+            "label": label,
+            "items": items,
+            "rows_html": _active_rows_html(
+                items,
+                section=key,
+                hidden=hidden,
+                now=now,
+                language=language,
+                dates=dates,
+                paths=paths,
+            ),
+            "count": count,
+        }
+        for key, label, items, count in sections
+        if only is None or key.replace("-", "_") == only
+    ]
+    done_html = _done_rows_html(groups.done, language=language, dates=dates)
     return render_list(
         request,
         "followups/followup_list.html",
         {
             "groups": groups,
             "only": only,
-            "sections": [
-                {
-                    "key": key,
-                    "label": label,
-                    "items": items,
-                    "rows_html": _active_rows_html(items, section=key, hidden=hidden, now=now),
-                    "count": count,
-                }
-                for key, label, items, count in sections
-                if only is None or key.replace("-", "_") == only
-            ],
-            "done_html": _done_rows_html(groups.done),
-            "preview": selectors.SECTION_PREVIEW,
+            "sections": sections,
+            "done_html": done_html,
+            "content_html": _content_html(
+                request,
+                groups=groups,
+                only=only,
+                sections=sections,
+                done_html=done_html,
+                language=language,
+            ),
         },
     )
 

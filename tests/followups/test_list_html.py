@@ -5,6 +5,7 @@ block, rendered here from a context built as that view built it (its row functio
 are kept below, as they were), for 0, 1, 3 and many rows, every kind of row, in two
 time zones, and from one section's page."""
 
+import dataclasses
 import re
 import zoneinfo
 from datetime import timedelta
@@ -283,11 +284,25 @@ def _many(student, volunteer):
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
+def _as_models(groups):
+    """The groups with each row read whole by the ORM, as the old view had them: the
+    page now holds only the columns it shows (selectors.ShownFollowUp)."""
+    lists = {}
+    for name in ("overdue", "this_week", "upcoming", "done"):
+        ids = [row.pk for row in getattr(groups, name)]
+        found = FollowUp.objects.filter(pk__in=ids).select_related("contact")
+        found = found.prefetch_related(selectors._recent_interactions("contact__interactions"))
+        found = {followup.pk: followup for followup in found}
+        lists[name] = [found[pk] for pk in ids]
+    return dataclasses.replace(groups, **lists)
+
+
 def _page(client, student, path):
     response = client.get(path)
     assert response.status_code == 200
     only = response.context["only"]
-    context = _old_context(response.wsgi_request, response.context["groups"], only)
+    groups = _as_models(response.context["groups"])
+    context = _old_context(response.wsgi_request, groups, only)
     with timezone.override(zoneinfo.ZoneInfo(student.time_zone)):
         old = engines["django"].from_string(OLD_CONTENT).render(context, response.wsgi_request)
     html = response.content.decode()

@@ -6,12 +6,15 @@ now or kept from before."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import prefetch_related_objects
+from django.test.utils import CaptureQueriesContext
 
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
 from apps.core.statements import _statements, statements_clear
 from apps.followups import selectors
+from apps.followups.enums import Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.selectors import _ROW_FIELDS
 from tests.followups.conftest import NOW
@@ -76,6 +79,15 @@ def test_no_contacts_read_nothing(django_assert_num_queries):
         selectors._recent_interactions_for([])
 
 
+def _row(f):
+    c = f.contact
+    return (
+        f.kind, f.status, f.due_at, f.snoozed_until, f.cadence_months, f.done_at, f.on_time,
+        f.sent_via, f.note, c.pk, c.full_name, c.organisation, c.last_interaction_at,
+        c.last_interaction, c.volunteer_id,
+    )  # fmt: skip
+
+
 def test_rows_shown_are_the_students_own_with_contacts_from_a_kept_statement(
     student, student2, django_assert_num_queries
 ):
@@ -93,12 +105,12 @@ def test_rows_shown_are_the_students_own_with_contacts_from_a_kept_statement(
     )  # fmt: skip
     ids = [f.pk for f in mine] + [theirs.pk]
     orm = FollowUp.objects.filter(student=student, pk__in=ids).select_related("contact")
-    orm = {f.pk: (f.kind, f.due_at, f.contact.full_name) for f in orm.only(*_ROW_FIELDS)}
+    orm = {f.pk: _row(f) for f in orm.only(*_ROW_FIELDS[1:])}
     selectors._rows_shown(student_id=student.pk, ids=ids)
 
     with django_assert_num_queries(1):
         rows = selectors._rows_shown(student_id=student.pk, ids=list(reversed(ids)))
-        seen = {f.pk: (f.kind, f.due_at, f.contact.full_name) for f in rows}
+        seen = {f.pk: _row(f) for f in rows}
 
     assert seen == orm
     assert sorted(seen) == sorted(f.pk for f in mine)
@@ -106,3 +118,55 @@ def test_rows_shown_are_the_students_own_with_contacts_from_a_kept_statement(
     with django_assert_num_queries(0):
         assert selectors._rows_shown(student_id=student.pk, ids=[]) == []
     statements_clear()
+
+
+def test_sections_split_at_now_and_a_week_from_now(student):
+    """The narrow read puts each row in its section in SQL: overdue strictly before
+    now, this week from now to a week on, later from then, snoozed later whatever
+    its due time; each section by due time, then id."""
+
+    def make(name, due_at, **values):
+        return FollowUp.objects.create(
+            student=student, contact=contact_create(student=student, full_name=name),
+            kind="keep_in_touch", due_at=due_at, **values,
+        )  # fmt: skip
+
+    tick = timedelta(microseconds=1)
+    late = make("late", NOW - tick)
+    now_b = make("now b", NOW)
+    now_a = make("now a", NOW)
+    last = make("last", NOW + selectors.DUE_SOON - tick)
+    week = make("week", NOW + selectors.DUE_SOON)
+    snoozed = make("snoozed", NOW - timedelta(days=3), status=Status.SNOOZED,
+                   snoozed_until=NOW + timedelta(days=1))  # fmt: skip
+    make("stopped", NOW, status=Status.STOPPED)
+
+    groups = selectors.followup_groups_for_student(student=student, now=NOW)
+
+    assert [f.pk for f in groups.overdue] == [late.pk]
+    assert [f.pk for f in groups.this_week] == [now_b.pk, now_a.pk, last.pk]
+    assert [f.pk for f in groups.upcoming] == [snoozed.pk, week.pk]
+    assert groups.counts == {"overdue": 1, "this_week": 3, "upcoming": 2}
+
+
+@pytest.mark.needs_postgres
+def test_the_pages_reads_run_prepared_on_postgresql(login_as, student):
+    """The page's three reads (the narrow one with its two times, the rows shown,
+    the logged interactions) bind only values core.prepared declares: each runs
+    as EXECUTE once kept, as much on one section's page as on the whole page."""
+    for n in range(3):
+        FollowUp.objects.create(
+            student=student, contact=contact_create(student=student, full_name=f"P {n}"),
+            kind="keep_in_touch", due_at=NOW + timedelta(days=3 * n),
+        )  # fmt: skip
+    browser = login_as(student)
+    for path in ("/followups/", "/followups/?section=this-week&page=1"):
+        browser.get(path)
+        with CaptureQueriesContext(connection) as read:
+            assert browser.get(path).status_code == 200
+
+        assert [query["sql"].split()[0] for query in read.captured_queries][-3:] == [
+            "EXECUTE",
+            "EXECUTE",
+            "EXECUTE",
+        ]
