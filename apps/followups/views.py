@@ -1,5 +1,4 @@
 import functools
-from datetime import datetime
 from html import escape
 
 from django.contrib import messages
@@ -13,7 +12,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import TIME_STRINGS
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,7 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import day_and_month_names, options_html, render_list
+from apps.core.rendering import (
+    day_and_month_names,
+    options_html,
+    render_list,
+    time_since_aware,
+)
 from apps.followups import selectors, services
 from apps.followups.enums import CADENCE_CHOICES, InteractionKind, Kind, SentVia, Snooze, Status
 from apps.followups.forms import (
@@ -89,70 +92,6 @@ class _Dates:
         # |date:"j M Y"
         local = moment.astimezone(self.zone)
         return f"{local.day} {self.months[local.month]} {local.year:04d}"
-
-
-@functools.cache
-def _time_unit(language: str | None, name: str, number: int) -> str:
-    # As {{ value|timesince }} writes a unit: translated, its spaces non-breaking.
-    return str(TIME_STRINGS[name] % {"num": number}).replace(" ", "\xa0")
-
-
-_MONTHS_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_CHUNKS = (60 * 60 * 24 * 7, 60 * 60 * 24, 60 * 60, 60)
-_UNITS = ("year", "month", "week", "day", "hour", "minute")
-
-
-def _time_since(d, now, language) -> str:
-    """What django.utils.timesince.timesince(d, now) writes (two adjacent units,
-    years and months by the calendar), for two aware datetimes, with each unit's
-    translation kept per language and number: Django's looks the language up and
-    runs a lazy-string check per unit, and joins with a translated ", " per call,
-    a third of the rows' time. Checked against Django's on a grid of times
-    (tests/followups/test_list_html.py)."""
-    now = now.astimezone(d.tzinfo)
-    delta = now - d
-    since = delta.days * 24 * 60 * 60 + delta.seconds
-    if since <= 0:
-        return _time_unit(language, "minute", 0)
-    total_months = (now.year - d.year) * 12 + (now.month - d.month)
-    if d.day > now.day or (d.day == now.day and d.time() > now.time()):
-        total_months -= 1
-    years, months = divmod(total_months, 12)
-    if years or months:
-        pivot_year = d.year + years
-        pivot_month = d.month + months
-        if pivot_month > 12:
-            pivot_month -= 12
-            pivot_year += 1
-        pivot = datetime(
-            pivot_year,
-            pivot_month,
-            min(_MONTHS_DAYS[pivot_month - 1], d.day),
-            d.hour,
-            d.minute,
-            d.second,
-            tzinfo=d.tzinfo,
-        )
-    else:
-        pivot = d
-    remaining = (now - pivot).total_seconds()
-    partials = [years, months]
-    for chunk in _CHUNKS:
-        count = int(remaining // chunk)
-        partials.append(count)
-        remaining -= chunk * count
-    i = next((i for i, value in enumerate(partials) if value), None)
-    if i is None:
-        return _time_unit(language, "minute", 0)
-    first = _time_unit(language, _UNITS[i], partials[i])
-    if i + 1 == len(_UNITS) or not partials[i + 1]:
-        return first
-    return _comma(language).join((first, _time_unit(language, _UNITS[i + 1], partials[i + 1])))
-
-
-@functools.cache
-def _comma(language: str | None) -> str:
-    return _(", ")
 
 
 def _around_name(sentence: str, **values) -> tuple[str, ...]:
@@ -248,7 +187,7 @@ def _active_rows_html(items, *, section: str, hidden: str, now, language, dates,
                 w["was_due"]
                 % {
                     "date": dates.due(followup.due_at),
-                    "ago": _time_since(followup.due_at, now, language),
+                    "ago": time_since_aware(followup.due_at, now, language),
                 }
             )
             when = f'<span class="text-danger-emphasis">{when}</span>'
@@ -257,7 +196,7 @@ def _active_rows_html(items, *, section: str, hidden: str, now, language, dates,
                 w["due"]
                 % {
                     "date": dates.due(followup.due_at),
-                    "left": _time_since(now, followup.due_at, language),
+                    "left": time_since_aware(now, followup.due_at, language),
                 }
             )
         organisation = contact.organisation

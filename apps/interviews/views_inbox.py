@@ -1,8 +1,6 @@
 """The volunteer's inbox: the requests they received, grouped by what they need,
 one request's page, and their answer (accept with times, or decline)."""
 
-import functools
-from datetime import timedelta
 from html import escape as html_escape
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -13,10 +11,8 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.template.defaulttags import querystring
 from django.utils import formats, timezone
-from django.utils.html import avoid_wrapping
 from django.utils.safestring import SafeString
-from django.utils.timesince import TIME_STRINGS
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +20,7 @@ from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
 from apps.core.links import path_for_pk, route_path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import CountedPaginator, datetime_shown, render_list, time_since
+from apps.core.rendering import CountedPaginator, datetime_shown, render_list, time_since_aware
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -60,44 +56,12 @@ INBOX_GROUPS = [
 PAST_PAGE_SIZE = 20
 
 
-_UNITS = ("week", "day", "hour", "minute")
-_A_MONTH = timedelta(days=28)
-_MINUTE = timedelta(minutes=1)
-
-
-@functools.cache
-def _unit_shown(language: str | None, name: str, number: int) -> str:
-    return avoid_wrapping(str(TIME_STRINGS[name] % {"num": number}))
-
-
-@functools.cache
-def _units_joined(language: str | None, first: str, second: str) -> str:
-    return gettext(", ").join((first, second))
-
-
 def asked_since(value, now, *, language: str | None) -> str:
-    """time_since(value, now), for a request waiting its answer: those expire in 14
-    days, and under 28 days no calendar month can have passed, so the answer is the
-    whole minutes between, in weeks, days, hours and minutes (two adjacent units at
-    most, as timesince writes them), each unit and pair translated once per
-    `language` (the active one). Django's algorithm (the calendar's months first)
-    cost a waiting row more than the rest of its HTML. Older or missing values go
-    to time_since."""
-    if not value or now - value >= _A_MONTH:
-        return time_since(value, now)
-    minutes = max((now - value) // _MINUTE, 0)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    weeks, days = divmod(days, 7)
-    partials = (weeks, days, hours, minutes)
-    first = next((unit for unit, number in enumerate(partials) if number), None)
-    if first is None:
-        return _unit_shown(language, "minute", 0)
-    shown = _unit_shown(language, _UNITS[first], partials[first])
-    if first < 3 and partials[first + 1]:
-        second = _unit_shown(language, _UNITS[first + 1], partials[first + 1])
-        return _units_joined(language, shown, second)
-    return shown
+    """time_since(value, now), for a row of the inbox: core.rendering's
+    time_since_aware, whose units are translated once per `language` (the active
+    one, looked up once a list); Django's algorithm cost a waiting row more than the
+    rest of its HTML. Nothing for a missing value."""
+    return time_since_aware(value, now, language) if value else ""
 
 
 def _when_html(starts_at, zone: str) -> str:

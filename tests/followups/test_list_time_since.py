@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import translation
 from django.utils.timesince import timesince
 
-from apps.followups.views import _time_since
+from apps.core.rendering import time_since_aware as _time_since
 
 _STARTS = [
     datetime(2024, 1, 31, 23, 59, 30, tzinfo=UTC),
