@@ -74,17 +74,7 @@ def _literal_kind(literal: str) -> str | None:
     if re.fullmatch(r"E?'.*'", literal, re.DOTALL):
         return "unknown"  # text, resolved from its context as a literal is
     cast = _CAST.fullmatch(literal)
-    if cast and cast[1] in (
-        "timestamptz",
-        "timestamp",
-        "date",
-        "time",
-        "timetz",
-        "uuid",
-        "bytea",
-        "json",
-        "jsonb",
-    ):
+    if cast and cast[1] in ("timestamptz", "timestamp", "date", "time", "timetz", "uuid", "bytea"):
         return cast[1]
     return None
 
