@@ -33,8 +33,6 @@ from django.db.models.query import (
     get_related_populators,
 )
 
-from apps.core.prepared import execute_text
-
 # Statements kept per thread (a connection is per thread) and per database alias:
 # the least recently used go first.
 STATEMENTS_KEPT = 256
@@ -76,17 +74,9 @@ class Statement:
                 out.append(head + connection.ops.prep_for_like_query(inputs[name]) + tail)
         return tuple(out)
 
-    def rows(self, params: tuple, connection, using: str, *, prepare: bool = False) -> list:
-        # A kept statement is prepared once per connection (core.prepared), unless it
-        # binds a search pattern, whose plan depends on the pattern.
-        with connection.cursor() as cursor:  # connects first, if need be
-            execute = None
-            if prepare and not any(slot[0] == "like" for slot in self.slots):
-                execute = execute_text(self.sql, params, connection)
-            if execute is None:
-                cursor.execute(self.sql, params)
-            else:
-                cursor.execute(execute, params)
+    def rows(self, params: tuple, connection, using: str) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
         if self.kind != "model":
             return self._values(fetched, connection)
@@ -314,9 +304,7 @@ class StatementRows:
         statement = kept.get(shape)
         if statement is not None:
             kept.move_to_end(shape)
-            return statement.rows(
-                statement.params(self.inputs, connection), connection, self.using, prepare=True
-            )
+            return statement.rows(statement.params(self.inputs, connection), connection, self.using)
 
         def sliced(values):
             return self.build(values)[start:stop]

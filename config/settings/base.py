@@ -88,9 +88,6 @@ TEMPLATES = [
 
 DATABASES = {"default": E.database_url(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The statements pages keep (core.statements) are prepared once per PostgreSQL
-# connection (core.prepared). Off behind a pooler in transaction mode.
-DATABASE_PREPARED_STATEMENTS = E.boolean("DATABASE_PREPARED_STATEMENTS", True)
 # The contact book's covering index (contacts.Contact, contact_book_counts) has
 # columns it only carries (INCLUDE): PostgreSQL's; SQLite, the embedded default,
 # builds it without them and warns on every start. Nothing to act on there.
