@@ -33,7 +33,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    JSONField,
     OuterRef,
     Prefetch,
     Q,
@@ -212,14 +211,6 @@ def _field_names(profile) -> list[str]:
     return names if names is not None else [f.name for f in profile.fields.all()]
 
 
-def _no_formats() -> Cast:
-    # The empty list as text cast to JSON (`('[]')::jsonb` on PostgreSQL, the text
-    # '[]' on SQLite, as `formats=[]` compared): a kept statement binding it can be
-    # prepared (core.prepared), which psycopg's Jsonb parameter prevented. The
-    # directory page's rows spent twice their run planning without it.
-    return Cast(Value("[]"), output_field=JSONField())
-
-
 def volunteer_member_filter(*, office_id: int) -> Q:
     """The office's volunteers, whether or not they take requests right now: approved
     and active alumni whose profile the office has not deactivated and which offers
@@ -231,7 +222,7 @@ def volunteer_member_filter(*, office_id: int) -> Q:
         user__approval=Approval.APPROVED,
         user__is_active=True,
         deactivated_at__isnull=True,
-    ) & ~Q(formats=_no_formats())
+    ) & ~Q(formats=[])
 
 
 def volunteer_available_filter(*, today: date) -> Q:

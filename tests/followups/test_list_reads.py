@@ -6,9 +6,7 @@ now or kept from before."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import prefetch_related_objects
-from django.test.utils import CaptureQueriesContext
 
 from apps.contacts.models import Contact
 from apps.contacts.services import contact_create
@@ -147,26 +145,3 @@ def test_sections_split_at_now_and_a_week_from_now(student):
     assert [f.pk for f in groups.this_week] == [now_b.pk, now_a.pk, last.pk]
     assert [f.pk for f in groups.upcoming] == [snoozed.pk, week.pk]
     assert groups.counts == {"overdue": 1, "this_week": 3, "upcoming": 2}
-
-
-@pytest.mark.needs_postgres
-def test_the_pages_reads_run_prepared_on_postgresql(login_as, student):
-    """The page's three reads (the narrow one with its two times, the rows shown,
-    the logged interactions) bind only values core.prepared declares: each runs
-    as EXECUTE once kept, as much on one section's page as on the whole page."""
-    for n in range(3):
-        FollowUp.objects.create(
-            student=student, contact=contact_create(student=student, full_name=f"P {n}"),
-            kind="keep_in_touch", due_at=NOW + timedelta(days=3 * n),
-        )  # fmt: skip
-    browser = login_as(student)
-    for path in ("/followups/", "/followups/?section=this-week&page=1"):
-        browser.get(path)
-        with CaptureQueriesContext(connection) as read:
-            assert browser.get(path).status_code == 200
-
-        assert [query["sql"].split()[0] for query in read.captured_queries][-3:] == [
-            "EXECUTE",
-            "EXECUTE",
-            "EXECUTE",
-        ]
