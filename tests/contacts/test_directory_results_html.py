@@ -15,9 +15,15 @@ from django.urls import reverse
 
 from apps.contacts.enums import Format, Industry, OpenTo
 from apps.contacts.views_directory import card_labels, directory_card_rows, directory_cards
-from tests.contacts.test_directory_html import _every_kind, _many, _one, _three, _unmasked
+from tests.contacts.test_directory_html import (
+    _every_kind,
+    _filters,
+    _many,
+    _one,
+    _three,
+    _unmasked,
+)
 from tests.factories.contacts import volunteer_named
-from tests.factories.students import FieldFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,14 +111,6 @@ def test_a_misspelt_search_is_the_html_the_old_results_template_wrote(login_as, 
 
 
 OLD_PAGE = (Path(__file__).parent / "directory_list_before_html.html").read_text()
-
-
-def _filters(office, student):
-    law = FieldFactory(office=office, name="Law & <Order>")
-    FieldFactory(office=office, name="Tax")
-    volunteer_named(office, "Ann A", fields=[law], programme="Maths & <Stats>")
-    volunteer_named(office, "Bo B", programme="History")
-    return law
 
 
 @pytest.mark.parametrize(
