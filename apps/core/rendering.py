@@ -14,12 +14,14 @@ for the person reading it.
 import functools
 import html
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.defaulttags import querystring
+from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language, gettext
@@ -224,6 +226,37 @@ def time_since_aware(d, now, language: str | None) -> str:
 @functools.cache
 def _comma(language: str | None) -> str:
     return gettext(", ")
+
+
+def pagination_html(request, page) -> str:
+    """What `{% include "_pagination.html" with page=page %}` writes, for a page
+    written in Python: the query strings as {% querystring %} writes them
+    (escaped), the translations not escaped, as {% translate %} and
+    {% blocktranslate %} leave them."""
+    if not page.has_other_pages():
+        return "\n"
+    e, context = html.escape, SimpleNamespace(request=request)
+    link = '<li class="page-item"><a class="page-link" href="{url}">{label}</a></li>'
+    previous = next_ = ""
+    if page.has_previous():
+        previous = link.format(
+            url=e(querystring(context, page=page.previous_page_number())), label=gettext("Previous")
+        )
+    if page.has_next():
+        next_ = link.format(
+            url=e(querystring(context, page=page.next_page_number())), label=gettext("Next")
+        )
+    number = gettext("Page %(n)s of %(total)s") % {
+        "n": e(str(formats.localize(page.number))),
+        "total": e(str(formats.localize(page.paginator.num_pages))),
+    }
+    return (
+        f'\n<nav aria-label="{gettext("Pages")}"><ul class="pagination flex-wrap">\n'
+        f"  {previous}\n"
+        f'  <li class="page-item disabled"><span class="page-link">{number}</span></li>\n'
+        f"  {next_}\n"
+        "</ul></nav>\n\n"
+    )
 
 
 def options_html(choices, current, *, key=None) -> str:

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +22,7 @@ from apps.core.links import path_for_pk, safe_next
 from apps.core.rendering import (
     day_and_month_names,
     options_html,
+    pagination_html,
     render_list,
     time_since_aware,
 )
@@ -415,7 +415,7 @@ def _content_html(request, *, groups, only, sections, done_html, language) -> st
         badge = "text-bg-danger" if key == "overdue" and items else "text-bg-secondary"
         if items:
             if only:
-                more = render_to_string("_pagination.html", {"page": groups.page}, request)
+                more = pagination_html(request, groups.page)
             elif count > selectors.SECTION_PREVIEW:
                 see_all = ngettext("See all %(n)s", "See all %(n)s", count) % {"n": count}
                 more = f'<p class="mt-2 mb-0"><a href="?section={key}">{see_all}</a></p>'

@@ -2,14 +2,12 @@
 one request's page, and their answer (accept with times, or decline)."""
 
 from html import escape as html_escape
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
-from django.template.defaulttags import querystring
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -20,7 +18,13 @@ from apps.accounts.permissions import alumni_only
 from apps.core.feedback import error_messages, form_add_errors
 from apps.core.links import path_for_pk, route_path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import CountedPaginator, datetime_shown, render_list, time_since_aware
+from apps.core.rendering import (
+    CountedPaginator,
+    datetime_shown,
+    pagination_html,
+    render_list,
+    time_since_aware,
+)
 from apps.interviews import selectors, services
 from apps.interviews.enums import EventKind, State
 from apps.interviews.forms import (
@@ -137,36 +141,6 @@ def inbox_rows_html(rows: list[InboxRow]) -> str:
     return "".join(out)
 
 
-def _pagination_html(request, page: Page) -> str:
-    """What `{% include "_pagination.html" with page=page %}` wrote: the query
-    strings as {% querystring %} writes them (escaped), the translations not
-    escaped, as {% translate %} and {% blocktranslate %} left them."""
-    if not page.has_other_pages():
-        return "\n"
-    e, context = html_escape, SimpleNamespace(request=request)
-    link = '<li class="page-item"><a class="page-link" href="{url}">{label}</a></li>'
-    previous = next_ = ""
-    if page.has_previous():
-        previous = link.format(
-            url=e(querystring(context, page=page.previous_page_number())), label=_("Previous")
-        )
-    if page.has_next():
-        next_ = link.format(
-            url=e(querystring(context, page=page.next_page_number())), label=_("Next")
-        )
-    number = _("Page %(n)s of %(total)s") % {
-        "n": e(str(formats.localize(page.number))),
-        "total": e(str(formats.localize(page.paginator.num_pages))),
-    }
-    return (
-        f'\n<nav aria-label="{_("Pages")}"><ul class="pagination flex-wrap">\n'
-        f"  {previous}\n"
-        f'  <li class="page-item disabled"><span class="page-link">{number}</span></li>\n'
-        f"  {next_}\n"
-        "</ul></nav>\n\n"
-    )
-
-
 def inbox_groups_html(request, groups: list[dict]) -> str:
     """The groups with a count, as the page template's loop wrote them (each with
     its rows, inbox_rows_html, and the past's pages): one template variable for
@@ -185,7 +159,7 @@ def inbox_groups_html(request, groups: list[dict]) -> str:
             '  <div class="list-group">\n'
             f"    {group['html']}\n"
             "  </div>\n"
-            f"  {_pagination_html(request, page) if page else ''}\n"
+            f"  {pagination_html(request, page) if page else ''}\n"
             "</section>\n"
         )
     return SafeString("".join(out))

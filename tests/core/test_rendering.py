@@ -137,3 +137,19 @@ def test_options_html_writes_what_the_template_loop_wrote():
     assert options_html([("Econ", "Econ")], "econ", key=str.lower) == (
         '<option value="Econ" selected>Econ</option>'
     )
+
+
+@pytest.mark.parametrize("number", [1, 2, 5])
+@pytest.mark.parametrize("count", [3, 30, 100])
+def test_pagination_html_is_the_pagination_template(number, count, rf):
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    from apps.core.rendering import pagination_html
+
+    request = rf.get("/list/", {"q": 'a <b> & "c"', "page": number, "tag": ["x", "y"]})
+    page = Paginator(range(count), 20).get_page(number)
+
+    assert pagination_html(request, page) == render_to_string(
+        "_pagination.html", {"page": page}, request
+    )
