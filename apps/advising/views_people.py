@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import (
     get_language,
@@ -26,7 +25,7 @@ from apps.advising.selectors import advisor_choices_for_office, advisors_of_offi
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.models import choice_label
-from apps.core.rendering import CountedPaginator, day_and_month_names
+from apps.core.rendering import CountedPaginator, LocalDates
 from apps.students.selectors import programmes_for_office
 
 PAGE_SIZE = 50
@@ -82,16 +81,13 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
     never = f'<span class="text-body-secondary">{escape(gettext("never"))}</span>'
     student_path = path_for_pk("advising_student")
     roles = {}
-    # As core.rendering.date_shown, with the zone and the month names read once; an
-    # ISO date holds nothing to escape.
-    zone = timezone.get_current_timezone()
-    months = [escape(month) for month in day_and_month_names(get_language())[1]]
+    # As core.rendering.date_shown, with the zone and the language read once a page.
+    dates = LocalDates(get_language())
 
     def time_html(value) -> str:
-        local = value.astimezone(zone)
         return (
-            f'<time datetime="{local.isoformat()}">'
-            f"{local.day} {months[local.month]} {local.year:04d}</time>"
+            f'<time datetime="{escape(dates.local(value).isoformat())}">'
+            f"{escape(dates.day_short(value))}</time>"
         )
 
     parts = ["\n  "]

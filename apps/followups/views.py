@@ -20,7 +20,7 @@ from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.rendering import (
-    day_and_month_names,
+    LocalDates,
     options_html,
     pagination_html,
     render_list,
@@ -55,43 +55,6 @@ from apps.interviews.selectors import interview_get_for_student
 # was, byte for byte (tests/followups/test_list_html.py). `escape` is the standard
 # library's, which Django's wraps (a lazy-string check on every call, 50 a row): the
 # values escaped here are all str.
-
-
-class _Dates:
-    """The page's dates in the viewer's zone and language, both looked up once a page
-    (each lookup reads a context-local: timezone.localtime's, one per date, and
-    get_language's were a tenth of the rows' time)."""
-
-    def __init__(self, language):
-        self.language = language
-        self.zone = timezone.get_current_timezone()
-        self.weekdays, self.months = day_and_month_names(language)
-
-    def local(self, moment):
-        return moment.astimezone(self.zone)
-
-    def day_long(self, moment) -> str:
-        # |date:"D j M Y"
-        if not moment:
-            return ""
-        local = moment.astimezone(self.zone)
-        return (
-            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]} "
-            f"{local.year:04d}"
-        )
-
-    def due(self, moment) -> str:
-        # |date:"D j M, H:i"
-        local = moment.astimezone(self.zone)
-        return (
-            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]}, "
-            f"{local.hour:02d}:{local.minute:02d}"
-        )
-
-    def day_short(self, moment) -> str:
-        # |date:"j M Y"
-        local = moment.astimezone(self.zone)
-        return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
 
 def _around_name(sentence: str, **values) -> tuple[str, ...]:
@@ -473,7 +436,7 @@ def followup_list(request):
     # page, where to come back to.
     hidden = csrf_input(request)
     language = get_language()
-    dates = _Dates(language)
+    dates = LocalDates(language)
     paths = _paths()
     if only:
         hidden += format_html(
