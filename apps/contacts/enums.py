@@ -41,6 +41,11 @@ STAGE_ORDER = [
 ]
 
 
+def stage_of_rank(rank: int) -> str:
+    """The stage whose index in STAGE_ORDER is `rank`, "" for none (-1)."""
+    return STAGE_ORDER[rank] if 0 <= rank < len(STAGE_ORDER) else ""
+
+
 class Format(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PHONE = "phone", _("Phone")

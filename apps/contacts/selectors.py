@@ -17,9 +17,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
-from apps.contacts.enums import Stage
+from apps.contacts.enums import Stage, stage_of_rank
 from apps.contacts.models import Contact, VolunteerProfile
-from apps.core.figures import RowsFigure, subquery_latest
+from apps.core.figures import FigureFrom, RowsFigure, subquery_latest
 from apps.core.statements import StatementRows
 
 
@@ -298,7 +298,8 @@ def contact_counts_for_student(*, student) -> dict:
 
 def student_contact_figures() -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
-    student), one correlated subquery each:
+    student), one correlated subquery each (or, through core.figures.FiguresTogether,
+    the counts one subquery together and the stage read from its rank):
 
     - contacts_count: the student's contacts not archived (not "contacts": that
       is User's reverse relation from Contact.owner, and Django refuses an
@@ -316,14 +317,24 @@ def student_contact_figures() -> dict[str, Expression]:
     """
     mine = Contact.objects.filter(owner=OuterRef("pk"))
     current = mine.filter(archived_at__isnull=True)
-    current_rows = Contact.objects.filter(archived_at__isnull=True)
+    contacts, not_archived = Contact.objects.all(), Q(archived_at__isnull=True)
     # Served by the index contact_owner_furthest_stage.
     furthest = current.order_by("-stage_rank")
     return {
-        "contacts_count": RowsFigure(current_rows, per="owner"),
-        "targets": RowsFigure(current_rows.filter(target_rank__isnull=False), per="owner"),
-        "furthest_stage": Coalesce(Subquery(furthest.values("stage")[:1]), Value("")),
-        "furthest_stage_rank": RowsFigure(current_rows, per="owner", of="stage_rank", default=-1),
+        "contacts_count": RowsFigure(contacts, per="owner", where=not_archived),
+        "targets": RowsFigure(
+            contacts, per="owner", where=not_archived & Q(target_rank__isnull=False)
+        ),
+        # A contact's stage_rank is its stage's index in STAGE_ORDER: computed with
+        # the other figures, the stage is read from the rank, with no query of its own.
+        "furthest_stage": FigureFrom(
+            Coalesce(Subquery(furthest.values("stage")[:1]), Value("")),
+            source="furthest_stage_rank",
+            function=stage_of_rank,
+        ),
+        "furthest_stage_rank": RowsFigure(
+            contacts, per="owner", of="stage_rank", default=-1, where=not_archived
+        ),
         "last_contact_added_at": subquery_latest(mine, "created_at", per="owner"),
         "last_interaction_at": subquery_latest(mine, "last_interaction_at", per="owner"),
     }

@@ -8,8 +8,15 @@ subquery once per row before it can sort (20,000 index probes for an office). A
 RowsFigure remembers the rows it is computed over, so `RowsFigureOrder` can page through
 the population in the figure's order with grouped queries over those rows instead,
 and compute every figure for the page's rows only.
+
+A page's rows carry many figures, several over the same table (a student's contacts,
+their conversations, their follow-ups). `FiguresTogether` computes the figures over
+one table in one correlated subquery instead of one each: one pass over the outer
+row's rows, each figure an aggregate with its own FILTER, the results returned as
+one JSON array and set on each row as its attributes.
 """
 
+import functools
 from collections.abc import Callable
 
 from django.db.models import (
@@ -18,7 +25,9 @@ from django.db.models import (
     Exists,
     Expression,
     F,
+    Func,
     IntegerField,
+    JSONField,
     Max,
     OuterRef,
     Q,
@@ -26,7 +35,8 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONArray
+from django.db.models.query import ModelIterable
 
 
 class InSubquery(Expression):
@@ -77,9 +87,24 @@ class RowsFigure(Coalesce):
     this adds `per = OuterRef("pk")`): how many there are (`of` None), or the
     greatest `of` among them; `default` for an outer row without any. Keeps `rows`
     and `per` for `exists` and for RowsFigureOrder, which needs every row with
-    rows to have a figure above `default` (true of a count, 1 or more)."""
+    rows to have a figure above `default` (true of a count, 1 or more).
 
-    def __init__(self, rows: QuerySet, *, per: str, of: str | None = None, default: int = 0):
+    With `where`, the figure is over `rows.filter(where)`, and `rows` (all of the
+    table's rows) and `where` are kept too, so that FiguresTogether can compute it
+    with the other figures over the same table as a FILTER of one pass."""
+
+    def __init__(
+        self,
+        rows: QuerySet,
+        *,
+        per: str,
+        of: str | None = None,
+        default: int = 0,
+        where: Q | None = None,
+    ):
+        self.base, self.where = (rows, where) if where is not None else (None, None)
+        if where is not None:
+            rows = rows.filter(where)
         self.rows, self.per, self.of, self.default = rows, per, of, default
         self.aggregate = Count("pk") if of is None else Max(of)
         correlated = rows.filter(**{per: OuterRef("pk")})
@@ -112,6 +137,117 @@ class RowsFigure(Coalesce):
         database answers for a whole population at once, where `figure > 0` asks
         the subquery once per row."""
         return Exists(self.rows.filter(**{self.per: OuterRef("pk")}))
+
+
+class FigureFrom(Func):
+    """A figure that is a function of another figure of the same row (`source`). In
+    SQL it is `expression`, for a queryset annotated with it on its own;
+    FiguresTogether, which reads `source` from an array, works it out in Python
+    with `function` instead of asking the database again."""
+
+    template = "%(expressions)s"
+
+    def __init__(self, expression: Expression, *, source: str, function: Callable):
+        super().__init__(expression)
+        self.source, self.function = source, function
+
+
+class FiguresTogether:
+    """`figures` (name → expression, what a queryset would be annotated with) with
+    the RowsFigures that have a `where` computed together, one correlated subquery
+    per table and `per`: one pass over the outer row's rows of that table, each
+    figure an aggregate with its own FILTER, the figures returned as one JSON array.
+    Every other figure is annotated as it is. `annotate(queryset)` gives rows (model
+    instances) that carry every figure as an attribute, as if each had been
+    annotated on its own. A filter or sort on a figure still names the figure
+    itself (alias it): the array is read only for the rows returned."""
+
+    def __init__(self, figures: dict[str, Expression]):
+        groups: dict[tuple, list[tuple[str, RowsFigure]]] = {}
+        self.annotations = {}
+        for name, figure in figures.items():
+            if isinstance(figure, RowsFigure) and figure.where is not None:
+                groups.setdefault((figure.base.model, figure.per), []).append((name, figure))
+            else:
+                self.annotations[name] = figure
+        layout, unpacked = [], set()
+        for i, members in enumerate(groups.values()):
+            if len(members) == 1:
+                name, figure = members[0]
+                self.annotations[name] = figure
+                continue
+            key = f"figures_together_{i}"
+            self.annotations[key] = _together(members)
+            layout.append((key, tuple((name, figure.default) for name, figure in members)))
+            unpacked.update(name for name, _figure in members)
+        derived = tuple(
+            (name, figure.source, figure.function)
+            for name, figure in self.annotations.items()
+            if isinstance(figure, FigureFrom) and figure.source in unpacked
+        )
+        for name, _source, _function in derived:
+            del self.annotations[name]
+        self.iterable = _unpacking(tuple(layout), derived) if layout else None
+
+    def annotate(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.annotate(**self.annotations)
+        if self.iterable is not None:
+            # The ORM's own model iteration, each row then given its figures from
+            # the arrays (core.statements runs the same `finish_row`).
+            queryset._iterable_class = self.iterable
+        return queryset
+
+
+class _FiguresArray(JSONArray):
+    """Django's JSONArray without its check that the database stores JSON, which
+    SQLite answers with a query of its own the first time a connection is asked
+    (one query more on some page, depending on what ran before it): every database
+    this project runs on does."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return Func.as_sql(self, compiler, connection, **extra_context)
+
+
+def _together(members: list[tuple[str, RowsFigure]]) -> Subquery:
+    first = members[0][1]
+    rows = first.base.filter(**{first.per: OuterRef("pk")}).order_by().values(first.per)
+    aggregates = [
+        Count("pk", filter=figure.where)
+        if figure.of is None
+        else Max(figure.of, filter=figure.where)
+        for _name, figure in members
+    ]
+    return Subquery(
+        rows.annotate(figures=_FiguresArray(*aggregates)).values("figures"),
+        output_field=JSONField(),
+    )
+
+
+@functools.cache
+def _unpacking(layout: tuple, derived: tuple) -> type[ModelIterable]:
+    """A model iterable that sets each figure of the arrays named in `layout`
+    ((annotation, ((figure, default), ...)), ...) on the row, its default where
+    the outer row has no rows or the aggregate is NULL (a greatest of none), then
+    each figure of `derived` ((figure, source, function), ...) from its source."""
+
+    def finish_row(row) -> None:
+        fields = row.__dict__
+        for key, members in layout:
+            values = fields.pop(key) or ()
+            for position, (name, default) in enumerate(members):
+                value = values[position] if position < len(values) else None
+                fields[name] = default if value is None else value
+        for name, source, function in derived:
+            fields[name] = function(fields[source])
+
+    class FiguresUnpacked(ModelIterable):
+        def __iter__(self):
+            for row in super().__iter__():
+                finish_row(row)
+                yield row
+
+    FiguresUnpacked.finish_row = staticmethod(finish_row)
+    return FiguresUnpacked
 
 
 class RowsFigureOrder:

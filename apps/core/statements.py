@@ -61,6 +61,9 @@ class Statement:
     kind: str = "model"
     names: tuple[str, ...] = ()
     col_count: int = 0
+    # What the queryset's model iterable does to each instance after the ORM built
+    # it (its `finish_row`, as core.figures.FiguresTogether's), or None.
+    finish_row: Callable | None = None
 
     def params(self, inputs: dict, connection) -> tuple:
         out = []
@@ -95,6 +98,8 @@ class Statement:
                 populator.populate(row, obj)
             for name, position in self.annotations:
                 setattr(obj, name, row[position])
+            if self.finish_row is not None:
+                self.finish_row(obj)
             objects.append(obj)
         return objects
 
@@ -190,8 +195,14 @@ def statement_build(
     parameters."""
     queryset = build(inputs)
     values_iterables = (ValuesIterable, ValuesListIterable, FlatValuesListIterable)
+    # A model iterable of its own is kept when all it adds is a `finish_row` for each
+    # instance (core.figures.FiguresTogether).
+    finish_row = getattr(queryset._iterable_class, "finish_row", None)
+    model_iterable = queryset._iterable_class is ModelIterable or (
+        finish_row is not None and issubclass(queryset._iterable_class, ModelIterable)
+    )
     if (
-        queryset._iterable_class not in (ModelIterable, *values_iterables)
+        not (model_iterable or queryset._iterable_class in values_iterables)
         or queryset._prefetch_related_lookups
         or queryset._known_related_objects
     ):
@@ -199,7 +210,7 @@ def statement_build(
         # ORM's own iteration.
         raise NotAStatement
     kind, names = "model", ()
-    if queryset._iterable_class is not ModelIterable:
+    if not model_iterable:
         kind, names = _values_kind(queryset)
     compiler, sql, params = _compiled(queryset, connection)
     converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
@@ -219,6 +230,7 @@ def statement_build(
             related_populators=tuple(
                 get_related_populators(klass_info, compiler.select, connection.alias)
             ),
+            finish_row=finish_row,
         )
     else:
         now = Statement(

@@ -584,7 +584,8 @@ def thank_you_draft(*, followup: FollowUp, student) -> ThankYouDraft:
 
 def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
-    student), one correlated subquery each, as they stand at `now`:
+    student), one correlated subquery each (or one together, through
+    core.figures.FiguresTogether), as they stand at `now`:
 
     - thanks_on_time / thanks_late: thank-yous done, sent within the window or
       after it (`on_time`, recorded when it was done);
@@ -601,16 +602,16 @@ def student_followup_figures(*, now: datetime) -> dict[str, Expression]:
     index.
     """
     theirs = FollowUp.objects.all()
-    thanks = theirs.filter(kind=Kind.THANK_YOU)
-    done = thanks.filter(status=Status.DONE)
+    thanks = Q(kind=Kind.THANK_YOU)
+    done = thanks & Q(status=Status.DONE)
     return {
-        "thanks_on_time": RowsFigure(done.filter(on_time=True), per="student"),
-        "thanks_late": RowsFigure(done.filter(on_time=False), per="student"),
+        "thanks_on_time": RowsFigure(theirs, per="student", where=done & Q(on_time=True)),
+        "thanks_late": RowsFigure(theirs, per="student", where=done & Q(on_time=False)),
         "thanks_missing": RowsFigure(
-            thanks.exclude(status=Status.DONE).filter(due_at__lt=now), per="student"
+            theirs, per="student", where=thanks & ~Q(status=Status.DONE) & Q(due_at__lt=now)
         ),
         "overdue_followups": RowsFigure(
-            theirs.filter(status=Status.OPEN, due_at__lt=now), per="student"
+            theirs, per="student", where=Q(status=Status.OPEN, due_at__lt=now)
         ),
     }
 

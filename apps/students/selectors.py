@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -102,12 +102,22 @@ def research_note_get_for_student(*, student, pk: int) -> ResearchNote:
     return note
 
 
-def student_profile_figures() -> dict:
+def student_profile_figures(*, joined: bool = True) -> dict:
     """A student's programme and graduation year, to annotate a queryset of student
-    users with (the advisors' caseload): "" and None when there is no profile."""
+    users with (the advisors' caseload): "" and None when there is no profile.
+    `joined`: read through a join of the profile, for a list sorted on them; else
+    each is a subquery on the profile's user index, which the database runs only
+    for the rows a page returns (where a join reads the profile of every row it
+    sorts: 500 for an advisor's caseload, to show 50)."""
+    if joined:
+        return {
+            "programme": Coalesce(F("student_profile__programme"), Value("")),
+            "graduation_year": F("student_profile__graduation_year"),
+        }
+    profile = StudentProfile.objects.filter(user=OuterRef("pk"))
     return {
-        "programme": Coalesce(F("student_profile__programme"), Value("")),
-        "graduation_year": F("student_profile__graduation_year"),
+        "programme": Coalesce(Subquery(profile.values("programme")[:1]), Value("")),
+        "graduation_year": Subquery(profile.values("graduation_year")[:1]),
     }
 
 

@@ -429,7 +429,8 @@ _ACCEPTED_STATES = (State.ACCEPTED, State.SCHEDULED, State.COMPLETED, State.NO_S
 
 def student_interview_figures() -> dict[str, Expression]:
     """Annotations for a queryset of student users (`OuterRef("pk")` is the
-    student), one correlated subquery each:
+    student), one correlated subquery each (the counts one together, through
+    core.figures.FiguresTogether):
 
     - requests_sent: interviews ever sent: `requested_at` set and not a draft
       (withdrawn, declined, expired and every later state count);
@@ -448,6 +449,7 @@ def student_interview_figures() -> dict[str, Expression]:
     InterviewEvent (interview, created_at) indexes.
     """
     theirs = Interview.objects.all()
+    sent = Q(requested_at__isnull=False) & ~Q(state=State.DRAFT)
     cancelled_after_yes = InterviewEvent.objects.filter(
         interview=OuterRef("pk"),
         to_state=State.CANCELLED,
@@ -462,22 +464,14 @@ def student_interview_figures() -> dict[str, Expression]:
         .values("m")
     )
     return {
-        "requests_sent": RowsFigure(
-            theirs.filter(requested_at__isnull=False).exclude(state=State.DRAFT), per="student"
-        ),
+        "requests_sent": RowsFigure(theirs, per="student", where=sent),
         "accepted": RowsFigure(
-            theirs.filter(
-                Q(state__in=_ACCEPTED_STATES)
-                | Q(Exists(cancelled_after_yes), state=State.CANCELLED)
-            ),
+            theirs,
             per="student",
+            where=Q(state__in=_ACCEPTED_STATES)
+            | Q(Exists(cancelled_after_yes), state=State.CANCELLED),
         ),
-        "held": RowsFigure(theirs.filter(state=State.COMPLETED), per="student"),
-        "job_asks": RowsFigure(
-            theirs.filter(job_ask_flagged=True, requested_at__isnull=False).exclude(
-                state=State.DRAFT
-            ),
-            per="student",
-        ),
+        "held": RowsFigure(theirs, per="student", where=Q(state=State.COMPLETED)),
+        "job_asks": RowsFigure(theirs, per="student", where=Q(job_ask_flagged=True) & sent),
         "last_interview_activity_at": Subquery(activity),
     }
