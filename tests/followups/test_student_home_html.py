@@ -95,6 +95,15 @@ def test_the_home_is_the_html_the_template_with_its_loops_wrote(login_as, studen
     response = login_as(student).get(reverse("student_home"))
 
     context = response.context[0].flatten()
+    # The view's rows are tuples now; the old loops read them by name.
+    context["due_rows"] = [
+        dict(zip(("path", "title", "overdue", "when"), row, strict=True))
+        for row in context["due_rows"]
+    ]
+    context["upcoming_rows"] = [
+        dict(zip(("path", "name", "when", "prepare_path"), row, strict=True))
+        for row in context["upcoming_rows"]
+    ]
     with timezone.override(zoneinfo.ZoneInfo(zone)):
         old = engines["django"].from_string(OLD_LISTS).render(context, response.wsgi_request)
     assert "<li" in old
