@@ -317,3 +317,53 @@ def test_home_statements_are_kept_and_bound_for_each_student(login_as, student, 
         assert mine.replace("'", "&#x27;") in html
         assert theirs.replace("'", "&#x27;") not in html
     statements.statements_clear()
+
+
+def test_coming_up_lists_the_students_conversations_as_volunteer_too(login_as, student, student2):
+    """The home's read of what is coming up (one scan, the volunteer profile as a
+    scalar subquery) lists what upcoming_for_user's union does: as student and as
+    volunteer, scheduled and not yet started, soonest first. (Only alumni volunteer:
+    this is an alumna who volunteered and is a student again, profile kept.)"""
+    from apps.accounts.enums import Role
+    from apps.interviews.selectors import upcoming_for_user
+    from tests.factories.accounts import UserFactory
+    from tests.factories.contacts import make_volunteer
+
+    student.role = Role.ALUMNI
+    student.save(update_fields=["role"])
+    profile = make_volunteer(student)
+    student.role = Role.STUDENT
+    student.save(update_fields=["role"])
+    _booked(student, "Mine later", starts_in=timedelta(days=3))
+    # One open interview per student and volunteer: a third student had one already.
+    third = UserFactory(office=student.office, role=Role.STUDENT)
+    for who, state, starts_in in (
+        (student2, State.SCHEDULED, timedelta(days=1)),
+        (third, State.SCHEDULED, -timedelta(days=1)),
+        (student2, State.COMPLETED, timedelta(days=2)),
+    ):
+        InterviewFactory(
+            student=who, contact=contact_create(student=who, full_name="Sam as volunteer"),
+            volunteer=profile, state=state, starts_at=NOW + starts_in,
+        )  # fmt: skip
+    _booked(student2, "Not mine", starts_in=timedelta(days=2))
+
+    response = login_as(student).get(reverse("student_home"))
+
+    upcoming = response.context["upcoming"]
+    assert [(i.contact_name, i.starts_at) for i in upcoming] == [
+        ("Sam as volunteer", NOW + timedelta(days=1)),
+        ("Mine later", NOW + timedelta(days=3)),
+    ]
+    assert [i.pk for i in upcoming] == [i.pk for i in upcoming_for_user(user=student)]
+
+
+def test_coming_up_without_a_volunteer_profile_is_the_students_own(login_as, student, alumni):
+    from tests.factories.contacts import make_volunteer
+
+    make_volunteer(alumni)
+    booked = _booked(student, "Mine", starts_in=timedelta(days=1))
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert [i.pk for i in response.context["upcoming"]] == [booked.pk]

@@ -95,6 +95,15 @@ def test_the_home_is_the_html_the_template_with_its_loops_wrote(login_as, studen
     response = login_as(student).get(reverse("student_home"))
 
     context = response.context[0].flatten()
+    # The view's rows are tuples now; the old loops read them by name.
+    context["due_rows"] = [
+        dict(zip(("path", "title", "overdue", "when"), row, strict=True))
+        for row in context["due_rows"]
+    ]
+    context["upcoming_rows"] = [
+        dict(zip(("path", "name", "when", "prepare_path"), row, strict=True))
+        for row in context["upcoming_rows"]
+    ]
     with timezone.override(zoneinfo.ZoneInfo(zone)):
         old = engines["django"].from_string(OLD_LISTS).render(context, response.wsgi_request)
     assert "<li" in old
@@ -118,3 +127,78 @@ def test_the_rows_cover_every_kind(login_as, student):
     assert "Check in with Zoë Brandt</a>" in overdue
     assert "· due Fri 6 Mar, 17:00</span>" in overdue
     assert "Thank Mo Salah</a>" in soon and "See all 4" in soon
+
+
+OLD_PAGE = (Path(__file__).parent / "student_home_before_content.html").read_text()
+
+
+def _one_row(student):
+    _booked(student, "Only <One> & 'Co'", starts_in=timedelta(days=4))
+    _check_in(student, "Only Check", due_in=timedelta(days=2))
+
+
+def _names_to_escape(student):
+    student.full_name = """<b>"Sam"&O'Neil</b> Student"""
+    student.save(update_fields=["full_name"])
+    office = student.office
+    office.name = """Career <Center> & "Co" 'Ltd'"""
+    office.save(update_fields=["name"])
+    profile = student_profile_get(user=student)
+    profile.pitch = "<script>alert('x')</script> & \"quoted\" " * 20
+    profile.save()
+    _overdue_rows(student)
+
+
+def _no_next_step(student):
+    from apps.contacts.models import Contact
+    from tests.followups.test_student_home import _ready as ready
+
+    ready(student, student.office)
+    Contact.objects.filter(owner=student).update(stage=Stage.REQUESTED)
+    office = student.office
+    office.max_open_requests = 3
+    office.save(update_fields=["max_open_requests"])
+
+
+@pytest.mark.parametrize(
+    "arrange",
+    [None, _one_row, _overdue_rows, _due_soon_rows, _ready, _names_to_escape, _no_next_step],
+)
+def test_the_home_is_the_html_its_template_wrote(login_as, student, arrange):
+    """The content block written in the view (followups.views_home._content_html) is
+    what student_home.html wrote before, kept as student_home_before_content.html:
+    the whole page, rendered from the page's own context, byte for byte."""
+    if arrange is not None:
+        arrange(student)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    context = response.context[0].flatten()
+    with timezone.override(zoneinfo.ZoneInfo(student.time_zone)):
+        old = engines["django"].from_string(OLD_PAGE).render(context, response.wsgi_request)
+    new = response.content.decode()
+    assert '<h1 class="h3">Welcome, ' in old and "{{" not in old
+    assert _TOKEN.sub("", old) == _TOKEN.sub("", new)
+
+
+def test_the_cases_cover_what_the_block_shows(login_as, student):
+    """The cases above reach each branch of the block: no next step, a pitch and
+    none, names and a pitch to escape."""
+    _names_to_escape(student)
+    escaped = login_as(student).get(reverse("student_home")).content.decode()
+
+    assert "Welcome, &lt;b&gt;&quot;Sam&quot;&amp;O&#x27;Neil&lt;/b&gt;</h1>" in escaped
+    assert "Career &lt;Center&gt; &amp; &quot;Co&quot; &#x27;Ltd&#x27; · Student</p>" in escaped
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;" in escaped
+    assert "<script>alert" not in escaped
+    assert "60 words, about 24 seconds" in escaped
+    assert 'text-bg-danger">3</span>' in escaped
+
+
+def test_the_home_without_a_next_step(login_as, student):
+    _no_next_step(student)
+
+    response = login_as(student).get(reverse("student_home"))
+
+    assert response.context["next_step"] is None
+    assert "Next step" not in response.content.decode()

