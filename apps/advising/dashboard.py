@@ -11,6 +11,7 @@ without any rows.
 
 import hashlib
 import math
+import secrets
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -167,6 +168,10 @@ class Dashboard:
     fields: list[dict]
     engagement: Engagement
     computed_at: datetime
+    # New each time figures are computed: what is written from them (the page's
+    # charts, views_dashboard.figures_pieces) is kept per version. Two computations
+    # with the same figures are still equal.
+    version: str = field(default_factory=lambda: secrets.token_hex(8), compare=False)
 
 
 def _unit(first: date, last: date) -> str:
@@ -289,9 +294,10 @@ CACHE_SECONDS = 300
 
 def dashboard_cache_key(*, office_id: int, start: date, end: date, programme: str, year) -> str:
     digest = hashlib.sha256(programme.encode()).hexdigest()[:16]
-    # "2": figures pickled before FIGURE_LABELS kept their label; a process still
-    # running the code before it must not read these, nor this one those.
-    return f"advising:dashboard:2:{office_id}:{start}:{end}:{digest}:{year or ''}"
+    # "3": figures pickled before Dashboard.version ("2": before FIGURE_LABELS kept
+    # their label); a process still running the code before it must not read these,
+    # nor this one those.
+    return f"advising:dashboard:3:{office_id}:{start}:{end}:{digest}:{year or ''}"
 
 
 def dashboard_figures_cached(

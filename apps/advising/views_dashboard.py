@@ -1,14 +1,21 @@
 """The office dashboard at /advising/dashboard/ and one CSV per chart."""
 
 import csv
+import re
+import threading
 import zoneinfo
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.defaulttags import querystring
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import advisor_only
@@ -233,6 +240,61 @@ def _links(request, form) -> dict:
     }
 
 
+# Where a chart's CSV link goes in the figures' HTML: each request writes its own
+# query string there. Escaped text cannot hold "<", so no value is taken for one.
+_HOLE = "<!--csv:{}-->"
+_HOLE_SPLIT = re.compile(r"<!--csv:(\w+)-->")
+# Figures are computed again every CACHE_SECONDS (5 minutes) per office and filters,
+# so the versions a process has seen lately are few; older ones are never asked for
+# again. Each kept part is some 20 KB.
+KEPT_FIGURES = 64
+
+
+@dataclass(frozen=True)
+class FiguresPieces:
+    """The page's part below the filters for one version of the figures in one
+    language: its HTML split at the CSV links' holes (literal HTML at even
+    indexes, a chart's name at odd ones), and the context it was written from."""
+
+    pieces: tuple[str, ...]
+    context: dict
+
+    def html(self, csv_queries: dict) -> str:
+        return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the queries too
+            "".join(
+                piece if index % 2 == 0 else csv_queries[piece]
+                for index, piece in enumerate(self.pieces)
+            )
+        )
+
+
+_kept: dict[tuple, FiguresPieces] = {}
+_kept_lock = threading.Lock()
+
+
+def figures_pieces(figures) -> FiguresPieces:
+    """advising/_dashboard_figures.html and its charts, tables and cards for these
+    figures (some 150 values, 60 translations: most of the page's cost), written once
+    per process, version of the figures (`Dashboard.version`, new each time they are
+    computed), language, URL conf and script prefix, not on every request. Under
+    DEBUG on every call, so that an edited template shows without a restart."""
+    key = (figures.version, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    kept = None if settings.DEBUG else _kept.get(key)
+    if kept is None:
+        context = _context(figures)
+        holes = {chart: mark_safe(_HOLE.format(chart)) for chart in CSV_CHARTS}
+        html = render_to_string(
+            "advising/_dashboard_figures.html", {**context, "csv_queries": holes}
+        )
+        kept = FiguresPieces(tuple(_HOLE_SPLIT.split(html)), context)
+        with _kept_lock:
+            if len(_kept) >= KEPT_FIGURES:
+                del _kept[next(iter(_kept))]  # the oldest: dicts keep their order
+            _kept[key] = kept
+    return kept
+
+
 @advisor_only
 def dashboard(request):
     """The office's figures over a period, each against the period before, for
@@ -243,10 +305,18 @@ def dashboard(request):
         # A bad range is the visitor's to fix: the page says what is wrong.
         return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
     figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
+    kept = figures_pieces(figures)
+    links = _links(request, form)
     return render(
         request,
         "advising/dashboard.html",
-        {"form": form, **_links(request, form), **_context(figures)},
+        {
+            "form": form,
+            **links,
+            **kept.context,
+            "figures": figures,
+            "figures_html": kept.html(links["csv_queries"]),
+        },
     )
 
 
