@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import advisor_only
 from apps.advising import charts
-from apps.advising.dashboard import dashboard_figures_cached
-from apps.advising.forms_dashboard import CUSTOM, DashboardFilterForm
+from apps.advising.dashboard import Dashboard, dashboard_cached_read, dashboard_figures_cached
+from apps.advising.forms_dashboard import CUSTOM, RANGE_CHOICES, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
 from apps.students.selectors import programmes_for_office
 
@@ -32,6 +32,32 @@ def _form(request) -> DashboardFilterForm:
     return DashboardFilterForm(
         request.GET, programmes=programmes_for_office(office_id=office.pk), today=today
     )
+
+
+def _form_and_kept_figures(request) -> tuple[DashboardFilterForm, Dashboard | None]:
+    """The filters' form, and the figures kept for them (None when none are), with
+    the office's programmes read in the same round trip to the cache as the figures:
+    the form is checked first against the programme asked for alone, which is all
+    the figures' key needs, then given the office's programmes. A programme the
+    office does not have: the form as _form makes it, which says so."""
+    office = request.user.office
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(office.time_zone))
+    asked = request.GET.get("programme", "")
+    form = DashboardFilterForm(request.GET, programmes=[asked] if asked else [], today=today)
+    if not form.is_valid():
+        return _form(request), None
+    data = form.cleaned_data
+    programmes, figures = dashboard_cached_read(
+        office=office,
+        start=data["start"],
+        end=data["end"],
+        programme=data["programme"],
+        year=data["year"],
+    )
+    if asked and asked not in programmes:
+        return _form(request), None
+    form.set_programmes(programmes)
+    return form, figures
 
 
 def _figures(request, form, *, refresh: bool = False):
@@ -219,12 +245,45 @@ def _query(request, **changes) -> str:
     return escape(querystring(None, request.GET, **changes))
 
 
+class _Kept:
+    """What a process keeps, at most `size` values, the oldest going first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if len(self._values) >= self.size:
+                del self._values[next(iter(self._values))]  # dicts keep their order
+            self._values[key] = value
+
+
+# Per query string, period and language: most requests are one of a few.
+_kept_links = _Kept(256)
+
+
 def _links(request, form) -> dict:
     """The page's links that keep its query string: the periods' pills, the
-    refresh, and each chart's CSV."""
+    refresh, and each chart's CSV (ten `{% querystring %}`), written once per
+    process, query string (request.GET is made from it alone), period and
+    language."""
     current = form.cleaned_data.get("range", "")
+    key = (request.META.get("QUERY_STRING", ""), current, get_language())
+    links = _kept_links.get(key)
+    if links is None:
+        links = _links_written(request, current)
+        _kept_links.put(key, links)
+    return links
+
+
+def _links_written(request, current: str) -> dict:
     items = []
-    for value, label in form.fields["range"].choices:
+    for value, label in RANGE_CHOICES:
         if value == CUSTOM:
             continue
         active, current_attr = (" active", ' aria-current="true"') if current == value else ("", "")
@@ -268,8 +327,7 @@ class FiguresPieces:
         )
 
 
-_kept: dict[tuple, FiguresPieces] = {}
-_kept_lock = threading.Lock()
+_kept_figures = _Kept(KEPT_FIGURES)
 
 
 def figures_pieces(figures) -> FiguresPieces:
@@ -280,7 +338,7 @@ def figures_pieces(figures) -> FiguresPieces:
     DEBUG on every call, so that an edited template shows without a restart."""
     key = (figures.version, get_language(), get_urlconf() or settings.ROOT_URLCONF)
     key += (get_script_prefix(),)
-    kept = None if settings.DEBUG else _kept.get(key)
+    kept = None if settings.DEBUG else _kept_figures.get(key)
     if kept is None:
         context = _context(figures)
         holes = {chart: mark_safe(_HOLE.format(chart)) for chart in CSV_CHARTS}
@@ -288,10 +346,7 @@ def figures_pieces(figures) -> FiguresPieces:
             "advising/_dashboard_figures.html", {**context, "csv_queries": holes}
         )
         kept = FiguresPieces(tuple(_HOLE_SPLIT.split(html)), context)
-        with _kept_lock:
-            if len(_kept) >= KEPT_FIGURES:
-                del _kept[next(iter(_kept))]  # the oldest: dicts keep their order
-            _kept[key] = kept
+        _kept_figures.put(key, kept)
     return kept
 
 
@@ -300,11 +355,12 @@ def dashboard(request):
     """The office's figures over a period, each against the period before, for
     every advisor and office admin of the office. Figures are cached for a few
     minutes (the page says when they were computed; ?refresh=1 recomputes)."""
-    form = _form(request)
+    form, figures = _form_and_kept_figures(request)
     if not form.is_valid():
         # A bad range is the visitor's to fix: the page says what is wrong.
         return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
-    figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
+    if figures is None or request.GET.get("refresh") == "1":
+        figures = _figures(request, form, refresh=True)
     kept = figures_pieces(figures)
     links = _links(request, form)
     return render(
