@@ -350,6 +350,80 @@ def figures_pieces(figures) -> FiguresPieces:
     return kept
 
 
+# Where a value of the request goes in the filters' HTML.
+_FILTER_HOLES = (
+    "figures_at",
+    "refresh_query",
+    "range_items",
+    "errors",
+    "start",
+    "end",
+    "programme",
+    "year",
+)
+_FILTER_HOLE = "<!--hole:{}-->"
+_FILTER_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
+_kept_filters = _Kept(32)
+
+
+def _filters_pieces(has_figures: bool, has_errors: bool) -> tuple[str, ...]:
+    """advising/_dashboard_filters.html with a marker in each hole, split at the
+    markers (literal HTML at even indexes, a hole's name at odd ones): rendered once
+    per process, language, URL conf, script prefix and the two flags (on every call
+    under DEBUG, as figures_pieces)."""
+    key = (has_figures, has_errors, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    pieces = None if settings.DEBUG else _kept_filters.get(key)
+    if pieces is None:
+        holes = {hole: mark_safe(_FILTER_HOLE.format(hole)) for hole in _FILTER_HOLES}
+        html = render_to_string(
+            "advising/_dashboard_filters.html",
+            {"has_figures": has_figures, "has_errors": has_errors, "holes": holes},
+        )
+        pieces = tuple(_FILTER_HOLE_SPLIT.split(html))
+        _kept_filters.put(key, pieces)
+    return pieces
+
+
+def _errors_html(form) -> str:
+    """The form's errors as the template listed them: the form's own, then each
+    field's after its label."""
+    parts = [f"<div>{escape(error)}</div>" for error in form.non_field_errors()]
+    for field in form:
+        parts.extend(f"<div>{escape(field.label)}: {escape(error)}</div>" for error in field.errors)
+    return "".join(parts)
+
+
+def filters_html(form, links: dict, figures=None) -> str:
+    """The page's heading and filters, each request's values (escaped) written into
+    the holes of _filters_pieces."""
+    has_errors = bool(form.errors)
+    values = {
+        "refresh_query": links["refresh_query"],
+        "range_items": links["range_items"],
+        "programme": str(form["programme"]),
+        "year": str(form["year"]),
+    }
+    if figures is not None:
+        # `{{ figures.computed_at|time:"H:i" }}`: in the current time zone.
+        values["figures_at"] = f"{timezone.localtime(figures.computed_at):%H:%M}"
+    if form.is_valid():
+        # `|date:'Y-m-d'`: valid dates are from the year 2000 on.
+        values["start"] = form.cleaned_data["start"].isoformat()
+        values["end"] = form.cleaned_data["end"].isoformat()
+    else:
+        values["start"] = escape(form["start"].value() or "")
+        values["end"] = escape(form["end"].value() or "")
+    if has_errors:
+        values["errors"] = _errors_html(form)
+    return mark_safe(  # noqa: S308 - every value above is escaped or the form's widget
+        "".join(
+            piece if index % 2 == 0 else values[piece]
+            for index, piece in enumerate(_filters_pieces(figures is not None, has_errors))
+        )
+    )
+
+
 @advisor_only
 def dashboard(request):
     """The office's figures over a period, each against the period before, for
@@ -358,7 +432,12 @@ def dashboard(request):
     form, figures = _form_and_kept_figures(request)
     if not form.is_valid():
         # A bad range is the visitor's to fix: the page says what is wrong.
-        return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
+        links = _links(request, form)
+        return render(
+            request,
+            "advising/dashboard.html",
+            {"form": form, **links, "filters_html": filters_html(form, links)},
+        )
     if figures is None or request.GET.get("refresh") == "1":
         figures = _figures(request, form, refresh=True)
     kept = figures_pieces(figures)
@@ -371,6 +450,7 @@ def dashboard(request):
             **links,
             **kept.context,
             "figures": figures,
+            "filters_html": filters_html(form, links, figures),
             "figures_html": kept.html(links["csv_queries"]),
         },
     )
@@ -455,7 +535,15 @@ def dashboard_csv(request):
         raise Http404
     form = _form(request)
     if not form.is_valid():
-        return render(request, "advising/dashboard.html", {"form": form}, status=400)
+        # The page with its filters and their messages (and its periods' links, as
+        # the template wrote them before the view did: tests/advising/dashboard_before_svg.html).
+        links = _links(request, form)
+        return render(
+            request,
+            "advising/dashboard.html",
+            {"form": form, **links, "filters_html": filters_html(form, links)},
+            status=400,
+        )
     figures = _figures(request, form)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = (

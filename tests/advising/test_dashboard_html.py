@@ -74,8 +74,8 @@ def _old_context(figures) -> dict:
     }
 
 
-def _same(response, viewer, *, language: str = "en") -> str:
-    assert response.status_code == 200
+def _same(response, viewer, *, language: str = "en", status: int = 200) -> str:
+    assert response.status_code == status
     html = response.content.decode()
     # The page's own context (the figures' part, advising/_dashboard_figures.html,
     # is rendered before it when the figures are new).
@@ -110,6 +110,18 @@ def _same(response, viewer, *, language: str = "en") -> str:
 )
 def test_the_page_is_the_old_templates_html(params, office_data, advisor, login_as):  # noqa: F811
     _same(login_as(advisor).get(URL, params), advisor)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"start": "x", "end": "y"}, {"start": "2026-03-01", "end": "2026-02-01", "x": "<&>"}],
+)
+def test_the_csv_with_bad_filters_is_the_old_templates_page(params, office, advisor, login_as):
+    _same(
+        login_as(advisor).get("/advising/dashboard.csv", {"chart": "funnel", **params}),
+        advisor,
+        status=400,
+    )
 
 
 def test_an_office_without_any_activity(office, advisor, login_as):
