@@ -313,7 +313,8 @@ KEPT_FIGURES = 64
 class FiguresPieces:
     """The page's part below the filters for one version of the figures in one
     language: its HTML split at the CSV links' holes (literal HTML at even
-    indexes, a chart's name at odd ones), and the context it was written from."""
+    indexes, a chart's name at odd ones), and the values of the context it was
+    written from that are not HTML (FIGURES_VALUES)."""
 
     pieces: tuple[str, ...]
     context: dict
@@ -328,6 +329,8 @@ class FiguresPieces:
 
 
 _kept_figures = _Kept(KEPT_FIGURES)
+# What of _context the page's context keeps beside the figures' HTML.
+FIGURES_VALUES = ("headlines", "engagement", "unit_label", "busiest_share", "even_share")
 
 
 def figures_pieces(figures) -> FiguresPieces:
@@ -345,7 +348,9 @@ def figures_pieces(figures) -> FiguresPieces:
         html = render_to_string(
             "advising/_dashboard_figures.html", {**context, "csv_queries": holes}
         )
-        kept = FiguresPieces(tuple(_HOLE_SPLIT.split(html)), context)
+        # The figures' values as text; not the HTML, already in the pieces.
+        values = {name: context[name] for name in FIGURES_VALUES}
+        kept = FiguresPieces(tuple(_HOLE_SPLIT.split(html)), values)
         _kept_figures.put(key, kept)
     return kept
 
