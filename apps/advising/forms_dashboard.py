@@ -59,13 +59,16 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, programmes: list[str], today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["programme"].choices = [("", _("All")), *[(p, p) for p in programmes]]
+        self.set_programmes(programmes)
         self.fields["start"].widget.attrs["max"] = self.fields["end"].widget.attrs["max"] = (
             self.latest.isoformat()
         )
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
+
+    def set_programmes(self, programmes: list[str]) -> None:
+        self.fields["programme"].choices = [("", _("All")), *[(p, p) for p in programmes]]
 
     @property
     def latest(self) -> date:

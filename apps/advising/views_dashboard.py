@@ -1,20 +1,27 @@
 """The office dashboard at /advising/dashboard/ and one CSV per chart."""
 
 import csv
+import re
+import threading
 import zoneinfo
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.defaulttags import querystring
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import advisor_only
 from apps.advising import charts
-from apps.advising.dashboard import dashboard_figures_cached
-from apps.advising.forms_dashboard import CUSTOM, DashboardFilterForm
+from apps.advising.dashboard import Dashboard, dashboard_cached_read, dashboard_figures_cached
+from apps.advising.forms_dashboard import CUSTOM, RANGE_CHOICES, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
 from apps.students.selectors import programmes_for_office
 
@@ -25,6 +32,32 @@ def _form(request) -> DashboardFilterForm:
     return DashboardFilterForm(
         request.GET, programmes=programmes_for_office(office_id=office.pk), today=today
     )
+
+
+def _form_and_kept_figures(request) -> tuple[DashboardFilterForm, Dashboard | None]:
+    """The filters' form, and the figures kept for them (None when none are), with
+    the office's programmes read in the same round trip to the cache as the figures:
+    the form is checked first against the programme asked for alone, which is all
+    the figures' key needs, then given the office's programmes. A programme the
+    office does not have: the form as _form makes it, which says so."""
+    office = request.user.office
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(office.time_zone))
+    asked = request.GET.get("programme", "")
+    form = DashboardFilterForm(request.GET, programmes=[asked] if asked else [], today=today)
+    if not form.is_valid():
+        return _form(request), None
+    data = form.cleaned_data
+    programmes, figures = dashboard_cached_read(
+        office=office,
+        start=data["start"],
+        end=data["end"],
+        programme=data["programme"],
+        year=data["year"],
+    )
+    if asked and asked not in programmes:
+        return _form(request), None
+    form.set_programmes(programmes)
+    return form, figures
 
 
 def _figures(request, form, *, refresh: bool = False):
@@ -212,12 +245,45 @@ def _query(request, **changes) -> str:
     return escape(querystring(None, request.GET, **changes))
 
 
+class _Kept:
+    """What a process keeps, at most `size` values, the oldest going first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if len(self._values) >= self.size:
+                del self._values[next(iter(self._values))]  # dicts keep their order
+            self._values[key] = value
+
+
+# Per query string, period and language: most requests are one of a few.
+_kept_links = _Kept(256)
+
+
 def _links(request, form) -> dict:
     """The page's links that keep its query string: the periods' pills, the
-    refresh, and each chart's CSV."""
+    refresh, and each chart's CSV (ten `{% querystring %}`), written once per
+    process, query string (request.GET is made from it alone), period and
+    language."""
     current = form.cleaned_data.get("range", "")
+    key = (request.META.get("QUERY_STRING", ""), current, get_language())
+    links = _kept_links.get(key)
+    if links is None:
+        links = _links_written(request, current)
+        _kept_links.put(key, links)
+    return links
+
+
+def _links_written(request, current: str) -> dict:
     items = []
-    for value, label in form.fields["range"].choices:
+    for value, label in RANGE_CHOICES:
         if value == CUSTOM:
             continue
         active, current_attr = (" active", ' aria-current="true"') if current == value else ("", "")
@@ -233,20 +299,165 @@ def _links(request, form) -> dict:
     }
 
 
+# Where a chart's CSV link goes in the figures' HTML: each request writes its own
+# query string there. Escaped text cannot hold "<", so no value is taken for one.
+_HOLE = "<!--csv:{}-->"
+_HOLE_SPLIT = re.compile(r"<!--csv:(\w+)-->")
+# Figures are computed again every CACHE_SECONDS (5 minutes) per office and filters,
+# so the versions a process has seen lately are few; older ones are never asked for
+# again. Each kept part is some 20 KB.
+KEPT_FIGURES = 64
+
+
+@dataclass(frozen=True)
+class FiguresPieces:
+    """The page's part below the filters for one version of the figures in one
+    language: its HTML split at the CSV links' holes (literal HTML at even
+    indexes, a chart's name at odd ones), and the values of the context it was
+    written from that are not HTML (FIGURES_VALUES)."""
+
+    pieces: tuple[str, ...]
+    context: dict
+
+    def html(self, csv_queries: dict) -> str:
+        return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the queries too
+            "".join(
+                piece if index % 2 == 0 else csv_queries[piece]
+                for index, piece in enumerate(self.pieces)
+            )
+        )
+
+
+_kept_figures = _Kept(KEPT_FIGURES)
+# What of _context the page's context keeps beside the figures' HTML.
+FIGURES_VALUES = ("headlines", "engagement", "unit_label", "busiest_share", "even_share")
+
+
+def figures_pieces(figures) -> FiguresPieces:
+    """advising/_dashboard_figures.html and its charts, tables and cards for these
+    figures (some 150 values, 60 translations: most of the page's cost), written once
+    per process, version of the figures (`Dashboard.version`, new each time they are
+    computed), language, URL conf and script prefix, not on every request. Under
+    DEBUG on every call, so that an edited template shows without a restart."""
+    key = (figures.version, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    kept = None if settings.DEBUG else _kept_figures.get(key)
+    if kept is None:
+        context = _context(figures)
+        holes = {chart: mark_safe(_HOLE.format(chart)) for chart in CSV_CHARTS}
+        html = render_to_string(
+            "advising/_dashboard_figures.html", {**context, "csv_queries": holes}
+        )
+        # The figures' values as text; not the HTML, already in the pieces.
+        values = {name: context[name] for name in FIGURES_VALUES}
+        kept = FiguresPieces(tuple(_HOLE_SPLIT.split(html)), values)
+        _kept_figures.put(key, kept)
+    return kept
+
+
+# Where a value of the request goes in the filters' HTML.
+_FILTER_HOLES = (
+    "figures_at",
+    "refresh_query",
+    "range_items",
+    "errors",
+    "start",
+    "end",
+    "programme",
+    "year",
+)
+_FILTER_HOLE = "<!--hole:{}-->"
+_FILTER_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
+_kept_filters = _Kept(32)
+
+
+def _filters_pieces(has_figures: bool, has_errors: bool) -> tuple[str, ...]:
+    """advising/_dashboard_filters.html with a marker in each hole, split at the
+    markers (literal HTML at even indexes, a hole's name at odd ones): rendered once
+    per process, language, URL conf, script prefix and the two flags (on every call
+    under DEBUG, as figures_pieces)."""
+    key = (has_figures, has_errors, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    pieces = None if settings.DEBUG else _kept_filters.get(key)
+    if pieces is None:
+        holes = {hole: mark_safe(_FILTER_HOLE.format(hole)) for hole in _FILTER_HOLES}
+        html = render_to_string(
+            "advising/_dashboard_filters.html",
+            {"has_figures": has_figures, "has_errors": has_errors, "holes": holes},
+        )
+        pieces = tuple(_FILTER_HOLE_SPLIT.split(html))
+        _kept_filters.put(key, pieces)
+    return pieces
+
+
+def _errors_html(form) -> str:
+    """The form's errors as the template listed them: the form's own, then each
+    field's after its label."""
+    parts = [f"<div>{escape(error)}</div>" for error in form.non_field_errors()]
+    for field in form:
+        parts.extend(f"<div>{escape(field.label)}: {escape(error)}</div>" for error in field.errors)
+    return "".join(parts)
+
+
+def filters_html(form, links: dict, figures=None) -> str:
+    """The page's heading and filters, each request's values (escaped) written into
+    the holes of _filters_pieces."""
+    has_errors = bool(form.errors)
+    values = {
+        "refresh_query": links["refresh_query"],
+        "range_items": links["range_items"],
+        "programme": str(form["programme"]),
+        "year": str(form["year"]),
+    }
+    if figures is not None:
+        # `{{ figures.computed_at|time:"H:i" }}`: in the current time zone.
+        values["figures_at"] = f"{timezone.localtime(figures.computed_at):%H:%M}"
+    if form.is_valid():
+        # `|date:'Y-m-d'`: valid dates are from the year 2000 on.
+        values["start"] = form.cleaned_data["start"].isoformat()
+        values["end"] = form.cleaned_data["end"].isoformat()
+    else:
+        values["start"] = escape(form["start"].value() or "")
+        values["end"] = escape(form["end"].value() or "")
+    if has_errors:
+        values["errors"] = _errors_html(form)
+    return mark_safe(  # noqa: S308 - every value above is escaped or the form's widget
+        "".join(
+            piece if index % 2 == 0 else values[piece]
+            for index, piece in enumerate(_filters_pieces(figures is not None, has_errors))
+        )
+    )
+
+
 @advisor_only
 def dashboard(request):
     """The office's figures over a period, each against the period before, for
     every advisor and office admin of the office. Figures are cached for a few
     minutes (the page says when they were computed; ?refresh=1 recomputes)."""
-    form = _form(request)
+    form, figures = _form_and_kept_figures(request)
     if not form.is_valid():
         # A bad range is the visitor's to fix: the page says what is wrong.
-        return render(request, "advising/dashboard.html", {"form": form, **_links(request, form)})
-    figures = _figures(request, form, refresh=request.GET.get("refresh") == "1")
+        links = _links(request, form)
+        return render(
+            request,
+            "advising/dashboard.html",
+            {"form": form, **links, "filters_html": filters_html(form, links)},
+        )
+    if figures is None or request.GET.get("refresh") == "1":
+        figures = _figures(request, form, refresh=True)
+    kept = figures_pieces(figures)
+    links = _links(request, form)
     return render(
         request,
         "advising/dashboard.html",
-        {"form": form, **_links(request, form), **_context(figures)},
+        {
+            "form": form,
+            **links,
+            **kept.context,
+            "figures": figures,
+            "filters_html": filters_html(form, links, figures),
+            "figures_html": kept.html(links["csv_queries"]),
+        },
     )
 
 
@@ -329,7 +540,15 @@ def dashboard_csv(request):
         raise Http404
     form = _form(request)
     if not form.is_valid():
-        return render(request, "advising/dashboard.html", {"form": form}, status=400)
+        # The page with its filters and their messages (and its periods' links, as
+        # the template wrote them before the view did: tests/advising/dashboard_before_svg.html).
+        links = _links(request, form)
+        return render(
+            request,
+            "advising/dashboard.html",
+            {"form": form, **links, "filters_html": filters_html(form, links)},
+            status=400,
+        )
     figures = _figures(request, form)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = (

@@ -393,6 +393,10 @@ def test_the_dashboard_is_in_the_advisors_navigation(advisor, student, login_as)
         ({"start": "2026-02-01"}, "Enter both dates, or choose a period."),
         ({"start": "1900-01-01", "end": "1900-02-01"}, "Choose dates between 1 January 2000"),
         ({"range": "forever"}, "Select a valid choice."),
+        (
+            {"programme": "Astrology"},
+            "Programme: Select a valid choice. Astrology is not one of the available choices.",
+        ),
         ({"year": "next"}, "Enter a whole number."),
     ],
 )

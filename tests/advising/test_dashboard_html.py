@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from django.template import engines
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
+from django.test import override_settings
+from django.utils import timezone, translation
 
-from apps.advising import charts
+from apps.advising import charts, views_dashboard
 from apps.advising.views_dashboard import _headline
 from tests.advising.test_dashboard import FEBRUARY, office_data  # noqa: F401 - a fixture
 from tests.factories.accounts import UserFactory
@@ -26,8 +27,14 @@ from tests.factories.contacts import ContactFactory, volunteer_named
 from tests.factories.students import FieldFactory
 
 URL = "/advising/dashboard/"
+PAGE = "advising/dashboard.html"
+# Month names that German writes otherwise: March 2026 so far, from the 1st.
+MARCH = {"start": "2026-03-01", "end": "2026-03-03"}
+FIGURES_PART = "advising/_dashboard_figures.html"
 OLD_TEMPLATE = (Path(__file__).parent / "dashboard_before_svg.html").read_text()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+# Both of a page's CSRF tokens (the form's and htmx's), for comparing two pages.
+TOKENS = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +74,17 @@ def _old_context(figures) -> dict:
     }
 
 
-def _same(response, viewer) -> str:
-    assert response.status_code == 200
+def _same(response, viewer, *, language: str = "en", status: int = 200) -> str:
+    assert response.status_code == status
     html = response.content.decode()
-    context = response.context[0].flatten()
-    if "figures" in context:
-        context.update(_old_context(context["figures"]))
-    with timezone.override(zoneinfo.ZoneInfo(viewer.time_zone)):
+    # The page's own context (the figures' part, advising/_dashboard_figures.html,
+    # is rendered before it when the figures are new).
+    context = next(
+        c for t, c in zip(response.templates, response.context, strict=True) if t.name == PAGE
+    ).flatten()
+    with timezone.override(zoneinfo.ZoneInfo(viewer.time_zone)), translation.override(language):
+        if "figures" in context:
+            context.update(_old_context(context["figures"]))
         old = engines["django"].from_string(OLD_TEMPLATE).render(context, response.wsgi_request)
     assert "{%" not in old
     assert CSRF.sub("csrf", html) == CSRF.sub("csrf", old)
@@ -99,6 +110,18 @@ def _same(response, viewer) -> str:
 )
 def test_the_page_is_the_old_templates_html(params, office_data, advisor, login_as):  # noqa: F811
     _same(login_as(advisor).get(URL, params), advisor)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"start": "x", "end": "y"}, {"start": "2026-03-01", "end": "2026-02-01", "x": "<&>"}],
+)
+def test_the_csv_with_bad_filters_is_the_old_templates_page(params, office, advisor, login_as):
+    _same(
+        login_as(advisor).get("/advising/dashboard.csv", {"chart": "funnel", **params}),
+        advisor,
+        status=400,
+    )
 
 
 def test_an_office_without_any_activity(office, advisor, login_as):
@@ -141,3 +164,75 @@ def test_cached_figures_hold_no_lazy_translation(office_data, advisor, login_as)
 )
 def test_one_decimal_is_floatformat_1u(value):
     assert charts.one_decimal(value) == floatformat(value, "1u")
+
+
+# --- The figures' part, written once per version of the figures and language -----------
+
+
+def _parts(response) -> list[str]:
+    return [t.name for t in response.templates if t.name == FIGURES_PART]
+
+
+def test_the_figures_part_is_written_once_for_figures_kept(office_data, advisor, login_as):  # noqa: F811
+    browser = login_as(advisor)
+
+    first = browser.get(URL, FEBRUARY)
+    again = browser.get(URL, {**FEBRUARY, "x": "<&>"})
+
+    assert _parts(first) == [FIGURES_PART]
+    assert _parts(again) == []
+    assert first.context["figures"].version == again.context["figures"].version
+    # Each request writes its own query string into the kept part's CSV links.
+    assert "?start=2026-02-01&amp;end=2026-02-28&amp;x=%3C%26%3E&amp;chart=funnel" in _same(
+        again, advisor
+    )
+    _same(first, advisor)
+
+
+def test_new_figures_show_at_once_even_computed_at_the_same_time(office, advisor, login_as):
+    """The clock stands still: only the figures' version says they are new."""
+    browser = login_as(advisor)
+    before = _same(browser.get(URL), advisor)
+    someone = UserFactory(office=office, email="new@northfield.test")
+    ContactFactory(student=someone, field=FieldFactory(office=office, name="Ocean & <Sky>"))
+
+    kept = _same(browser.get(URL), advisor)
+    fresh = browser.get(URL, {"refresh": "1"})
+    after = _same(browser.get(URL), advisor)
+
+    assert "No contacts with a field were added in this period." in before
+    assert TOKENS.sub("", kept) == TOKENS.sub("", before)
+    assert _parts(fresh) == [FIGURES_PART]
+    for page in (_same(fresh, advisor), after):
+        assert "Ocean &amp; &lt;Sky&gt;</text>" in page
+        assert "Ocean &amp; &lt;Sky&gt;</th><td>1</td><td>1</td>" in page
+
+
+@override_settings(LANGUAGES=[("en", "English"), ("de", "German")])
+def test_each_language_has_its_own_figures_part(office_data, advisor, login_as):  # noqa: F811
+    """Fieldnotes has one language so far: Django's own German month names stand for
+    a translation."""
+    browser = login_as(advisor)
+
+    pages = [
+        (language, browser.get(URL, MARCH, headers={"accept-language": language}))
+        for language in ("en", "de", "en", "de")
+    ]
+
+    html = [_same(response, advisor, language=language) for language, response in pages]
+    assert [_parts(response) for _language, response in pages] == [[FIGURES_PART]] * 2 + [[]] * 2
+    assert "1 Mar 2026 to 3 Mar 2026" in html[0]
+    assert "1 Mär 2026 to 3 Mär 2026" in html[1]
+    assert ">2 Mär</text>" in html[1]
+    assert "Mär" not in html[0]
+    assert [TOKENS.sub("", page) for page in html[2:]] == [
+        TOKENS.sub("", page) for page in html[:2]
+    ]
+
+
+def test_a_process_keeps_at_most_so_many_the_oldest_going_first():
+    kept = views_dashboard._Kept(2)
+    for n in range(3):
+        kept.put(n, str(n))
+
+    assert [kept.get(n) for n in range(3)] == [None, "1", "2"]
