@@ -144,6 +144,22 @@ class LocalDates:
         local = moment.astimezone(self.zone)
         return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
+    def datetime_shown(self, moment) -> tuple[str, str]:
+        # As datetime_shown: |date:"c" and |date:"D j M Y, H:i"
+        local = moment.astimezone(self.zone)
+        return local.isoformat(), (
+            f"{self.weekdays[local.weekday()]} {local.day} {self.months[local.month]} "
+            f"{local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+        )
+
+    def datetime_zone_shown(self, moment) -> tuple[str, str]:
+        # As datetime_zone_shown: |date:"c" and |date:"j M Y, H:i T"
+        local = moment.astimezone(self.zone)
+        return local.isoformat(), (
+            f"{local.day} {self.months[local.month]} {local.year:04d}, "
+            f"{local.hour:02d}:{local.minute:02d} {zone_shown(local)}"
+        )
+
 
 def datetime_zone_shown(value) -> tuple[str, str]:
     """What `<time datetime="{{ v|date:'c' }}">{{ v|date:"j M Y, H:i T" }}</time>`

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.enums import Role
 from apps.accounts.permissions import participant, student_only
 from apps.core.feedback import error_messages, unsent_keep
+from apps.core.rendering import LocalDates
 from apps.interviews import detail, selectors, services
 from apps.interviews.enums import OPEN_STATES, Channel, State
 from apps.interviews.forms import (
@@ -25,12 +27,14 @@ from apps.interviews.models import Interview
 
 @student_only
 def interview_detail(request, pk: int):
-    interview = selectors.interview_get_for_student(student=request.user, pk=pk)
+    interview = selectors.interview_page_for_student(student=request.user, pk=pk)
     state = interview.state
+    events = detail.event_rows(interview.pk)
     context = {
         "interview": interview,
         "contact": interview.contact,
-        "events": detail.event_rows(interview.pk),
+        "events": events,
+        "timeline_html": detail.timeline_html(events, dates=LocalDates(get_language())),
         # Read only where the page offers them: a yes waiting for a time.
         "slots": detail.slot_rows(interview) if state == State.ACCEPTED else [],
         "paths": detail.paths(interview),

@@ -2,7 +2,10 @@
 volunteer through Fieldnotes, or to one of their own contacts), drafts, and the
 request checker's live verdict."""
 
+import functools
+from datetime import datetime
 from functools import cached_property
+from html import escape as html_escape
 from typing import NamedTuple
 
 from django.contrib import messages
@@ -10,9 +13,9 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.html import escape, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -21,9 +24,8 @@ from apps.contacts import directory
 from apps.contacts.selectors import contact_get_for_student
 from apps.contacts.volunteers import volunteer_field_for_student
 from apps.core.feedback import form_add_errors
-from apps.core.links import path_for_pk
-from apps.core.models import choice_label
-from apps.core.rendering import datetime_shown, render_list, time_since
+from apps.core.links import path_for_pk, route_path
+from apps.core.rendering import LocalDates, pagination_html, render_list, time_since_aware
 from apps.interviews import selectors, services
 from apps.interviews.enums import State
 from apps.interviews.forms import (
@@ -63,89 +65,160 @@ HISTORY_PAGE_SIZE = 25
 
 
 class ConversationRow(NamedTuple):
+    """A row of the list, as selectors.STUDENT_ROW_COLUMNS reads it."""
+
     pk: int
-    url: str
-    name: str
-    organisation: str  # markup: " · organisation", or ""
-    when: str  # markup
     state: str
-    label: str
+    contact_id: int
+    volunteer_id: int | None
+    starts_at: datetime | None
+    requested_at: datetime | None
+    updated_at: datetime
+    name: str
+    organisation: str
 
 
-def conversation_rows(rows) -> list[ConversationRow]:
-    """The list's rows (tuples of selectors.STUDENT_ROW_COLUMNS) as what each shows:
-    the link, the contact's name, their organisation, where it stands, the state and
-    its label; the markup of the optional parts worked out here once a row instead of
-    by a dozen template tags. A draft links to its request page again (to the
-    volunteer, or to the contact), anything else to the conversation; each route
-    is reversed once for the whole list."""
+@functools.cache
+def _list_words(language: str | None) -> dict:
+    """The page's words in the active language, looked up once per language: its
+    {% translate %} and {% blocktranslate %} texts (not escaped, as the tags leave
+    them) and the states' labels (escaped, as a variable is)."""
+    return {
+        "labels": {value: html_escape(str(label)) for value, label in State.choices},
+        "accepted": _("they said yes: pick one of their times"),
+        "saved": _("not sent; saved %(when)s"),
+        "asked": _("asked %(when)s ago"),
+        "title": _("Conversations"),
+        "all": _("All conversations"),
+        "open": _("%(open_count)s of %(limit)s open requests"),
+        "see_all": _("See all: %(label)s"),
+        "none": _("No conversations yet"),
+        "none_help": _(
+            "Pick the top person on your target list and ask for 15 minutes. Say clearly "
+            "that you want information and advice, not a job."
+        ),
+        "targets": _("My target list"),
+        "directory": _("Alumni directory"),
+    }
+
+
+def conversation_rows_html(rows, *, words: dict, dates: LocalDates, now) -> str:
+    """The list's rows (tuples of selectors.STUDENT_ROW_COLUMNS) as the template's
+    loop wrote them, whitespace and all (tests/interviews/test_list_rows.py): the
+    link, the contact's name and organisation, where it stands, the state and its
+    label. A draft links to its request page again (to the volunteer, or to the
+    contact), anything else to the conversation; each route is reversed once for
+    the whole list. Escaped by html.escape (Django's escape wraps it with a
+    lazy-string test on every call), the translations once per language."""
     detail = path_for_pk("interview_detail")
     to_volunteer = path_for_pk("interview_request_volunteer")
     to_contact = path_for_pk("interview_request_contact")
-    zone = escape(timezone.get_current_timezone_name())
-    now = timezone.now()
-    shown = []
+    zone = html_escape(timezone.get_current_timezone_name())
+    labels = words["labels"]
+    out = []
     for pk, state, contact_id, volunteer_id, starts_at, requested_at, updated_at, name, org in rows:
-        if state != State.DRAFT:
-            url = detail(pk)
-        elif volunteer_id:
-            url = to_volunteer(volunteer_id)
-        else:
-            url = to_contact(contact_id)
         if state == State.DRAFT:
-            when = _("not sent; saved %(when)s") % {"when": escape(naturaltime(updated_at))}
-        elif state == State.ACCEPTED:
-            when = escape(_("they said yes: pick one of their times"))
-        elif starts_at:
-            iso, day = datetime_shown(starts_at)
-            when = (
-                f'<time datetime="{iso}">{escape(day)}</time> '
-                f'<span class="text-body-secondary small">({zone})</span>'
-            )
-        elif requested_at:
-            when = _("asked %(when)s ago") % {"when": escape(time_since(requested_at, now))}
+            url = to_volunteer(volunteer_id) if volunteer_id else to_contact(contact_id)
+            when = words["saved"] % {"when": html_escape(naturaltime(updated_at))}
         else:
-            when = ""
-        shown.append(
-            ConversationRow(
-                pk,
-                url,
-                name,
-                mark_safe(f'<span class="text-body-secondary"> · {escape(org)}</span>')
-                if org
-                else "",
-                mark_safe(when),
-                state,
-                choice_label(State, state),
-            )
+            url = detail(pk)
+            if state == State.ACCEPTED:
+                when = words["accepted"]
+            elif starts_at:
+                iso, day = dates.datetime_shown(starts_at)
+                when = (
+                    f'<time datetime="{iso}">{html_escape(day)}</time> '
+                    f'<span class="text-body-secondary small">({zone})</span>'
+                )
+            elif requested_at:
+                when = words["asked"] % {
+                    "when": html_escape(time_since_aware(requested_at, now, dates.language))
+                }
+            else:
+                when = ""
+        organisation = (
+            f'<span class="text-body-secondary"> · {html_escape(org)}</span>' if org else ""
         )
-    return shown
+        out.append(
+            f"""
+    <a class="list-group-item list-group-item-action" href="{html_escape(url)}">
+      <div class="d-flex flex-wrap justify-content-between gap-2">
+        <div class="me-auto"><strong>{html_escape(name)}</strong>{organisation}
+          <div class="small text-body-secondary">{when}</div>
+        </div>
+        <div><span class="badge state state-{html_escape(state)}">{labels.get(state) or html_escape(state)}</span></div>
+      </div>
+    </a>
+    """  # noqa: E501
+        )
+    return "".join(out)
 
 
-# A row as the template's loop wrote it, whitespace and all
-# (tests/interviews/interview_list_before_rows.html): seven tags a row were most of
-# the page's rendering.
-_ROW_HTML = (
-    '\n    <a class="list-group-item list-group-item-action" href="{}">\n'
-    '      <div class="d-flex flex-wrap justify-content-between gap-2">\n'
-    '        <div class="me-auto"><strong>{}</strong>{}\n'
-    '          <div class="small text-body-secondary">{}</div>\n'
-    "        </div>\n"
-    '        <div><span class="badge state state-{}">{}</span></div>\n'
-    "      </div>\n"
-    "    </a>\n"
-    "    "
-)
-
-
-def _group(key: str, label, items: list[ConversationRow], **more) -> dict:
-    """A group of the page with its rows' markup (`html`)."""
-    html = format_html_join(
-        "",
-        _ROW_HTML,
-        ((r.url, r.name, r.organisation, r.when, r.state, r.label) for r in items),
-    )
-    return {"key": key, "label": label, "items": items, "html": html, **more}
+def _content_html(request, *, groups: list[dict], only, open_count: int, limit, words) -> str:
+    """The page's content block as interview_list.html wrote it (tests/interviews/
+    test_list_rows.py renders that template as it was and compares)."""
+    e, number = html_escape, formats.localize
+    if only:
+        head = f'<a class="small" href="{e(route_path("interview_list"))}">{words["all"]}</a>'
+    else:
+        counts = words["open"] % {
+            "open_count": e(str(number(open_count))),
+            "limit": e(str(number(limit))),
+        }
+        head = f'<span class="small text-body-secondary">{counts}</span>'
+    out = [
+        '\n<div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3">\n'
+        f'  <h1 class="h3 mb-0">{words["title"]}</h1>\n'
+        f"  {head}\n"
+        "</div>\n"
+    ]
+    shown = [group for group in groups if group["items"]]
+    if not shown:
+        out.append(
+            f"""
+<div class="card"><div class="card-body text-center py-5">
+  <h2 class="h5">{words["none"]}</h2>
+  <p class="text-body-secondary">{words["none_help"]}</p>
+  <div class="d-flex flex-wrap justify-content-center gap-2">
+    <a class="btn btn-primary" href="{e(route_path("target_list"))}">{words["targets"]}</a>
+    <a class="btn btn-outline-primary" href="{e(route_path("directory"))}">{words["directory"]}</a>
+  </div>
+</div></div>
+"""
+        )
+    else:
+        out.append("\n")
+        for group in shown:
+            key, label, more, page = (
+                e(group["key"]),
+                str(group["label"]),
+                group["more"],
+                group["page"],
+            )
+            if group["count"] is not None:
+                count = e(str(number(group["count"])))
+            else:
+                count = f"{e(str(number(len(group['items']))))}{'+' if more else ''}"
+            see_all = (
+                f'<p class="mt-2 mb-0"><a href="?group={key}">'
+                f"{words['see_all'] % {'label': e(label.lower())}}</a></p>"
+                if more
+                else ""
+            )
+            out.append(
+                '\n<section class="mb-4">\n'
+                f'  <h2 class="h5" id="{key}">{e(label)} <span class="badge text-bg-secondary">'
+                f"{count}</span></h2>\n"
+                '  <div class="list-group">\n'
+                f"    {group['html']}\n"
+                "  </div>\n"
+                f"  {see_all}\n"
+                f"  {pagination_html(request, page) if page else ''}\n"
+                "</section>\n"
+            )
+        out.append("\n")
+    out.append("\n")
+    return SafeString("".join(out))
 
 
 # The list's one query groups the states as the page does: the open groups whole
@@ -163,22 +236,10 @@ def _overview_rows(student) -> dict[str, list[tuple]]:
     latest change first: one query for what three did (the open groups, the
     latest held, the latest closed)."""
     found = {bucket: [] for bucket in OVERVIEW_BUCKETS}
-    for iv in selectors.interview_overview_for_student(
+    for row in selectors.interview_overview_for_student(
         student=student, buckets=OVERVIEW_BUCKETS, latest=HISTORY_PREVIEW + 1
     ):
-        found[iv.bucket].append(
-            (
-                iv.pk,
-                iv.state,
-                iv.contact_id,
-                iv.volunteer_id,
-                iv.starts_at,
-                iv.requested_at,
-                iv.updated_at,
-                iv.contact_name,
-                iv.contact_organisation,
-            )
-        )
+        found[row[-1]].append(ConversationRow._make(row[:-1]))
     return found
 
 
@@ -187,42 +248,53 @@ def interview_list(request):
     student = request.user
     only = request.GET.get("group")
     only = only if only in HISTORY_KEYS else None
+    language = get_language()
+    words, dates, now = _list_words(language), LocalDates(language), timezone.now()
     overview = {} if only else _overview_rows(student)
-    current = conversation_rows(overview["current"]) if not only else []
+    current = overview.get("current", [])
     groups = []
     for key, label, states in GROUPS:
+        count = more = page = None
         if key not in HISTORY_KEYS:
-            if not only:
-                rows = [r for r in current if r.state in states]
-                groups.append(_group(key, label, rows, count=len(rows)))
-            continue
-        if only and key != only:
-            continue
-        if only:
+            if only:
+                continue
+            rows = [row for row in current if row.state in states]
+            count = len(rows)
+        elif only:
+            if key != only:
+                continue
             found = selectors.interview_rows_for_student(student=student, states=states)
             page = Paginator(found, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-            groups.append(
-                _group(key, label, conversation_rows(page), count=page.paginator.count, page=page)
-            )
+            rows, count = list(map(ConversationRow._make, page)), page.paginator.count
         else:
-            found = overview[key]
-            groups.append(
-                _group(
-                    key,
-                    label,
-                    conversation_rows(found[:HISTORY_PREVIEW]),
-                    more=len(found) > HISTORY_PREVIEW,
-                )
-            )
+            rows = overview[key][:HISTORY_PREVIEW]
+            more = len(overview[key]) > HISTORY_PREVIEW
+        groups.append(
+            {
+                "key": key,
+                "label": label,
+                "items": rows,
+                "count": count,
+                "more": more,
+                "page": page,
+                "html": conversation_rows_html(rows, words=words, dates=dates, now=now),
+            }
+        )
+    open_count = sum(1 for row in current if row.state in (State.REQUESTED, State.ACCEPTED))
     return render_list(
         request,
         "interviews/interview_list.html",
         {
             "groups": groups,
-            "only": only,
-            "has_any": any(g["items"] for g in groups),
-            "open_count": sum(1 for r in current if r.state in (State.REQUESTED, State.ACCEPTED)),
-            "limit": student.office.max_open_requests,
+            "open_count": open_count,
+            "content_html": _content_html(
+                request,
+                groups=groups,
+                only=only,
+                open_count=open_count,
+                limit=student.office.max_open_requests,
+                words=words,
+            ),
         },
     )
 

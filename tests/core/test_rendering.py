@@ -13,7 +13,15 @@ from django.utils import dateformat, timezone, translation
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
-from apps.core.rendering import date_shown, datetime_shown, options_html, render_list, time_since
+from apps.core.rendering import (
+    LocalDates,
+    date_shown,
+    datetime_shown,
+    datetime_zone_shown,
+    options_html,
+    render_list,
+    time_since,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +94,16 @@ def test_datetime_and_date_shown_are_what_the_date_filter_shows(language, zone):
             assert date_shown(moment) == (
                 dateformat.format(local, "c"),
                 dateformat.format(local, "j M Y"),
+            )
+            dates = LocalDates(language)
+            assert dates.datetime_shown(moment) == datetime_shown(moment)
+            assert (
+                dates.datetime_zone_shown(moment)
+                == datetime_zone_shown(moment)
+                == (
+                    dateformat.format(local, "c"),
+                    dateformat.format(local, "j M Y, H:i T"),
+                )
             )
 
 

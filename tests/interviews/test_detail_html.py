@@ -220,3 +220,39 @@ def test_datetime_zone_shown_is_what_the_date_filter_shows(language, zone):
                 dateformat.format(local, "j M Y, H:i T"),
             )
             assert zone_shown(local) == dateformat.format(local, "T")
+
+
+def _deferred(interview) -> list[set]:
+    volunteer = interview.volunteer
+    return [
+        interview.get_deferred_fields(),
+        interview.contact.get_deferred_fields(),
+        volunteer.get_deferred_fields() if volunteer else set(),
+        volunteer.user.get_deferred_fields() if volunteer else set(),
+    ]
+
+
+@pytest.mark.parametrize("channel", [Channel.PLATFORM, Channel.OWN])
+@pytest.mark.parametrize("state", list(State))
+def test_the_page_reads_no_field_its_read_left_out(login_as, student, volunteer, channel, state):
+    """The page's read (selectors.interview_page_for_student) defers what the page
+    does not show: rendering it in any state loads none of those fields (each
+    would be a query of its own)."""
+    on_platform = channel == Channel.PLATFORM
+    interview = InterviewFactory(
+        student=student,
+        volunteer=volunteer if on_platform else None,
+        channel=channel,
+        state=state,
+        decline_note="Busy",
+    )
+    if state == State.ACCEPTED:
+        TimeSlot.objects.create(interview=interview, starts_at=timezone.now() + timedelta(days=2))
+    _events(interview, 2, student)
+
+    response = login_as(student).get(reverse("interview_detail", args=[interview.pk]))
+
+    assert response.status_code == 200
+    fresh = selectors.interview_page_for_student(student=student, pk=interview.pk)
+    assert _deferred(response.context["interview"]) == _deferred(fresh)
+    assert _deferred(fresh)[0]  # the read did leave fields out

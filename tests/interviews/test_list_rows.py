@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +21,12 @@ from apps.interviews import selectors
 from apps.interviews.enums import State
 from apps.interviews.models import Interview
 from apps.interviews.views_inbox import INBOX_GROUPS
-from apps.interviews.views_requests import GROUPS
+from apps.interviews.views_requests import (
+    GROUPS,
+    HISTORY_KEYS,
+    HISTORY_PAGE_SIZE,
+    HISTORY_PREVIEW,
+)
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory
 from tests.factories.interviews import InterviewFactory
@@ -205,25 +212,97 @@ def test_conversation_overview_is_the_three_old_queries(
     statements.statements_clear()
 
 
-OLD_LIST = (Path(__file__).parent / "interview_list_before_rows.html").read_text()
+# The page as interview_list.html wrote it before the view wrote its content, with
+# its rows' loop as it was before the view wrote them (OLD_CONVERSATION_ROWS).
+OLD_PAGE = (Path(__file__).parent / "interview_list_before_page.html").read_text()
 # The CSRF token is masked afresh each time a page asks for it.
 _TOKEN = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
 
 
+def _old_context(student, group, page) -> dict:
+    """The old view's context, from Interview instances as its ORM queries read them
+    (the open groups whole, the latest 10 held and closed with "more", or one
+    group's page of 25), each with the link its row shows."""
+    only = group if group in HISTORY_KEYS else None
+    current_states = [
+        s for key, _label, states in GROUPS if key not in HISTORY_KEYS for s in states
+    ]
+    current = (
+        []
+        if only
+        else list(selectors.interview_list_for_student(student=student, states=current_states))
+    )
+    groups = []
+    for key, label, states in GROUPS:
+        if key not in HISTORY_KEYS:
+            if not only:
+                items = [i for i in current if i.state in states]
+                groups.append({"key": key, "label": label, "items": items, "count": len(items)})
+            continue
+        if only and key != only:
+            continue
+        rows = selectors.interview_list_for_student(student=student, states=states)
+        if only:
+            shown = Paginator(rows, HISTORY_PAGE_SIZE).get_page(page)
+            items = list(shown)
+            groups.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "items": items,
+                    "count": shown.paginator.count,
+                    "page": shown,
+                }
+            )
+        else:
+            items = list(rows[: HISTORY_PREVIEW + 1])
+            groups.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "items": items[:HISTORY_PREVIEW],
+                    "more": len(items) > HISTORY_PREVIEW,
+                }
+            )
+    for found in groups:
+        for interview in found["items"]:
+            if interview.state != State.DRAFT:
+                interview.url = reverse("interview_detail", args=[interview.pk])
+            elif interview.volunteer_id:
+                interview.url = reverse(
+                    "interview_request_volunteer", args=[interview.volunteer_id]
+                )
+            else:
+                interview.url = reverse("interview_request_contact", args=[interview.contact_id])
+    return {
+        "groups": groups,
+        "only": only,
+        "has_any": any(g["items"] for g in groups),
+        "open_count": sum(1 for i in current if i.state in (State.REQUESTED, State.ACCEPTED)),
+        "limit": student.office.max_open_requests,
+    }
+
+
 @pytest.mark.parametrize("held", [0, 1, 12, 30])
-@pytest.mark.parametrize("query", ["", "?group=held", "?group=closed&page=2"])
+@pytest.mark.parametrize(
+    "query", ["", "?group=held", "?group=closed&page=2", "?group=held&page=x&a=%22%3C%26%27"]
+)
 def test_conversations_page_is_the_html_its_old_template_wrote(
     frozen, login_as, student, volunteer, held, query
 ):
-    """The rows written in the view (views_requests._ROW_HTML) are the page the
-    template's loop wrote, byte for byte: no conversation, one in every state (a
-    draft to a volunteer and to a contact, names and organisations to escape), and
-    enough held and closed ones for "see all" and a second page."""
+    """The page's content written in the view (views_requests._content_html and
+    conversation_rows_html) is the page the old template wrote from Interview
+    instances, byte for byte: no conversation, one in every state (a draft to a
+    volunteer and to a contact, names and organisations to escape), and enough
+    held and closed ones for "see all" and a second page, with a query string to
+    escape in the pager's links."""
     User.objects.filter(pk=student.pk).update(time_zone=ZONE)
     if held:
         for n, state in enumerate(State):
             contact = ContactFactory(
-                student=student, full_name=f"Pat <{n}>", organisation="R&D" if n % 2 else ""
+                student=student,
+                full_name=f'Pat <{n}> "O\'Neil"',
+                organisation="R&D 'x'" if n % 2 else "",
             )
             interview = InterviewFactory(student=student, contact=contact, state=state)
             _at(
@@ -235,12 +314,20 @@ def test_conversations_page_is_the_html_its_old_template_wrote(
             interview = InterviewFactory(
                 student=student, contact=ContactFactory(student=student), state=state
             )
-            _at(interview, updated_at=NOW - timedelta(days=1, minutes=n))
+            _at(
+                interview,
+                updated_at=NOW - timedelta(days=1, minutes=n),
+                # Held at a time; declined without one ("asked … ago").
+                starts_at=NOW - timedelta(days=3, hours=n) if state == State.COMPLETED else None,
+                requested_at=NOW - timedelta(days=9, minutes=7 * n),
+            )
 
     response = login_as(student).get(reverse("interview_list") + query)
 
-    context = response.context[0].flatten()
+    params = QueryDict(query.lstrip("?"))
+    student.refresh_from_db()
     with timezone.override(zoneinfo.ZoneInfo(ZONE)):
-        old = engines["django"].from_string(OLD_LIST).render(context, response.wsgi_request)
+        context = _old_context(student, params.get("group"), params.get("page"))
+        old = engines["django"].from_string(OLD_PAGE).render(context, response.wsgi_request)
     assert _TOKEN.sub("", old) == _TOKEN.sub("", response.content.decode())
     assert ("list-group-item" in old) is bool(held)

@@ -144,16 +144,26 @@ def interview_rows_for_student(*, student, states) -> QuerySet:
     )
 
 
+# interview_overview_for_student's row: STUDENT_ROW_COLUMNS (the contact's columns
+# by their annotations' names) and the row's bucket.
+OVERVIEW_ROW_COLUMNS = (
+    *(f for f in STUDENT_ROW_COLUMNS if not f.startswith("contact__")),
+    "contact_name",
+    "contact_organisation",
+    "bucket",
+)
+
+
 def interview_overview_for_student(
     *, student, buckets: dict[str, tuple[str, ...]], latest: int
 ) -> StatementRows:
     """The student's conversations list in one query: every interview in the states
     of `buckets` (a name for each group of states) whose bucket is "current" (the
     open groups, whole), and the latest `latest` of every other bucket. Latest
-    change first, each with `bucket`, `contact_name` and `contact_organisation`,
-    and only the columns a row shows. The statement is compiled once per process
-    (StatementRows): building the three queries it replaces cost the page more
-    than running them."""
+    change first, as tuples of OVERVIEW_ROW_COLUMNS: a row of STUDENT_ROW_COLUMNS
+    and its bucket (no Interview built a row). The statement is compiled once per
+    process (StatementRows): building the three queries it replaces cost the page
+    more than running them."""
     names = sorted(buckets)
     bucket = Case(
         *(When(state__in=buckets[name], then=Value(name)) for name in names if name != "current"),
@@ -167,9 +177,9 @@ def interview_overview_for_student(
                 state__in=[state for name in names for state in buckets[name]],
             )
             .annotate(
-                bucket=bucket,
                 contact_name=F("contact__full_name"),
                 contact_organisation=F("contact__organisation"),
+                bucket=bucket,
                 bucket_rank=Window(
                     RowNumber(),
                     partition_by=bucket,
@@ -177,8 +187,8 @@ def interview_overview_for_student(
                 ),
             )
             .filter(Q(bucket="current") | Q(bucket_rank__lte=latest))
-            .only(*(f for f in STUDENT_LIST_FIELDS if not f.startswith("contact__")))
             .order_by("-updated_at", "-pk")
+            .values_list(*OVERVIEW_ROW_COLUMNS)
         )
 
     return StatementRows(
@@ -245,6 +255,52 @@ _interview_with_parties = PrimaryKeyRead(
         "contact", "contact__field", "volunteer__user", "student__office"
     )
 )
+
+
+# What the student's conversation page (views.interview_detail) shows of an
+# interview, its contact and its volunteer, and nothing more: the page reads it on
+# every request, and the full read's five tables and hundred columns cost
+# PostgreSQL more to plan than to run.
+INTERVIEW_PAGE_FIELDS = (
+    "student",
+    "contact",
+    "volunteer",
+    "channel",
+    "state",
+    "request_subject",
+    "request_message",
+    "decline_note",
+    "duration_minutes",
+    "format",
+    "location",
+    "meeting_url",
+    "starts_at",
+    "contact__full_name",
+    "contact__organisation",
+    "contact__job_title",
+    "contact__field",
+    "volunteer__user",
+    "volunteer__phone",
+    "volunteer__share_email_on_accept",
+    "volunteer__share_phone_on_accept",
+    "volunteer__user__email",
+)
+
+_interview_page = PrimaryKeyRead(
+    lambda: Interview.objects.select_related("contact", "volunteer__user").only(
+        *INTERVIEW_PAGE_FIELDS
+    )
+)
+
+
+def interview_page_for_student(*, student, pk: int) -> Interview:
+    """The student's own interview as their conversation page shows it
+    (INTERVIEW_PAGE_FIELDS: its other fields are deferred); anyone else's, or
+    none, is a 404."""
+    interview = _interview_page.get(pk)
+    if interview is None or interview.student_id != student.pk:
+        raise Http404
+    return interview
 
 
 def interview_get_for_student(*, student, pk: int) -> Interview:
