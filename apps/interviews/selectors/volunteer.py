@@ -6,6 +6,7 @@ instance is built; every read is scoped to the volunteer asking, as
 interview_inbox_for_volunteer is."""
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.db.models import (
     Case,
@@ -124,15 +125,29 @@ def _home_rows_query(limit: int):
                 home_rank=Window(RowNumber(), partition_by=F("state"), order_by=order),
             )
             .filter(home_rank__lte=limit)
-            .only("state", "requested_at", "starts_at", "format", "student")
             .order_by(*order)
+            .values_list(*HomeRow._fields)
         )
 
     return build
 
 
-def volunteer_home_rows(*, user, profile: VolunteerProfile | None, limit: int):
-    """The volunteer's home lists, in one query, each row with `student_name`:
+class HomeRow(NamedTuple):
+    """A row of the volunteer's home lists: the few columns it shows, not an
+    Interview instance (building one cost more than the row's HTML)."""
+
+    pk: int
+    state: str
+    requested_at: datetime | None
+    starts_at: datetime | None
+    format: str
+    student_name: str
+
+
+def volunteer_home_rows(
+    *, user, profile: VolunteerProfile | None, limit: int
+) -> tuple[list[HomeRow], list[HomeRow]]:
+    """The volunteer's home lists, in one query, each row a HomeRow:
     the `limit` requests waiting longest for their answer, oldest first (the
     profile's, when it is of the user's office, as interview_inbox_for_volunteer;
     else none), and upcoming_for_user's first `limit`, the meetings booked from now
@@ -149,8 +164,12 @@ def volunteer_home_rows(*, user, profile: VolunteerProfile | None, limit: int):
         inputs=inputs,
         sentinels=sentinels,
     )[:]
-    waiting = [row for row in rows if row.state == State.REQUESTED]
-    upcoming = [row for row in rows if row.state == State.SCHEDULED]
+    waiting, upcoming = [], []
+    for row in rows:
+        if row[1] == State.REQUESTED:
+            waiting.append(HomeRow(*row))
+        elif row[1] == State.SCHEDULED:
+            upcoming.append(HomeRow(*row))
     return waiting, upcoming
 
 
