@@ -259,6 +259,15 @@ class Contact(TimeStampedModel):
             ),
             models.Index(fields=["owner", "field", "target_rank"]),
             models.Index(fields=["owner", "email"]),
+            # A volunteer's contacts as ids only (the outcomes on their home): an
+            # index-only scan, where the volunteer's own index reads every row from
+            # the table (180 pages for the scale volunteer's 182 contacts). Partial:
+            # most contacts are not a volunteer.
+            models.Index(
+                fields=["volunteer", "id"],
+                name="contact_volunteer_ids",
+                condition=models.Q(volunteer__isnull=False),
+            ),
             models.Index(
                 "owner",
                 models.F("stage_rank").desc(),

@@ -66,6 +66,16 @@ class FollowUp(TimeStampedModel):
             models.Index(fields=["student", "status", "due_at"], name="followup_student_status"),
             # The check-in sweep: open check-ins that came due.
             models.Index(fields=["kind", "status", "due_at"], name="followup_kind_status_due"),
+            # What came of a volunteer's advice (selectors.advice_outcomes_for_volunteer),
+            # probed once for each of the volunteer's contacts: without it each probe
+            # read the contact's follow-ups from the table to find the few done
+            # check-ins with an outcome.
+            models.Index(
+                fields=["contact"],
+                name="followup_outcomes",
+                condition=models.Q(kind=Kind.KEEP_IN_TOUCH, status=Status.DONE)
+                & ~models.Q(outcome=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

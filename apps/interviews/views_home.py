@@ -12,7 +12,7 @@ from apps.contacts.directory import volunteer_requests_this_month
 from apps.contacts.enums import Format
 from apps.core.links import route_path, route_path_for_pk
 from apps.core.models import choice_label
-from apps.core.rendering import day_and_month_names, render_list, time_since
+from apps.core.rendering import day_and_month_names, render_list, time_since_aware
 from apps.core.slots import slot_render
 from apps.interviews.selectors.volunteer import (
     volunteer_home_profile,
@@ -22,36 +22,45 @@ from apps.interviews.selectors.volunteer import (
 HOME_LIST = 3
 
 
-def _waiting_rows(interviews) -> list[dict]:
+def _waiting_rows(rows) -> list[dict]:
     """The panels' rows worked out here rather than by template tags row by row
     (a reverse, a translation and a filter each)."""
-    asked, now = _("asked %(ago)s ago"), timezone.now()
-    return [
-        {
-            "path": route_path_for_pk("inbox_detail", interview.pk),
-            "name": interview.student_name,
-            "asked": asked % {"ago": time_since(interview.requested_at, now)},
-        }
-        for interview in interviews
-    ]
-
-
-def _upcoming_rows(interviews) -> list[dict]:
-    weekdays, months = day_and_month_names(get_language())
-    rows = []
-    for interview in interviews:
-        # As the template's |date:"D j M, H:i" showed it: in the viewer's time zone.
-        local = timezone.localtime(interview.starts_at)
-        rows.append(
+    if not rows:
+        return []
+    asked, now, language = _("asked %(ago)s ago"), timezone.now(), get_language()
+    result = []
+    for row in rows:
+        # |timesince of no date was empty.
+        ago = time_since_aware(row.requested_at, now, language) if row.requested_at else ""
+        result.append(
             {
-                "path": route_path_for_pk("inbox_detail", interview.pk),
-                "name": interview.student_name,
-                "when": f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
-                f"{local.hour:02d}:{local.minute:02d}",
-                "format": choice_label(Format, interview.format),
+                "path": route_path_for_pk("inbox_detail", row.pk),
+                "name": row.student_name,
+                "asked": asked % {"ago": ago},
             }
         )
-    return rows
+    return result
+
+
+def _upcoming_rows(rows) -> list[dict]:
+    if not rows:
+        return []
+    weekdays, months = day_and_month_names(get_language())
+    zone = timezone.get_current_timezone()
+    result = []
+    for row in rows:
+        # As the template's |date:"D j M, H:i" showed it: in the viewer's time zone.
+        local = row.starts_at.astimezone(zone)
+        result.append(
+            {
+                "path": route_path_for_pk("inbox_detail", row.pk),
+                "name": row.student_name,
+                "when": f"{weekdays[local.weekday()]} {local.day} {months[local.month]}, "
+                f"{local.hour:02d}:{local.minute:02d}",
+                "format": choice_label(Format, row.format),
+            }
+        )
+    return result
 
 
 @alumni_only

@@ -12,6 +12,7 @@ from apps.followups.enums import Kind, Status
 from apps.followups.models import FollowUp
 from apps.interviews import services
 from apps.interviews.enums import State
+from apps.interviews.selectors import volunteer_home_profile
 from tests.factories.accounts import UserFactory
 from tests.factories.interviews import InterviewFactory
 
@@ -195,3 +196,34 @@ def test_a_profile_of_another_office_shows_no_requests(
     assert response.context["counts"] == {"waiting": 0, "held": 0}
     assert [iv.pk for iv in response.context["upcoming"]] == [booked.pk]
     assert ([], [booked.pk]) == _old_lists(alumni)
+
+
+def test_the_counts_are_the_volunteers_requests_waiting_and_conversations_held(
+    alumni, office, volunteer, other_volunteer
+):
+    for n, state in enumerate(
+        [State.REQUESTED, State.REQUESTED, State.COMPLETED, State.COMPLETED, State.COMPLETED]
+        + [State.SCHEDULED, State.DECLINED, State.CANCELLED]
+    ):
+        InterviewFactory(
+            student=UserFactory(office=office, email=f"counted{n}@x.test"),
+            volunteer=volunteer,
+            state=state,
+        )
+    InterviewFactory(
+        student=UserFactory(office=office, email="elsewhere@x.test"),
+        volunteer=other_volunteer,
+        state=State.COMPLETED,
+    )
+
+    profile = volunteer_home_profile(user=alumni)
+
+    assert (profile.waiting_count, profile.held_count) == (2, 3)
+
+
+def test_the_home_profile_reads_only_what_the_home_shows(alumni, volunteer):
+    profile = volunteer_home_profile(user=alumni)
+
+    assert profile.pk == volunteer.pk
+    assert {"search_vector", "search_document", "bio", "topics"} <= profile.get_deferred_fields()
+    assert (profile.waiting_count, profile.held_count) == (0, 0)

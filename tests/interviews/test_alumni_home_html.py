@@ -27,6 +27,10 @@ OLD_CONTENT = (Path(__file__).parent / "home_alumni_before_rows.html").read_text
 
 def _old_content(response, user) -> str:
     context = response.context[0].flatten()
+    # The old view passed the interviews themselves, not rows of their columns: the
+    # same interviews, in the same order.
+    for panel in ("waiting", "upcoming"):
+        context[panel] = [Interview.objects.get(pk=row.pk) for row in context[panel]]
     with timezone.override(zoneinfo.ZoneInfo(user.time_zone)):
         return engines["django"].from_string(OLD_CONTENT).render(context, response.wsgi_request)
 
@@ -87,6 +91,18 @@ def test_a_paused_volunteer_is_the_html_the_old_template_wrote(login_as, alumni,
     )
     response = login_as(alumni).get(reverse("alumni_home"))
 
+    assert old_in(response, alumni)
+
+
+def test_a_request_without_its_date_is_the_html_the_old_template_wrote(
+    login_as, alumni, office, volunteer
+):
+    interview = _ask(office, volunteer, 'Di "Undated"')
+    Interview.objects.filter(pk=interview.pk).update(requested_at=None)
+
+    response = login_as(alumni).get(reverse("alumni_home"))
+
+    assert "· asked  ago</span>" in response.content.decode()
     assert old_in(response, alumni)
 
 
