@@ -53,6 +53,10 @@ def database_url(default: str) -> dict:
     config["CONN_MAX_AGE"] = integer("CONN_MAX_AGE", 60 if scheme != "sqlite" else 0)
     config["CONN_HEALTH_CHECKS"] = scheme != "sqlite"
     if scheme != "sqlite":
+        # Django's PostgreSQL backend with a health check that asks the server only
+        # when the connection's socket shows something (apps/core/postgresql).
+        config["ENGINE"] = "apps.core.postgresql"
+    if scheme != "sqlite":
         # PostgreSQL's JIT compiles a query whose estimated cost passes jit_above_cost.
         # The caseload's per-student subqueries pass it on any large office, and the
         # compiling took longer than running them (98 ms of 180 ms on 20,000

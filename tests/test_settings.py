@@ -200,6 +200,16 @@ def test_settings_postgresql_connections_turn_jit_off(monkeypatch):
     assert E.database_url("sqlite:///x")["OPTIONS"]["options"] == "-c jit=off"
 
 
+def test_settings_postgresql_urls_get_the_quiet_health_check_backend(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://fieldnotes@db.example.edu:5432/fieldnotes")
+    config = E.database_url("sqlite:///x")
+
+    assert config["ENGINE"] == "apps.core.postgresql"
+    assert config["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.delenv("DATABASE_URL")
+    assert E.database_url("sqlite:///x")["ENGINE"] == "django.db.backends.sqlite3"
+
+
 def test_settings_sqlite_gets_no_postgresql_options(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
 
