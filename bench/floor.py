@@ -186,7 +186,7 @@ def run(args) -> None:
         sys.exit(f"{path} answered {statuses[-1]} to {args.who}; is this a seed_scale database?")
 
     if args.profile:
-        profile_requests(request, args.requests, args.profile)
+        profile_requests(request, args.requests, args.profile, args.callers)
         return
 
     clock = PartClock()
@@ -234,9 +234,10 @@ def run(args) -> None:
     )
 
 
-def profile_requests(request, count: int, top: int) -> None:
+def profile_requests(request, count: int, top: int, callers: str | None = None) -> None:
     """cProfile over `count` requests: the functions with the most own time, then
-    the most cumulative time, to find what a page's milliseconds are made of."""
+    the most cumulative time, to find what a page's milliseconds are made of; with
+    `callers`, also who calls the functions whose names match it."""
     import cProfile
     import pstats
 
@@ -248,6 +249,9 @@ def profile_requests(request, count: int, top: int) -> None:
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
+    if callers:
+        stats.print_callers(callers)
+        stats.print_callees(callers)
 
 
 def format_parts(rounds_parts: dict, total: float) -> str:
@@ -276,6 +280,11 @@ def main(argv=None) -> None:
         default=0,
         metavar="N",
         help="instead of the parts, profile --requests requests and print the top N functions",
+    )
+    parser.add_argument(
+        "--callers",
+        metavar="PATTERN",
+        help="with --profile, also print who calls the functions matching PATTERN",
     )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
