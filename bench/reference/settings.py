@@ -3,8 +3,9 @@
 authentication: `/signed-in/`, the ceiling any signed-in Django page stays under).
 
 Not shipped and not part of Fieldnotes. It reads the same DATABASE_URL the same way
-(config.env: persistent connections, JIT off), so that the reference and the app
-pay the same for a connection and a query, and it runs under the same gunicorn
+(config.env: persistent connections checked before each request, JIT off), with
+Django's own backend, so that the reference and the app pay the same for a
+connection and a query, and it runs under the same gunicorn
 with the same number of workers. No middleware, no sessions, no authentication:
 what is left is Django's request handling, one primary-key query and a template.
 The signed-in view adds Django's SessionMiddleware and AuthenticationMiddleware as
@@ -35,6 +36,11 @@ TEMPLATES = [
     }
 ]
 DATABASES = {"default": E.database_url("")}
+# Django's own PostgreSQL backend, as a bare Django project has it: config.env picks
+# Fieldnotes' (apps/core/postgresql), whose health check skips Django's SELECT 1
+# while the connection is quiet, and that saving is the app's, not Django's.
+if DATABASES["default"]["ENGINE"] == "apps.core.postgresql":
+    DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 CACHES = {"default": E.cache_url("redis://127.0.0.1:6379/1")}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_USER_MODEL = "reference.SignedInPerson"
