@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -40,16 +40,17 @@ from apps.students.job_ask import job_ask_phrases
 from apps.students.selectors import student_profile_get
 
 # An accepted request waits for the student to pick one of the offered times, so
-# it leads the page.
+# it leads the page. The headings are translated when a page is written, in its
+# language (lazily: this runs once, at import).
 GROUPS = [
-    ("yourturn", _("Your turn"), [State.ACCEPTED]),
-    ("upcoming", _("Scheduled"), [State.SCHEDULED]),
-    ("drafts", _("Drafts"), [State.DRAFT]),
-    ("waiting", _("Waiting for an answer"), [State.REQUESTED]),
-    ("held", _("Held"), [State.COMPLETED]),
+    ("yourturn", gettext_lazy("Your turn"), [State.ACCEPTED]),
+    ("upcoming", gettext_lazy("Scheduled"), [State.SCHEDULED]),
+    ("drafts", gettext_lazy("Drafts"), [State.DRAFT]),
+    ("waiting", gettext_lazy("Waiting for an answer"), [State.REQUESTED]),
+    ("held", gettext_lazy("Held"), [State.COMPLETED]),
     (
         "closed",
-        _("Closed"),
+        gettext_lazy("Closed"),
         [State.DECLINED, State.EXPIRED, State.WITHDRAWN, State.CANCELLED, State.NO_SHOW],
     ),
 ]
