@@ -21,7 +21,6 @@ from apps.core.links import path_for_pk
 from apps.core.models import choice_label
 from apps.core.rendering import options_html
 from apps.core.statements import StatementRows
-from apps.students.selectors import field_choices_for_office
 
 # Values no real input has, for StatementRows to trace each parameter of a page's
 # statement to the input it came from.
@@ -114,10 +113,10 @@ def book_rows_html(contacts) -> str:
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 
 
-def filter_field_options(*, office_id: int) -> list[tuple[str, str]]:
+def filter_field_options(choices) -> list[tuple[str, str]]:
     """The office's active fields as the field filter offers them, (pk as text,
-    name) by name, from the statement the other field filters read too."""
-    return [(str(pk), name) for pk, name in field_choices_for_office(office_id=office_id)]
+    name) by name, from students.selectors.field_choices_for_office's (pk, name)."""
+    return [(str(pk), name) for pk, name in choices]
 
 
 def filter_selects_html(selects: list[dict]) -> str:

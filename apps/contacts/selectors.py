@@ -21,6 +21,7 @@ from apps.contacts.enums import Stage, stage_of_rank
 from apps.contacts.models import Contact, VolunteerProfile
 from apps.core.figures import FigureFrom, RowsFigure, subquery_latest
 from apps.core.statements import StatementRows
+from apps.students.selectors import field_choices_cache_keys, field_choices_kept
 
 
 def contact_list_for_student(
@@ -109,9 +110,15 @@ def contact_count_for_student(*, student) -> int:
     The count is stored with the version it was counted under, and read with the
     current version in one round trip to the cache (two before: the version, then
     the count under it); a count stored under another version is counted again."""
-    version_key = contact_book_version_key(student.pk)
-    count_key = f"contacts:book-count:{student.pk}"
-    found = cache.get_many([version_key, count_key])
+    return _book_count(student=student, found=cache.get_many(_book_count_keys(student.pk)))
+
+
+def _book_count_keys(owner_id: int) -> tuple[str, str]:
+    return contact_book_version_key(owner_id), f"contacts:book-count:{owner_id}"
+
+
+def _book_count(*, student, found: dict) -> int:
+    version_key, count_key = _book_count_keys(student.pk)
     version = found.get(version_key)
     if version is None:
         version = contact_book_version(owner_id=student.pk)
@@ -121,6 +128,20 @@ def contact_count_for_student(*, student) -> int:
     count = Contact.objects.filter(owner=student, archived_at__isnull=True).count()
     cache.set(count_key, (version, count), BOOK_COUNT_SECONDS)
     return count
+
+
+def contact_book_count_and_fields(*, student, counted: bool) -> tuple[int | None, list]:
+    """What the book's page keeps in the cache, read in one round trip: the count of
+    the whole book (contact_count_for_student) when `counted`, else None, and the
+    office's field choices for its filter (students.selectors.field_choices_kept),
+    each read from the database only when the cache does not hold it."""
+    office_id = student.office_id
+    keys = list(field_choices_cache_keys(office_id=office_id))
+    if counted:
+        keys += _book_count_keys(student.pk)
+    found = cache.get_many(keys)
+    fields = field_choices_kept(office_id=office_id, found=found)
+    return (_book_count(student=student, found=found) if counted else None), fields
 
 
 def contact_get_for_student(*, student, pk: int) -> Contact:

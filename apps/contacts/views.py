@@ -26,13 +26,21 @@ def contact_list(request):
     filters = form.filters()
     contacts = book_rows.book_page_rows(student=request.user, filters=form.selector_kwargs())
     paginator = Paginator(contacts, PAGE_SIZE)
-    if not any(filters.values()):
-        # The whole book, unfiltered: its count is cached (a filtered one is counted
-        # on the index that serves the filter).
-        paginator.count = selectors.contact_count_for_student(student=request.user)
+    rows_only = request.htmx and not request.htmx.boosted
+    # The whole book, unfiltered: its count is cached (a filtered one is counted on
+    # the index that serves the filter), and so are the field filter's choices, read
+    # with it in one round trip to the cache.
+    counted = not any(filters.values())
+    if rows_only:
+        count = selectors.contact_count_for_student(student=request.user) if counted else None
+    else:
+        count, fields = selectors.contact_book_count_and_fields(
+            student=request.user, counted=counted
+        )
+    if count is not None:
+        paginator.count = count
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    rows_only = request.htmx and not request.htmx.boosted
     context = {
         "form": form,
         "page": page,
@@ -43,7 +51,9 @@ def contact_list(request):
         template = "contacts/_contact_rows.html"
     else:
         template = "contacts/contact_list.html"
-        context["selects_html"] = book_rows.filter_selects_html(_filter_selects(request, form))
+        context["selects_html"] = book_rows.filter_selects_html(
+            _filter_selects(request, form, fields=fields)
+        )
     return render_list(request, template, context)
 
 
@@ -53,14 +63,13 @@ def _detail_url():
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def _filter_selects(request, form) -> list[dict]:
+def _filter_selects(request, form, *, fields) -> list[dict]:
     """The field, stage and source filters as plain lists of (value, label): written
     by a loop of the page's template instead of three widgets, each of which renders
-    a template per option. The fields are read by a statement compiled once
-    (book_rows.filter_field_options), two columns of them."""
+    a template per option. `fields` are the office's field choices, (pk, name)."""
     selects = []
     for name, options in (
-        ("field", book_rows.filter_field_options(office_id=request.user.office_id)),
+        ("field", book_rows.filter_field_options(fields)),
         ("stage", Stage.choices),
         ("source", Source.choices),
     ):

@@ -8,6 +8,7 @@ from django.http import Http404
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.core.statements import StatementRows
+from apps.core.versions import version_read
 from apps.students.models import Field, ResearchNote, StudentProfile
 
 
@@ -30,6 +31,35 @@ def field_choices_for_office(*, office_id: int) -> list[tuple[int, str]]:
         inputs={"office_id": office_id},
         sentinels={"office_id": 2_000_000_011},
     )[0:None]
+
+
+# The field choices kept in the cache under a version of the office's fields, which
+# services.fields_changed replaces after every commit that adds, renames, activates
+# or retires one: choices stored under an old version are never read again; the
+# timeout only bounds their life (and that of a change made outside the services).
+FIELD_CHOICES_SECONDS = 15 * 60
+
+
+def field_choices_cache_keys(*, office_id: int) -> tuple[str, str]:
+    """The keys of field_choices_kept: the office's fields' version, the choices."""
+    return f"students:fields-version:{office_id}", f"students:field-choices:{office_id}"
+
+
+def field_choices_kept(*, office_id: int, found: dict | None = None) -> list[tuple[int, str]]:
+    """field_choices_for_office, kept in the cache: no query when it holds them.
+    `found` is what the caller's cache.get_many of field_choices_cache_keys (with
+    its own keys) returned, so that they cost no round trip of their own; without
+    it, one get_many here."""
+    version_key, choices_key = field_choices_cache_keys(office_id=office_id)
+    if found is None:
+        found = cache.get_many([version_key, choices_key])
+    version = version_read(version_key, stored=found.get(version_key))
+    stored = found.get(choices_key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
+    choices = field_choices_for_office(office_id=office_id)
+    cache.set(choices_key, (version, choices), FIELD_CHOICES_SECONDS)
+    return choices
 
 
 def field_get_for_office(*, office_id: int, pk: int) -> Field:

@@ -14,6 +14,8 @@ from apps.contacts.enums import Source, Stage
 from apps.contacts.models import Contact, ContactImport
 from apps.contacts.services import contact_archive, contact_set_stage
 from apps.contacts.transfer import TEMPLATE_COLUMNS
+from apps.students.selectors import field_choices_cache_keys, field_choices_kept
+from apps.students.services import field_save, field_seed_defaults
 from tests.factories.contacts import ContactFactory
 from tests.factories.students import FieldFactory
 
@@ -262,8 +264,8 @@ def test_contact_list_query_count(login_as, student, consulting, count, django_a
     # session, user with office, fields for the filter, count, contacts with field and referrer
     with django_assert_num_queries(5):
         response = browser.get(reverse("contact_list"))
-    # The count of the whole book is in the cache now.
-    with django_assert_num_queries(4):
+    # The count of the whole book and the field filter's choices are in the cache now.
+    with django_assert_num_queries(3):
         again = browser.get(reverse("contact_list"))
 
     assert len(response.context["page"].object_list) == min(count + 1, 25)
@@ -520,3 +522,80 @@ def test_the_filters_show_what_was_chosen(login_as, student, consulting, office)
     assert "selected" not in chosen.split('name="source"')[1].split("</select>")[0]
     assert '<option value="" selected>All fields</option>' in plain
     assert "Retired" not in plain
+
+
+_FIELD_SELECT = re.compile(r'<select name="field"[^>]*>(.*?)</select>', re.S)
+
+
+def _field_options(browser) -> list[str]:
+    html = browser.get(reverse("contact_list")).content.decode()
+    return re.findall(r"<option[^>]*>([^<]*)</option>", _FIELD_SELECT.search(html)[1])
+
+
+def test_the_field_filter_follows_every_change_of_the_fields_at_once(
+    login_as, student, office_admin, office, consulting, django_capture_on_commit_callbacks
+):
+    browser = login_as(student)
+    seen = [_field_options(browser)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy = field_save(admin=office_admin, name="Policy")
+    seen.append(_field_options(browser))
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, field=consulting, name="Strategy consulting")
+    seen.append(_field_options(browser))
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, field=policy, name="Policy", is_active=False)
+    seen.append(_field_options(browser))
+    with django_capture_on_commit_callbacks(execute=True):
+        added = field_seed_defaults(office=office)
+    seen.append(_field_options(browser))
+
+    assert seen[:4] == [
+        ["All fields", "Consulting"],
+        ["All fields", "Consulting", "Policy"],
+        ["All fields", "Policy", "Strategy consulting"],
+        ["All fields", "Strategy consulting"],
+    ]
+    assert added > 0
+    assert len(seen[4]) == 2 + added
+    assert "Consulting" in seen[4]
+
+
+def test_field_choices_are_read_again_once_a_change_commits_and_only_then(
+    office, office_admin, consulting, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    before = field_choices_kept(office_id=office.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, name="Policy")
+        with django_assert_num_queries(0):
+            during = field_choices_kept(office_id=office.pk)
+    with django_assert_num_queries(1):
+        after = field_choices_kept(office_id=office.pk)
+    with django_assert_num_queries(0):
+        again = field_choices_kept(office_id=office.pk)
+
+    assert before == during == [(consulting.pk, "Consulting")]
+    assert [name for _pk, name in after] == ["Consulting", "Policy"]
+    assert again == after
+
+
+def test_the_field_filter_offers_only_the_offices_own_fields(
+    login_as, student, other_student, consulting, other_office
+):
+    FieldFactory(office=other_office, name="Elsewhere")
+
+    assert _field_options(login_as(student)) == ["All fields", "Consulting"]
+    assert _field_options(login_as(other_student)) == ["All fields", "Elsewhere"]
+
+
+def test_a_lost_fields_version_never_brings_back_old_choices(login_as, student, consulting):
+    browser = login_as(student)
+    assert _field_options(browser) == ["All fields", "Consulting"]
+
+    version_key, _choices_key = field_choices_cache_keys(office_id=student.office_id)
+    cache.delete(version_key)
+    # Renamed behind the services' back: only a fresh version can show it.
+    type(consulting).objects.filter(pk=consulting.pk).update(name="Renamed")
+
+    assert _field_options(browser) == ["All fields", "Renamed"]
