@@ -4,18 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interviews', '0007_calendar_feed_secret_not_stored'),
+        ("interviews", "0007_calendar_feed_secret_not_stored"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='interview',
-            name='interviews__volunte_f9e297_idx',
+            model_name="interview",
+            name="interviews__volunte_f9e297_idx",
         ),
         migrations.AddIndex(
-            model_name='interview',
-            index=models.Index(condition=models.Q(('volunteer__isnull', False)), fields=['volunteer', '-requested_at', '-id'], include=('state', 'starts_at', 'student'), name='interview_volunteer_inbox'),
+            model_name="interview",
+            index=models.Index(
+                condition=models.Q(("volunteer__isnull", False)),
+                fields=["volunteer", "-requested_at", "-id"],
+                include=("state", "starts_at", "student"),
+                name="interview_volunteer_inbox",
+            ),
         ),
     ]
