@@ -67,7 +67,8 @@ def _feed_for_nonce(values: dict):
             user__role__in=FEED_ROLES,
             user__approval=Approval.APPROVED,
         )
-        .select_related("user")
+        # What the token check and the feed's callers read; not the owner's row.
+        .only("nonce", "user_id")
         .order_by("pk")
     )
 
