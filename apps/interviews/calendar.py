@@ -9,8 +9,8 @@ is needed.
 A single event (an invitation, a download) is built with icalendar. The feed, which
 calendar programs fetch every hour with dozens of events, is written line by line
 here (`_feed_event_lines`): icalendar's components cost some 0.2 ms an event. Both
-read the same `_summary`, `_description` and `_page_url`, and a test holds the
-feed's event equal to the downloaded one, property by property.
+read the same words (`_words`, `_description_text`), and a test holds the feed's
+event equal to the downloaded one, property by property.
 """
 
 import hashlib
@@ -23,7 +23,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
+from apps.contacts.enums import Format
 from apps.core.links import path_for_pk, site_link, site_url
+from apps.core.models import choice_label
 from apps.interviews.models import Interview
 
 PRODID = "-//Fieldnotes//Informational interviews//EN"
@@ -41,8 +43,16 @@ def _is_volunteer(interview: Interview, viewer) -> bool:
     )
 
 
-def _is_student(interview: Interview, viewer) -> bool:
-    return viewer is not None and viewer.pk == interview.student_id
+def _words() -> dict:
+    """What an event says, in the active language: looked up once for a whole feed."""
+    return {
+        "summary": _("Informational interview with %(name)s"),
+        "intro": _("An informational interview arranged through Fieldnotes."),
+        "format": _("%(format)s, %(minutes)s minutes"),
+        "place": _("Place: %(place)s"),
+        "join": _("Join: %(url)s"),
+        "questions": _("Questions, most important first:"),
+    }
 
 
 def _summary(interview: Interview, viewer) -> str:
@@ -50,39 +60,49 @@ def _summary(interview: Interview, viewer) -> str:
         other = interview.student.full_name
     else:
         other = interview.contact.full_name
-    return _("Informational interview with %(name)s") % {"name": other}
+    return _words()["summary"] % {"name": other}
 
 
-def _page_url(interview: Interview, viewer, paths=None) -> str:
-    """`paths`: path_for_pk of both pages, when the caller writes many events."""
+def _page_url(interview: Interview, viewer) -> str:
     name = "inbox_detail" if _is_volunteer(interview, viewer) else "interview_detail"
-    if paths is None:
-        return site_url(name, interview.pk)
-    return site_link(paths[name](interview.pk))
+    return site_url(name, interview.pk)
 
 
-def _description(interview: Interview, viewer, questions=None, paths=None) -> str:
-    """`questions`: the prepared questions' texts in order, if the caller read them
-    already (the feed); otherwise they are read here once shared."""
-    lines = [_("An informational interview arranged through Fieldnotes.")]
-    if interview.format:
-        lines.append(
-            _("%(format)s, %(minutes)s minutes")
-            % {"format": interview.get_format_display(), "minutes": interview.duration_minutes}
-        )
-    if interview.location:
-        lines.append(_("Place: %(place)s") % {"place": interview.location})
-    if interview.meeting_url:
-        lines.append(_("Join: %(url)s") % {"url": interview.meeting_url})
+def _description(interview: Interview, viewer) -> str:
+    """The event's description; the prepared questions are read here once shared."""
+    questions = None
     if interview.questions_shared_at:
-        if questions is None:
-            questions = [q.text for q in interview.questions.all()]
-        if questions:
-            lines.append("")
-            lines.append(_("Questions, most important first:"))
-            lines += [f"{i}. {text}" for i, text in enumerate(questions, start=1)]
+        questions = [q.text for q in interview.questions.all()]
+    return _description_text(
+        _words(),
+        format_label=interview.get_format_display() if interview.format else "",
+        minutes=interview.duration_minutes,
+        location=interview.location,
+        meeting_url=interview.meeting_url,
+        questions=questions,
+        page_url=_page_url(interview, viewer),
+    )
+
+
+def _description_text(
+    words: dict, *, format_label, minutes, location, meeting_url, questions, page_url
+) -> str:
+    """What an event's description says, the download's and the feed's alike:
+    `format_label` empty without a format, `questions` the shared questions' texts
+    in order (None or empty for none)."""
+    lines = [words["intro"]]
+    if format_label:
+        lines.append(words["format"] % {"format": format_label, "minutes": minutes})
+    if location:
+        lines.append(words["place"] % {"place": location})
+    if meeting_url:
+        lines.append(words["join"] % {"url": meeting_url})
+    if questions:
+        lines.append("")
+        lines.append(words["questions"])
+        lines += [f"{i}. {text}" for i, text in enumerate(questions, start=1)]
     lines.append("")
-    lines.append(_page_url(interview, viewer, paths))
+    lines.append(page_url)
     return "\n".join(lines)
 
 
@@ -231,43 +251,47 @@ def _fold(line: str) -> str:
     return "\r\n ".join(chunks)
 
 
-def _feed_event_lines(
-    interview: Interview, *, viewer, organizer: str, stamp: str, paths: dict
-) -> list[str]:
-    """The event of `_event(..., method="PUBLISH")`, as content lines."""
+def _feed_event_lines(row, *, owner: int, organizer: str, stamp: str, words: dict, paths):
+    """The event of `_event(..., method="PUBLISH")` for a FeedRow, as content lines."""
+    as_volunteer = row.volunteer_user_id == owner
     lines = [
         "BEGIN:VEVENT",
-        "SUMMARY:" + _ical_text(_summary(interview, viewer)),
-        "DTSTART:" + _ical_time(interview.starts_at),
-        "DTEND:" + _ical_time(interview.ends_at),
+        "SUMMARY:"
+        + _ical_text(
+            words["summary"] % {"name": row.student_name if as_volunteer else row.contact_name}
+        ),
+        "DTSTART:" + _ical_time(row.starts_at),
+        "DTEND:" + _ical_time(row.starts_at + timedelta(minutes=row.duration_minutes)),
         "DTSTAMP:" + stamp,
-        "UID:" + _ical_text(f"{interview.uid}@fieldnotes"),
-        f"SEQUENCE:{interview.sequence}",
+        "UID:" + _ical_text(f"{row.uid}@fieldnotes"),
+        f"SEQUENCE:{row.sequence}",
         "DESCRIPTION:"
         + _ical_text(
-            _description(interview, viewer, getattr(interview, "feed_questions", None), paths=paths)
+            _description_text(
+                words,
+                format_label=choice_label(Format, row.format) if row.format else "",
+                minutes=row.duration_minutes,
+                location=row.location,
+                meeting_url=row.meeting_url,
+                questions=row.questions if row.questions_shared_at else None,
+                page_url=site_link(paths[as_volunteer](row.pk)),
+            )
         ),
-        "LAST-MODIFIED:" + _ical_time(interview.updated_at),
+        "LAST-MODIFIED:" + _ical_time(row.updated_at),
     ]
-    where = interview.location or interview.meeting_url
+    where = row.location or row.meeting_url
     if where:
         lines.append("LOCATION:" + _ical_text(where))
     lines += [organizer, "STATUS:CONFIRMED", "TRANSP:OPAQUE"]
-    if interview.meeting_url:
-        lines.append("URL:" + interview.meeting_url)
+    if row.meeting_url:
+        lines.append("URL:" + row.meeting_url)
     lines.append("END:VEVENT")
     return lines
 
 
-def _feed_takes(interview: Interview, user) -> bool:
-    return interview.starts_at is not None and (
-        _is_student(interview, user) or _is_volunteer(interview, user)
-    )
-
-
-def calendar_feed_ics(*, user, interviews) -> bytes:
-    """The user's subscribed calendar: the given interviews, soonest first, keeping
-    only those the user takes part in, whatever the caller passed."""
+def calendar_feed_ics(*, owner: int, rows) -> bytes:
+    """The owner's subscribed calendar: the given meetings (selectors.FeedRow), soonest
+    first, keeping only those the owner takes part in, whatever the caller passed."""
     name = _ical_text(_("Fieldnotes interviews"))
     refresh = vDuration(FEED_REFRESH).to_ical().decode()
     lines = [
@@ -285,44 +309,52 @@ def calendar_feed_ics(*, user, interviews) -> bytes:
     organizer = "ORGANIZER;CN=Fieldnotes:mailto:" + parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     stamp = _ical_time(timezone.now())
     kept = sorted(
-        (i for i in interviews if _feed_takes(i, user)), key=lambda i: (i.starts_at, i.pk)
+        (
+            row
+            for row in rows
+            if row.starts_at is not None
+            and (row.student_id == owner or row.volunteer_user_id == owner)
+        ),
+        key=lambda row: (row.starts_at, row.pk),
     )
-    paths = {name: path_for_pk(name) for name in ("interview_detail", "inbox_detail")}
-    for interview in kept:
+    # The page a meeting links to, by whether the owner is its volunteer.
+    paths = {False: path_for_pk("interview_detail"), True: path_for_pk("inbox_detail")}
+    words = _words()
+    for row in kept:
         lines += _feed_event_lines(
-            interview, viewer=user, organizer=organizer, stamp=stamp, paths=paths
+            row, owner=owner, organizer=organizer, stamp=stamp, words=words, paths=paths
         )
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
 
 
-def calendar_feed_etag(*, user, interviews) -> str:
-    """A weak ETag for the feed of these interviews (calendar_feed_interviews'
-    rows): a digest of every value the feed is written from, so a calendar
-    program's conditional fetch gets 304 Not Modified until something it shows
-    changes (a time, a place, a name, a shared question, a meeting joining or
-    leaving the 30 days), without writing the feed to find out. Weak, because each
-    answer carries its own DTSTAMP."""
-    parts = [FEED_FORMAT, get_language(), settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, user.pk]
-    for i in interviews:
+def calendar_feed_etag(*, owner: int, rows) -> str:
+    """A weak ETag for the feed of these meetings (calendar_feed_read's FeedRows): a
+    digest of every value the feed is written from, so a calendar program's
+    conditional fetch gets 304 Not Modified until something it shows changes (a
+    time, a place, a name, a shared question, a meeting joining or leaving the 30
+    days), without writing the feed to find out. Weak, because each answer carries
+    its own DTSTAMP."""
+    parts = [FEED_FORMAT, get_language(), settings.SITE_URL, settings.DEFAULT_FROM_EMAIL, owner]
+    for row in rows:
         parts.append(
             (
-                i.pk,
-                str(i.uid),
-                i.sequence,
-                i.state,
-                i.starts_at,
-                i.duration_minutes,
-                i.format,
-                i.location,
-                i.meeting_url,
-                i.questions_shared_at,
-                i.updated_at,
-                i.student_id,
-                i.student.full_name,
-                i.contact.full_name,
-                i.volunteer.user_id if i.volunteer_id else None,
-                tuple(getattr(i, "feed_questions", None) or ()),
+                row.pk,
+                str(row.uid),
+                row.sequence,
+                row.state,
+                row.starts_at,
+                row.duration_minutes,
+                row.format,
+                row.location,
+                row.meeting_url,
+                row.questions_shared_at,
+                row.updated_at,
+                row.student_id,
+                row.student_name,
+                row.contact_name,
+                row.volunteer_user_id,
+                tuple(row.questions or ()),
             )
         )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()

@@ -44,16 +44,16 @@ def calendar_feed(request, token: str):
     credential, so the answer is never cached by anyone but the caller. No
     Last-Modified: no one time covers a renamed contact, an edited shared question
     or a meeting leaving the 30 days, so only the ETag answers a conditional GET."""
-    feed = selectors.calendar_feed_for_token(token=token)
-    if feed is None:
+    found = selectors.calendar_feed_read(token=token)
+    if found is None:
         raise Http404
-    interviews = list(selectors.calendar_feed_interviews(user=feed.user))
-    etag = calendar.calendar_feed_etag(user=feed.user, interviews=interviews)
+    owner, rows = found
+    etag = calendar.calendar_feed_etag(owner=owner, rows=rows)
     # Calendar programs poll: one that sends back the ETag it holds gets a 304
     # while nothing the feed shows has changed, and the feed is not written.
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        body = calendar.calendar_feed_ics(user=feed.user, interviews=interviews)
+        body = calendar.calendar_feed_ics(owner=owner, rows=rows)
         response = _ics_response(body, filename="fieldnotes.ics", disposition="inline")
     response["ETag"] = etag
     response["X-Robots-Tag"] = "noindex, nofollow"

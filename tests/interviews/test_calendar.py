@@ -318,8 +318,12 @@ def test_download_needs_an_agreed_time(student, volunteer, login_as):
 # --- Feed ---------------------------------------------------------------------------
 
 
+def _feed_token(user) -> str:
+    return services.calendar_feed_get_or_create(user=user).token
+
+
 def _feed_url(user) -> str:
-    return f"/calendar/{services.calendar_feed_get_or_create(user=user).token}.ics"
+    return f"/calendar/{_feed_token(user)}.ics"
 
 
 def _feed_uids(response) -> list[str]:
@@ -395,11 +399,43 @@ def test_unknown_token_is_404(student, nobody):
     assert nobody.get("/calendar/" + "x" * 43 + ".ics").status_code == 404
 
 
+def test_feed_without_meetings_is_an_empty_calendar_read_in_two_queries(
+    student, nobody, django_assert_num_queries
+):
+    url = _feed_url(student)
+
+    # No meeting names the owner: the feed's own row tells empty from gone.
+    with django_assert_num_queries(2):
+        response = nobody.get(url)
+
+    assert response.status_code == 200
+    assert _feed_uids(response) == []
+    assert response.content.endswith(b"X-PUBLISHED-TTL:PT1H\r\nEND:VCALENDAR\r\n")
+
+
+def test_forged_token_is_404_without_reading_the_database(
+    student, volunteer, nobody, django_assert_num_queries
+):
+    _scheduled(student, volunteer)
+    token = _feed_token(student)
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+
+    with django_assert_num_queries(0):
+        assert nobody.get(f"/calendar/{forged}.ics").status_code == 404
+        assert nobody.get(f"/calendar/{token[:22]}.ics").status_code == 404
+
+
 def test_calendar_feed_ics_drops_interviews_of_other_people(student, student2, volunteer, casey):
     mine = _scheduled(student, volunteer)
     theirs = _scheduled(student2, casey, starts_at=SECOND)
 
-    body = calendar.calendar_feed_ics(user=student, interviews=[mine, theirs])
+    rows = [
+        *feeds.calendar_feed_read(token=_feed_token(student))[1],
+        *feeds.calendar_feed_read(token=_feed_token(student2))[1],
+    ]
+    assert {row.pk for row in rows} == {mine.pk, theirs.pk}
+
+    body = calendar.calendar_feed_ics(owner=student.pk, rows=rows)
 
     assert [str(e["UID"]) for e in Calendar.from_ical(body).walk("VEVENT")] == [
         f"{mine.uid}@fieldnotes"
@@ -417,8 +453,8 @@ def test_feed_query_count_does_not_grow_with_interviews(
     Interview.objects.update(questions_shared_at=timezone.now())
     url = _feed_url(student)
 
-    # The feed and its owner; the interviews with their shared questions.
-    with django_assert_num_queries(2):
+    # The interviews with their shared questions, the owner found by the token.
+    with django_assert_num_queries(1):
         response = nobody.get(url)
 
     assert len(_feed_uids(response)) == count
@@ -435,11 +471,11 @@ def test_feed_queries_are_compiled_once_and_the_next_fetch_only_binds(
     url = _feed_url(student)
 
     first = nobody.get(url)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         again = nobody.get(url)
 
     kept = {shape[1] for shape in statements._statements("default")}
-    assert kept == {"calendar feed for token", "calendar feed interviews"}
+    assert kept == {"calendar feed rows"}
     assert _event_lines(again.content) == _event_lines(first.content)
     assert "What surprised you?" in again.content.decode()
     # The kept statements bind each fetch's own token and user: the volunteer's own
@@ -547,7 +583,7 @@ def test_feed_answers_304_to_its_own_etag_until_something_changes(
     etag = first["ETag"]
     assert etag.startswith('W/"')
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         again = nobody.get(url, headers={"if-none-match": etag})
 
     assert again.status_code == 304
@@ -647,7 +683,7 @@ def test_feed_with_shared_questions_all_removed_lists_none_and_reads_no_more(
     )
     url = _feed_url(student)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         body = nobody.get(url).content.decode()
 
     assert "Questions" not in body

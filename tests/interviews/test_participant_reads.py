@@ -1,6 +1,7 @@
 """Reads of "my interviews, as student or as volunteer" (issue 10): each side comes
-from its own index through a UNION of ids, never an OR across the volunteer join,
-and the pages and the feed built on them show the same rows in the same order."""
+from its own index (through a UNION of ids, or an OR of the interview's own columns
+with the volunteer profile a scalar subquery), never an OR across the volunteer
+join, and the pages and the feed built on them show the same rows in the same order."""
 
 from datetime import timedelta
 
@@ -80,14 +81,35 @@ def test_upcoming_is_one_query_without_or(both_sides, student, django_assert_num
     assert " OR " not in sql
 
 
-def test_the_feed_query_has_no_or(both_sides, student):
-    with CaptureQueriesContext(connection) as ctx:
-        list(selectors.calendar_feed_interviews(user=student))
+def test_the_feed_query_ors_the_interviews_own_columns_without_a_join(
+    both_sides, student, alumni, student2
+):
+    own, platform, other = both_sides
+    InterviewFactory(student=student2, starts_at=_at(5))  # nobody's here: not in either
 
-    # The shared questions come in the same query (an array per interview).
+    tokens = _token(student), _token(alumni)
+
+    with CaptureQueriesContext(connection) as ctx:
+        as_student = selectors.calendar_feed_read(token=tokens[0])
+    as_volunteer = selectors.calendar_feed_read(token=tokens[1])
+
+    # One query with the shared questions (an array per interview), the owner found
+    # by the token inside it; both sides of the user an OR of the interview's own
+    # columns (a BitmapOr of two indexes), not a join to the volunteer's profile.
     [main] = ctx.captured_queries
-    assert " UNION " in main["sql"]
-    assert " OR " not in main["sql"]
+    assert " UNION " not in main["sql"]
+    assert '"interviews_interview"."volunteer_id" = (SELECT' in main["sql"]
+    assert " JOIN " not in main["sql"].split(" FROM ", 1)[0].split("(SELECT", 1)[0]
+    assert as_student[0] == student.pk
+    assert [row.pk for row in as_student[1]] == [own.pk, platform.pk]
+    assert as_volunteer[0] == alumni.pk
+    assert [row.pk for row in as_volunteer[1]] == [other.pk, platform.pk]
+
+
+def _token(user) -> str:
+    from apps.interviews import services
+
+    return services.calendar_feed_get_or_create(user=user).token
 
 
 def test_participant_download_reaches_either_side_only(both_sides, student, alumni, student2):

@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -414,6 +416,30 @@ def test_inbox_query_count(login_as, office, volunteer, count, django_assert_num
     assert len(groups["past"]["items"]) == min(count, 20)
     assert groups["past"]["count"] == count
     assert response.content.decode().count('class="badge state state-') == count + min(count, 20)
+
+
+def test_inbox_reads_the_volunteers_profile_in_their_own_office_only(
+    login_as, office, other_office, volunteer
+):
+    """The profile is a scalar subquery of each list's query (no join to it), and
+    still the user's profile in the user's office: a profile left in another office
+    shows nothing, waiting or past."""
+    for state in (State.REQUESTED, State.COMPLETED):
+        InterviewFactory(student=UserFactory(office=office), volunteer=volunteer, state=state)
+    browser = login_as(volunteer.user)
+
+    with CaptureQueriesContext(connection) as ctx:
+        counts = {g["key"]: g["count"] for g in browser.get(reverse("inbox")).context["groups"]}
+    lists = [q["sql"] for q in ctx.captured_queries if '"interviews_interview"' in q["sql"]]
+    VolunteerProfile.objects.filter(pk=volunteer.pk).update(office=other_office)
+    moved = browser.get(reverse("inbox")).context["groups"]
+
+    assert counts == {"new": 1, "upcoming": 0, "past": 1}
+    assert len(lists) == 2
+    for sql in lists:
+        assert '"interviews_interview"."volunteer_id" = (SELECT' in sql
+        assert " JOIN " not in sql
+    assert [g["count"] for g in moved] == [0, 0, 0]
 
 
 def test_inbox_pages_the_past_and_keeps_waiting_requests_on_every_page(login_as, office, volunteer):

@@ -29,7 +29,7 @@ from apps.interviews.selectors.feeds import (
     FEED_ROLES,
     FEED_STATES,
     calendar_feed_for_token,
-    calendar_feed_interviews,
+    calendar_feed_read,
 )
 from apps.interviews.selectors.interviews import (
     EXPIRE_AFTER_DAYS,
@@ -147,7 +147,7 @@ __all__ = [
     "bank_questions_active",
     "bank_questions_retired",
     "calendar_feed_for_token",
-    "calendar_feed_interviews",
+    "calendar_feed_read",
     "interview_draft_for",
     "interview_events_for_student",
     "interview_get_for_participant",

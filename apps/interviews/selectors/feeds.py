@@ -4,19 +4,28 @@ holds nothing but its owner's interviews."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+from uuid import UUID
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Case, CharField, OuterRef, Subquery, TextField, When
+from django.db.models import Case, CharField, OuterRef, Q, Subquery, TextField, When
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from apps.accounts.enums import Approval, Role
+from apps.accounts.models import User
+from apps.contacts.models import Contact, VolunteerProfile
 from apps.core.statements import StatementRows
 from apps.interviews.enums import State
-from apps.interviews.models import FEED_NONCE_CHARS, CalendarFeed, Interview, PreparedQuestion
-from apps.interviews.selectors.interviews import interviews_of_participant
+from apps.interviews.models import (
+    FEED_NONCE_CHARS,
+    CalendarFeed,
+    Interview,
+    PreparedQuestion,
+    calendar_feed_token,
+)
 
 FEED_ROLES = (Role.STUDENT, Role.ALUMNI)
 
@@ -33,25 +42,6 @@ FEED_STATES = (State.SCHEDULED, State.COMPLETED)
 # busiest student; the cap only keeps a runaway account from writing an endless
 # file. The latest meetings are kept, so the coming ones always are.
 FEED_MAX_EVENTS = 200
-
-# What the feed writes, and nothing more: a calendar program fetches the feed every
-# hour, for years.
-FEED_FIELDS = (
-    "uid",
-    "sequence",
-    "state",
-    "starts_at",
-    "duration_minutes",
-    "format",
-    "location",
-    "meeting_url",
-    "questions_shared_at",
-    "updated_at",
-    "student_id",
-    "student__full_name",
-    "contact__full_name",
-    "volunteer__user_id",
-)
 
 
 def calendar_feed_for_token(*, token: str) -> CalendarFeed | None:
@@ -77,7 +67,8 @@ def _feed_for_nonce(values: dict):
             user__role__in=FEED_ROLES,
             user__approval=Approval.APPROVED,
         )
-        .select_related("user")
+        # What the token check and the feed's callers read; not the owner's row.
+        .only("nonce", "user_id")
         .order_by("pk")
     )
 
@@ -90,45 +81,99 @@ class _JsonTexts(Subquery):
     output_field = TextField()
 
 
-def calendar_feed_interviews(*, user, now: datetime | None = None) -> list[Interview]:
-    """The user's agreed meetings, as student or as volunteer, from 30 days back, the
-    latest FEED_MAX_EVENTS of them, latest first, in one query: with each, the
-    names the event shows (`student`, `contact`, `volunteer.user_id`) and, once
-    shared, the prepared questions' texts in order (`feed_questions`, None before;
-    questions not shared are never read)."""
+class FeedRow(NamedTuple):
+    """A meeting as the feed writes it (and its ETag digests): the interview's own
+    columns, the student's and contact's names, the volunteer's user (None without
+    one) and, once shared, the prepared questions' texts in order (None before)."""
+
+    pk: int
+    uid: UUID
+    sequence: int
+    state: str
+    starts_at: datetime
+    duration_minutes: int
+    format: str
+    location: str
+    meeting_url: str
+    questions_shared_at: datetime | None
+    updated_at: datetime
+    student_id: int
+    student_name: str
+    contact_name: str
+    volunteer_user_id: int | None
+    questions: list[str] | None
+
+
+def calendar_feed_read(*, token: str, now: datetime | None = None):
+    """The feed a URL's token opens, as (its owner's id, their meetings): None if it
+    opens none (calendar_feed_for_token). The meetings are the owner's agreed ones,
+    as student or as volunteer, from FEED_HISTORY_DAYS back, the latest
+    FEED_MAX_EVENTS of them, latest first, each a FeedRow.
+
+    One query when the feed has a meeting: the owner is found by the nonce inside
+    it. The token's HMAC half is checked first, so a forged token reads nothing;
+    only a feed without meetings reads its row again, to tell an empty calendar
+    from a feed that is gone."""
+    if not constant_time_compare(token, calendar_feed_token(token[:FEED_NONCE_CHARS])):
+        return None
     now = now or timezone.now()
     # A calendar program fetches the feed every hour: its query is compiled once per
-    # process (core.statements), and each fetch only binds the user and the time.
-    interviews = StatementRows(
-        shape=("calendar feed interviews",),
-        build=_feed_interviews,
-        inputs={"user_id": user.pk, "since": now - timedelta(days=FEED_HISTORY_DAYS)},
-        sentinels={"user_id": 2_000_000_017, "since": datetime(1901, 1, 1, tzinfo=UTC)},
+    # process (core.statements), and each fetch only binds the nonce and the time.
+    rows = StatementRows(
+        shape=("calendar feed rows",),
+        build=_feed_rows,
+        inputs={
+            "nonce": token[:FEED_NONCE_CHARS],
+            "since": now - timedelta(days=FEED_HISTORY_DAYS),
+        },
+        sentinels={"nonce": "feed-nonce-sentinel", "since": datetime(1901, 1, 1, tzinfo=UTC)},
     )[0:FEED_MAX_EVENTS]
-    if connection.vendor != "postgresql":
-        for interview in interviews:
-            if interview.feed_questions is not None:
-                interview.feed_questions = json.loads(interview.feed_questions)
-    return interviews
+    if not rows:
+        feed = calendar_feed_for_token(token=token)
+        return None if feed is None else (feed.user_id, [])
+    decode = connection.vendor != "postgresql"
+    meetings = []
+    for *row, questions, _owner in rows:
+        if decode and questions is not None:
+            questions = json.loads(questions)
+        meetings.append(FeedRow(*row, questions))
+    return rows[0][-1], meetings
 
 
-def _feed_interviews(values: dict):
+def _feed_rows(values: dict):
+    # The owner as scalar subqueries (each planned and run once), and the names as
+    # correlated ones: no join, and the user's two sides an OR of the interview's
+    # own columns, which PostgreSQL reads as a BitmapOr of its (student, state) and
+    # (volunteer, state) indexes. The union of ids and four joins this replaced
+    # took 1.6 ms to plan against 0.5 ms to run on the scale data; this plans in 0.3.
+    owner = Subquery(_feed_for_nonce(values).order_by().values("user_id"))
+    volunteer = Subquery(VolunteerProfile.objects.filter(user_id=owner).order_by().values("pk"))
     texts = PreparedQuestion.objects.filter(interview=OuterRef("pk")).order_by("position", "pk")
     if connection.vendor == "postgresql":
         questions, output = ArraySubquery(texts.values("text")), ArrayField(CharField())
     else:
         questions, output = _JsonTexts(texts.values("text")), TextField()
     return (
-        interviews_of_participant(
-            user=values["user_id"], state__in=FEED_STATES, starts_at__gte=values["since"]
+        Interview.objects.filter(
+            Q(student_id=owner) | Q(volunteer_id=volunteer),
+            state__in=FEED_STATES,
+            starts_at__gte=values["since"],
         )
-        .select_related("student", "contact", "volunteer")
-        .only(*FEED_FIELDS)
         .annotate(
+            student_name=_name_of(User, "student_id", "full_name"),
+            contact_name=_name_of(Contact, "contact_id", "full_name"),
+            volunteer_user_id=_name_of(VolunteerProfile, "volunteer_id", "user_id"),
             feed_questions=Case(
                 When(questions_shared_at__isnull=False, then=questions),
                 output_field=output,
-            )
+            ),
+            owner=owner,
         )
         .order_by("-starts_at", "-pk")
+        # FeedRow's `questions`, under a name no field of Interview has.
+        .values_list(*FeedRow._fields[:-1], "feed_questions", "owner")
     )
+
+
+def _name_of(model, column: str, field: str) -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(column)).order_by().values(field))
