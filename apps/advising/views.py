@@ -27,7 +27,7 @@ from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.rendering import CountedPaginator, date_shown
 from apps.interviews.selectors import interview_list_for_advisor
-from apps.students.selectors import field_choices_for_office, student_profile_find
+from apps.students.selectors import student_profile_find
 
 PAGE_SIZE = 50
 
@@ -41,7 +41,7 @@ def _caseload(request, *, page: bool = False):
     form = CaseloadFilterForm(
         request.GET,
         programmes=cached.programmes,
-        fields=field_choices_for_office(office_id=advisor.office_id),
+        fields=cached.fields,
     )
     if not form.is_valid():
         return form, None, None, None, cached

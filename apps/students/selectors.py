@@ -8,6 +8,7 @@ from django.http import Http404
 from apps.accounts.enums import Role
 from apps.accounts.models import User
 from apps.core.statements import StatementRows
+from apps.core.versions import version_read
 from apps.students.models import Field, ResearchNote, StudentProfile
 
 
@@ -30,6 +31,39 @@ def field_choices_for_office(*, office_id: int) -> list[tuple[int, str]]:
         inputs={"office_id": office_id},
         sentinels={"office_id": 2_000_000_011},
     )[0:None]
+
+
+# The caseload offers the office's fields on every page: kept in the cache under a
+# version of the office's list of fields, which field_save and field_seed_defaults
+# replace once they commit (services.fields_changed). A version rather than deleting
+# the kept list: a page that read the old list just before the change would keep it
+# under the old version, which nobody reads again. The hour bounds what a write
+# outside those services (a shell) could leave stale.
+FIELD_CHOICES_CACHE_SECONDS = 3600
+FIELDS_VERSION_SECONDS = 24 * 3600
+
+
+def fields_version_key(office_id: int) -> str:
+    return f"students:fields-version:{office_id}"
+
+
+def field_choices_keys(office_id: int) -> tuple[str, str]:
+    """The cache keys field_choices_kept reads: the version, then the kept choices."""
+    return fields_version_key(office_id), f"students:field-choices:{office_id}"
+
+
+def field_choices_kept(*, office_id: int, got: dict) -> tuple[str, list[tuple[int, str]]]:
+    """The version of the office's fields and field_choices_for_office under it, from
+    `got` (what the caller read under field_choices_keys in its own round trip to
+    the cache); read and kept again when missing or kept under another version."""
+    version_key, choices_key = field_choices_keys(office_id)
+    version = version_read(version_key, timeout=FIELDS_VERSION_SECONDS, stored=got.get(version_key))
+    stored = got.get(choices_key)
+    if stored is not None and stored[0] == version:
+        return version, stored[1]
+    choices = field_choices_for_office(office_id=office_id)
+    cache.set(choices_key, (version, choices), FIELD_CHOICES_CACHE_SECONDS)
+    return version, choices
 
 
 def field_get_for_office(*, office_id: int, pk: int) -> Field:

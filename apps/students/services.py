@@ -8,8 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.services import members_changed
+from apps.core.versions import version_replace
 from apps.students.models import Field, ResearchNote, StudentProfile
-from apps.students.selectors import programmes_cache_key
+from apps.students.selectors import (
+    FIELDS_VERSION_SECONDS,
+    fields_version_key,
+    programmes_cache_key,
+)
 
 # A relaxed speaking pace: 150 words a minute, so 75–150 words is 30–60 seconds.
 WORDS_PER_MINUTE = 150
@@ -120,6 +125,19 @@ def _check_admin(admin, office_id) -> None:
         raise PermissionError("not this office's admin")
 
 
+def fields_changed(*, office_id: int) -> None:
+    """The office's list of fields changed: a new version once the transaction
+    commits (see selectors.field_choices_kept), so the filters offering them show
+    the change at once."""
+    transaction.on_commit(
+        lambda: version_replace(
+            fields_version_key(office_id),
+            timeout=FIELDS_VERSION_SECONDS,
+            what=f"office {office_id}: the fields' choices",
+        )
+    )
+
+
 def field_save(
     *, admin, field: Field | None = None, name: str, description: str = "", is_active: bool = True
 ) -> Field:
@@ -137,6 +155,7 @@ def field_save(
         raise ValidationError(
             {"name": _("Your office already has a field with this name.")}
         ) from exc
+    fields_changed(office_id=field.office_id)
     return field
 
 
@@ -147,4 +166,6 @@ def field_seed_defaults(*, office) -> int:
     }
     new = [Field(office=office, name=n) for n in DEFAULT_FIELDS if n.lower() not in existing]
     Field.objects.bulk_create(new)
+    if new:
+        fields_changed(office_id=office.pk)
     return len(new)
