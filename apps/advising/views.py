@@ -25,7 +25,13 @@ from apps.contacts.selectors import target_list_grouped
 from apps.core.csv_cells import csv_cell_safe, csv_streaming_response
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import CountedPaginator, date_shown
+from apps.core.rendering import (
+    CountedPaginator,
+    Kept,
+    date_shown,
+    pagination_html,
+    widget_kept,
+)
 from apps.interviews.selectors import interview_list_for_advisor
 from apps.students.selectors import student_profile_find
 
@@ -52,6 +58,16 @@ def _caseload(request, *, page: bool = False):
     read = selectors.caseload_page_rows if page else selectors.caseload_for_advisor
     students = read(advisor=advisor, query=query, now=now)
     return form, query, students, now, cached
+
+
+def _widgets(form, cached: selectors.CaseloadCached) -> dict[str, str]:
+    """The filters' widgets as `{{ form.<name> }}` wrote them, each kept per value,
+    language and the office's choices (core.rendering.widget_kept)."""
+    choices = {"programme": tuple(cached.programmes), "field": cached.fields_version}
+    return {
+        name: widget_kept(form[name], choices=choices.get(name, ()))
+        for name in ("scope", "programme", "year", "field", "stage", "flag")
+    }
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -91,8 +107,22 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
     return headers
 
 
-@functools.cache
+# Per query string and language: most requests are one of a few.
+_kept_header_cells = Kept(256)
+
+
 def _header_cells(request, query: selectors.CaseloadQuery) -> str:
+    """_header_cells_written, kept per process, query string (request.GET and the
+    sort are made from it alone) and language."""
+    key = (request.META.get("QUERY_STRING", ""), get_language())
+    cells = _kept_header_cells.get(key)
+    if cells is None:
+        cells = _header_cells_written(request, query)
+        _kept_header_cells.put(key, cells)
+    return cells
+
+
+def _header_cells_written(request, query: selectors.CaseloadQuery) -> str:
     """The headings' cells, as the template's loop wrote them with
     `{% querystring sort=header.sort page=None %}` for each link: the query string
     without the page is encoded once (as QueryDict.urlencode does), the sort put
@@ -240,7 +270,12 @@ def _rows_html(students, *, selectable: bool) -> str:
 def caseload(request):
     form, query, students, now, cached = _caseload(request, page=True)
     if students is None:
-        return render(request, "advising/caseload.html", {"form": form}, status=400)
+        return render(
+            request,
+            "advising/caseload.html",
+            {"form": form, "widgets": _widgets(form, cached)},
+            status=400,
+        )
     count = selectors.caseload_count(
         advisor=request.user, query=query, now=now, version=cached.members_version
     )
@@ -253,9 +288,11 @@ def caseload(request):
         "advising/caseload.html",
         {
             "form": form,
+            "widgets": _widgets(form, cached),
             "query": query,
             "page": page,
             "header_cells": _header_cells(request, query),
+            "pagination": mark_safe(pagination_html(request, page)),  # noqa: S308 - escaped
             "rows": _rows_html(page.object_list, selectable=request.user.is_office_admin),
             # Office admins assign the students they select to an advisor.
             "assign_form": AssignForm(
@@ -322,9 +359,14 @@ def _csv_rows(students, *, advisor, now):
 @advisor_only
 def caseload_csv(request):
     """What the page shows, every page of it, as CSV. Logged in the access log."""
-    form, _query, students, now, _cached = _caseload(request)
+    form, _query, students, now, cached = _caseload(request)
     if students is None:
-        return render(request, "advising/caseload.html", {"form": form}, status=400)
+        return render(
+            request,
+            "advising/caseload.html",
+            {"form": form, "widgets": _widgets(form, cached)},
+            status=400,
+        )
     services.access_record(
         actor=request.user, what=AccessRecord.What.CASELOAD_CSV, detail=request.GET.urlencode()
     )

@@ -13,6 +13,7 @@ for the person reading it.
 
 import functools
 import html
+import threading
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -35,6 +36,50 @@ def render_list(
         return render(request, template_name, context, status=status)
     with queries_disabled():
         return render(request, template_name, context, status=status)
+
+
+class Kept:
+    """What a process keeps, at most `size` values, the oldest going first: for HTML
+    written once per language and whatever else it depends on, where the number of
+    such keys is not bounded by the code (query strings, an office's choices)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if len(self._values) >= self.size:
+                del self._values[next(iter(self._values))]  # dicts keep their order
+            self._values[key] = value
+
+
+_kept_widgets = Kept(1024)
+
+
+def widget_kept(field, *, choices=()) -> str:
+    """What `{{ form.field }}` writes for a bound field, kept per process, form,
+    field, value, language and `choices` (what the field's choices were made from,
+    hashable: the page's own, or () when they are the form's constants): a select
+    of forty options through Django's widget machinery costs more than the page's
+    query. A field with errors (aria-invalid) or a value that is not hashable is
+    written each time."""
+    if field.errors:
+        return str(field)
+    value = field.value()
+    key = (type(field.form), field.html_name, field.auto_id, value, get_language(), choices)
+    try:
+        html_ = _kept_widgets.get(key)
+    except TypeError:
+        return str(field)
+    if html_ is None:
+        html_ = str(field)
+        _kept_widgets.put(key, html_)
+    return html_
 
 
 class CountedPaginator(Paginator):

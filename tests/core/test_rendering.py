@@ -6,14 +6,18 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.template import engines
 from django.template.defaultfilters import timesince_filter
 from django.test import RequestFactory, override_settings
 from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext_lazy
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
 from apps.core.rendering import (
+    Kept,
     LocalDates,
     date_shown,
     datetime_shown,
@@ -21,6 +25,7 @@ from apps.core.rendering import (
     options_html,
     render_list,
     time_since,
+    widget_kept,
 )
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +176,52 @@ def test_pagination_html_is_the_pagination_template(number, count, rf):
     assert pagination_html(request, page) == render_to_string(
         "_pagination.html", {"page": page}, request
     )
+
+
+def test_a_process_keeps_at_most_so_many_the_oldest_going_first():
+    kept = Kept(2)
+    for n in range(3):
+        kept.put(n, str(n))
+
+    assert [kept.get(n) for n in range(3)] == [None, "1", "2"]
+
+
+class _Filters(forms.Form):
+    colour = forms.ChoiceField(choices=[("", "Any"), ("red", "Red"), ("<b>", "Bold & <i>")])
+    year = forms.IntegerField(min_value=1950, required=False)
+    size = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, sizes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["size"].choices = sizes
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "colour=red", "colour=%3Cb%3E&year=2000", "colour=blue&year=1900", "year=x&size=L"],
+)
+def test_widget_kept_is_what_the_bound_field_writes(query):
+    """Written once per value and choices, then read back: the same HTML as
+    `{{ form.field }}`, errors (aria-invalid) written afresh each time."""
+    sizes = [("S", "Small"), ("L", "Large")]
+    for _ in range(2):
+        form = _Filters(QueryDict(query), sizes=sizes)
+        form.is_valid()
+        for name in ("colour", "year", "size"):
+            assert widget_kept(form[name], choices=tuple(sizes)) == str(form[name])
+
+
+def test_widget_kept_follows_the_choices_and_the_language():
+    first = _Filters(QueryDict("size=S"), sizes=[("S", "Small")])
+    assert widget_kept(first["size"], choices=("v1",)) == str(first["size"])
+
+    changed = _Filters(QueryDict("size=S"), sizes=[("S", "Tiny")])
+    assert ">Tiny</option>" in widget_kept(changed["size"], choices=("v2",))
+
+    class Answer(forms.Form):
+        answer = forms.ChoiceField(choices=[("y", gettext_lazy("Yes"))])
+
+    with translation.override("de"):
+        assert ">Ja</option>" in widget_kept(Answer(QueryDict(""))["answer"])
+    with translation.override("en"):
+        assert ">Yes</option>" in widget_kept(Answer(QueryDict(""))["answer"])
