@@ -189,6 +189,11 @@ class LocalDates:
         local = moment.astimezone(self.zone)
         return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
+    def date_shown(self, moment) -> tuple[str, str]:
+        # As date_shown: |date:"c" and |date:"j M Y"
+        local = moment.astimezone(self.zone)
+        return local.isoformat(), f"{local.day} {self.months[local.month]} {local.year:04d}"
+
     def datetime_shown(self, moment) -> tuple[str, str]:
         # As datetime_shown: |date:"c" and |date:"D j M Y, H:i"
         local = moment.astimezone(self.zone)

@@ -102,6 +102,7 @@ def test_datetime_and_date_shown_are_what_the_date_filter_shows(language, zone):
             )
             dates = LocalDates(language)
             assert dates.datetime_shown(moment) == datetime_shown(moment)
+            assert dates.date_shown(moment) == date_shown(moment)
             assert (
                 dates.datetime_zone_shown(moment)
                 == datetime_zone_shown(moment)
