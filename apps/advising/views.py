@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -30,6 +30,8 @@ from apps.core.rendering import (
     Kept,
     LocalDates,
     pagination_html,
+    stencil,
+    stencil_filled,
     widget_kept,
 )
 from apps.interviews.selectors import interview_list_for_advisor
@@ -60,14 +62,44 @@ def _caseload(request, *, page: bool = False):
     return form, query, students, now, cached
 
 
+_WIDGETS = ("scope", "programme", "year", "field", "stage", "flag")
+
+
 def _widgets(form, cached: selectors.CaseloadCached) -> dict[str, str]:
     """The filters' widgets as `{{ form.<name> }}` wrote them, each kept per value,
     language and the office's choices (core.rendering.widget_kept)."""
     choices = {"programme": tuple(cached.programmes), "field": cached.fields_version}
-    return {
-        name: widget_kept(form[name], choices=choices.get(name, ()))
-        for name in ("scope", "programme", "year", "field", "stage", "flag")
-    }
+    return {name: widget_kept(form[name], choices=choices.get(name, ())) for name in _WIDGETS}
+
+
+_FILTER_HOLES = ("errors", "q", *_WIDGETS, "sort")
+
+
+def _filters_html(form, widgets: dict[str, str]) -> str:
+    """The filters' form as the page's template wrote it: its labels, buttons and
+    links from advising/_caseload_filters.html rendered once per language
+    (core.rendering.stencil), the request's values in its holes, escaped as `{{ }}`
+    escaped them."""
+    errors = ""
+    if form.errors:
+        errors = "".join(
+            f"<div>{conditional_escape(error)}</div>"
+            for field_errors in form.errors.values()
+            for error in field_errors
+        )
+        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    sort = form["sort"].value()
+    return stencil_filled(
+        stencil("advising/_caseload_filters.html", _FILTER_HOLES),
+        {
+            **widgets,
+            "errors": errors,
+            "q": conditional_escape(form["q"].value() or ""),
+            "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
+            if sort
+            else "",
+        },
+    )
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -265,7 +297,7 @@ def caseload(request):
         return render(
             request,
             "advising/caseload.html",
-            {"form": form, "widgets": _widgets(form, cached)},
+            {"form": form, "filters": _filters_html(form, _widgets(form, cached))},
             status=400,
         )
     count = selectors.caseload_count(
@@ -280,7 +312,7 @@ def caseload(request):
         "advising/caseload.html",
         {
             "form": form,
-            "widgets": _widgets(form, cached),
+            "filters": _filters_html(form, _widgets(form, cached)),
             "query": query,
             "page": page,
             "header_cells": _header_cells(request, query),
@@ -356,7 +388,7 @@ def caseload_csv(request):
         return render(
             request,
             "advising/caseload.html",
-            {"form": form, "widgets": _widgets(form, cached)},
+            {"form": form, "filters": _filters_html(form, _widgets(form, cached))},
             status=400,
         )
     services.access_record(

@@ -13,6 +13,7 @@ for the person reading it.
 
 import functools
 import html
+import re
 import threading
 from datetime import datetime
 from types import SimpleNamespace
@@ -22,8 +23,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaulttags import querystring
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language, gettext
 from zen_queries import queries_disabled
@@ -80,6 +84,35 @@ def widget_kept(field, *, choices=()) -> str:
         html_ = str(field)
         _kept_widgets.put(key, html_)
     return html_
+
+
+# A hole's marker: escaped text cannot hold "<", so no value filled in can be taken
+# for one, and a template's own text (markup, translations) holds none.
+_HOLE = "<!--hole:{}-->"
+_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
+_kept_stencils = Kept(64)
+
+
+def stencil(template_name: str, holes: tuple[str, ...]) -> tuple[str, ...]:
+    """The template rendered with `holes.<name>` a marker, split at the markers
+    (literal HTML at even indexes, a hole's name at odd ones): once per process,
+    template, language, URL conf and script prefix; on every call under DEBUG, so
+    that an edited template shows without a restart."""
+    key = (template_name, holes, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    pieces = None if settings.DEBUG else _kept_stencils.get(key)
+    if pieces is None:
+        markers = {hole: mark_safe(_HOLE.format(hole)) for hole in holes}  # noqa: S308
+        pieces = tuple(_HOLE_SPLIT.split(render_to_string(template_name, {"holes": markers})))
+        _kept_stencils.put(key, pieces)
+    return pieces
+
+
+def stencil_filled(pieces: tuple[str, ...], values: dict) -> str:
+    """A stencil's pieces with each hole's value, which the caller has escaped."""
+    return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the values are
+        "".join(piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces))
+    )
 
 
 class CountedPaginator(Paginator):

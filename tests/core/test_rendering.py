@@ -24,6 +24,8 @@ from apps.core.rendering import (
     datetime_zone_shown,
     options_html,
     render_list,
+    stencil,
+    stencil_filled,
     time_since,
     widget_kept,
 )
@@ -226,3 +228,37 @@ def test_widget_kept_follows_the_choices_and_the_language():
         assert ">Ja</option>" in widget_kept(Answer(QueryDict(""))["answer"])
     with translation.override("en"):
         assert ">Yes</option>" in widget_kept(Answer(QueryDict(""))["answer"])
+
+
+STENCIL = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {
+            "loaders": [
+                (
+                    "django.template.loaders.locmem.Loader",
+                    {
+                        "stencil.html": "{% load i18n %}<p>{% translate 'Yes' %}: "
+                        "{{ holes.name }}</p>{{ holes.more }}."
+                    },
+                )
+            ]
+        },
+    }
+]
+
+
+@override_settings(TEMPLATES=STENCIL)
+def test_a_stencil_is_rendered_once_per_language_and_filled_each_time():
+    with translation.override("de"):
+        pieces = stencil("stencil.html", ("name", "more"))
+        assert stencil("stencil.html", ("name", "more")) is pieces
+        filled = stencil_filled(pieces, {"name": "Ann &amp; Bo", "more": "<b>x</b>"})
+    with translation.override("en"):
+        english = stencil_filled(
+            stencil("stencil.html", ("name", "more")), {"name": "", "more": ""}
+        )
+
+    assert pieces == ("<p>Ja: ", "name", "</p>", "more", ".")
+    assert filled == "<p>Ja: Ann &amp; Bo</p><b>x</b>."
+    assert english == "<p>Yes: </p>."
