@@ -44,6 +44,8 @@ from apps.followups.selectors import (
 )
 from apps.interviews.selectors import interview_events_for_student, student_interview_figures
 from apps.students.selectors import (
+    field_choices_cache_keys,
+    field_choices_versioned,
     programmes_cache_key,
     programmes_for_office,
     student_profile_figures,
@@ -139,24 +141,31 @@ class CaseloadCached:
     programmes: list[str]
     members_version: str
     has_caseload: bool
+    # The office's fields offered (id, name), and the version they were kept under.
+    fields: list[tuple[int, str]]
+    fields_version: str
 
 
 def caseload_cached(*, advisor) -> CaseloadCached:
-    """What the caseload reads before its filters: office_cached, and whether the
-    advisor has students assigned (advisor_has_caseload), in one round trip to the
-    cache instead of two and a query. Assignments change only with the
-    membership's version (advising.services call members_changed), so the last is
-    kept with the version it was read under and read again once that is not the
-    current one."""
+    """What the caseload reads before its filters: office_cached, whether the
+    advisor has students assigned (advisor_has_caseload) and the office's fields
+    (students.selectors.field_choices_versioned), in one round trip to the cache instead
+    of three and two queries. Assignments change only with the membership's version
+    (advising.services call members_changed), so the second is kept with the
+    version it was read under and read again once that is not the current one."""
     has_key = f"advisor-has-caseload:{advisor.office_id}:{advisor.pk}"
-    office, got = office_cached(office_id=advisor.office_id, more=(has_key,))
+    fields_keys = field_choices_cache_keys(office_id=advisor.office_id)
+    office, got = office_cached(office_id=advisor.office_id, more=(has_key, *fields_keys))
     stored = got.get(has_key)
     if stored is not None and stored[0] == office.members_version:
         has_caseload = stored[1]
     else:
         has_caseload = advisor_has_caseload(advisor=advisor)
         cache.set(has_key, (office.members_version, has_caseload), MEMBERS_CACHE_SECONDS)
-    return CaseloadCached(office.programmes, office.members_version, has_caseload)
+    fields_version, fields = field_choices_versioned(office_id=advisor.office_id, found=got)
+    return CaseloadCached(
+        office.programmes, office.members_version, has_caseload, fields, fields_version
+    )
 
 
 # Sort keys that RowsFigureOrder pages through, a few grouped queries instead of a

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -25,9 +25,17 @@ from apps.contacts.selectors import target_list_grouped
 from apps.core.csv_cells import csv_cell_safe, csv_streaming_response
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
-from apps.core.rendering import CountedPaginator, date_shown
+from apps.core.rendering import (
+    CountedPaginator,
+    Kept,
+    LocalDates,
+    pagination_html,
+    stencil,
+    stencil_filled,
+    widget_kept,
+)
 from apps.interviews.selectors import interview_list_for_advisor
-from apps.students.selectors import field_choices_for_office, student_profile_find
+from apps.students.selectors import student_profile_find
 
 PAGE_SIZE = 50
 
@@ -41,7 +49,7 @@ def _caseload(request, *, page: bool = False):
     form = CaseloadFilterForm(
         request.GET,
         programmes=cached.programmes,
-        fields=field_choices_for_office(office_id=advisor.office_id),
+        fields=cached.fields,
     )
     if not form.is_valid():
         return form, None, None, None, cached
@@ -52,6 +60,46 @@ def _caseload(request, *, page: bool = False):
     read = selectors.caseload_page_rows if page else selectors.caseload_for_advisor
     students = read(advisor=advisor, query=query, now=now)
     return form, query, students, now, cached
+
+
+_WIDGETS = ("scope", "programme", "year", "field", "stage", "flag")
+
+
+def _widgets(form, cached: selectors.CaseloadCached) -> dict[str, str]:
+    """The filters' widgets as `{{ form.<name> }}` wrote them, each kept per value,
+    language and the office's choices (core.rendering.widget_kept)."""
+    choices = {"programme": tuple(cached.programmes), "field": cached.fields_version}
+    return {name: widget_kept(form[name], choices=choices.get(name, ())) for name in _WIDGETS}
+
+
+_FILTER_HOLES = ("errors", "q", *_WIDGETS, "sort")
+
+
+def _filters_html(form, widgets: dict[str, str]) -> str:
+    """The filters' form as the page's template wrote it: its labels, buttons and
+    links from advising/_caseload_filters.html rendered once per language
+    (core.rendering.stencil), the request's values in its holes, escaped as `{{ }}`
+    escaped them."""
+    errors = ""
+    if form.errors:
+        errors = "".join(
+            f"<div>{conditional_escape(error)}</div>"
+            for field_errors in form.errors.values()
+            for error in field_errors
+        )
+        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    sort = form["sort"].value()
+    return stencil_filled(
+        stencil("advising/_caseload_filters.html", _FILTER_HOLES),
+        {
+            **widgets,
+            "errors": errors,
+            "q": conditional_escape(form["q"].value() or ""),
+            "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
+            if sort
+            else "",
+        },
+    )
 
 
 # The page's sortable columns: (sort key, heading), in the table's order.
@@ -91,8 +139,22 @@ def _headers(query: selectors.CaseloadQuery) -> list[dict]:
     return headers
 
 
-@functools.cache
+# Per query string and language: most requests are one of a few.
+_kept_header_cells = Kept(256)
+
+
 def _header_cells(request, query: selectors.CaseloadQuery) -> str:
+    """_header_cells_written, kept per process, query string (request.GET and the
+    sort are made from it alone) and language."""
+    key = (request.META.get("QUERY_STRING", ""), get_language())
+    cells = _kept_header_cells.get(key)
+    if cells is None:
+        cells = _header_cells_written(request, query)
+        _kept_header_cells.put(key, cells)
+    return cells
+
+
+def _header_cells_written(request, query: selectors.CaseloadQuery) -> str:
     """The headings' cells, as the template's loop wrote them with
     `{% querystring sort=header.sort page=None %}` for each link: the query string
     without the page is encoded once (as QueryDict.urlencode does), the sort put
@@ -181,56 +243,48 @@ def _rows_html(students, *, selectable: bool) -> str:
     last activity and its stage. `selectable` adds the office admin's checkbox."""
     language = get_language()
     stages = _stage_badges(language)
-    badges = _flag_badges(language)
+    # As plain str: a SafeString's + makes another SafeString, five times a row.
+    stalled, missed, no_targets, job_ask, no_advisor = map(str.__str__, _flag_badges(language))
+    dates = LocalDates(language)
     select = _("Select %(name)s")
     url_for = path_for_pk("advising_student")
+    e = html_escape
     rows = []
     for student in students:
         pk = int(student.pk)
-        iso, shown = date_shown(student.active_at)
+        name = student.full_name
+        iso, shown = dates.date_shown(student.active_at)
         stage = student.furthest_stage
         year = student.graduation_year
+        missing = int(student.thanks_missing)
+        targets = int(student.targets)
         rows.append(
             _ROW.format(
-                select=_SELECT.format(
-                    pk=pk, label=html_escape(select % {"name": student.full_name})
-                )
+                select=_SELECT.format(pk=pk, label=e(select % {"name": name}))
                 if selectable
                 else "",
-                url=html_escape(url_for(pk)),
-                name=html_escape(student.full_name),
-                email=html_escape(student.email),
-                badges="".join(
-                    html
-                    for html, shown in zip(
-                        badges,
-                        (
-                            student.is_stalled,
-                            student.thanks_missing,
-                            not student.targets,
-                            student.job_asks,
-                            not student.has_advisor,
-                        ),
-                        strict=True,
-                    )
-                    if shown
-                ),
-                programme=html_escape(student.programme),
+                url=e(url_for(pk)),
+                name=e(name),
+                email=e(student.email),
+                badges=(stalled if student.is_stalled else "")
+                + (missed if missing else "")
+                + ("" if targets else no_targets)
+                + (job_ask if student.job_asks else "")
+                + ("" if student.has_advisor else no_advisor),
+                programme=e(student.programme),
                 year="" if year is None else int(year),
                 contacts=int(student.contacts_count),
-                targets=int(student.targets),
+                targets=targets,
                 requests=int(student.requests_sent),
                 accepted=int(student.accepted),
                 held=int(student.held),
                 on_time=int(student.thanks_on_time),
                 late=int(student.thanks_late),
-                missing=int(student.thanks_missing),
+                missing=missing,
                 overdue=int(student.overdue_followups),
-                active_iso=html_escape(iso),
-                active=html_escape(shown),
-                stage=stages.get(stage) or _STAGE.format(stage=html_escape(stage), label="")
-                if stage
-                else "",
+                active_iso=e(iso),
+                active=e(shown),
+                stage=stages.get(stage) or _STAGE.format(stage=e(stage), label="") if stage else "",
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
@@ -240,7 +294,12 @@ def _rows_html(students, *, selectable: bool) -> str:
 def caseload(request):
     form, query, students, now, cached = _caseload(request, page=True)
     if students is None:
-        return render(request, "advising/caseload.html", {"form": form}, status=400)
+        return render(
+            request,
+            "advising/caseload.html",
+            {"form": form, "filters": _filters_html(form, _widgets(form, cached))},
+            status=400,
+        )
     count = selectors.caseload_count(
         advisor=request.user, query=query, now=now, version=cached.members_version
     )
@@ -253,9 +312,11 @@ def caseload(request):
         "advising/caseload.html",
         {
             "form": form,
+            "filters": _filters_html(form, _widgets(form, cached)),
             "query": query,
             "page": page,
             "header_cells": _header_cells(request, query),
+            "pagination": mark_safe(pagination_html(request, page)),  # noqa: S308 - escaped
             "rows": _rows_html(page.object_list, selectable=request.user.is_office_admin),
             # Office admins assign the students they select to an advisor.
             "assign_form": AssignForm(
@@ -322,9 +383,14 @@ def _csv_rows(students, *, advisor, now):
 @advisor_only
 def caseload_csv(request):
     """What the page shows, every page of it, as CSV. Logged in the access log."""
-    form, _query, students, now, _cached = _caseload(request)
+    form, _query, students, now, cached = _caseload(request)
     if students is None:
-        return render(request, "advising/caseload.html", {"form": form}, status=400)
+        return render(
+            request,
+            "advising/caseload.html",
+            {"form": form, "filters": _filters_html(form, _widgets(form, cached))},
+            status=400,
+        )
     services.access_record(
         actor=request.user, what=AccessRecord.What.CASELOAD_CSV, detail=request.GET.urlencode()
     )

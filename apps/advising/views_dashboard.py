@@ -2,7 +2,6 @@
 
 import csv
 import re
-import threading
 import zoneinfo
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from apps.advising import charts
 from apps.advising.dashboard import Dashboard, dashboard_cached_read, dashboard_figures_cached
 from apps.advising.forms_dashboard import CUSTOM, RANGE_CHOICES, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
+from apps.core.rendering import Kept
 from apps.students.selectors import programmes_for_office
 
 
@@ -245,26 +245,8 @@ def _query(request, **changes) -> str:
     return escape(querystring(None, request.GET, **changes))
 
 
-class _Kept:
-    """What a process keeps, at most `size` values, the oldest going first."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._values: dict = {}
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        return self._values.get(key)
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            if len(self._values) >= self.size:
-                del self._values[next(iter(self._values))]  # dicts keep their order
-            self._values[key] = value
-
-
 # Per query string, period and language: most requests are one of a few.
-_kept_links = _Kept(256)
+_kept_links = Kept(256)
 
 
 def _links(request, form) -> dict:
@@ -328,7 +310,7 @@ class FiguresPieces:
         )
 
 
-_kept_figures = _Kept(KEPT_FIGURES)
+_kept_figures = Kept(KEPT_FIGURES)
 # What of _context the page's context keeps beside the figures' HTML.
 FIGURES_VALUES = ("headlines", "engagement", "unit_label", "busiest_share", "even_share")
 
@@ -368,7 +350,7 @@ _FILTER_HOLES = (
 )
 _FILTER_HOLE = "<!--hole:{}-->"
 _FILTER_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
-_kept_filters = _Kept(32)
+_kept_filters = Kept(32)
 
 
 def _filters_pieces(has_figures: bool, has_errors: bool) -> tuple[str, ...]:

@@ -13,6 +13,8 @@ for the person reading it.
 
 import functools
 import html
+import re
+import threading
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -21,8 +23,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaulttags import querystring
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language, gettext
 from zen_queries import queries_disabled
@@ -35,6 +40,79 @@ def render_list(
         return render(request, template_name, context, status=status)
     with queries_disabled():
         return render(request, template_name, context, status=status)
+
+
+class Kept:
+    """What a process keeps, at most `size` values, the oldest going first: for HTML
+    written once per language and whatever else it depends on, where the number of
+    such keys is not bounded by the code (query strings, an office's choices)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._values.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            if len(self._values) >= self.size:
+                del self._values[next(iter(self._values))]  # dicts keep their order
+            self._values[key] = value
+
+
+_kept_widgets = Kept(1024)
+
+
+def widget_kept(field, *, choices=()) -> str:
+    """What `{{ form.field }}` writes for a bound field, kept per process, form,
+    field, value, language and `choices` (what the field's choices were made from,
+    hashable: the page's own, or () when they are the form's constants): a select
+    of forty options through Django's widget machinery costs more than the page's
+    query. A field with errors (aria-invalid) or a value that is not hashable is
+    written each time."""
+    if field.errors:
+        return str(field)
+    value = field.value()
+    key = (type(field.form), field.html_name, field.auto_id, value, get_language(), choices)
+    try:
+        html_ = _kept_widgets.get(key)
+    except TypeError:
+        return str(field)
+    if html_ is None:
+        html_ = str(field)
+        _kept_widgets.put(key, html_)
+    return html_
+
+
+# A hole's marker: escaped text cannot hold "<", so no value filled in can be taken
+# for one, and a template's own text (markup, translations) holds none.
+_HOLE = "<!--hole:{}-->"
+_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
+_kept_stencils = Kept(64)
+
+
+def stencil(template_name: str, holes: tuple[str, ...]) -> tuple[str, ...]:
+    """The template rendered with `holes.<name>` a marker, split at the markers
+    (literal HTML at even indexes, a hole's name at odd ones): once per process,
+    template, language, URL conf and script prefix; on every call under DEBUG, so
+    that an edited template shows without a restart."""
+    key = (template_name, holes, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    key += (get_script_prefix(),)
+    pieces = None if settings.DEBUG else _kept_stencils.get(key)
+    if pieces is None:
+        markers = {hole: mark_safe(_HOLE.format(hole)) for hole in holes}  # noqa: S308
+        pieces = tuple(_HOLE_SPLIT.split(render_to_string(template_name, {"holes": markers})))
+        _kept_stencils.put(key, pieces)
+    return pieces
+
+
+def stencil_filled(pieces: tuple[str, ...], values: dict) -> str:
+    """A stencil's pieces with each hole's value, which the caller has escaped."""
+    return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the values are
+        "".join(piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces))
+    )
 
 
 class CountedPaginator(Paginator):
@@ -143,6 +221,11 @@ class LocalDates:
         # |date:"j M Y"
         local = moment.astimezone(self.zone)
         return f"{local.day} {self.months[local.month]} {local.year:04d}"
+
+    def date_shown(self, moment) -> tuple[str, str]:
+        # As date_shown: |date:"c" and |date:"j M Y"
+        local = moment.astimezone(self.zone)
+        return local.isoformat(), f"{local.day} {self.months[local.month]} {local.year:04d}"
 
     def datetime_shown(self, moment) -> tuple[str, str]:
         # As datetime_shown: |date:"c" and |date:"D j M Y, H:i"

@@ -50,16 +50,24 @@ def field_choices_kept(*, office_id: int, found: dict | None = None) -> list[tup
     `found` is what the caller's cache.get_many of field_choices_cache_keys (with
     its own keys) returned, so that they cost no round trip of their own; without
     it, one get_many here."""
+    return field_choices_versioned(office_id=office_id, found=found)[1]
+
+
+def field_choices_versioned(
+    *, office_id: int, found: dict | None = None
+) -> tuple[str, list[tuple[int, str]]]:
+    """field_choices_kept with the version of the office's fields they are kept
+    under, for a caller that keeps what it writes from them (the caseload's filter)."""
     version_key, choices_key = field_choices_cache_keys(office_id=office_id)
     if found is None:
         found = cache.get_many([version_key, choices_key])
     version = version_read(version_key, stored=found.get(version_key))
     stored = found.get(choices_key)
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
-        return stored[1]
+        return version, stored[1]
     choices = field_choices_for_office(office_id=office_id)
     cache.set(choices_key, (version, choices), FIELD_CHOICES_SECONDS)
-    return choices
+    return version, choices
 
 
 def field_get_for_office(*, office_id: int, pk: int) -> Field:

@@ -15,10 +15,11 @@ from apps.advising.services_people import assignments_remove
 from apps.interviews.enums import State
 from apps.interviews.services import interview_request_volunteer
 from apps.students.selectors import student_profile_get
-from apps.students.services import student_profile_update
+from apps.students.services import field_save, field_seed_defaults, student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.contacts import ContactFactory, make_volunteer
 from tests.factories.interviews import InterviewFactory, mark_held
+from tests.factories.students import FieldFactory
 
 # Tuesday 3 March 2026, 10:00 in New York.
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -354,9 +355,9 @@ def test_my_students_second_view_reads_its_count_from_the_cache(
     browser = login_as(advisor)
     browser.get(URL)
 
-    # Session, user, the fields of the filter, the page: the programmes, whether
-    # the advisor has students (selectors.caseload_cached) and the count are cached.
-    with django_assert_num_queries(4):
+    # Session, user, the page: the programmes, the fields of the filter, whether the
+    # advisor has students (selectors.caseload_cached) and the count are cached.
+    with django_assert_num_queries(3):
         response = browser.get(URL)
 
     assert response.context["page"].paginator.count == students
@@ -426,6 +427,60 @@ def test_a_count_under_a_field_is_never_cached(advisor, student, consulting, log
     student_profile_get(user=student).fields.add(consulting)
 
     assert _count(browser, field=consulting.pk) == 1
+
+
+def _field_options(browser) -> list[tuple[str, str]]:
+    """The caseload form's field filter, as (value, label) after "Any"."""
+    return browser.get(URL).context["form"].fields["field"].choices[1:]
+
+
+def test_a_field_added_renamed_or_retired_shows_on_the_filter_at_once(
+    office_admin, advisor, consulting, login_as, django_capture_on_commit_callbacks
+):
+    """The fields' choices are kept in the cache with the version of the office's
+    fields (students.selectors.field_choices_kept), which field_save replaces."""
+    browser = login_as(advisor)
+    assert _field_options(browser) == [(consulting.pk, "Consulting")]
+    assert _field_options(browser) == [(consulting.pk, "Consulting")]  # now from the cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        law = field_save(admin=office_admin, name="Law")
+    assert _field_options(browser) == [(consulting.pk, "Consulting"), (law.pk, "Law")]
+    assert f'<option value="{law.pk}">Law</option>' in browser.get(URL).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, field=consulting, name="Strategy consulting")
+    assert _field_options(browser) == [(law.pk, "Law"), (consulting.pk, "Strategy consulting")]
+    html = browser.get(URL).content.decode()
+    assert f'<option value="{consulting.pk}">Strategy consulting</option>' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, field=law, name="Law", is_active=False)
+    assert _field_options(browser) == [(consulting.pk, "Strategy consulting")]
+
+
+def test_the_default_fields_show_on_the_filter_once_seeded(
+    office, advisor, login_as, django_capture_on_commit_callbacks
+):
+    browser = login_as(advisor)
+    assert _field_options(browser) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        added = field_seed_defaults(office=office)
+
+    assert added > 0
+    assert len(_field_options(browser)) == added
+
+
+def test_the_fields_kept_are_each_offices_own(
+    office_admin, advisor, other_admin, consulting, login_as, django_capture_on_commit_callbacks
+):
+    medicine = FieldFactory(office=other_admin.office, name="Medicine")
+    assert _field_options(login_as(advisor)) == [(consulting.pk, "Consulting")]
+    with django_capture_on_commit_callbacks(execute=True):
+        field_save(admin=office_admin, name="Law")
+
+    assert _field_options(login_as(other_admin)) == [(medicine.pk, "Medicine")]
 
 
 def test_a_new_graduation_year_shows_at_once(

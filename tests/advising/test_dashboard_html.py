@@ -19,7 +19,7 @@ from django.template.defaultfilters import floatformat
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from apps.advising import charts, views_dashboard
+from apps.advising import charts
 from apps.advising.views_dashboard import _headline
 from tests.advising.test_dashboard import FEBRUARY, office_data  # noqa: F401 - a fixture
 from tests.factories.accounts import UserFactory
@@ -228,11 +228,3 @@ def test_each_language_has_its_own_figures_part(office_data, advisor, login_as):
     assert [TOKENS.sub("", page) for page in html[2:]] == [
         TOKENS.sub("", page) for page in html[:2]
     ]
-
-
-def test_a_process_keeps_at_most_so_many_the_oldest_going_first():
-    kept = views_dashboard._Kept(2)
-    for n in range(3):
-        kept.put(n, str(n))
-
-    assert [kept.get(n) for n in range(3)] == [None, "1", "2"]

@@ -6,21 +6,28 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.template import engines
 from django.template.defaultfilters import timesince_filter
 from django.test import RequestFactory, override_settings
 from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext_lazy
 from zen_queries import QueriesDisabledError
 
 from apps.accounts.models import User
 from apps.core.rendering import (
+    Kept,
     LocalDates,
     date_shown,
     datetime_shown,
     datetime_zone_shown,
     options_html,
     render_list,
+    stencil,
+    stencil_filled,
     time_since,
+    widget_kept,
 )
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +104,7 @@ def test_datetime_and_date_shown_are_what_the_date_filter_shows(language, zone):
             )
             dates = LocalDates(language)
             assert dates.datetime_shown(moment) == datetime_shown(moment)
+            assert dates.date_shown(moment) == date_shown(moment)
             assert (
                 dates.datetime_zone_shown(moment)
                 == datetime_zone_shown(moment)
@@ -171,3 +179,86 @@ def test_pagination_html_is_the_pagination_template(number, count, rf):
     assert pagination_html(request, page) == render_to_string(
         "_pagination.html", {"page": page}, request
     )
+
+
+def test_a_process_keeps_at_most_so_many_the_oldest_going_first():
+    kept = Kept(2)
+    for n in range(3):
+        kept.put(n, str(n))
+
+    assert [kept.get(n) for n in range(3)] == [None, "1", "2"]
+
+
+class _Filters(forms.Form):
+    colour = forms.ChoiceField(choices=[("", "Any"), ("red", "Red"), ("<b>", "Bold & <i>")])
+    year = forms.IntegerField(min_value=1950, required=False)
+    size = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, sizes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["size"].choices = sizes
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "colour=red", "colour=%3Cb%3E&year=2000", "colour=blue&year=1900", "year=x&size=L"],
+)
+def test_widget_kept_is_what_the_bound_field_writes(query):
+    """Written once per value and choices, then read back: the same HTML as
+    `{{ form.field }}`, errors (aria-invalid) written afresh each time."""
+    sizes = [("S", "Small"), ("L", "Large")]
+    for _ in range(2):
+        form = _Filters(QueryDict(query), sizes=sizes)
+        form.is_valid()
+        for name in ("colour", "year", "size"):
+            assert widget_kept(form[name], choices=tuple(sizes)) == str(form[name])
+
+
+def test_widget_kept_follows_the_choices_and_the_language():
+    first = _Filters(QueryDict("size=S"), sizes=[("S", "Small")])
+    assert widget_kept(first["size"], choices=("v1",)) == str(first["size"])
+
+    changed = _Filters(QueryDict("size=S"), sizes=[("S", "Tiny")])
+    assert ">Tiny</option>" in widget_kept(changed["size"], choices=("v2",))
+
+    class Answer(forms.Form):
+        answer = forms.ChoiceField(choices=[("y", gettext_lazy("Yes"))])
+
+    with translation.override("de"):
+        assert ">Ja</option>" in widget_kept(Answer(QueryDict(""))["answer"])
+    with translation.override("en"):
+        assert ">Yes</option>" in widget_kept(Answer(QueryDict(""))["answer"])
+
+
+STENCIL = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {
+            "loaders": [
+                (
+                    "django.template.loaders.locmem.Loader",
+                    {
+                        "stencil.html": "{% load i18n %}<p>{% translate 'Yes' %}: "
+                        "{{ holes.name }}</p>{{ holes.more }}."
+                    },
+                )
+            ]
+        },
+    }
+]
+
+
+@override_settings(TEMPLATES=STENCIL)
+def test_a_stencil_is_rendered_once_per_language_and_filled_each_time():
+    with translation.override("de"):
+        pieces = stencil("stencil.html", ("name", "more"))
+        assert stencil("stencil.html", ("name", "more")) is pieces
+        filled = stencil_filled(pieces, {"name": "Ann &amp; Bo", "more": "<b>x</b>"})
+    with translation.override("en"):
+        english = stencil_filled(
+            stencil("stencil.html", ("name", "more")), {"name": "", "more": ""}
+        )
+
+    assert pieces == ("<p>Ja: ", "name", "</p>", "more", ".")
+    assert filled == "<p>Ja: Ann &amp; Bo</p><b>x</b>."
+    assert english == "<p>Yes: </p>."
