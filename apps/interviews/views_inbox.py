@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,11 +37,11 @@ from apps.interviews.forms import (
 from apps.interviews.selectors.questions import prepared_questions_for_volunteer
 
 INBOX_GROUPS = [
-    ("new", _("Waiting for your answer"), [State.REQUESTED]),
-    ("upcoming", _("Accepted and scheduled"), [State.ACCEPTED, State.SCHEDULED]),
+    ("new", gettext_lazy("Waiting for your answer"), [State.REQUESTED]),
+    ("upcoming", gettext_lazy("Accepted and scheduled"), [State.ACCEPTED, State.SCHEDULED]),
     (
         "past",
-        _("Past"),
+        gettext_lazy("Past"),
         [
             State.COMPLETED,
             State.DECLINED,
