@@ -443,6 +443,17 @@ def interviews_of_participant(*, user, **filters) -> QuerySet[Interview]:
     return Interview.objects.filter(pk__in=as_student.union(as_volunteer))
 
 
+def participant_q(user_id) -> Q:
+    """The interviews of a user as student or as volunteer, for a statement that
+    reads the interview table once: `user_id` an id or an expression of it (a
+    subquery). The user's volunteer profile (if any) is a scalar subquery, not a
+    join, so the OR of the two sides is a BitmapOr of the (student, state) and
+    (volunteer, state) indexes, planned in a fraction of interviews_of_participant's
+    union and `IN`."""
+    volunteer = VolunteerProfile.objects.filter(user_id=user_id).order_by().values("pk")
+    return Q(student_id=user_id) | Q(volunteer_id=Subquery(volunteer))
+
+
 def upcoming_for_user(*, user) -> QuerySet[Interview]:
     now = timezone.now()
     return (
@@ -457,19 +468,14 @@ def upcoming_rows_for_student(*, student, limit: int) -> list[Interview]:
     time and the contact's name (`contact_name`) and nothing more; the statement
     compiled once per process (StatementRows).
 
-    The same interviews as interviews_of_participant's, in one scan: the user's
-    volunteer profile (if any) is a scalar subquery, not a join, so the OR of the
-    two sides is a BitmapOr of the (student, state) and (volunteer, state) indexes.
-    On the scale data PostgreSQL planned the union and its `IN` in some 0.3 ms
+    The same interviews as interviews_of_participant's, in one scan
+    (participant_q). On the scale data PostgreSQL planned the union and its `IN` in some 0.3 ms
     against 0.03 ms of running it; this plans in half that."""
 
     def build(values: dict) -> QuerySet[Interview]:
-        volunteer = (
-            VolunteerProfile.objects.filter(user_id=values["user_id"]).order_by().values("pk")
-        )
         return (
             Interview.objects.filter(
-                Q(student_id=values["user_id"]) | Q(volunteer_id=Subquery(volunteer)),
+                participant_q(values["user_id"]),
                 state=State.SCHEDULED,
                 starts_at__gte=values["now"],
             )
