@@ -136,14 +136,14 @@ def test_an_authenticator_not_used_in_this_session_is_asked_for(advisor):
     page = browser.get(f"{REQUIRED}?next=/advising/")
     assert 'href="/accounts/2fa/reauthenticate/?next=/advising/"' in page.content.decode()
 
-    browser.post("/accounts/2fa/reauthenticate/", {"code": totp_code(advisor)})
+    browser.post("/accounts/2fa/reauthenticate/", {"code": totp_code(advisor, valid_for=2)})
     assert browser.get("/advising/").status_code == 200
 
 
 def test_signing_in_with_password_and_code_passes(advisor, student):
     browser = Client()
     browser.post("/accounts/login/", {"login": advisor.email, "password": PASSWORD})
-    browser.post("/accounts/2fa/authenticate/", {"code": totp_code(advisor)})
+    browser.post("/accounts/2fa/authenticate/", {"code": totp_code(advisor, valid_for=2)})
 
     assert browser.get("/advising/").status_code == 200
     assert browser.get(f"/advising/students/{student.pk}/").status_code == 200
@@ -341,3 +341,28 @@ def test_the_browser_may_create_and_use_security_keys(client, db):
 
     assert "publickey-credentials-create=(self)" in policy
     assert "publickey-credentials-get=(self)" in policy
+
+
+def test_a_code_about_to_expire_is_not_given_the_next_one_is(advisor, monkeypatch):
+    """tests.factories.accounts.totp_code(valid_for=…): a browser test submits the
+    code seconds after reading it, so a code with less time left waits for the next
+    period (a code read in its period's last second was refused once in CI)."""
+    import tests.factories.accounts as accounts_factories
+
+    clock = {"now": 1_800_000_029.5}  # half a second before a 30-second period ends
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(accounts_factories.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(accounts_factories.time, "sleep", sleep)
+    totp_code(advisor)  # no margin asked: this period's code, no wait
+    assert slept == []
+    waited = totp_code(advisor, valid_for=8)
+    assert slept and 0.5 <= slept[0] < 1
+    assert clock["now"] >= 1_800_000_030
+    clock["now"] = 1_800_000_031.0  # 29 s left: no wait
+    assert totp_code(advisor, valid_for=8) == waited
+    assert len(slept) == 1

@@ -160,7 +160,8 @@ def log_in(page, email_address, password):
         from apps.accounts.models import User
         from tests.factories.accounts import totp_code
 
-        page.locator("input[name=code]").fill(totp_code(User.objects.get(email=email_address)))
+        code = totp_code(User.objects.get(email=email_address), valid_for=8)
+        page.locator("input[name=code]").fill(code)
         page.locator("form:has(input[name=code]) [type=submit]").first.click()
         page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
         page.wait_for_load_state("networkidle")
