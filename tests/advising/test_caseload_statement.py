@@ -21,6 +21,7 @@ from apps.advising.selectors import (
     SORTS,
     CaseloadQuery,
 )
+from apps.core.figures import RowsFigureOrder
 from apps.core.statements import StatementRows, statement_build
 
 FIRST = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -73,6 +74,8 @@ def test_the_bound_statement_is_the_orms_for_every_shape(advisor, other_admin):
     for query, (start, stop) in zip(_queries(), itertools.cycle([(0, 50), (100, 150)])):
         first = selectors.caseload_page_rows(advisor=advisor, query=query, now=FIRST)
         later = selectors.caseload_page_rows(advisor=other_admin, query=_other(query), now=LATER)
+        assert isinstance(first, selectors.CaseloadPageRows)
+        first, later = first.rows, later.rows
         assert isinstance(first, StatementRows)
         assert later.shape == first.shape
 
@@ -95,4 +98,4 @@ def test_a_grouped_sort_pages_through_the_orm(advisor):
         advisor=advisor, query=CaseloadQuery(sort="held"), now=FIRST
     )
 
-    assert not isinstance(rows, StatementRows)
+    assert isinstance(rows, RowsFigureOrder)

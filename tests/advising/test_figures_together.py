@@ -19,7 +19,7 @@ from apps.advising.selectors import SCOPE_OFFICE, CaseloadQuery, caseload_page_r
 from apps.contacts.enums import STAGE_ORDER, stage_of_rank
 from apps.contacts.services import contact_archive
 from apps.core.figures import FigureFrom, FiguresTogether, RowsFigure
-from apps.core.statements import StatementRows, statements_clear
+from apps.core.statements import statements_clear
 from apps.interviews.enums import EventKind, State
 from apps.interviews.models import InterviewEvent
 from tests.advising.test_caseload_order import NOW, _student_with
@@ -169,7 +169,7 @@ def test_the_kept_statement_gives_the_same_figures_as_the_orm(office_of_16, advi
 
     for _ in range(2):  # built the first time, then run from the kept statement
         rows = caseload_page_rows(advisor=advisor, query=query, now=NOW)
-        assert isinstance(rows, StatementRows)
+        assert isinstance(rows, selectors.CaseloadPageRows)
         got = [(r.pk, *(getattr(r, f) for f in figures)) for r in rows[0:50]]
         assert got == expected[:50]
     assert len(expected) == User.objects.filter(role=Role.STUDENT, office=advisor.office).count()

@@ -541,8 +541,10 @@ def student_interview_figures() -> dict[str, Expression]:
         "accepted": RowsFigure(
             theirs,
             per="student",
+            # The state before the timeline: PostgreSQL evaluates an AND inside a
+            # FILTER left to right, and would look up the events of every interview.
             where=Q(state__in=_ACCEPTED_STATES)
-            | Q(Exists(cancelled_after_yes), state=State.CANCELLED),
+            | (Q(state=State.CANCELLED) & Q(Exists(cancelled_after_yes))),
         ),
         "held": RowsFigure(theirs, per="student", where=Q(state=State.COMPLETED)),
         "job_asks": RowsFigure(theirs, per="student", where=Q(job_ask_flagged=True) & sent),
