@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from apps.accounts import urls_sso
 from apps.core import views as core_views
+from apps.interviews import urls_calendar
 
 # The admin's own login form would skip two-factor and allauth's rate limits: it
 # sends everyone to the one sign-in instead, and refuses a signed-in non-staff user.
@@ -12,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("", include(urls_calendar.feed_urlpatterns)),
     # Browsers ask for /favicon.ico where a page names no icon (JSON, files).
     path("favicon.ico", core_views.favicon),
     # Campus sign-in's OpenID Connect views (a nonce, a verified signature) take

@@ -813,3 +813,26 @@ def services_feed_opens(token: str) -> bool:
     from apps.interviews.selectors.feeds import calendar_feed_for_token
 
     return calendar_feed_for_token(token=token) is not None
+
+
+def test_the_feed_is_the_first_url_pattern_django_tries_after_the_health_check():
+    """Calendar apps poll the feed for every subscriber: config/urls.py lists it
+    before the other tables, so resolving it does not try a hundred patterns first."""
+    from django.urls import get_resolver, resolve
+
+    from apps.interviews import views_calendar
+
+    top = get_resolver().url_patterns
+    names = [getattr(p, "name", None) for p in top]
+    feed_at = next(
+        i
+        for i, pattern in enumerate(top)
+        if any(
+            getattr(p, "name", None) == "calendar_feed"
+            for p in getattr(pattern, "url_patterns", ())
+        )
+    )
+    assert feed_at == names.index("healthz") + 1
+    match = resolve("/calendar/" + "A" * 43 + ".ics")
+    assert match.func is views_calendar.calendar_feed
+    assert match.kwargs == {"token": "A" * 43}
