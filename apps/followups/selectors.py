@@ -1,5 +1,6 @@
 """Reads of follow-ups, each scoped to the student asking."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,11 +16,13 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, Trunc
+from django.db.models.functions import Trunc
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -180,8 +183,8 @@ def followup_groups_for_student(
     The sections are drawn from a narrow read of every active follow-up (id and
     section, by due time: a student has tens, a few hundred at most), in the same
     query as the ids of the last few done; only the rows shown are loaded, with
-    the columns the page shows. Three queries, the third (logged interactions)
-    only when a check-in is shown."""
+    the columns the page shows and, for each check-in, the interactions last
+    logged with its contact. Two queries."""
     now = now or timezone.now()
     with_done = section not in SECTIONS
     # Compiled once per process for each of its two shapes (core.statements).
@@ -212,10 +215,6 @@ def followup_groups_for_student(
     wanted = [pk for name in SECTIONS for pk in shown[name]]
     rows = {row.pk: row for row in _rows_shown(student_id=student.pk, ids=wanted + done_ids)}
     lists = {name: [rows[pk] for pk in shown[name] if pk in rows] for name in SECTIONS}
-    # Only a check-in shows the interactions logged with its contact.
-    _recent_interactions_for(
-        [row.contact for name in SECTIONS for row in lists[name] if row.kind == Kind.KEEP_IN_TOUCH]
-    )
     # Newest first, as "-done_at" sorts in PostgreSQL (a row without a time first).
     done = sorted(
         (rows[pk] for pk in done_ids if pk in rows),
@@ -225,18 +224,96 @@ def followup_groups_for_student(
     return FollowUpGroups(**lists, done=done, counts=counts, page=one_page)
 
 
+class _RecentInteractions(Subquery):
+    """The contact's last RECENT_INTERACTIONS logged interactions, newest first, as
+    one JSON text of [kind, occurred_at, note] arrays (NULL for none), read with its
+    row: a subquery per row shown instead of a query of their own. PostgreSQL is
+    told the order (json_agg over a sorted subquery "usually works", says its
+    manual); SQLite before 3.44 takes none in an aggregate and keeps the
+    subquery's, as apps/interviews/selectors/feeds.py relies on."""
+
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__(
+            Interaction.objects.filter(contact_id=OuterRef("contact_id"))
+            .order_by("-occurred_at", "-pk")
+            .values("kind", "occurred_at", "note", "pk")[:RECENT_INTERACTIONS]
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                '(SELECT json_agg(json_build_array(r."kind", r."occurred_at", r."note") '
+                'ORDER BY r."occurred_at" DESC, r."pk" DESC)::text FROM (%(subquery)s) r)'
+            ),
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                '(SELECT json_group_array(json_array(r."kind", r."occurred_at", r."note")) '
+                "FROM (%(subquery)s) r)"
+            ),
+            **extra_context,
+        )
+
+
+@dataclass(slots=True)
+class ShownInteraction:
+    """An interaction as the page shows it under a check-in."""
+
+    kind: str
+    occurred_at: datetime
+    note: str
+
+
+def _interactions(text: str | None) -> list[ShownInteraction]:
+    """_RecentInteractions's JSON as rows. A time comes as PostgreSQL writes a
+    timestamptz in the connection's zone (UTC, with its offset) or as SQLite
+    stores it (UTC, without one)."""
+    if text is None:
+        return []
+    shown = []
+    for kind, occurred_at, note in json.loads(text):
+        moment = datetime.fromisoformat(occurred_at)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        shown.append(ShownInteraction(kind, moment, note))
+    return shown
+
+
+# Only a check-in still to do shows the interactions logged with its contact.
+_SHOWS_INTERACTIONS = Q(kind=Kind.KEEP_IN_TOUCH, status__in=ACTIVE_STATUSES)
+
+
 def _rows_shown(*, student_id: int, ids: list[int]) -> list[ShownFollowUp]:
     """The follow-ups shown, with the columns the page shows of them and their
-    contacts: one query, compiled once per process for each number of rows
-    (core.statements) instead of built by the ORM on every page."""
+    contacts, and each active check-in's contact's last logged interactions: one
+    query, compiled once per process for each number of rows (core.statements)
+    instead of built by the ORM on every page."""
 
     def build(values: dict, followup_ids: list) -> QuerySet[FollowUp]:
-        return FollowUp.objects.filter(
-            student_id=values["student_id"], pk__in=followup_ids
-        ).values_list(*_ROW_FIELDS)
+        return (
+            FollowUp.objects.filter(student_id=values["student_id"], pk__in=followup_ids)
+            .annotate(
+                shown_interactions=Case(
+                    When(_SHOWS_INTERACTIONS, then=_RecentInteractions()),
+                    output_field=TextField(),
+                )
+            )
+            # In the order of `ids`, put back in Python: no sort in SQL.
+            .order_by()
+            .values_list(*_ROW_FIELDS, "shown_interactions")
+        )
 
     return [
-        ShownFollowUp(*row[:10], ShownContact(*row[10:]))
+        ShownFollowUp(*row[:10], ShownContact(*row[10:16], _interactions(row[16])))
         for row in rows_for_ids(
             shape=("followups.rows_shown",),
             ids=ids,
@@ -362,36 +439,6 @@ def _recent_interactions(lookup: str) -> Prefetch:
         )[:RECENT_INTERACTIONS],
         to_attr="recent_interactions",
     )
-
-
-def _recent_interactions_for(contacts: list[Contact]) -> None:
-    """`recent_interactions` on each contact, as `_recent_interactions` prefetches
-    them (the same window query, one for all), but its SQL compiled once per
-    process for each number of contacts (StatementRows): building and compiling
-    the window and its wrapping subquery cost the page more than running it."""
-    ids = sorted({contact.pk for contact in contacts})
-
-    def build(values: dict, contact_ids: list) -> QuerySet[Interaction]:
-        return (
-            Interaction.objects.filter(contact_id__in=contact_ids)
-            .annotate(
-                recent_rank=Window(
-                    RowNumber(),
-                    partition_by=F("contact_id"),
-                    order_by=(F("occurred_at").desc(), F("pk").desc()),
-                )
-            )
-            .filter(recent_rank__lte=RECENT_INTERACTIONS)
-            .only("contact", "kind", "occurred_at", "note")
-            .order_by("-occurred_at", "-pk")
-        )
-
-    rows = rows_for_ids(shape=("followups.recent_interactions",), ids=ids, build=build)
-    recent: dict[int, list[Interaction]] = {pk: [] for pk in ids}
-    for interaction in rows:
-        recent[interaction.contact_id].append(interaction)
-    for contact in contacts:
-        contact.recent_interactions = recent[contact.pk]
 
 
 def contact_get_met_for_student(*, student, pk: int) -> Contact:

@@ -1,12 +1,13 @@
 import functools
 from html import escape
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.permissions import member, student_only
 from apps.core.feedback import error_messages
-from apps.core.links import path_for_pk, safe_next
+from apps.core.links import path_for_pk, route_path, safe_next
 from apps.core.rendering import (
     LocalDates,
     options_html,
@@ -116,8 +117,15 @@ def _words(language: str | None) -> dict:
 
 
 def _paths() -> dict:
-    # Per request: path_for_pk reads the active URLconf, prefix and language. Each
-    # path escaped as a whole once, its id put between the escaped parts per row.
+    """The rows' paths, each escaped as a whole once, its id put between the
+    escaped parts per row: kept per process for each URLconf, script prefix and
+    language (path_for_pk reads them; building the six took as long as the
+    page's overdue rows)."""
+    return _paths_for(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _paths_for(_urlconf, _prefix, _language) -> dict:
     paths = {action: path_for_pk(f"followup_{action}") for action in _ACTIONS}
     paths["log"] = path_for_pk("interaction_log")
     return {name: _escaped_path(path) for name, path in paths.items()}
@@ -354,7 +362,7 @@ def _content_html(request, *, groups, only, sections, done_html, language) -> st
     head = f"""
 <div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-2">
   <h1 class="h3 mb-0">{w["title"]}</h1>
-  <a class="btn btn-sm btn-outline-secondary" href="{escape(reverse("notification_settings"))}"><i class="bi bi-bell" aria-hidden="true"></i> {w["reminders"]}</a>
+  <a class="btn btn-sm btn-outline-secondary" href="{escape(route_path("notification_settings"))}"><i class="bi bi-bell" aria-hidden="true"></i> {w["reminders"]}</a>
 </div>
 <p class="text-body-secondary">{w["intro"]}</p>
 """  # noqa: E501
@@ -364,14 +372,14 @@ def _content_html(request, *, groups, only, sections, done_html, language) -> st
 <div class="card"><div class="card-body text-center py-5">
   <h2 class="h5">{w["nothing"]}</h2>
   <p class="text-body-secondary">{w["nothing_help"]}</p>
-  <a class="btn btn-primary" href="{escape(reverse("interview_list"))}">{w["conversations"]}</a>
+  <a class="btn btn-primary" href="{escape(route_path("interview_list"))}">{w["conversations"]}</a>
 </div></div>
 
 """  # noqa: E501
         )
     out = [head, "\n"]
     if only:
-        out.append(f'<p><a href="{escape(reverse("followup_list"))}">{w["all"]}</a></p>')
+        out.append(f'<p><a href="{escape(route_path("followup_list"))}">{w["all"]}</a></p>')
     out.append("\n")
     for section in sections:
         key, items, count = section["key"], section["items"], section["count"]

@@ -1,7 +1,7 @@
-"""The follow-ups page reads the interactions logged with the contacts it shows
-through a statement compiled once per number of contacts (StatementRows): the
-rows are those the ORM's sliced prefetch reads, whether the statement is compiled
-now or kept from before."""
+"""The follow-ups page reads its rows, and the interactions logged with the
+contacts of its check-ins, in one statement compiled once per number of rows
+(StatementRows): the interactions are those the ORM's sliced prefetch reads,
+whether the statement is compiled now or kept from before."""
 
 from datetime import timedelta
 
@@ -15,6 +15,7 @@ from apps.followups import selectors
 from apps.followups.enums import Status
 from apps.followups.models import FollowUp, Interaction
 from apps.followups.selectors import _ROW_FIELDS
+from tests.factories.interviews import InterviewFactory
 from tests.followups.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -24,21 +25,19 @@ def _contacts(student, count):
     contacts = []
     for n in range(count):
         contact = contact_create(student=student, full_name=f"Person {n}")
-        # n interactions each, two of them at the same moment (the pk decides).
+        # n interactions each, two of them at the same moment (the pk decides), one
+        # with microseconds (shown in the <time>'s datetime).
         for k in range(n + 1):
             Interaction.objects.create(
                 student=student, contact=contact, kind="call", note=f"{n}-{k}",
-                occurred_at=NOW - timedelta(days=min(k, 2)),
+                occurred_at=NOW - timedelta(days=min(k, 2), microseconds=k == 1),
             )  # fmt: skip
         contacts.append(contact)
     return contacts
 
 
 def _shown(contacts):
-    return [
-        [(i.pk, i.contact_id, i.kind, i.occurred_at, i.note) for i in c.recent_interactions]
-        for c in contacts
-    ]
+    return [[(i.kind, i.occurred_at, i.note) for i in c.recent_interactions] for c in contacts]
 
 
 def _orm(contacts):
@@ -47,34 +46,52 @@ def _orm(contacts):
     return _shown(fresh)
 
 
+def _followups(student, contacts, *, kind, **values):
+    pks = []
+    for contact in contacts:
+        if kind == "thank_you":
+            interview = InterviewFactory(student=student, contact=contact, state="completed")
+            values |= {"interview": interview}
+        else:
+            values |= {"cadence_months": 3}
+        followup = FollowUp.objects.create(
+            student=student, contact=contact, kind=kind, due_at=NOW, **values
+        )
+        pks.append(followup.pk)
+    return pks
+
+
 @pytest.mark.parametrize("count", [1, 3, 6])
 def test_recent_interactions_are_the_orms_compiled_or_kept(
     student, student2, count, django_assert_num_queries
 ):
+    """Each active check-in's row carries its contact's last interactions, read in
+    its query, as the ORM's sliced prefetch reads them; a thank-you and a done
+    check-in carry none."""
     statements_clear()
     contacts = _contacts(student, count)
     _contacts(student2, 2)
     expected = _orm(contacts)
     assert sum(map(len, expected)) == sum(min(n + 1, 3) for n in range(count))
-
-    compiled = [Contact.objects.get(pk=c.pk) for c in contacts]
-    with django_assert_num_queries(1):
-        selectors._recent_interactions_for(compiled)
-    # Kept for this number of contacts, not built by the ORM each time.
-    assert [key[1:3] for key in _statements("default")] == [
-        ("followups.recent_interactions", count)
+    checkins = _followups(student, contacts, kind="keep_in_touch")
+    others = [
+        *_followups(student, contacts, kind="thank_you"),
+        *_followups(student, contacts, kind="keep_in_touch", status=Status.DONE, done_at=NOW),
     ]
-    kept = [Contact.objects.get(pk=c.pk) for c in reversed(contacts)]
+    ids = checkins + others
+
     with django_assert_num_queries(1):
-        selectors._recent_interactions_for(kept)
+        compiled = {row.pk: row for row in selectors._rows_shown(student_id=student.pk, ids=ids)}
+    # Kept for this number of rows, not built by the ORM each time.
+    assert [key[1:3] for key in _statements("default")] == [("followups.rows_shown", len(ids))]
+    with django_assert_num_queries(1):
+        kept = selectors._rows_shown(student_id=student.pk, ids=ids[::-1])
+        kept = {row.pk: row for row in kept}
 
-    assert _shown(compiled) == expected
-    assert _shown(kept[::-1]) == expected
-
-
-def test_no_contacts_read_nothing(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        selectors._recent_interactions_for([])
+    for rows in (compiled, kept):
+        assert _shown(rows[pk].contact for pk in checkins) == expected
+        assert _shown(rows[pk].contact for pk in others) == [[]] * len(others)
+    statements_clear()
 
 
 def _row(f):
