@@ -22,7 +22,7 @@ from apps.advising import charts
 from apps.advising.dashboard import Dashboard, dashboard_cached_read, dashboard_figures_cached
 from apps.advising.forms_dashboard import CUSTOM, RANGE_CHOICES, DashboardFilterForm
 from apps.core.csv_cells import csv_cell_safe
-from apps.core.rendering import Kept
+from apps.core.rendering import Kept, stencil, stencil_filled
 from apps.students.selectors import programmes_for_office
 
 
@@ -348,28 +348,17 @@ _FILTER_HOLES = (
     "programme",
     "year",
 )
-_FILTER_HOLE = "<!--hole:{}-->"
-_FILTER_HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
-_kept_filters = Kept(32)
 
 
 def _filters_pieces(has_figures: bool, has_errors: bool) -> tuple[str, ...]:
     """advising/_dashboard_filters.html with a marker in each hole, split at the
-    markers (literal HTML at even indexes, a hole's name at odd ones): rendered once
-    per process, language, URL conf, script prefix and the two flags (on every call
-    under DEBUG, as figures_pieces)."""
-    key = (has_figures, has_errors, get_language(), get_urlconf() or settings.ROOT_URLCONF)
-    key += (get_script_prefix(),)
-    pieces = None if settings.DEBUG else _kept_filters.get(key)
-    if pieces is None:
-        holes = {hole: mark_safe(_FILTER_HOLE.format(hole)) for hole in _FILTER_HOLES}
-        html = render_to_string(
-            "advising/_dashboard_filters.html",
-            {"has_figures": has_figures, "has_errors": has_errors, "holes": holes},
-        )
-        pieces = tuple(_FILTER_HOLE_SPLIT.split(html))
-        _kept_filters.put(key, pieces)
-    return pieces
+    markers (core.rendering.stencil): rendered once per process, language, URL
+    conf, script prefix and the two flags."""
+    return stencil(
+        "advising/_dashboard_filters.html",
+        _FILTER_HOLES,
+        (("has_figures", has_figures), ("has_errors", has_errors)),
+    )
 
 
 def _errors_html(form) -> str:
@@ -403,12 +392,8 @@ def filters_html(form, links: dict, figures=None) -> str:
         values["end"] = escape(form["end"].value() or "")
     if has_errors:
         values["errors"] = _errors_html(form)
-    return mark_safe(  # noqa: S308 - every value above is escaped or the form's widget
-        "".join(
-            piece if index % 2 == 0 else values[piece]
-            for index, piece in enumerate(_filters_pieces(figures is not None, has_errors))
-        )
-    )
+    # Every value above is escaped or the form's widget.
+    return stencil_filled(_filters_pieces(figures is not None, has_errors), values)
 
 
 @advisor_only

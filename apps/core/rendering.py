@@ -93,17 +93,21 @@ _HOLE_SPLIT = re.compile(r"<!--hole:(\w+)-->")
 _kept_stencils = Kept(64)
 
 
-def stencil(template_name: str, holes: tuple[str, ...]) -> tuple[str, ...]:
+def stencil(
+    template_name: str, holes: tuple[str, ...], flags: tuple[tuple[str, bool], ...] = ()
+) -> tuple[str, ...]:
     """The template rendered with `holes.<name>` a marker, split at the markers
     (literal HTML at even indexes, a hole's name at odd ones): once per process,
-    template, language, URL conf and script prefix; on every call under DEBUG, so
-    that an edited template shows without a restart."""
-    key = (template_name, holes, get_language(), get_urlconf() or settings.ROOT_URLCONF)
+    template, language, URL conf, script prefix and `flags` ((name, value) pairs the
+    template reads as variables, such as whether the form has errors); on every
+    call under DEBUG, so that an edited template shows without a restart."""
+    key = (template_name, holes, flags, get_language(), get_urlconf() or settings.ROOT_URLCONF)
     key += (get_script_prefix(),)
     pieces = None if settings.DEBUG else _kept_stencils.get(key)
     if pieces is None:
         markers = {hole: mark_safe(_HOLE.format(hole)) for hole in holes}  # noqa: S308
-        pieces = tuple(_HOLE_SPLIT.split(render_to_string(template_name, {"holes": markers})))
+        context = {**dict(flags), "holes": markers}
+        pieces = tuple(_HOLE_SPLIT.split(render_to_string(template_name, context)))
         _kept_stencils.put(key, pieces)
     return pieces
 
