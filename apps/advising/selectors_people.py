@@ -8,11 +8,14 @@ from accounts' selectors and students' programme and year from students'.
 """
 
 import hashlib
-from collections import defaultdict
+import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import NotSupportedError
+from django.db.models import Count, Exists, F, Field, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from apps.accounts.enums import Role
@@ -20,7 +23,7 @@ from apps.accounts.models import User
 from apps.accounts.selectors import MemberQuery, member_search_for_admin
 from apps.advising.models import Assignment
 from apps.advising.selectors import MEMBERS_CACHE_SECONDS, advisor_choices_key, office_cached
-from apps.core.statements import StatementRows, rows_for_ids
+from apps.core.statements import StatementRows
 from apps.students.selectors import (
     student_profile_figures,
     students_with_profile,
@@ -83,6 +86,106 @@ def people_for_admin(*, admin, query: PeopleQuery) -> QuerySet[User]:
     return qs.order_by(order, "pk")
 
 
+class PersonRow(NamedTuple):
+    """A row of the People page: what it shows of a member, in the columns of
+    people_page_values (a tuple, not a User built for each of 50 rows)."""
+
+    pk: int
+    full_name: str
+    email: str
+    role: str
+    is_office_admin: bool
+    is_active: bool
+    approval: str
+    date_joined: datetime
+    last_login: datetime | None
+    programme: str
+    graduation_year: int | None
+    # Who advises the member, by name (students only have advisors).
+    advisor_names: list[str]
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+
+class _NamesField(Field):
+    """What _AdvisorNames reads: PostgreSQL's array is a list already, SQLite's
+    JSON array is text."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value if value is not None else []
+
+
+class _AdvisorNames(Subquery):
+    """The names of `names` (a queryset of one column, "name", filtered on the outer
+    row and ordered) as one list per outer row, in a correlated subquery of the
+    page's own statement: the database runs it for the rows the page returns only
+    (after the sort and the LIMIT), where a second statement for the page's
+    students cost a round trip, its planning and its Python."""
+
+    def __init__(self, names: QuerySet):
+        super().__init__(names, output_field=_NamesField())
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("The People page's advisor names need PostgreSQL or SQLite.")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # ARRAY(subquery) keeps the subquery's order.
+        return super().as_sql(compiler, connection, template="ARRAY(%(subquery)s)")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite before 3.44 has no ORDER BY inside an aggregate; it aggregates an
+        # ordered subquery's rows in their order.
+        return super().as_sql(
+            compiler,
+            connection,
+            template='(SELECT json_group_array("name") FROM (%(subquery)s))',
+        )
+
+
+def _advisor_names(office_id: int) -> _AdvisorNames:
+    names = (
+        Assignment.objects.filter(office_id=office_id, student_id=OuterRef("pk"))
+        .order_by("advisor__full_name", "advisor_id")
+        .annotate(name=F("advisor__full_name"))
+        .values("name")
+    )
+    return _AdvisorNames(names)
+
+
+# people_page_values' columns, in PersonRow's order: the model's, then the annotations.
+_ROW_COLUMNS = (
+    "pk",
+    "full_name",
+    "email",
+    "role",
+    "is_office_admin",
+    "is_active",
+    "approval",
+    "date_joined",
+    "last_login",
+    "programme",
+    "graduation_year",
+    "advisor_names",
+)
+
+
+def people_page_values(*, admin, query: PeopleQuery) -> QuerySet:
+    """people_for_admin as the page shows it: each member as a tuple of PersonRow's
+    columns, with who advises them."""
+    return (
+        people_for_admin(admin=admin, query=query)
+        .annotate(advisor_names=_advisor_names(admin.office_id))
+        .values_list(*_ROW_COLUMNS)
+    )
+
+
 @dataclass(frozen=True)
 class _OfficeOf:
     """What people_for_admin reads of its admin: the office."""
@@ -100,8 +203,16 @@ _SENTINELS = {
 }
 
 
-def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
-    """people_for_admin as a Paginator slices it, its SQL compiled once per process
+class PeopleRows(StatementRows):
+    """The page's statement's rows as PersonRows."""
+
+    def rows(self, start: int, stop: int | None) -> list[PersonRow]:
+        make = PersonRow._make
+        return [make(row) for row in super().rows(start, stop)]
+
+
+def people_page_rows(*, admin, query: PeopleQuery) -> PeopleRows:
+    """people_page_values as a Paginator slices it, its SQL compiled once per process
     for each shape of query (which filters are set, the role and status, the sort,
     the page): building and compiling it in the ORM cost more CPU than PostgreSQL
     spends reading the page's 50 rows by index."""
@@ -128,8 +239,8 @@ def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
         query.descending,
     )
 
-    def build(values: dict) -> QuerySet[User]:
-        return people_for_admin(
+    def build(values: dict) -> QuerySet:
+        return people_page_values(
             admin=_OfficeOf(office_id=values["office_id"]),
             query=replace(
                 query,
@@ -139,7 +250,7 @@ def people_page_rows(*, admin, query: PeopleQuery) -> StatementRows:
             ),
         )
 
-    return StatementRows(shape=shape, build=build, inputs=inputs, sentinels=sentinels)
+    return PeopleRows(shape=shape, build=build, inputs=inputs, sentinels=sentinels)
 
 
 @dataclass(frozen=True)
@@ -190,33 +301,6 @@ def people_count(*, admin, query: PeopleQuery, cached: PeopleCached) -> int:
     count = _people(admin=admin, query=query).count()
     cache.set(cached.count_key, (cached.members_version, count), MEMBERS_CACHE_SECONDS)
     return count
-
-
-def advisor_names_for_students(*, admin, student_ids) -> dict[int, list[str]]:
-    """Who advises each of these students (a page of the list), by name: one query
-    whatever the number of students or advisors, compiled once per process for each
-    number of students (core.statements): building it cost the page more than
-    running it. Two columns a row, not an assignment and its advisor built as
-    models."""
-
-    def build(values: dict, ids: list) -> QuerySet[Assignment]:
-        return (
-            Assignment.objects.filter(office_id=values["office_id"], student_id__in=ids)
-            .order_by("advisor__full_name", "advisor_id")
-            .values_list("student_id", "advisor__full_name")
-        )
-
-    rows = rows_for_ids(
-        shape=("advising.advisor_names_for_students",),
-        ids=sorted(set(student_ids)),
-        build=build,
-        inputs={"office_id": admin.office_id},
-        sentinels={"office_id": 2_000_000_011},
-    )
-    names = defaultdict(list)
-    for student_id, name in rows:
-        names[student_id].append(name)
-    return dict(names)
 
 
 def students_for_rule(*, admin, programme: str = "", year: int | None = None) -> QuerySet[User]:

@@ -2,11 +2,16 @@
 with bulk actions on the ones ticked, and assignment of students by rule."""
 
 from html import escape
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.defaulttags import querystring
 from django.urls import reverse
+from django.utils import formats
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import (
     get_language,
@@ -25,7 +30,15 @@ from apps.advising.selectors import advisor_choices_for_office, advisors_of_offi
 from apps.core.feedback import error_messages
 from apps.core.links import path_for_pk, safe_next
 from apps.core.models import choice_label
-from apps.core.rendering import CountedPaginator, LocalDates
+from apps.core.rendering import (
+    CountedPaginator,
+    Kept,
+    LocalDates,
+    pagination_html,
+    stencil,
+    stencil_filled,
+    widget_kept,
+)
 from apps.students.selectors import programmes_for_office
 
 PAGE_SIZE = 50
@@ -52,6 +65,30 @@ def _headers(query: selectors_people.PeopleQuery) -> dict[str, dict]:
     return headers
 
 
+# Per query string and language: most requests are one of a few.
+_kept_header_cells = Kept(256)
+
+
+def _header_cells(request, query: selectors_people.PeopleQuery) -> dict[str, str]:
+    """The sortable columns' heading cells, as the template wrote each with
+    `{% querystring sort=... page=None %}`, kept per process, query string (the
+    GET and the query are made from it alone) and language."""
+    key = (request.META.get("QUERY_STRING", ""), get_language())
+    cells = _kept_header_cells.get(key)
+    if cells is None:
+        context = SimpleNamespace(request=request)
+        cells = {}
+        for name, header in _headers(query).items():
+            aria = f' aria-sort="{header["aria_sort"]}"' if header["aria_sort"] else ""
+            link = querystring(context, sort=header["sort"], page=None)
+            cells[name] = (
+                f'<th scope="col"{aria}><a href="{escape(link)}">'
+                f"{escape(str(header['label']))}</a></th>"
+            )
+        _kept_header_cells.put(key, cells)
+    return cells
+
+
 # A member's status badge: (its class, what it says).
 STATUS_BADGES = {
     "deactivated": ("text-bg-dark", gettext_lazy("deactivated")),
@@ -61,15 +98,14 @@ STATUS_BADGES = {
 }
 
 
-def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
+def _rows_html(rows: list[selectors_people.PersonRow]) -> str:
     """The table's rows as HTML, written here rather than by the template: a row of
     the old `{% for %}` cost some 25 template nodes (lookups, escapes, ifs), and 50
-    rows of them were most of the page's time. Each member also gets
-    `advisor_names`. The markup is the old template's, byte for byte
-    (tests/advising/test_people_rows.py renders the old one and compares); every
-    value is escaped as the template escaped it. What is the same for every row
-    (the time zone, the month names, the role labels, the badges) is worked out
-    once a page, not once a row."""
+    rows of them were most of the page's time. The markup is the old template's,
+    byte for byte (tests/advising/test_people_rows.py renders the old one and
+    compares); every value is escaped as the template escaped it. What is the same
+    for every row (the time zone, the month names, the role labels, the badges) is
+    worked out once a page, not once a row."""
     badges = {
         key: f'<span class="badge {css}">{escape(str(label))}</span>'
         for key, (css, label) in STATUS_BADGES.items()
@@ -80,51 +116,156 @@ def _rows_html(rows, *, advisors: dict[int, list[str]]) -> str:
     no_advisor = f'<span class="badge text-bg-light">{escape(gettext("no advisor"))}</span>'
     never = f'<span class="text-body-secondary">{escape(gettext("never"))}</span>'
     student_path = path_for_pk("advising_student")
+    student = Role.STUDENT
     roles = {}
-    # As core.rendering.date_shown, with the zone and the language read once a page.
+    # As core.rendering.date_shown (|date:"c" and |date:"j M Y"), the zone and the
+    # month names read once a page; an ISO time has nothing to escape.
     dates = LocalDates(get_language())
+    zone = dates.zone
+    months = [escape(month) for month in dates.months]
 
     def time_html(value) -> str:
+        local = value.astimezone(zone)
         return (
-            f'<time datetime="{escape(dates.local(value).isoformat())}">'
-            f"{escape(dates.day_short(value))}</time>"
+            f'<time datetime="{local.isoformat()}">'
+            f"{local.day} {months[local.month]} {local.year:04d}</time>"
         )
 
     parts = ["\n  "]
-    for member in rows:
-        pk = member.pk
-        names = member.advisor_names = advisors.get(pk, [])
-        full_name = member.full_name
+    for (
+        pk,
+        full_name,
+        email,
+        role,
+        is_office_admin,
+        is_active,
+        approval,
+        date_joined,
+        last_login,
+        programme,
+        year,
+        names,
+    ) in rows:
         name = escape(full_name)
-        if member.is_student:
+        if role == student:
             shown = escape(", ".join(names)) if names else no_advisor
-            if member.is_active:
+            if is_active:
                 name = f'<a href="{escape(student_path(pk))}">{name}</a>'
         else:
             shown = ""
-        badge = badges.get(member.approval, approved) if member.is_active else deactivated
-        role = roles.get(member.role)
-        if role is None:
-            role = roles[member.role] = escape(str(choice_label(Role, member.role)))
-        year = member.graduation_year
-        last_login = member.last_login
+        badge = badges.get(approval, approved) if is_active else deactivated
+        role_html = roles.get(role)
+        if role_html is None:
+            role_html = roles[role] = escape(str(choice_label(Role, role)))
         parts.append(
             "\n  <tr>\n"
             f'    <td><input class="form-check-input" type="checkbox" name="members" value="{pk}"'
             f' form="people-bulk" id="select-{pk}"'
             f' aria-label="{escape(select % {"name": full_name})}"></td>\n'
             f'    <th scope="row" class="fw-normal">{name}'
-            f'<div class="small text-body-secondary text-break">{escape(member.email)}</div></th>\n'
-            f"    <td>{role}{admin_badge if member.is_office_admin else ''}</td>\n"
+            f'<div class="small text-body-secondary text-break">{escape(email)}</div></th>\n'
+            f"    <td>{role_html}{admin_badge if is_office_admin else ''}</td>\n"
             f"    <td>{badge}</td>\n"
-            f"    <td>{escape(member.programme)}</td>\n"
+            f"    <td>{escape(programme)}</td>\n"
             f"    <td>{'' if year is None else year}</td>\n"
             f"    <td>{shown}</td>\n"
-            f'    <td class="text-nowrap">{time_html(member.date_joined)}</td>\n'
+            f'    <td class="text-nowrap">{time_html(date_joined)}</td>\n'
             f'    <td class="text-nowrap">{time_html(last_login) if last_login else never}</td>\n'
             "  </tr>\n  "
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+    return "".join(parts)
+
+
+_FILTER_WIDGETS = ("role", "status", "programme", "year", "without_advisor")
+_FILTER_HOLES = ("errors", "q", *_FILTER_WIDGETS, "sort")
+
+
+def _filters_html(form, *, programmes: list[str]) -> str:
+    """The links and the filters' form as the page's template wrote them: the
+    labels, buttons and links from advising/_people_filters.html rendered once per
+    language (core.rendering.stencil), the request's values in its holes, escaped
+    as `{{ }}` escaped them; each widget kept per value, language and the office's
+    programmes (core.rendering.widget_kept)."""
+    errors = ""
+    if form.errors:
+        errors = "".join(
+            f"<div>{conditional_escape(error)}</div>"
+            for field_errors in form.errors.values()
+            for error in field_errors
+        )
+        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    sort = form["sort"].value()
+    choices = {"programme": tuple(programmes)}
+    return stencil_filled(
+        stencil("advising/_people_filters.html", _FILTER_HOLES),
+        {
+            **{
+                name: widget_kept(form[name], choices=choices.get(name, ()))
+                for name in _FILTER_WIDGETS
+            },
+            "errors": errors,
+            "q": conditional_escape(form["q"].value() or ""),
+            "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
+            if sort
+            else "",
+        },
+    )
+
+
+# Per language and the office's advisors: an unbound form's selects.
+_kept_bulk_widgets = Kept(256)
+
+
+def _bulk_widgets(*, office_id: int, cached: selectors_people.PeopleCached) -> tuple[str, str]:
+    """The bulk form's two selects (`{{ bulk_form.action }}`, `{{ bulk_form.advisor }}`
+    of the unbound form), kept per process, language and the advisor choices
+    (advisor_choices_for_office, read in people_cached's round trip): building the
+    form and its advisors' queryset on every view cost more than reading the page."""
+    choices = advisor_choices_for_office(
+        office_id=office_id, version=cached.members_version, stored=cached.advisor_choices_stored
+    )
+    key = (get_language(), tuple(choices))
+    widgets = _kept_bulk_widgets.get(key)
+    if widgets is None:
+        form = PeopleBulkForm(
+            advisors=advisors_of_office(office_id=office_id), advisor_choices=choices
+        )
+        widgets = (str(form["action"]), str(form["advisor"]))
+        _kept_bulk_widgets.put(key, widgets)
+    return widgets
+
+
+_TABLE_HOLES = ("csrf", "next", "action", "advisor", "name", "joined", "last_login", "rows")
+_TABLE_HOLES += ("pagination",)
+# As {% csrf_token %} writes it.
+_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+
+
+def _table_html(request, page, *, query, csrf_token: str, bulk: tuple[str, str]) -> str:
+    """The bulk form and the table as the page's template wrote them, from
+    advisor/_people_table.html rendered once per language, the request's values
+    (the CSRF token, the path, the headings' links, the rows, the pager) in its
+    holes."""
+    action, advisor = bulk
+    return stencil_filled(
+        stencil("advising/_people_table.html", _TABLE_HOLES),
+        {
+            "csrf": _CSRF_INPUT.format(token=escape(csrf_token)),
+            "next": escape(request.get_full_path()),
+            "action": action,
+            "advisor": advisor,
+            **_header_cells(request, query),
+            "rows": _rows_html(page.object_list),
+            "pagination": pagination_html(request, page),
+        },
+    )
+
+
+def _count_html(count: int) -> str:
+    # As {% blocktranslate count n=... %}{{ n }} person{% plural %}{{ n }} people...
+    return ngettext("%(n)s person", "%(n)s people", count) % {
+        "n": escape(str(formats.localize(count)))
+    }
 
 
 @office_admin_required
@@ -137,42 +278,37 @@ def people(request):
     )
     form = PeopleFilterForm(request.GET, programmes=cached.programmes)
     if not form.is_valid():
-        return render(request, "advising/people.html", {"form": form}, status=400)
+        return render(
+            request,
+            "advising/people.html",
+            {"form": form, "filters": _filters_html(form, programmes=cached.programmes)},
+            status=400,
+        )
     query = form.query()
     page = CountedPaginator(
         selectors_people.people_page_rows(admin=admin, query=query),
         PAGE_SIZE,
         count=selectors_people.people_count(admin=admin, query=query, cached=cached),
     ).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    advisors = (
-        selectors_people.advisor_names_for_students(
-            admin=admin, student_ids=[m.pk for m in rows if m.is_student]
+    context = {
+        "form": form,
+        "filters": _filters_html(form, programmes=cached.programmes),
+        "query": query,
+        "page": page,
+        "count": mark_safe(_count_html(page.paginator.count)),  # noqa: S308 - escaped
+    }
+    if page.object_list:
+        # The layout's and the bulk form's token are one, as the csrf_token context
+        # processor's lazy value gave both.
+        context["csrf_token"] = csrf_token = get_token(request)
+        context["table"] = _table_html(
+            request,
+            page,
+            query=query,
+            csrf_token=csrf_token,
+            bulk=_bulk_widgets(office_id=admin.office_id, cached=cached),
         )
-        if rows
-        else {}
-    )
-    rows_html = _rows_html(rows, advisors=advisors)
-    page.object_list = rows
-    return render(
-        request,
-        "advising/people.html",
-        {
-            "form": form,
-            "query": query,
-            "page": page,
-            "headers": _headers(query),
-            "rows_html": rows_html,
-            "bulk_form": PeopleBulkForm(
-                advisors=advisors_of_office(office_id=admin.office_id),
-                advisor_choices=advisor_choices_for_office(
-                    office_id=admin.office_id,
-                    version=cached.members_version,
-                    stored=cached.advisor_choices_stored,
-                ),
-            ),
-        },
-    )
+    return render(request, "advising/people.html", context)
 
 
 # What a bulk action did, by action; plural by `n`.

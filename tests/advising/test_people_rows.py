@@ -1,9 +1,12 @@
-"""The People page's rows written by the view (views_people._rows_html) are the HTML,
-byte for byte, that the template wrote with a `{% for %}` over the members.
-people_before_rows.html is that template as it was; it is rendered here from the
-page's own context, each member given what the view used to work out for it
-(`_old_rows_prepare`, the view's code as it was), and the whole document compared
-(only the CSRF token, masked afresh on every use, is set aside)."""
+"""The People page, written by the view (its rows by views_people._rows_html, its
+filters and table from kept stencils with the request's values in their holes), is
+the HTML, byte for byte, that the template wrote with a `{% for %}` over the members.
+people_before_rows.html is that template as it was; it is rendered here from what
+the view used to give it, rebuilt from the page's own context: each member a User
+read by the ORM (its programme, year and advisors read here, as the view read them)
+and given what the view used to work out for it (`_old_rows_prepare`, the view's
+code as it was), the headings' sorts and the bulk form, and the whole document
+compared (only the CSRF token, masked afresh on every use, is set aside)."""
 
 import re
 import zoneinfo
@@ -18,10 +21,14 @@ from django.utils.translation import gettext
 
 from apps.accounts.enums import Approval, Role
 from apps.accounts.models import User
+from apps.advising.forms_people import PeopleBulkForm
+from apps.advising.models import Assignment
+from apps.advising.selectors import advisor_choices_for_office, advisors_of_office
 from apps.advising.services import assignments_add
-from apps.advising.views_people import STATUS_BADGES
+from apps.advising.views_people import STATUS_BADGES, _headers
 from apps.core.rendering import date_shown
 from apps.students.models import StudentProfile
+from apps.students.selectors import student_profile_figures
 from tests.factories.accounts import UserFactory
 
 URL = "/office/people/"
@@ -52,10 +59,36 @@ def _old_rows_prepare(rows) -> None:
         member.signed_in = date_shown(member.last_login) if member.last_login else None
 
 
+def _old_members(rows) -> list[User]:
+    """The page's members as the view used to give them: Users with their programme
+    and year, and each student's advisors by name (read here, not from the rows)."""
+    ids = [row.pk for row in rows]
+    users = User.objects.filter(pk__in=ids).annotate(**student_profile_figures()).in_bulk()
+    names = {}
+    for student_id, name in (
+        Assignment.objects.filter(student_id__in=ids)
+        .order_by("advisor__full_name", "advisor_id")
+        .values_list("student_id", "advisor__full_name")
+    ):
+        names.setdefault(student_id, []).append(name)
+    members = [users[pk] for pk in ids]
+    for member in members:
+        member.advisor_names = names.get(member.pk, []) if member.is_student else []
+    return members
+
+
 def _old_page(response, admin) -> str:
-    context = response.context[0].flatten()
+    # The page's own context (a stencil rendered on a cold process comes first).
+    context = next(c for c in response.context if "form" in c).flatten()
     if "page" in context:
-        _old_rows_prepare(context["page"].object_list)
+        page = context["page"]
+        page.object_list = _old_members(page.object_list)
+        _old_rows_prepare(page.object_list)
+        context["headers"] = _headers(context["query"])
+        context["bulk_form"] = PeopleBulkForm(
+            advisors=advisors_of_office(office_id=admin.office_id),
+            advisor_choices=advisor_choices_for_office(office_id=admin.office_id),
+        )
     with timezone.override(zoneinfo.ZoneInfo(admin.time_zone)):
         return engines["django"].from_string(OLD_TEMPLATE).render(context, response.wsgi_request)
 
@@ -110,6 +143,8 @@ def _many(office, admin, advisor):
         {"sort": "last_login", "page": "2"},
         {"q": "nobody-matches"},
         {"status": "awaiting"},
+        {"q": "<b>&", "without_advisor": "on", "sort": "-name"},
+        {"year": "2027", "role": "admin"},
     ],
 )
 def test_the_page_is_the_html_the_old_template_wrote(
@@ -124,6 +159,28 @@ def test_the_page_is_the_html_the_old_template_wrote(
 
     assert response.status_code == 200
     _same(response, office_admin)
+
+
+@pytest.mark.parametrize(
+    "params", [{"year": "abc"}, {"sort": "bogus", "q": "<i>"}, {"programme": "Nowhere"}]
+)
+def test_a_refused_filter_is_the_old_html(params, office, office_admin, advisor, login_as):
+    _every_kind(office, office_admin, advisor)
+
+    response = login_as(office_admin).get(URL, params)
+
+    assert response.status_code == 400
+    html = _same(response, office_admin)
+    assert 'class="alert alert-danger"' in html
+
+
+def test_a_programme_filter_is_the_old_html(office, office_admin, advisor, login_as):
+    _every_kind(office, office_admin, advisor)
+
+    response = login_as(office_admin).get(URL, {"programme": "History", "sort": "-last_login"})
+
+    assert response.status_code == 200
+    assert _same(response, office_admin).count('name="members"') == 1
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])

@@ -12,11 +12,17 @@ from django.db import connection
 
 from apps.accounts import selectors as accounts_selectors
 from apps.accounts.enums import Role
-from apps.accounts.models import User
 from apps.accounts.selectors import MemberQuery, members_version
 from apps.accounts.services import members_changed
 from apps.advising import selectors_people
-from apps.advising.selectors_people import SORTS, PeopleQuery, people_for_admin
+from apps.advising.models import Assignment
+from apps.advising.selectors_people import (
+    SORTS,
+    PeopleQuery,
+    PersonRow,
+    people_for_admin,
+    people_page_values,
+)
 from apps.advising.services import assignments_add
 from apps.core.statements import StatementRows, statement_build, statements_clear
 from apps.students.models import StudentProfile
@@ -83,7 +89,7 @@ def test_the_bound_statement_is_the_orms_for_every_shape(office_admin, other_adm
             sliced(first), inputs=first.inputs, sentinels=first.sentinels, connection=connection
         )
         orm = (
-            people_for_admin(admin=other_admin, query=_other(query))[start:stop]
+            people_page_values(admin=other_admin, query=_other(query))[start:stop]
             .query.get_compiler(connection=connection)
             .as_sql()
         )
@@ -104,6 +110,7 @@ def test_the_rows_are_the_querysets_from_the_kept_statement(
         (m.pk, m.full_name, m.email, m.role, m.programme, m.graduation_year, m.last_login)
         for m in people_for_admin(admin=office_admin, query=query)
     ]
+    assert people_page_values(admin=office_admin, query=query).count() == len(expected)
 
     for _ in range(2):  # compiled, then from the kept statement
         rows = selectors_people.people_page_rows(admin=office_admin, query=query)
@@ -114,6 +121,7 @@ def test_the_rows_are_the_querysets_from_the_kept_statement(
                 for m in rows[0:50]
             ]
         assert got == expected
+        assert all(isinstance(m, PersonRow) for m in rows[0:50])
     assert [
         m.email for m in selectors_people.people_page_rows(admin=other_admin, query=query)[0:50]
     ] == ["olive@southbank.test"]
@@ -137,7 +145,7 @@ def test_people_cached_reads_what_the_two_selectors_read(
     assert changed.members_version != cold.members_version
 
 
-def test_advisor_names_are_the_assignments_of_the_office_from_a_kept_statement(
+def test_advisor_names_are_the_assignments_of_the_office_in_the_rows_statement(
     office, office_admin, other_admin, django_assert_num_queries
 ):
     statements_clear()
@@ -148,22 +156,23 @@ def test_advisor_names_are_the_assignments_of_the_office_from_a_kept_statement(
     ]
     assignments_add(admin=office_admin, advisor_id=zoe.pk, student_ids=[s.pk for s in students])
     assignments_add(admin=office_admin, advisor_id=amy.pk, student_ids=[students[0].pk])
-    ids = [s.pk for s in students] + [office_admin.pk]
-    selectors_people.advisor_names_for_students(admin=office_admin, student_ids=ids)
+    # Another office's assignment of this office's student is never read.
+    Assignment.objects.create(office=other_admin.office, advisor=other_admin, student=students[1])
+    query = PeopleQuery(members=MemberQuery(role=Role.STUDENT))
+    selectors_people.people_page_rows(admin=office_admin, query=query)[0:50]
 
     with django_assert_num_queries(1):
-        names = selectors_people.advisor_names_for_students(
-            admin=office_admin, student_ids=list(reversed(ids))
-        )
+        rows = selectors_people.people_page_rows(admin=office_admin, query=query)[0:50]
 
-    assert names == {
-        students[0].pk: ["Amy Advisor", "Zoe Advisor"],
-        students[1].pk: ["Zoe Advisor"],
-        students[2].pk: ["Zoe Advisor"],
+    assert {row.email: row.advisor_names for row in rows} == {
+        "s0@example.test": ["Amy Advisor", "Zoe Advisor"],
+        "s1@example.test": ["Zoe Advisor"],
+        "s2@example.test": ["Zoe Advisor"],
     }
-    # Another office's admin never reads this office's assignments.
-    assert selectors_people.advisor_names_for_students(admin=other_admin, student_ids=ids) == {}
-    with django_assert_num_queries(0):
-        assert selectors_people.advisor_names_for_students(admin=office_admin, student_ids=[]) == {}
-    assert User.objects.filter(pk__in=ids).count() == 4
+    Assignment.objects.all().delete()
+    # No assignment at all is an empty list, from the ORM's rows too.
+    assert [
+        PersonRow._make(row).advisor_names
+        for row in people_page_values(admin=office_admin, query=query)
+    ] == [[], [], []]
     statements_clear()
