@@ -52,6 +52,7 @@ from apps.contacts.models import Contact, VolunteerProfile
 from apps.core.statements import StatementRows
 from apps.core.versions import version_read
 from apps.students.models import Field, StudentProfile
+from apps.students.selectors import field_choices_cache_keys, field_choices_kept
 
 logger = logging.getLogger(__name__)
 
@@ -696,6 +697,7 @@ def directory_page_for_student(
     page_number=1,
     per_page: int = 20,
     with_majors: bool = False,
+    with_fields: bool = False,
 ) -> Page:
     """One page of `directory_list_for_student`, like Paginator.get_page: the page's
     ids come from the student's ranking (cached, see RANKING_TTL above), and one
@@ -706,8 +708,9 @@ def directory_page_for_student(
     `did_you_mean`, the search spelt as the volunteers found spell it.
 
     With `with_majors`, `majors` is the office's majors
-    (`volunteer_majors_for_office`), read from the cache in the ranking's round
-    trip; else None."""
+    (`volunteer_majors_for_office`), and with `with_fields`, `field_choices` the
+    office's fields as (id, name) (students.selectors.field_choices_kept), each read
+    from the cache in the ranking's round trip; else None."""
     filters = filters or DirectoryFilters()
     try:
         # Bounded: a page number of 30 digits made an OFFSET beyond PostgreSQL's
@@ -719,11 +722,12 @@ def directory_page_for_student(
     terms = tuple(search_terms(filters.q))
     ranking = {"student": student, "filters": filters, "interests": interests, "terms": terms}
     start = (number - 1) * per_page
+    office_id = student.office_id
+    read_with = (majors_cache_key(office_id),) if with_majors else ()
+    if with_fields:
+        read_with += field_choices_cache_keys(office_id=office_id)
     rows, total, fuzzy, found = _ranking_slice(
-        **ranking,
-        start=start,
-        stop=start + per_page,
-        read_with=(majors_cache_key(student.office_id),) if with_majors else (),
+        **ranking, start=start, stop=start + per_page, read_with=read_with
     )
     if not rows and number > 1:
         number = max(1, -(-total // per_page))
@@ -740,9 +744,10 @@ def directory_page_for_student(
     page.fuzzy = fuzzy
     page.did_you_mean = did_you_mean(list(terms), profiles) if fuzzy else ""
     page.majors = (
-        volunteer_majors_for_office(office_id=student.office_id, found=found)
-        if with_majors
-        else None
+        volunteer_majors_for_office(office_id=office_id, found=found) if with_majors else None
+    )
+    page.field_choices = (
+        field_choices_kept(office_id=office_id, found=found) if with_fields else None
     )
     return page
 

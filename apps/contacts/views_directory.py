@@ -579,17 +579,21 @@ def directory_list(request):
     form = DirectoryFilterForm(request.GET or None, office_id=student.office_id)
     filters = form.filters() if form.is_bound else directory.DirectoryFilters()
     partial = bool(request.htmx and not request.htmx.history_restore_request)
-    # The whole page offers the majors; unless the form has read them (to check the
-    # major asked for), they come with the ranking, in its cache round trip.
+    # The whole page offers the majors and the fields; unless the form has read the
+    # majors (to check the major asked for), both come with the ranking, in its
+    # cache round trip.
     page = directory.directory_page_for_student(
         student=student,
         filters=filters,
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
         with_majors=not partial and form.majors is None,
+        with_fields=not partial,
     )
     if page.majors is not None:
         form.majors = page.majors
+    if page.field_choices is not None:
+        form.field_choices = page.field_choices
     labels = card_labels()
     context = {
         "form": form,

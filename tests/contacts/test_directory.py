@@ -435,8 +435,8 @@ def test_directory_query_count_is_constant(
     # fields, the field and major options.
     with django_assert_num_queries(8):
         response = browser.get(DIRECTORY)
-    # The ranking and the majors are kept in the cache.
-    with django_assert_num_queries(6):
+    # The ranking, the majors and the fields are kept in the cache.
+    with django_assert_num_queries(5):
         again = browser.get(DIRECTORY)
     # Only the results: session, user, interests, the page's rows and their fields.
     with django_assert_num_queries(5):

@@ -274,8 +274,9 @@ def test_directory_major_list_is_cached_and_a_saved_profile_refreshes_it(
     browser = login_as(student)
     browser.get(DIRECTORY)
 
-    # The default page's 8 but the major list and the ranking, both kept in the cache.
-    with django_assert_num_queries(6):
+    # The default page's 8 but the major list, the fields and the ranking, all kept in
+    # the cache.
+    with django_assert_num_queries(5):
         again = browser.get(DIRECTORY)
     with django_capture_on_commit_callbacks(execute=True):
         volunteer_profile_update(user=ann.user, profile=ann, programme="Physics")
