@@ -14,6 +14,7 @@ when the stored month is an earlier one) and annotate each volunteer with
 """
 
 import hashlib
+import json
 import logging
 import re
 import uuid
@@ -38,6 +39,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -632,6 +634,7 @@ def _page_profiles(*, student, pks: list[int]) -> list[VolunteerProfile]:
             .annotate(
                 my_contact_id=Subquery(mine.values("pk")[:1]),
                 user_full_name=F("user__full_name"),
+                field_names=_field_names_ordered(),
             )
             .only(*PAGE_COLUMNS)
             .order_by()
@@ -647,47 +650,53 @@ def _page_profiles(*, student, pks: list[int]) -> list[VolunteerProfile]:
             sentinels=sentinels,
         )
         profiles = rows.rows(0, None)
-    if not profiles:
-        return []
-    names = _field_names_of(pks=[profile.pk for profile in profiles])
     user_field = VolunteerProfile._meta.get_field("user")
     for profile in profiles:
         user = User.from_db(
             profile._state.db, ["id", "full_name"], (profile.user_id, profile.user_full_name)
         )
         user_field.set_cached_value(profile, user)
-        profile.field_names = names.get(profile.pk, [])
     return profiles
 
 
-def _field_names_of(*, pks: list[int]) -> dict[int, list[str]]:
-    """The names of each profile's fields, by profile id, each profile's in name
-    order (Field's): one statement compiled once per process and number of
-    profiles, where prefetching `fields` built a queryset and a manager per
-    profile."""
-    through = VolunteerProfile.fields.through
+class _TextList(TextField):
+    """What _OrderedTexts reads: a list of str from PostgreSQL's array, or from
+    SQLite's JSON text."""
 
-    # (profile id, field name) tuples: a through-model instance per link was most
-    # of this read's time in Python.
-    def build(values: dict) -> QuerySet:
-        return (
-            through.objects.filter(
-                volunteerprofile_id__in=[values[f"pk{n}"] for n in range(len(pks))]
-            )
-            .order_by("field__name", "field_id")
-            .values_list("volunteerprofile_id", "field__name")
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+
+class _OrderedTexts(Subquery):
+    """A subquery of one text column as a list, in the subquery's order, read in
+    the outer query's row: ARRAY(...) on PostgreSQL, json_group_array over the
+    ordered rows on SQLite (whose aggregates take no ORDER BY before 3.44, but
+    keep a subquery's order in FROM: an aggregate's subquery is never flattened)."""
+
+    output_field = _TextList()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template='(SELECT json_group_array("text") FROM (%(subquery)s))',
+            **extra_context,
         )
 
-    links = StatementRows(
-        shape=("contacts.directory_page_fields", len(pks)),
-        build=build,
-        inputs={f"pk{n}": pk for n, pk in enumerate(pks)},
-        sentinels={f"pk{n}": _PAGE_PK_SENTINEL + n for n in range(len(pks))},
-    ).rows(0, None)
-    names: dict[int, list[str]] = {}
-    for profile_id, name in links:
-        names.setdefault(profile_id, []).append(name)
-    return names
+
+def _field_names_ordered() -> _OrderedTexts:
+    """The names of the profile's fields in name order (Field's), then by id."""
+    through = VolunteerProfile.fields.through
+    return _OrderedTexts(
+        through.objects.filter(volunteerprofile_id=OuterRef("pk"))
+        .order_by("field__name", "field_id")
+        .values(text=F("field__name"))
+    )
 
 
 def directory_page_for_student(
