@@ -993,12 +993,18 @@ def office_directory_changed(*, office_id: int | None) -> None:
 
 def office_directory_summary(*, admin) -> OfficeDirectorySummary:
     """The office list's figures (see above): from the cache, or three queries at
-    most when the office changed since they were last read."""
+    most when the office changed since they were last read.
+
+    Kept with the version they were read under, and read with the current version
+    in one round trip to the cache (two before: the version, then the figures under
+    a key naming it); figures kept under another version are read afresh."""
     office_id = admin.office_id
-    key = f"office-directory-summary:{office_id}:{_office_version(office_id)}"
-    summary = cache.get(key)
-    if summary is not None:
-        return summary
+    version_key, key = _version_key(office_id), f"office-directory-summary:{office_id}"
+    found = cache.get_many([version_key, key])
+    version = version_read(version_key, stored=found.get(version_key))
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
     without_profile = alumni_without_profile_for_admin(admin=admin).values_list(
         "full_name", flat=True
     )
@@ -1011,7 +1017,7 @@ def office_directory_summary(*, admin) -> OfficeDirectorySummary:
         if len(names) > WITHOUT_PROFILE_SHOWN
         else len(names),
     )
-    cache.set(key, summary, SUMMARY_TTL)
+    cache.set(key, (version, summary), SUMMARY_TTL)
     return summary
 
 
