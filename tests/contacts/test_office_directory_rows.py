@@ -69,7 +69,8 @@ def _old_rows_prepare(profiles) -> None:
 
 def _same(response) -> str:
     html = response.content.decode()
-    context = response.context[0].flatten()
+    # The page's own context: the search box's widget is rendered first, in the view.
+    context = next(c for c in response.context if "form" in c).flatten()
     if "profiles" in context:
         _old_rows_prepare(context["profiles"])
     old = engines["django"].from_string(OLD_TEMPLATE).render(context, response.wsgi_request)
