@@ -14,6 +14,7 @@ when the stored month is an earlier one) and annotate each volunteer with
 """
 
 import hashlib
+import json
 import logging
 import re
 import uuid
@@ -38,6 +39,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -52,6 +54,7 @@ from apps.contacts.models import Contact, VolunteerProfile
 from apps.core.statements import StatementRows
 from apps.core.versions import version_read
 from apps.students.models import Field, StudentProfile
+from apps.students.selectors import field_choices_cache_keys, field_choices_kept
 
 logger = logging.getLogger(__name__)
 
@@ -631,6 +634,7 @@ def _page_profiles(*, student, pks: list[int]) -> list[VolunteerProfile]:
             .annotate(
                 my_contact_id=Subquery(mine.values("pk")[:1]),
                 user_full_name=F("user__full_name"),
+                field_names=_field_names_ordered(),
             )
             .only(*PAGE_COLUMNS)
             .order_by()
@@ -646,47 +650,53 @@ def _page_profiles(*, student, pks: list[int]) -> list[VolunteerProfile]:
             sentinels=sentinels,
         )
         profiles = rows.rows(0, None)
-    if not profiles:
-        return []
-    names = _field_names_of(pks=[profile.pk for profile in profiles])
     user_field = VolunteerProfile._meta.get_field("user")
     for profile in profiles:
         user = User.from_db(
             profile._state.db, ["id", "full_name"], (profile.user_id, profile.user_full_name)
         )
         user_field.set_cached_value(profile, user)
-        profile.field_names = names.get(profile.pk, [])
     return profiles
 
 
-def _field_names_of(*, pks: list[int]) -> dict[int, list[str]]:
-    """The names of each profile's fields, by profile id, each profile's in name
-    order (Field's): one statement compiled once per process and number of
-    profiles, where prefetching `fields` built a queryset and a manager per
-    profile."""
-    through = VolunteerProfile.fields.through
+class _TextList(TextField):
+    """What _OrderedTexts reads: a list of str from PostgreSQL's array, or from
+    SQLite's JSON text."""
 
-    # (profile id, field name) tuples: a through-model instance per link was most
-    # of this read's time in Python.
-    def build(values: dict) -> QuerySet:
-        return (
-            through.objects.filter(
-                volunteerprofile_id__in=[values[f"pk{n}"] for n in range(len(pks))]
-            )
-            .order_by("field__name", "field_id")
-            .values_list("volunteerprofile_id", "field__name")
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+
+class _OrderedTexts(Subquery):
+    """A subquery of one text column as a list, in the subquery's order, read in
+    the outer query's row: ARRAY(...) on PostgreSQL, json_group_array over the
+    ordered rows on SQLite (whose aggregates take no ORDER BY before 3.44, but
+    keep a subquery's order in FROM: an aggregate's subquery is never flattened)."""
+
+    output_field = _TextList()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template='(SELECT json_group_array("text") FROM (%(subquery)s))',
+            **extra_context,
         )
 
-    links = StatementRows(
-        shape=("contacts.directory_page_fields", len(pks)),
-        build=build,
-        inputs={f"pk{n}": pk for n, pk in enumerate(pks)},
-        sentinels={f"pk{n}": _PAGE_PK_SENTINEL + n for n in range(len(pks))},
-    ).rows(0, None)
-    names: dict[int, list[str]] = {}
-    for profile_id, name in links:
-        names.setdefault(profile_id, []).append(name)
-    return names
+
+def _field_names_ordered() -> _OrderedTexts:
+    """The names of the profile's fields in name order (Field's), then by id."""
+    through = VolunteerProfile.fields.through
+    return _OrderedTexts(
+        through.objects.filter(volunteerprofile_id=OuterRef("pk"))
+        .order_by("field__name", "field_id")
+        .values(text=F("field__name"))
+    )
 
 
 def directory_page_for_student(
@@ -696,6 +706,7 @@ def directory_page_for_student(
     page_number=1,
     per_page: int = 20,
     with_majors: bool = False,
+    with_fields: bool = False,
 ) -> Page:
     """One page of `directory_list_for_student`, like Paginator.get_page: the page's
     ids come from the student's ranking (cached, see RANKING_TTL above), and one
@@ -706,8 +717,9 @@ def directory_page_for_student(
     `did_you_mean`, the search spelt as the volunteers found spell it.
 
     With `with_majors`, `majors` is the office's majors
-    (`volunteer_majors_for_office`), read from the cache in the ranking's round
-    trip; else None."""
+    (`volunteer_majors_for_office`), and with `with_fields`, `field_choices` the
+    office's fields as (id, name) (students.selectors.field_choices_kept), each read
+    from the cache in the ranking's round trip; else None."""
     filters = filters or DirectoryFilters()
     try:
         # Bounded: a page number of 30 digits made an OFFSET beyond PostgreSQL's
@@ -719,11 +731,12 @@ def directory_page_for_student(
     terms = tuple(search_terms(filters.q))
     ranking = {"student": student, "filters": filters, "interests": interests, "terms": terms}
     start = (number - 1) * per_page
+    office_id = student.office_id
+    read_with = (majors_cache_key(office_id),) if with_majors else ()
+    if with_fields:
+        read_with += field_choices_cache_keys(office_id=office_id)
     rows, total, fuzzy, found = _ranking_slice(
-        **ranking,
-        start=start,
-        stop=start + per_page,
-        read_with=(majors_cache_key(student.office_id),) if with_majors else (),
+        **ranking, start=start, stop=start + per_page, read_with=read_with
     )
     if not rows and number > 1:
         number = max(1, -(-total // per_page))
@@ -740,9 +753,10 @@ def directory_page_for_student(
     page.fuzzy = fuzzy
     page.did_you_mean = did_you_mean(list(terms), profiles) if fuzzy else ""
     page.majors = (
-        volunteer_majors_for_office(office_id=student.office_id, found=found)
-        if with_majors
-        else None
+        volunteer_majors_for_office(office_id=office_id, found=found) if with_majors else None
+    )
+    page.field_choices = (
+        field_choices_kept(office_id=office_id, found=found) if with_fields else None
     )
     return page
 
@@ -850,18 +864,74 @@ def volunteer_list_for_admin(*, admin, search: str = "") -> QuerySet[VolunteerPr
     return _office_volunteers({"office_id": admin.office_id, "search": search.strip()})
 
 
-def volunteer_rows_for_admin(*, admin, search: str = "") -> StatementRows:
-    """`volunteer_list_for_admin`, sliceable as a Paginator takes it, with each
-    page's query compiled once per process (core.statements) and only its office and
-    search bound: building and compiling it cost the page about as much as running
-    it."""
+def volunteer_rows_for_admin(*, admin, search: str = "") -> "OfficeVolunteerRows":
+    """`volunteer_list_for_admin`, sliceable as a Paginator takes it, each row an
+    OfficeVolunteerRow, with each page's query compiled once per process
+    (core.statements) and only its office and search bound: building and compiling
+    it cost the page about as much as running it."""
     search = search.strip()
-    return StatementRows(
-        shape=("contacts.office_volunteers", bool(search)),
-        build=_office_volunteers,
-        inputs={"office_id": admin.office_id, "search": search},
-        sentinels={"office_id": 2_000_000_011, "search": "zqxsearchzqx" if search else ""},
+    return OfficeVolunteerRows(
+        StatementRows(
+            shape=("contacts.office_volunteers", bool(search)),
+            build=lambda values: _office_volunteers(values).values_list(*ADMIN_ROW_VALUES),
+            inputs={"office_id": admin.office_id, "search": search},
+            sentinels={"office_id": 2_000_000_011, "search": "zqxsearchzqx" if search else ""},
+        )
     )
+
+
+# What a row of the office's list reads, in OfficeVolunteerRow's order.
+ADMIN_ROW_VALUES = (
+    "pk", "user_id", "user__full_name", "employer", "job_title", "formats",
+    "capacity_per_month", "accepting_requests", "paused_until", "deactivated_at",
+    "month_started", "requests_in_month",
+)  # fmt: skip
+
+
+class OfficeVolunteerName:
+    """A row's user, as far as the list reads it."""
+
+    __slots__ = ("pk", "full_name")
+
+    def __init__(self, pk: int, full_name: str):
+        self.pk, self.full_name = pk, full_name
+
+
+class OfficeVolunteerRow:
+    """A volunteer of the office's list: the profile's columns the list shows and its
+    status needs (volunteers_with_status), and `user` with the name, read as values
+    rather than as a profile and a user instance each: 100 model instances were a
+    fifth of the page's own time."""
+
+    def __init__(
+        self, pk, user_id, full_name, employer, job_title, formats, capacity_per_month,
+        accepting_requests, paused_until, deactivated_at, month_started, requests_in_month,
+    ):  # fmt: skip
+        self.pk = pk
+        self.user_id = user_id
+        self.user = OfficeVolunteerName(user_id, full_name)
+        self.employer = employer
+        self.job_title = job_title
+        self.formats = formats
+        self.capacity_per_month = capacity_per_month
+        self.accepting_requests = accepting_requests
+        self.paused_until = paused_until
+        self.deactivated_at = deactivated_at
+        self.month_started = month_started
+        self.requests_in_month = requests_in_month
+
+
+class OfficeVolunteerRows:
+    """The list's StatementRows of values, each slice's rows OfficeVolunteerRows."""
+
+    def __init__(self, rows: StatementRows):
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __getitem__(self, key) -> list[OfficeVolunteerRow]:
+        return [OfficeVolunteerRow(*row) for row in self._rows[key]]
 
 
 def _office_volunteers(values: dict) -> QuerySet[VolunteerProfile]:
@@ -979,12 +1049,18 @@ def office_directory_changed(*, office_id: int | None) -> None:
 
 def office_directory_summary(*, admin) -> OfficeDirectorySummary:
     """The office list's figures (see above): from the cache, or three queries at
-    most when the office changed since they were last read."""
+    most when the office changed since they were last read.
+
+    Kept with the version they were read under, and read with the current version
+    in one round trip to the cache (two before: the version, then the figures under
+    a key naming it); figures kept under another version are read afresh."""
     office_id = admin.office_id
-    key = f"office-directory-summary:{office_id}:{_office_version(office_id)}"
-    summary = cache.get(key)
-    if summary is not None:
-        return summary
+    version_key, key = _version_key(office_id), f"office-directory-summary:{office_id}"
+    found = cache.get_many([version_key, key])
+    version = version_read(version_key, stored=found.get(version_key))
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
     without_profile = alumni_without_profile_for_admin(admin=admin).values_list(
         "full_name", flat=True
     )
@@ -997,7 +1073,7 @@ def office_directory_summary(*, admin) -> OfficeDirectorySummary:
         if len(names) > WITHOUT_PROFILE_SHOWN
         else len(names),
     )
-    cache.set(key, summary, SUMMARY_TTL)
+    cache.set(key, (version, summary), SUMMARY_TTL)
     return summary
 
 

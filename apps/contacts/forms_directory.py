@@ -11,7 +11,7 @@ from apps.contacts.models import VolunteerProfile
 from apps.contacts.volunteers import EARLIEST_GRADUATION_YEAR
 from apps.core.forms import IdChoices
 from apps.students.models import Field
-from apps.students.selectors import field_choices_for_office, field_list_for_office
+from apps.students.selectors import field_choices_kept, field_list_for_office
 
 
 class VolunteerProfileForm(forms.ModelForm):
@@ -140,16 +140,21 @@ class DirectoryFilterForm(forms.Form):
                 {"min": EARLIEST_GRADUATION_YEAR, "max": self.last_year, "inputmode": "numeric"}
             )
 
+    # The office's field choices as (id, name), once read: by field_options, or given
+    # by the view (the directory page reads them with its ranking, in one cache round
+    # trip).
+    field_choices: list[tuple[int, str]] | None = None
+
     def field_options(self) -> list[tuple[str, str]]:
-        """The field choices as a list, read with one query (the template's loop
-        over the choice iterator would count them first; the iterator itself reads
-        through a server-side cursor, three round trips where one will do), compiled
-        once per process (core.statements): the directory shows them on every
-        page."""
+        """The field choices as a list of (id as text, name): kept in the cache
+        (students.selectors.field_choices_kept, no query when it holds them) and
+        read once (the template's loop over the choice iterator would count them
+        first, then read them through a server-side cursor): the directory shows
+        them on every page."""
         if not hasattr(self, "_field_options"):
-            self._field_options = [
-                (str(pk), name) for pk, name in field_choices_for_office(office_id=self.office_id)
-            ]
+            if self.field_choices is None:
+                self.field_choices = field_choices_kept(office_id=self.office_id)
+            self._field_options = [(str(pk), name) for pk, name in self.field_choices]
         return self._field_options
 
     # The office's majors, once read: by major_options, or given by the view (the

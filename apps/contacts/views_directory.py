@@ -35,7 +35,7 @@ from apps.contacts.forms_directory import (
 )
 from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
-from apps.core.rendering import options_html, render_list
+from apps.core.rendering import options_html, pagination_html, render_list, widget_kept
 
 PAGE_SIZE = 20
 
@@ -579,17 +579,21 @@ def directory_list(request):
     form = DirectoryFilterForm(request.GET or None, office_id=student.office_id)
     filters = form.filters() if form.is_bound else directory.DirectoryFilters()
     partial = bool(request.htmx and not request.htmx.history_restore_request)
-    # The whole page offers the majors; unless the form has read them (to check the
-    # major asked for), they come with the ranking, in its cache round trip.
+    # The whole page offers the majors and the fields; unless the form has read the
+    # majors (to check the major asked for), both come with the ranking, in its
+    # cache round trip.
     page = directory.directory_page_for_student(
         student=student,
         filters=filters,
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
         with_majors=not partial and form.majors is None,
+        with_fields=not partial,
     )
     if page.majors is not None:
         form.majors = page.majors
+    if page.field_choices is not None:
+        form.field_choices = page.field_choices
     labels = card_labels()
     context = {
         "form": form,
@@ -742,7 +746,12 @@ def office_directory(request):
     admin = request.user
     form = OfficeDirectorySearchForm(request.GET)
     if not form.is_valid():
-        return render(request, "contacts/directory_office.html", {"form": form}, status=400)
+        return render(
+            request,
+            "contacts/directory_office.html",
+            {"form": form, "search_box": widget_kept(form["q"])},
+            status=400,
+        )
     search = form.cleaned_data["q"]
     summary = directory.office_directory_summary(admin=admin)
     rows = directory.volunteer_rows_for_admin(admin=admin, search=search)
@@ -762,6 +771,9 @@ def office_directory(request):
             "page": page,
             "profiles": profiles,
             "rows": _office_rows_html(profiles),
+            # As {{ form.q }} and {% include "_pagination.html" %} wrote them.
+            "search_box": widget_kept(form["q"]),
+            "pagination": mark_safe(pagination_html(request, page)),  # noqa: S308
             "searching": bool(search.strip()),
             "without_profile": summary.without_profile,
             "without_profile_count": summary.without_profile_count,

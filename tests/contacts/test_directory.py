@@ -431,15 +431,15 @@ def test_directory_query_count_is_constant(
             volunteer_add_to_contacts(student=student, profile=profile)
     browser = login_as(student)
 
-    # Session, user, the student's interests, the ranking, the page's rows, their
+    # Session, user, the student's interests, the ranking, the page's rows with their
     # fields, the field and major options.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = browser.get(DIRECTORY)
-    # The ranking and the majors are kept in the cache.
-    with django_assert_num_queries(6):
+    # The ranking, the majors and the fields are kept in the cache.
+    with django_assert_num_queries(4):
         again = browser.get(DIRECTORY)
-    # Only the results: session, user, interests, the page's rows and their fields.
-    with django_assert_num_queries(5):
+    # Only the results: session, user, interests, the page's rows with their fields.
+    with django_assert_num_queries(4):
         partial = browser.get(DIRECTORY, {"page": 2}, headers={"HX-Request": "true"})
 
     assert len(response.context["page"].object_list) == min(count, 20)

@@ -58,7 +58,8 @@ def test_directory_ranking_second_page_load_does_not_rank_again(
 ):
     first = browser.get(DIRECTORY)
 
-    with django_assert_num_queries(6):  # the first load's 8 but the ranking and the majors
+    # The first load's 7 but the ranking, the majors and the fields.
+    with django_assert_num_queries(4):
         again = browser.get(DIRECTORY)
 
     assert names(again) == names(first) == ["Ann A", "Bo B", "Cy C"]
@@ -302,13 +303,13 @@ def test_directory_deep_pages_read_the_rest_of_the_ranking(
         return [v.user.full_name for v in shown.object_list], shown.number
 
     assert page(3) == (["Vol 4", "Vol 5"], 3)  # ranks everyone and keeps them
-    with django_assert_num_queries(3):  # interests, the page's rows, their fields
+    with django_assert_num_queries(2):  # interests, the page's rows with their fields
         assert page(1) == (["Vol 0", "Vol 1"], 1)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert page(2) == (["Vol 2", "Vol 3"], 2)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert page(4) == (["Vol 6"], 4)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert page(99) == (["Vol 6"], 4)
 
 
@@ -329,9 +330,15 @@ def test_directory_ranking_is_ranked_again_when_the_rest_is_gone(student, office
     assert shown.paginator.count == 5
 
 
+def _entry(key: str) -> str:
+    # A key without its office and digest: "directory-ranking", "students:field-choices".
+    return ":".join(key.split(":")[:2]) if key.startswith("students:") else key.split(":")[0]
+
+
 def _directory_reads(monkeypatch) -> list:
-    """The cache reads of directory entries (the ranking, its version, the majors)
-    from now on, by method: the session's and the user's reads are left out."""
+    """The cache reads of directory entries (the ranking, its version, the majors) and
+    of the office's field choices from now on, by method: the session's and the
+    user's reads are left out."""
     reads, depth = [], [0]
     for method in ("get", "get_many"):
         original = getattr(cache, method)
@@ -340,7 +347,7 @@ def _directory_reads(monkeypatch) -> list:
             named = [keys] if isinstance(keys, str) else list(keys)
             # A cache without get_many of its own (locmem) gets each key: one read.
             if not depth[0] and any(key.startswith("directory-") for key in named):
-                reads.append((_method, [key.split(":")[0] for key in named]))
+                reads.append((_method, [_entry(key) for key in named]))
             depth[0] += 1
             try:
                 return _original(keys, *args, **kwargs)
@@ -351,22 +358,30 @@ def _directory_reads(monkeypatch) -> list:
     return reads
 
 
-def test_the_page_reads_its_ranking_and_the_majors_in_one_cache_round_trip(
+def test_the_page_reads_its_ranking_majors_and_fields_in_one_cache_round_trip(
     login_as, student, office, three, monkeypatch
 ):
     volunteer_named(office, "Di D", programme="Maths")
     browser = login_as(student)
-    browser.get(DIRECTORY)  # ranked and kept, the majors too
+    FieldFactory(office=office, name="Geology")
+    browser.get(DIRECTORY)  # ranked and kept, the majors and the fields too
     reads = _directory_reads(monkeypatch)
 
     page = browser.get(DIRECTORY)
     partial = browser.get(DIRECTORY, {"page": "1"}, headers={"HX-Request": "true"})
     major = browser.get(DIRECTORY, {"major": "maths"})
 
-    one = ("get_many", ["directory-version", "directory-ranking", "directory-majors"])
-    ranking = ("get_many", ["directory-version", "directory-ranking"])
-    # The partial offers no majors; a major asked for is checked against them first.
-    assert reads == [one, ranking, ("get", ["directory-majors"]), ranking]
+    ranking = ["directory-version", "directory-ranking"]
+    fields = ["students:fields-version", "students:field-choices"]
+    one = ("get_many", [*ranking, "directory-majors", *fields])
+    # The partial offers neither; a major asked for is checked against the majors first.
+    assert reads == [
+        one,
+        ("get_many", ranking),
+        ("get", ["directory-majors"]),
+        ("get_many", [*ranking, *fields]),
+    ]
     assert '<option value="Maths">Maths</option>' in page.content.decode()
+    assert ">Geology</option>" in page.content.decode()
     assert partial.status_code == 200
     assert '<option value="Maths" selected>Maths</option>' in major.content.decode()

@@ -170,7 +170,7 @@ def test_directory_typo_search_paginates_keeping_the_search(student, login_as, o
 
 
 @pytest.mark.needs_postgres
-@pytest.mark.parametrize(("count", "queries"), [(1, 10), (3, 10)])
+@pytest.mark.parametrize(("count", "queries"), [(1, 9), (3, 9)])
 def test_directory_typo_search_query_count_is_constant(
     student, login_as, office, consulting, django_assert_num_queries, count, queries
 ):
@@ -182,8 +182,8 @@ def test_directory_typo_search_query_count_is_constant(
     browser = login_as(student)
 
     # Session, user, the student's interests, the full-text page (empty), the
-    # threshold (SET LOCAL), the trigram page, its cards, their fields, the field
-    # and major filter lists: the default page's 8 and two.
+    # threshold (SET LOCAL), the trigram page, its cards with their fields, the field
+    # and major filter lists: the default page's 7 and two.
     with django_assert_num_queries(queries):
         response = browser.get(DIRECTORY, {"q": "Delotte"})
 
@@ -274,8 +274,9 @@ def test_directory_major_list_is_cached_and_a_saved_profile_refreshes_it(
     browser = login_as(student)
     browser.get(DIRECTORY)
 
-    # The default page's 8 but the major list and the ranking, both kept in the cache.
-    with django_assert_num_queries(6):
+    # The default page's 7 but the major list, the fields and the ranking, all kept in
+    # the cache.
+    with django_assert_num_queries(4):
         again = browser.get(DIRECTORY)
     with django_capture_on_commit_callbacks(execute=True):
         volunteer_profile_update(user=ann.user, profile=ann, programme="Physics")

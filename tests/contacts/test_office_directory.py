@@ -4,6 +4,7 @@ by name, email or organisation, in a constant number of queries."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -232,6 +233,45 @@ def test_office_directory_figures_survive_a_sign_in(three, office, office_admin)
 
     assert _office_version(office.pk) == version
     assert office_directory_summary(admin=office_admin) == summary
+
+
+def _figure_reads(monkeypatch) -> list:
+    """The cache reads of the office list's entries from now on, by method."""
+    reads, depth = [], [0]
+    for method in ("get", "get_many"):
+        original = getattr(cache, method)
+
+        def read(keys, *args, _method=method, _original=original, **kwargs):
+            named = [keys] if isinstance(keys, str) else list(keys)
+            # A cache without get_many of its own (locmem) gets each key: one read.
+            if not depth[0] and any(key.startswith("office-directory-") for key in named):
+                reads.append((_method, [key.split(":")[0] for key in named]))
+            depth[0] += 1
+            try:
+                return _original(keys, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(cache, method, read)
+    return reads
+
+
+def test_office_directory_figures_are_read_in_one_cache_round_trip(
+    three, office, office_admin, login_as, monkeypatch, django_assert_num_queries
+):
+    browser = login_as(office_admin)
+    browser.get(URL)  # the figures counted and kept
+    reads = _figure_reads(monkeypatch)
+
+    with django_assert_num_queries(3):  # session, user, the page's rows
+        response = browser.get(URL)
+    volunteer_named(office, "Dorothy Vaughan")
+    changed = browser.get(URL)
+
+    one = ("get_many", ["office-directory-version", "office-directory-summary"])
+    assert reads == [one, one]
+    assert response.context["page"].paginator.count == 3
+    assert changed.context["page"].paginator.count == 4
 
 
 def test_office_directory_figures_are_each_offices_own(
