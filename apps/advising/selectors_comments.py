@@ -9,8 +9,10 @@ Who may write is `advisor_may_write`: the student's assigned advisors and the
 office admins.
 """
 
+import logging
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -18,6 +20,9 @@ from django.urls import reverse
 from apps.accounts.enums import Role
 from apps.advising.models import AccessRecord, Assignment, CoachingNote, Comment, CommentThread
 from apps.core.statements import StatementRows, rows_for_ids
+from apps.core.versions import version_read
+
+logger = logging.getLogger(__name__)
 
 # Threads shown beside one thing (a pitch, a question list, a conversation), and on
 # the advisor's page of a student, newest first; older ones are in the student's
@@ -25,6 +30,11 @@ from apps.core.statements import StatementRows, rows_for_ids
 THREADS_SHOWN = 20
 STUDENT_PAGE_THREADS_SHOWN = 60
 COACHING_NOTES_PAGE_SIZE = 20
+# How long the cache keeps that a thing has no thread, and the version of a
+# student's threads it was found under: what bounds a missed change (a version the
+# cache could not replace) is the shorter of the two.
+THREADS_NONE_SECONDS = 3600
+THREADS_VERSION_SECONDS = 24 * 3600
 
 
 def advisor_may_write(*, advisor, student) -> bool:
@@ -85,6 +95,48 @@ def thread_list_for_thing(
         },
     )[0:limit]
     _comment_lists_attached(threads)
+    return threads
+
+
+def threads_version_key(*, student_id: int) -> str:
+    """The version of the student's threads (core.versions): replaced once a thread
+    about them is started (services_comments.comment_thread_start)."""
+    return f"advising-threads-version:{student_id}"
+
+
+def _threads_none_key(*, student_id: int, on: str, interview_id: int | None) -> str:
+    return f"advising-threads-none:{student_id}:{on}:{interview_id or 0}"
+
+
+def thread_list_for_slot(
+    *, student, on: str, interview_id: int | None = None, limit: int = THREADS_SHOWN
+) -> list[CommentThread]:
+    """thread_list_for_thing for the slots on the student's own pages, which most
+    students see with no thread at all: the cache keeps that a thing has none, under
+    the version of the student's threads it was found under, so such a page asks the
+    cache (one round trip) instead of the database. A thread started replaces the
+    version once it commits, so it shows on the next view; a thing with threads is
+    read as before. The version is read before the threads: a thread started during
+    the read leaves "none" kept under the version it replaced."""
+    version_key = threads_version_key(student_id=student.pk)
+    none_key = _threads_none_key(student_id=student.pk, on=on, interview_id=interview_id)
+    try:
+        found = cache.get_many([version_key, none_key])
+        version = found.get(version_key)
+        if version is not None and found.get(none_key) == version:
+            return []
+        version = version_read(version_key, timeout=THREADS_VERSION_SECONDS, stored=version)
+    except Exception:
+        logger.warning("threads read from the database: the cache could not be reached")
+        version = None
+    threads = thread_list_for_thing(
+        student=student, on=on, interview_id=interview_id, limit=limit
+    )
+    if not threads and version is not None:
+        try:
+            cache.set(none_key, version, THREADS_NONE_SECONDS)
+        except Exception:
+            logger.warning("no thread not kept: the cache could not be reached")
     return threads
 
 

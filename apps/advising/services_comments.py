@@ -26,9 +26,15 @@ from apps.advising.models import (
     Comment,
     CommentThread,
 )
-from apps.advising.selectors_comments import advisor_may_write, thing_path
+from apps.advising.selectors_comments import (
+    THREADS_VERSION_SECONDS,
+    advisor_may_write,
+    thing_path,
+    threads_version_key,
+)
 from apps.core.links import site_link, site_url
 from apps.core.notify import notify
+from apps.core.versions import version_replace
 from apps.followups.enums import Topic
 from apps.followups.notifications import (
     notification_preference_get,
@@ -139,6 +145,16 @@ def comment_thread_start(
     )
     comment = _add_comment(thread=thread, author=advisor, body=body, by_student=False)
     _email_student(thread=thread, comment=comment, advisor=advisor, first=True)
+    # The student's pages keep that a thing has no thread (thread_list_for_slot):
+    # a new version, once the thread is there to read, makes them look again.
+    version_key = threads_version_key(student_id=student.pk)
+    transaction.on_commit(
+        lambda: version_replace(
+            version_key,
+            timeout=THREADS_VERSION_SECONDS,
+            what=f"student {student.pk}: that a thing has no comment thread",
+        )
+    )
     return thread
 
 

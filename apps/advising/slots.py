@@ -6,13 +6,14 @@ Each renderer shows something only to the student the thing belongs to: a
 volunteer, an advisor or anyone else gets nothing (none of them reaches these
 pages today; the check keeps it so if one ever does). Coaching notes have no slot:
 they are never on a student's page. Two queries per slot at most, one when the
-thing has no thread."""
+thing has no thread, none when the cache already knows it has none
+(selectors_comments.thread_list_for_slot)."""
 
 from django.template.loader import render_to_string
 
 from apps.accounts.enums import Role
 from apps.advising.models import CommentThread
-from apps.advising.selectors_comments import THREADS_SHOWN, thread_list_for_thing
+from apps.advising.selectors_comments import THREADS_SHOWN, thread_list_for_slot
 from apps.advising.threads import threads_prepare
 from apps.core.slots import slot_register
 from apps.interviews.enums import State
@@ -26,7 +27,7 @@ def _render(request, *, student_id: int, on: str, interview_id: int | None, labe
     user = request.user
     if not user.is_authenticated or user.role != Role.STUDENT or user.pk != student_id:
         return ""
-    threads = thread_list_for_thing(
+    threads = thread_list_for_slot(
         student=user, on=on, interview_id=interview_id, limit=THREADS_SHOWN + 1
     )
     if not threads:
