@@ -129,9 +129,7 @@ def thread_list_for_slot(
     except Exception:
         logger.warning("threads read from the database: the cache could not be reached")
         version = None
-    threads = thread_list_for_thing(
-        student=student, on=on, interview_id=interview_id, limit=limit
-    )
+    threads = thread_list_for_thing(student=student, on=on, interview_id=interview_id, limit=limit)
     if not threads and version is not None:
         try:
             cache.set(none_key, version, THREADS_NONE_SECONDS)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -15,6 +16,7 @@ from apps.advising.selectors_comments import (
     _with_comments,
     comment_replies_for_advisor,
     student_education_record,
+    thread_list_for_slot,
     thread_list_for_thing,
 )
 from apps.advising.services import assignments_add
@@ -617,6 +619,52 @@ def test_the_slots_threads_are_compiled_once_and_are_the_orms(
     assert ("advising.threads_on_thing", False) in kept
     assert ("advising.thread_comments", 3) in kept
     statements.statements_clear()
+
+
+def test_a_thing_known_to_have_no_thread_costs_no_query(
+    advised, advisor, shared, student2, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert thread_list_for_slot(student=advised, on=ON.PITCH) == []
+    with django_assert_num_queries(0):
+        assert thread_list_for_slot(student=advised, on=ON.PITCH) == []
+    # What is kept is per thing and per student.
+    with django_assert_num_queries(1):
+        assert thread_list_for_slot(student=advised, on=ON.QUESTIONS, interview_id=shared.pk) == []
+    with django_assert_num_queries(1):
+        assert thread_list_for_slot(student=student2, on=ON.PITCH) == []
+
+
+def test_a_thread_started_after_the_page_was_seen_shows_at_once(
+    advised, advisor, shared, login_as, django_capture_on_commit_callbacks
+):
+    browser = login_as(advised)
+    assert "advisor-comments" not in browser.get("/me/profile/").content.decode()
+    assert "advisor-comments" not in browser.get(f"/interviews/{shared.pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(advisor, advised, body="Pitch first.")
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(advisor, advised, body="About SQL.", on=ON.CONVERSATION, interview=shared.pk)
+
+    assert "Pitch first." in browser.get("/me/profile/").content.decode()
+    assert "About SQL." in browser.get(f"/interviews/{shared.pk}/").content.decode()
+
+
+def test_the_slot_reads_the_database_when_the_cache_is_unreachable(
+    advised, advisor, monkeypatch, django_assert_num_queries
+):
+    thread = _start(advisor, advised)
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("no cache")
+
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    monkeypatch.setattr(cache, "set", unreachable)
+    with django_assert_num_queries(2):
+        assert thread_list_for_slot(student=advised, on=ON.PITCH) == [thread]
+    with django_assert_num_queries(1):
+        assert thread_list_for_slot(student=advised, on=ON.QUESTIONS, interview_id=1) == []
 
 
 def test_the_slot_shows_the_latest_twenty_threads(advised, advisor, login_as, time_machine):

@@ -516,9 +516,9 @@ def test_prepare_page_query_count(login_as, student, interview, count, django_as
     browser = login_as(student)
     browser.get(_url("interview_prepare", interview))
 
-    # One more since issue 9: the advisor's comments on the list (none here), read
-    # by the advising app's slot.
-    with django_assert_num_queries(8):
+    # The advisor's comments on the list (none here) cost no query on this second
+    # view: the advising app's slot keeps in the cache that there are none.
+    with django_assert_num_queries(7):
         response = browser.get(_url("interview_prepare", interview))
 
     assert len(response.context["questions"]) == count
