@@ -115,6 +115,23 @@ _ACTIONS = {
 }
 
 
+class _ActionPaths(dict):
+    """The interview's POST routes by what the form does, each reversed when the
+    template first asks for it: a page shows the forms of its state only (none for
+    a conversation held), so reversing all nine cost every view."""
+
+    def __init__(self, pk: int):
+        super().__init__()
+        self.pk = pk
+
+    def __missing__(self, key: str) -> str:
+        name = _ACTIONS.get(key)
+        if name is None:
+            raise KeyError(key)
+        path = self[key] = route_path_for_pk(name, self.pk)
+        return path
+
+
 def paths(interview: Interview) -> Paths:
     pk = interview.pk
     return Paths(
@@ -125,7 +142,7 @@ def paths(interview: Interview) -> Paths:
         _path("interview_notes", pk),
         _path("interview_thank_you_panel", pk),
         _path("interview_ics", pk),
-        {key: route_path_for_pk(name, pk) for key, name in _ACTIONS.items()},
+        _ActionPaths(pk),
     )
 
 
