@@ -62,24 +62,26 @@ def _people(*, admin, query: PeopleQuery) -> QuerySet[User]:
     return qs
 
 
+# The user's columns a row of the People page shows.
+_USER_COLUMNS = (
+    "pk",
+    "full_name",
+    "email",
+    "role",
+    "is_office_admin",
+    "is_active",
+    "approval",
+    "date_joined",
+    "last_login",
+)
+
+
 def people_for_admin(*, admin, query: PeopleQuery) -> QuerySet[User]:
     """The admin's office's members matching the query, each with `programme` and
     `graduation_year` ("" and None for anyone without a student profile), sorted
     in the database, ties broken by id so pages never overlap."""
     qs = (
-        _people(admin=admin, query=query)
-        .annotate(**student_profile_figures())
-        .only(
-            "pk",
-            "full_name",
-            "email",
-            "role",
-            "is_office_admin",
-            "is_active",
-            "approval",
-            "date_joined",
-            "last_login",
-        )
+        _people(admin=admin, query=query).annotate(**student_profile_figures()).only(*_USER_COLUMNS)
     )
     key = SORTS[query.sort]
     order = key.desc(nulls_last=True) if query.descending else key.asc(nulls_last=True)
@@ -161,15 +163,7 @@ def _advisor_names(office_id: int) -> _AdvisorNames:
 
 # people_page_values' columns, in PersonRow's order: the model's, then the annotations.
 _ROW_COLUMNS = (
-    "pk",
-    "full_name",
-    "email",
-    "role",
-    "is_office_admin",
-    "is_active",
-    "approval",
-    "date_joined",
-    "last_login",
+    *_USER_COLUMNS,
     "programme",
     "graduation_year",
     "advisor_names",

@@ -29,6 +29,7 @@ from apps.core.rendering import (
     CountedPaginator,
     Kept,
     LocalDates,
+    form_errors_alert,
     pagination_html,
     stencil,
     stencil_filled,
@@ -80,14 +81,7 @@ def _filters_html(form, widgets: dict[str, str]) -> str:
     links from advising/_caseload_filters.html rendered once per language
     (core.rendering.stencil), the request's values in its holes, escaped as `{{ }}`
     escaped them."""
-    errors = ""
-    if form.errors:
-        errors = "".join(
-            f"<div>{conditional_escape(error)}</div>"
-            for field_errors in form.errors.values()
-            for error in field_errors
-        )
-        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    errors = form_errors_alert(form)
     sort = form["sort"].value()
     return stencil_filled(
         stencil("advising/_caseload_filters.html", _FILTER_HOLES),

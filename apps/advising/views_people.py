@@ -34,6 +34,7 @@ from apps.core.rendering import (
     CountedPaginator,
     Kept,
     LocalDates,
+    form_errors_alert,
     pagination_html,
     stencil,
     stencil_filled,
@@ -186,14 +187,7 @@ def _filters_html(form, *, programmes: list[str]) -> str:
     language (core.rendering.stencil), the request's values in its holes, escaped
     as `{{ }}` escaped them; each widget kept per value, language and the office's
     programmes (core.rendering.widget_kept)."""
-    errors = ""
-    if form.errors:
-        errors = "".join(
-            f"<div>{conditional_escape(error)}</div>"
-            for field_errors in form.errors.values()
-            for error in field_errors
-        )
-        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    errors = form_errors_alert(form)
     sort = form["sort"].value()
     choices = {"programme": tuple(programmes)}
     return stencil_filled(

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import formats, timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language, gettext
@@ -117,6 +118,19 @@ def stencil_filled(pieces: tuple[str, ...], values: dict) -> str:
     return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the values are
         "".join(piece if index % 2 == 0 else values[piece] for index, piece in enumerate(pieces))
     )
+
+
+def form_errors_alert(form) -> str:
+    """A filter form's errors as the filter templates listed them: every error of
+    every field, each in its own div, in one danger alert; "" for none."""
+    if not form.errors:
+        return ""
+    errors = "".join(
+        f"<div>{conditional_escape(error)}</div>"
+        for field_errors in form.errors.values()
+        for error in field_errors
+    )
+    return f'<div class="alert alert-danger" role="alert">{errors}</div>'
 
 
 class CountedPaginator(Paginator):
