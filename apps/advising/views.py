@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from apps.core.rendering import (
     CountedPaginator,
     Kept,
     LocalDates,
-    form_errors_alert,
+    filter_form_holes,
     pagination_html,
     stencil,
     stencil_filled,
@@ -81,17 +81,11 @@ def _filters_html(form, widgets: dict[str, str]) -> str:
     links from advising/_caseload_filters.html rendered once per language
     (core.rendering.stencil), the request's values in its holes, escaped as `{{ }}`
     escaped them."""
-    errors = form_errors_alert(form)
-    sort = form["sort"].value()
     return stencil_filled(
         stencil("advising/_caseload_filters.html", _FILTER_HOLES),
         {
             **widgets,
-            "errors": errors,
-            "q": conditional_escape(form["q"].value() or ""),
-            "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
-            if sort
-            else "",
+            **filter_form_holes(form),
         },
     )
 

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import (
     get_language,
@@ -34,7 +33,7 @@ from apps.core.rendering import (
     CountedPaginator,
     Kept,
     LocalDates,
-    form_errors_alert,
+    filter_form_holes,
     pagination_html,
     stencil,
     stencil_filled,
@@ -187,8 +186,6 @@ def _filters_html(form, *, programmes: list[str]) -> str:
     language (core.rendering.stencil), the request's values in its holes, escaped
     as `{{ }}` escaped them; each widget kept per value, language and the office's
     programmes (core.rendering.widget_kept)."""
-    errors = form_errors_alert(form)
-    sort = form["sort"].value()
     choices = {"programme": tuple(programmes)}
     return stencil_filled(
         stencil("advising/_people_filters.html", _FILTER_HOLES),
@@ -197,11 +194,7 @@ def _filters_html(form, *, programmes: list[str]) -> str:
                 name: widget_kept(form[name], choices=choices.get(name, ()))
                 for name in _FILTER_WIDGETS
             },
-            "errors": errors,
-            "q": conditional_escape(form["q"].value() or ""),
-            "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
-            if sort
-            else "",
+            **filter_form_holes(form),
         },
     )
 

@@ -120,17 +120,27 @@ def stencil_filled(pieces: tuple[str, ...], values: dict) -> str:
     )
 
 
-def form_errors_alert(form) -> str:
-    """A filter form's errors as the filter templates listed them: every error of
-    every field, each in its own div, in one danger alert; "" for none."""
-    if not form.errors:
-        return ""
-    errors = "".join(
-        f"<div>{conditional_escape(error)}</div>"
-        for field_errors in form.errors.values()
-        for error in field_errors
-    )
-    return f'<div class="alert alert-danger" role="alert">{errors}</div>'
+def filter_form_holes(form) -> dict[str, str]:
+    """What a list's filter stencil fills in from its form besides the widgets, as
+    the filter templates wrote it: `errors` (every error of every field, each in
+    its own div, in one danger alert; "" for none), `q` (the search text, escaped)
+    and `sort` (a hidden input keeping the sort, "" for none)."""
+    errors = ""
+    if form.errors:
+        errors = "".join(
+            f"<div>{conditional_escape(error)}</div>"
+            for field_errors in form.errors.values()
+            for error in field_errors
+        )
+        errors = f'<div class="alert alert-danger" role="alert">{errors}</div>'
+    sort = form["sort"].value()
+    return {
+        "errors": errors,
+        "q": conditional_escape(form["q"].value() or ""),
+        "sort": f'<input type="hidden" name="sort" value="{conditional_escape(sort)}">'
+        if sort
+        else "",
+    }
 
 
 class CountedPaginator(Paginator):
