@@ -258,6 +258,21 @@ class Contact(TimeStampedModel):
                 condition=~models.Q(match_linkedin=""),
             ),
             models.Index(fields=["owner", "field", "target_rank"]),
+            # The target list and board read a student's ranked contacts only, a
+            # handful in a book of thousands: PostgreSQL read the whole book by
+            # owner and dropped the unranked (2,000 rows for 8 on the scale
+            # student, its SQL growing with the book: 1.37x at 10x the data). It
+            # carries what their rows show, so that reading it beats the owner's
+            # index in cost too (an index-only scan: 0.16 against 0.6 ms there).
+            models.Index(
+                fields=["owner", "target_rank"],
+                include=[
+                    "id", "field", "stage", "referred_by",
+                    "full_name", "job_title", "organisation",
+                ],  # fmt: skip
+                name="contact_target_list",
+                condition=models.Q(archived_at__isnull=True, target_rank__isnull=False),
+            ),
             models.Index(fields=["owner", "email"]),
             # A volunteer's contacts as ids only (the outcomes on their home): an
             # index-only scan, where the volunteer's own index reads every row from

@@ -414,6 +414,45 @@ def test_the_home_figures_read_only_what_the_books_covering_index_holds(student)
     }  # fmt: skip
 
 
+def _target_list_index_columns() -> set[str]:
+    (index,) = [i for i in Contact._meta.indexes if i.name == "contact_target_list"]
+    columns = {Contact._meta.get_field(name).column for name in [*index.fields, *index.include]}
+    condition = {
+        Contact._meta.get_field(name.split("__")[0]).column for name, _ in index.condition.children
+    }
+    return columns | condition
+
+
+@pytest.mark.parametrize("page", ["list", "board", "board column"])
+def test_the_target_list_and_board_read_only_what_the_target_index_holds(student, page):
+    """The target list and board read the student's own contacts (not the referrer,
+    which is a join on its own alias) only from columns contact_target_list holds,
+    so PostgreSQL reads the ranked handful from that index alone, not the whole
+    book by owner (2,000 rows for 8 on the scale student)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.contacts import book_rows
+
+    referrer = ContactFactory(student=student)
+    ContactFactory(student=student, on_target_list=True, referred_by=referrer)
+    read = {
+        "list": lambda: book_rows.target_list_rows(student=student),
+        "board": lambda: selectors.target_board_for_student(student=student),
+        "board column": lambda: list(
+            selectors.target_board_column(student=student, stage=Stage.IDENTIFIED)
+        ),
+    }[page]
+    with CaptureQueriesContext(connection) as captured:
+        rows = read()
+    assert rows
+    (query,) = [q for q in captured.captured_queries if '"contacts_contact"' in q["sql"]]
+    # The row's own table under its own name; the referrer is joined as T3 or so.
+    own = set(re.findall(r'"contacts_contact"\."(\w+)"', query["sql"]))
+
+    assert own <= _target_list_index_columns()
+    assert {"owner_id", "target_rank", "archived_at"} <= own
+
+
 def _counts_as_eleven_aggregates(student) -> dict:
     """What contact_counts_for_student gave before it grouped by stage: eleven
     filtered counts over the book, the reference its answer must equal."""
