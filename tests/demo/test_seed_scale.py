@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
@@ -348,8 +349,11 @@ def test_the_same_seed_makes_the_same_data_and_another_seed_other_data():
 
 
 def test_a_database_with_data_is_refused_and_left_as_it_was(student):
+    cache.set("kept-by-this-database", 1)
     with pytest.raises(CommandError, match="already has data"):
         _seed("--scale", "0.001")
+
+    assert cache.get("kept-by-this-database") == 1
 
     assert list(Office.objects.values_list("slug", flat=True)) == [student.office.slug]
     assert User.objects.count() == 1
@@ -371,8 +375,15 @@ def test_impossible_sizes_are_refused_with_a_clear_message(args, message):
 
 
 def test_explicit_sizes_override_the_scale():
+    # What a cache kept for an earlier database is gone once the seed is done: its
+    # ids are this database's ids again.
+    cache.set("advising-threads-version:1", "from-an-earlier-database")
     with time_machine.travel(NOW, tick=False):
-        _seed("--students", "7", "--volunteers", "3", "--contacts", "40", "--interviews", "25")
+        output = _seed(
+            "--students", "7", "--volunteers", "3", "--contacts", "40", "--interviews", "25"
+        )
+    assert cache.get("advising-threads-version:1") is None
+    assert "The cache was cleared" in output
     big = Office.objects.get(slug="scale")
 
     assert _students(big).count() == 7

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.demo.scale import DEFAULT_SEED, database_problem, plan_problem, scale_plan, scale_seed
@@ -8,7 +9,8 @@ class Command(BaseCommand):
         "Fill an EMPTY database with scale data for benchmarks: one large office (20,000 "
         "students, 5,000 volunteers, 200,000 contacts, 100,000 interviews at --scale 1) and "
         "two offices of a hundredth of it. Every person's password is 'fieldnotes-scale'. "
-        "See docs/performance.md, 'Scale data'."
+        "See docs/performance.md, 'Scale data'. Clears the cache (CACHE_URL) once done: "
+        "what it holds described a database that was empty."
     )
 
     def add_arguments(self, parser):
@@ -49,7 +51,13 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             progress=self._progress(),
         )
+        # The ids start again at 1, so what a cache kept for an earlier database (a
+        # user's copy version, an office's field choices, a student's "no comment
+        # thread") would be read as this one's, for up to its lifetime: the cache
+        # belongs to the database, which was empty.
+        cache.clear()
         self.stdout.write("")
+        self.stdout.write("The cache was cleared: it held entries of an earlier database.")
         for table, count in sorted(result.counts.items()):
             self.stdout.write(f"  {table:<32} {count:>10,}")
         self.stdout.write(f"Password of every seeded person: '{result.password}'. Sign in as:")
