@@ -44,7 +44,7 @@ from apps.interviews.selectors.office import (
 )
 from apps.students.selectors import (
     cohort_students,
-    programmes_cache_key,
+    programmes_cache_keys,
     programmes_for_office,
     student_cohort,
 )
@@ -329,12 +329,8 @@ def dashboard_cached_read(
     filter's choices) and the figures kept for these filters (None when none are:
     dashboard_figures_cached makes them), in one round trip to the cache instead of
     two."""
-    programmes_key = programmes_cache_key(office.pk)
     key = dashboard_cache_key(
         office_id=office.pk, start=start, end=end, programme=programme, year=year
     )
-    got = cache.get_many([programmes_key, key])
-    programmes = got.get(programmes_key)
-    if programmes is None:
-        programmes = programmes_for_office(office_id=office.pk)
-    return programmes, got.get(key)
+    got = cache.get_many([*programmes_cache_keys(office.pk), key])
+    return programmes_for_office(office_id=office.pk, found=got), got.get(key)

@@ -47,7 +47,7 @@ from apps.interviews.selectors import interview_events_for_student, student_inte
 from apps.students.selectors import (
     field_choices_cache_keys,
     field_choices_versioned,
-    programmes_cache_key,
+    programmes_cache_keys,
     programmes_for_office,
     student_profile_figures,
     students_in_field,
@@ -126,11 +126,9 @@ def office_cached(*, office_id: int, more: tuple[str, ...] = ()) -> tuple[Office
     """OfficeCached in one round trip to the cache instead of two, with whatever
     else is stored under the keys `more` (a dict of those found); either figure
     missing is made as its own selector makes it."""
-    programmes_key, version_key = programmes_cache_key(office_id), members_version_key(office_id)
-    got = cache.get_many([programmes_key, version_key, *more])
-    programmes = got.get(programmes_key)
-    if programmes is None:
-        programmes = programmes_for_office(office_id=office_id)
+    programmes_keys, version_key = programmes_cache_keys(office_id), members_version_key(office_id)
+    got = cache.get_many([*programmes_keys, version_key, *more])
+    programmes = programmes_for_office(office_id=office_id, found=got)
     version = version_read(
         version_key, timeout=MEMBERS_VERSION_SECONDS, stored=got.get(version_key)
     )

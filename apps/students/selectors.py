@@ -165,29 +165,42 @@ def students_in_field(field_id: int) -> Q:
 
 
 # The programmes list is a DISTINCT over every profile of the office (30–50 ms at
-# 20,000 students) on every People, caseload and dashboard page: cached, and dropped
-# by student_profile_update when a programme changes. The hour bounds what a write
-# outside that service (the admin, a shell) could leave stale.
+# 20,000 students) on every People, caseload and dashboard page: kept in the cache
+# under a version of the office's programmes, which student_profile_update replaces
+# once a changed programme commits. (Deleting the list instead raced: a reader that
+# had queried before the commit stored the old list after the delete, for the hour.)
+# The hour bounds what a write outside that service (the admin, a shell) could leave
+# stale.
 PROGRAMMES_CACHE_SECONDS = 3600
 
 
-def programmes_cache_key(office_id: int) -> str:
-    return f"students:programmes:{office_id}"
+def programmes_cache_keys(office_id: int) -> tuple[str, str]:
+    """The keys of programmes_for_office: the version of the office's programmes,
+    and the list kept under it."""
+    return f"students:programmes-version:{office_id}", f"students:programmes:{office_id}"
 
 
-def programmes_for_office(*, office_id: int) -> list[str]:
-    """The programmes an office's students have entered, for a filter's choices."""
-    key = programmes_cache_key(office_id)
-    programmes = cache.get(key)
-    if programmes is None:
-        programmes = list(
-            StudentProfile.objects.filter(user__office_id=office_id)
-            .exclude(programme="")
-            .order_by("programme")
-            .values_list("programme", flat=True)
-            .distinct()
-        )
-        cache.set(key, programmes, PROGRAMMES_CACHE_SECONDS)
+def programmes_for_office(*, office_id: int, found: dict | None = None) -> list[str]:
+    """The programmes an office's students have entered, for a filter's choices.
+    `found` is what the caller's cache.get_many of programmes_cache_keys (with its
+    own keys) returned, so that they cost no round trip of their own."""
+    version_key, key = programmes_cache_keys(office_id)
+    if found is None:
+        found = cache.get_many([version_key, key])
+    # The version is read before the profiles: a change committed after this read
+    # replaces it again, so the list queried here is never taken for the new one.
+    version = version_read(version_key, stored=found.get(version_key))
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
+    programmes = list(
+        StudentProfile.objects.filter(user__office_id=office_id)
+        .exclude(programme="")
+        .order_by("programme")
+        .values_list("programme", flat=True)
+        .distinct()
+    )
+    cache.set(key, (version, programmes), PROGRAMMES_CACHE_SECONDS)
     return programmes
 
 

@@ -2,7 +2,6 @@
 
 import math
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.services import members_changed
 from apps.core.versions import version_replace
 from apps.students.models import Field, ResearchNote, StudentProfile
-from apps.students.selectors import field_choices_cache_keys, programmes_cache_key
+from apps.students.selectors import field_choices_cache_keys, programmes_cache_keys
 
 # A relaxed speaking pace: 150 words a minute, so 75–150 words is 30–60 seconds.
 WORDS_PER_MINUTE = 150
@@ -77,8 +76,10 @@ def student_profile_update(
     if any(f.office_id != office_id for f in fields):
         raise PermissionError("field of another office")
     if profile.programme != programme.strip():
-        key = programmes_cache_key(office_id)
-        transaction.on_commit(lambda: cache.delete(key))
+        version_key = programmes_cache_keys(office_id)[0]
+        transaction.on_commit(
+            lambda: version_replace(version_key, what=f"office {office_id}: its programmes")
+        )
     if profile.programme != programme.strip() or profile.graduation_year != graduation_year:
         # Filters of the People page and the caseload, whose counts are cached per
         # version of the office's membership.

@@ -2,7 +2,11 @@ import pytest
 from django.urls import reverse
 
 from apps.students.models import ResearchNote, StudentProfile
-from apps.students.selectors import programmes_for_office, student_profile_get
+from apps.students.selectors import (
+    programmes_cache_keys,
+    programmes_for_office,
+    student_profile_get,
+)
 from apps.students.services import pitch_stats, student_profile_update
 from tests.factories.accounts import UserFactory
 from tests.factories.students import FieldFactory
@@ -230,6 +234,29 @@ def test_programmes_are_cached_until_a_student_changes_theirs(
 
     with django_capture_on_commit_callbacks(execute=True):
         _set_programme(student2, "Nursing")
+
+    assert programmes_for_office(office_id=student.office_id) == ["History", "Nursing"]
+
+
+def test_a_list_read_before_a_programme_change_commits_is_never_shown_after_it(
+    student, student2, django_capture_on_commit_callbacks
+):
+    """A reader that read the version, queried, and stored its list only after a
+    change committed (a page served during the change) leaves nothing a later read
+    takes: the list is kept under the version it was read under, and the change
+    replaced that version. (Deleting the list instead kept the old one for an hour.)"""
+    from django.core.cache import cache
+
+    from apps.core.versions import version_read
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student, "History")
+    version_key, key = programmes_cache_keys(student.office_id)
+    read_before = version_read(version_key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _set_programme(student2, "Nursing")
+    cache.set(key, (read_before, ["History"]), 3600)
 
     assert programmes_for_office(office_id=student.office_id) == ["History", "Nursing"]
 
