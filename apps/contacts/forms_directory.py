@@ -1,3 +1,5 @@
+import copy
+import functools
 from collections.abc import Callable
 
 from crispy_forms.helper import FormHelper
@@ -127,18 +129,18 @@ class DirectoryFilterForm(forms.Form):
     )
 
     def __init__(self, *args, office_id: int, **kwargs):
+        # self.fields are the class's own, shared (_SharedFields): a field this form
+        # changes is replaced by a copy of its own first.
         super().__init__(*args, **kwargs)
         self.office_id = office_id
         # Only a field asked for is looked up (the options shown are field_options);
         # an empty one is None without it, and building the queryset on every page
         # cost a third of the form's construction.
         if self.is_bound and self.data.get("field"):
-            self.fields["field"].queryset = field_list_for_office(office_id=office_id)
+            self.fields["field"] = field = copy.deepcopy(self.fields["field"])
+            field.queryset = field_list_for_office(office_id=office_id)
         self.last_year = timezone.localdate().year
-        for name in ("year_from", "year_to"):
-            self.fields[name].widget.attrs.update(
-                {"min": EARLIEST_GRADUATION_YEAR, "max": self.last_year, "inputmode": "numeric"}
-            )
+        self.fields.update(_year_fields(self.last_year))
 
     # The office's field choices as (id, name), once read: by field_options, or given
     # by the view (the directory page reads them with its ranking, in one cache round
@@ -217,6 +219,34 @@ class DirectoryFilterForm(forms.Form):
             major=data.get("major") or "",
             open_to=data.get("open_to") or "",
         )
+
+
+class _SharedFields(dict):
+    """A form class's base_fields that its forms share instead of deep-copying them
+    each (BaseForm.__init__ deep-copies base_fields for every form made): copying
+    the directory filter's ten fields, their widgets and the field filter's
+    queryset was about 0.1 ms of every directory page (bench/floor.py). Nothing in
+    Django's validation or rendering changes a field, so a form may read the shared
+    ones; a form that changes one puts a copy of its own in its `fields` first."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+DirectoryFilterForm.base_fields = _SharedFields(DirectoryFilterForm.base_fields)
+
+
+@functools.lru_cache(maxsize=2)
+def _year_fields(last_year: int) -> dict[str, forms.Field]:
+    """The graduation year fields with this year as their inputs' max, made once
+    per process and year and shared by the forms of that year (_SharedFields)."""
+    fields = {}
+    for name in ("year_from", "year_to"):
+        fields[name] = field = copy.deepcopy(DirectoryFilterForm.base_fields[name])
+        field.widget.attrs.update(
+            {"min": EARLIEST_GRADUATION_YEAR, "max": last_year, "inputmode": "numeric"}
+        )
+    return fields
 
 
 class OfficeDirectorySearchForm(forms.Form):

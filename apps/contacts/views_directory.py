@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.backends.utils import csrf_input
 from django.template.defaulttags import querystring
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -35,7 +35,13 @@ from apps.contacts.forms_directory import (
 )
 from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
-from apps.core.rendering import options_html, pagination_html, render_list, widget_kept
+from apps.core.rendering import (
+    Kept,
+    options_html,
+    pagination_html,
+    render_list,
+    widget_kept,
+)
 
 PAGE_SIZE = 20
 
@@ -141,10 +147,11 @@ def _card_labels(language: str | None) -> dict[str, str]:
 _PK = 918273645
 
 
-def _url_of(name: str):
-    """`pk -> reverse(name, args=[pk])`, reversing once per page."""
-    head, tail = reverse(name, args=[_PK]).split(str(_PK))
-    return lambda pk: f"{head}{pk}{tail}"
+def _path_parts(name: str) -> tuple[str, str]:
+    """What comes before and after the id in reverse(name, args=[pk]): reversed once
+    per process (core.links.path_for_pk), not four times a page."""
+    head, _pk, tail = path_for_pk(name)(_PK).partition(str(_PK))
+    return head, tail
 
 
 def _response_time(hours: int | None, not_enough: str) -> str:
@@ -187,13 +194,17 @@ def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
     formats, industry, class_of, programme, open_to, topics, response_rate,
     response_time, contact_url (when in the student's contacts, else ""), add_url,
     ask_url (when they have time this month, else "")."""
-    detail, add = _url_of("directory_detail"), _url_of("directory_contact_add")
-    ask, contact = _url_of("interview_request_volunteer"), _url_of("contact_detail")
+    detail_head, detail_tail = _path_parts("directory_detail")
+    add_head, add_tail = _path_parts("directory_contact_add")
+    ask_head, ask_tail = _path_parts("interview_request_volunteer")
+    contact_head, contact_tail = _path_parts("contact_detail")
     # Translated once per page, not once per card (choice labels are lazy).
     formats, open_to, industries = _choice_labels(get_language())
     title_at, class_of = _("%(title)s at %(employer)s"), _("Class of %(year)s")
+    not_enough = labels["not_enough"]
     cards = []
     for v in profiles:
+        pk = v.pk
         if v.job_title and v.employer:
             headline = title_at % {"title": v.job_title, "employer": v.employer}
         else:
@@ -202,26 +213,27 @@ def directory_cards(profiles, labels: dict[str, str]) -> list[dict]:
         if len(topics) > TOPICS_SHOWN:
             topics = Truncator(topics).chars(TOPICS_SHOWN)
         rate, has_time = v.response_rate, v.spare_capacity > 0
+        contact_id = v.my_contact_id
         cards.append(
             {
-                "pk": v.pk,
-                "name": v.user.full_name,
-                "detail_url": detail(v.pk),
+                "pk": pk,
+                "name": v.user_full_name,
+                "detail_url": f"{detail_head}{pk}{detail_tail}",
                 "has_time": has_time,
                 "headline": headline,
                 "fields": v.field_names,
                 "location": v.location,
-                "formats": ", ".join(formats.get(f, f) for f in v.formats),
+                "formats": ", ".join([formats.get(f, f) for f in v.formats]),
                 "industry": industries.get(v.industry, v.industry),
                 "class_of": class_of % {"year": v.graduation_year} if v.graduation_year else "",
                 "programme": v.programme,
-                "open_to": ", ".join(open_to.get(o, o) for o in v.open_to),
+                "open_to": ", ".join([open_to.get(o, o) for o in v.open_to]),
                 "topics": topics,
-                "response_rate": f"{rate}%" if rate is not None else labels["not_enough"],
-                "response_time": _response_time(v.typical_response_hours, labels["not_enough"]),
-                "contact_url": contact(v.my_contact_id) if v.my_contact_id else "",
-                "add_url": add(v.pk),
-                "ask_url": ask(v.pk) if has_time else "",
+                "response_rate": f"{rate}%" if rate is not None else not_enough,
+                "response_time": _response_time(v.typical_response_hours, not_enough),
+                "contact_url": f"{contact_head}{contact_id}{contact_tail}" if contact_id else "",
+                "add_url": f"{add_head}{pk}{add_tail}",
+                "ask_url": f"{ask_head}{pk}{ask_tail}" if has_time else "",
             }
         )
     return cards
@@ -232,7 +244,9 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
     template writing the csrf token between head and tail when `form` (the "Add to
     my contacts" form). Written here rather than with a variable or tag per value:
     those 20 cards' ~600 template nodes were most of the page's rendering time. The
-    markup is the old template's to the byte (tests/contacts/test_directory_html.py)."""
+    markup is the old template's to the byte (tests/contacts/test_directory_html.py):
+    each card one string with its optional lines worked out before, every value
+    escaped as the template escaped it."""
     e = html.escape
     has_time = f'<span class="badge text-bg-success text-wrap">{e(labels["has_time"])}</span>'
     booked = f'<span class="badge text-bg-secondary text-wrap">{e(labels["fully_booked"])}</span>'
@@ -240,18 +254,16 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
         key: f'<span class="visually-hidden">{e(labels[key])} </span>'
         for key in ("fields", "location", "formats", "industry", "major")
     }
+    location_item = f'<li><i class="bi bi-geo-alt" aria-hidden="true"></i> {hidden["location"]}'
+    formats_item = (
+        f'\n      <li><i class="bi bi-chat-dots" aria-hidden="true"></i> {hidden["formats"]}'
+    )
+    industry_item = f'<li><i class="bi bi-building" aria-hidden="true"></i> {hidden["industry"]}'
     open_to, topics = (
         f'<p class="small mb-2"><span class="fw-semibold">{e(labels[key])}</span> '
         for key in ("open_to", "topics")
     )
-    rates = (
-        '<dl class="row small text-body-secondary mb-3 gx-2">\n'
-        f'      <dt class="col-6 fw-normal">{e(labels["response_rate"])}</dt>'
-        '<dd class="col-6 mb-0">{rate}</dd>\n'
-        f'      <dt class="col-6 fw-normal">{e(labels["response_time"])}</dt>'
-        '<dd class="col-6 mb-0">{time}</dd>\n'
-        "    </dl>\n"
-    )
+    rate_label, time_label = e(labels["response_rate"]), e(labels["response_time"])
     in_contacts = (
         '<i class="bi bi-check2" aria-hidden="true"></i> ' + e(labels["in_contacts"]) + "</a>"
     )
@@ -263,129 +275,169 @@ def directory_card_rows(cards: list[dict], labels: dict[str, str]) -> list[tuple
     rows = []
     for card in cards:
         pk, name = card["pk"], e(card["name"])
-        parts = [
+        headline = card["headline"]
+        headline = f'<p class="mb-2">{e(headline)}</p>' if headline else ""
+        fields = card["fields"]
+        if fields:
+            fields = "".join(
+                [
+                    f'<p class="mb-2">{hidden["fields"]}',
+                    *[
+                        f'<span class="badge text-bg-light border me-1">{e(field)}</span>'
+                        for field in fields
+                    ],
+                    "</p>",
+                ]
+            )
+        else:
+            fields = ""
+        location = card["location"]
+        location = f"{location_item}{e(location)}</li>" if location else ""
+        industry = card["industry"]
+        industry = f"{industry_item}{e(industry)}</li>" if industry else ""
+        class_of, programme = card["class_of"], card["programme"]
+        if class_of or programme:
+            studies = (
+                f'<li><i class="bi bi-mortarboard" aria-hidden="true"></i> {e(class_of)}'
+                f"{' · ' if class_of and programme else ''}"
+                f"{hidden['major'] + e(programme) if programme else ''}</li>"
+            )
+        else:
+            studies = ""
+        also = card["open_to"]
+        also = f"{open_to}{e(also)}</p>" if also else ""
+        talks = card["topics"]
+        talks = f"{topics}{e(talks)}</p>" if talks else ""
+        head = (
             f'<li class="col"><article class="card h-100" aria-labelledby="volunteer-{pk}">\n'
             '  <div class="card-body d-flex flex-column">\n'
             '    <div class="d-flex justify-content-between gap-2 align-items-start">\n'
             f'      <h2 class="h5 mb-1" id="volunteer-{pk}"><a href="{e(card["detail_url"])}">'
             f"{name}</a></h2>\n"
             f"      {has_time if card['has_time'] else booked}\n"
-            "    </div>\n    "
-        ]
-        if card["headline"]:
-            parts.append(f'<p class="mb-2">{e(card["headline"])}</p>')
-        parts.append("\n    ")
-        if card["fields"]:
-            parts.append(f'<p class="mb-2">{hidden["fields"]}')
-            parts.extend(
-                f'<span class="badge text-bg-light border me-1">{e(field)}</span>'
-                for field in card["fields"]
-            )
-            parts.append("</p>")
-        parts.append('\n    <ul class="list-unstyled small text-body-secondary mb-2">\n      ')
-        if card["location"]:
-            parts.append(
-                f'<li><i class="bi bi-geo-alt" aria-hidden="true"></i> {hidden["location"]}'
-                f"{e(card['location'])}</li>"
-            )
-        parts.append(
-            f'\n      <li><i class="bi bi-chat-dots" aria-hidden="true"></i> {hidden["formats"]}'
-            f"{e(card['formats'])}</li>\n      "
+            f"    </div>\n    {headline}\n    {fields}"
+            '\n    <ul class="list-unstyled small text-body-secondary mb-2">\n      '
+            f"{location}{formats_item}{e(card['formats'])}</li>\n      {industry}"
+            f"\n      {studies}\n    </ul>\n    {also}\n    {talks}\n    "
+            '<dl class="row small text-body-secondary mb-3 gx-2">\n'
+            f'      <dt class="col-6 fw-normal">{rate_label}</dt>'
+            f'<dd class="col-6 mb-0">{e(card["response_rate"])}</dd>\n'
+            f'      <dt class="col-6 fw-normal">{time_label}</dt>'
+            f'<dd class="col-6 mb-0">{e(card["response_time"])}</dd>\n'
+            "    </dl>\n"
+            '    <div class="mt-auto d-flex flex-wrap gap-2">'
         )
-        if card["industry"]:
-            parts.append(
-                f'<li><i class="bi bi-building" aria-hidden="true"></i> {hidden["industry"]}'
-                f"{e(card['industry'])}</li>"
-            )
-        parts.append("\n      ")
-        class_of, programme = card["class_of"], card["programme"]
-        if class_of or programme:
-            parts.append(f'<li><i class="bi bi-mortarboard" aria-hidden="true"></i> {e(class_of)}')
-            if class_of and programme:
-                parts.append(" · ")
-            if programme:
-                parts.append(hidden["major"] + e(programme))
-            parts.append("</li>")
-        parts.append("\n    </ul>\n    ")
-        if card["open_to"]:
-            parts.append(f"{open_to}{e(card['open_to'])}</p>")
-        parts.append("\n    ")
-        if card["topics"]:
-            parts.append(f"{topics}{e(card['topics'])}</p>")
-        parts.append("\n    ")
-        parts.append(rates.format(rate=e(card["response_rate"]), time=e(card["response_time"])))
-        parts.append('    <div class="mt-auto d-flex flex-wrap gap-2">')
+        ask_url = card["ask_url"]
+        ask_link = (
+            f'<a class="btn btn-sm btn-outline-primary" href="{e(ask_url)}">{ask}'
+            f'<span class="visually-hidden"> {name}</span></a>'
+            if ask_url
+            else ""
+        )
+        end = "</div>\n  </div>\n</article></li>"
         form = not card["contact_url"]
         if form:
-            parts.append(f'<form method="post" action="{e(card["add_url"])}">')
-            head, parts = "".join(parts), [f"{add}{name}</span></button>\n</form>"]
+            head += f'<form method="post" action="{e(card["add_url"])}">'
+            tail = f"{add}{name}</span></button>\n</form>{ask_link}{end}"
         else:
-            parts.append(
+            head += (
                 f'<a class="btn btn-sm btn-outline-success" href="{e(card["contact_url"])}">'
-                + in_contacts
+                f"{in_contacts}"
             )
-            head, parts = "".join(parts), []
-        if card["ask_url"]:
-            parts.append(
-                f'<a class="btn btn-sm btn-outline-primary" href="{e(card["ask_url"])}">{ask}'
-                f'<span class="visually-hidden"> {name}</span></a>'
-            )
-        parts.append("</div>\n  </div>\n</article></li>")
-        rows.append((mark_safe(head), form, mark_safe("".join(parts))))  # noqa: S308
+            tail = f"{ask_link}{end}"
+        # SafeString rather than mark_safe, whose check for lazy text these strings
+        # made here do not need (40 calls a page).
+        rows.append((SafeString(head), form, SafeString(tail)))
     return rows
 
 
-def directory_results_html(request, *, page, cards: list[tuple], searching: bool) -> str:
+def directory_results_html(
+    request, *, page, cards: list[tuple], searching: bool, csrf_token: str
+) -> str:
     """The results below the alerts: the count, the cards (`directory_card_rows`)
-    with each "Add to my contacts" form's csrf token, and the pager, as the results
-    template wrote them with a tag or variable each. Their count, csrf tokens,
-    query strings and translations were most of the partial's rendering time once
-    the cards were written here. The markup is the old template's to the byte
-    (tests/contacts/test_directory_results_html.py). Translations are not escaped, as the
-    template's {% translate %} and {% blocktranslate %} did not escape them."""
+    with each "Add to my contacts" form's csrf token (`csrf_token`, the page's), and
+    the pager, as the results template wrote them with a tag or variable each.
+    Their count, csrf tokens, query strings and translations were most of the
+    partial's rendering time once the cards were written here. The markup is the
+    old template's to the byte (tests/contacts/test_directory_results_html.py)."""
+    found, nobody, pager = _results_frame(request, page, searching)
+    if cards:
+        # As {% csrf_token %} wrote it.
+        hidden = (
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(csrf_token)}">'
+        )
+        middle = (
+            '\n\n<ul class="list-unstyled row row-cols-1 row-cols-md-2 g-3">\n  '
+            + "".join(f"\n  {head}{hidden if form else ''}{tail}\n  " for head, form, tail in cards)
+            + "\n</ul>\n\n"
+        )
+    else:
+        middle = nobody
+    return mark_safe(f"{found}{middle}{pager}\n")  # noqa: S308 - every value escaped
+
+
+# The results' count, "nobody" and pager as written, per everything they are made
+# from (_results_frame): most pages are one of a few.
+_kept_results_frames = Kept(256)
+
+
+def _results_frame(request, page, searching: bool) -> tuple[str, str, str]:
+    """The results' count line, what they say when nobody is found, and the pager,
+    kept per process for what they are made from: the count, the page's number and
+    the number of pages, whether it is a search ranked by text, the query string
+    (the pager's links keep it) and the language."""
+    count = page.paginator.count
+    key = (
+        count,
+        page.number,
+        page.paginator.num_pages,
+        searching and not page.fuzzy,
+        request.META.get("QUERY_STRING", ""),
+        get_language(),
+    )
+    frame = _kept_results_frames.get(key)
+    if frame is None:
+        frame = _results_frame_written(request, page, searching)
+        _kept_results_frames.put(key, frame)
+    return frame
+
+
+def _results_frame_written(request, page, searching: bool) -> tuple[str, str, str]:
+    # Translations are not escaped, as the template's {% translate %} and
+    # {% blocktranslate %} did not escape them.
     e, count = html.escape, page.paginator.count
     found = ngettext("%(n)s volunteer found", "%(n)s volunteers found", count) % {
         "n": e(str(formats.localize(count)))
     }
     if searching and not page.fuzzy:
         found += f" · {_('best matches first')}"
-    parts = [f'<p class="text-body-secondary" role="status" aria-live="polite">\n  {found}\n</p>\n']
-    if cards:
-        # The form's csrf token, as {% csrf_token %} wrote it.
-        hidden = csrf_input(request)
-        parts.append(
-            '\n\n<ul class="list-unstyled row row-cols-1 row-cols-md-2 g-3">\n  '
-            + "".join(f"\n  {head}{hidden if form else ''}{tail}\n  " for head, form, tail in cards)
-            + "\n</ul>\n\n"
-        )
-    else:
-        nobody = _("Nobody matches these filters yet. Try fewer words or another field.")
-        parts.append(f"\n<p>{nobody}</p>\n\n")
-    if page.has_other_pages():
-        context = SimpleNamespace(request=request)
-        parts.append(
-            f'\n<nav aria-label="{_("Directory pages")}" class="mt-4">\n'
-            '  <ul class="pagination flex-wrap">\n    '
-        )
-        links = '<li class="page-item"><a class="page-link" href="{url}" hx-get="{url}"'
-        links += ' hx-target="#directory-results" hx-push-url="true">{label}</a></li>'
-        if page.has_previous():
-            url = e(querystring(context, page=page.previous_page_number()))
-            parts.append(f"\n    \n    {links.format(url=url, label=_('Previous'))}\n    ")
-        number = _("Page %(n)s of %(total)s") % {
-            "n": e(str(formats.localize(page.number))),
-            "total": e(str(formats.localize(page.paginator.num_pages))),
-        }
-        parts.append(
-            '\n    <li class="page-item disabled"><span class="page-link">'
-            f"{number}</span></li>\n    "
-        )
-        if page.has_next():
-            url = e(querystring(context, page=page.next_page_number()))
-            parts.append(f"\n    \n    {links.format(url=url, label=_('Next'))}\n    ")
-        parts.append("\n  </ul>\n</nav>\n")
-    parts.append("\n")
-    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+    found = f'<p class="text-body-secondary" role="status" aria-live="polite">\n  {found}\n</p>\n'
+    nobody = _("Nobody matches these filters yet. Try fewer words or another field.")
+    nobody = f"\n<p>{nobody}</p>\n\n"
+    if not page.has_other_pages():
+        return found, nobody, ""
+    context = SimpleNamespace(request=request)
+    parts = [
+        f'\n<nav aria-label="{_("Directory pages")}" class="mt-4">\n'
+        '  <ul class="pagination flex-wrap">\n    '
+    ]
+    links = '<li class="page-item"><a class="page-link" href="{url}" hx-get="{url}"'
+    links += ' hx-target="#directory-results" hx-push-url="true">{label}</a></li>'
+    if page.has_previous():
+        url = e(querystring(context, page=page.previous_page_number()))
+        parts.append(f"\n    \n    {links.format(url=url, label=_('Previous'))}\n    ")
+    number = _("Page %(n)s of %(total)s") % {
+        "n": e(str(formats.localize(page.number))),
+        "total": e(str(formats.localize(page.paginator.num_pages))),
+    }
+    parts.append(
+        f'\n    <li class="page-item disabled"><span class="page-link">{number}</span></li>\n    '
+    )
+    if page.has_next():
+        url = e(querystring(context, page=page.next_page_number()))
+        parts.append(f"\n    \n    {links.format(url=url, label=_('Next'))}\n    ")
+    parts.append("\n  </ul>\n</nav>\n")
+    return found, nobody, "".join(parts)
 
 
 def directory_filter_options(form: DirectoryFilterForm) -> dict[str, str]:
@@ -569,6 +621,54 @@ FOLDED_FILTERS = (
     "field", "industry", "major", "open_to", "format", "location", "year_from", "year_to",
     "accepting",
 )  # fmt: skip
+# Every name of the filters' form: what it writes of each is made from its value in
+# the query string alone, and whether it has an error.
+FILTER_NAMES = ("q", *FOLDED_FILTERS)
+
+# The filters as written, per everything they are made from (directory_filters_kept):
+# most pages are one of a few (no filter, a common search).
+_kept_filters = Kept(64)
+
+
+def directory_filters_kept(
+    form: DirectoryFilterForm, *, filters_open: bool, forgives_typos: bool
+) -> tuple[dict[str, str], str]:
+    """directory_filter_options and directory_filters_html, written once per process
+    for everything they are made from: each filter's value as sent (which the
+    form's inputs and selected options show), which filters have an error, the
+    office's field choices and majors (the options), the year (the year inputs'
+    max), the language, the URL conf and script prefix (the form's action), and
+    whether the filters are open and typos forgiven. Writing them, some hundred
+    options and escapes, cost about 0.15 ms a page (bench/floor.py)."""
+    errors = form.errors
+    key = (
+        form.is_bound,
+        tuple(form.data.get(name) for name in FILTER_NAMES),
+        tuple(bool(errors.get(name)) for name in FILTER_NAMES),
+        tuple(form.field_options()),
+        tuple(form.major_options()),
+        form.last_year,
+        filters_open,
+        forgives_typos,
+        get_language(),
+        get_urlconf(),
+        get_script_prefix(),
+    )
+    try:
+        kept = _kept_filters.get(key)
+    except TypeError:  # a value that cannot be a key: written each time
+        key, kept = None, None
+    if kept is None:
+        options = directory_filter_options(form)
+        kept = (
+            options,
+            directory_filters_html(
+                form, options, filters_open=filters_open, forgives_typos=forgives_typos
+            ),
+        )
+        if key is not None:
+            _kept_filters.put(key, kept)
+    return kept
 
 
 @student_only
@@ -605,20 +705,21 @@ def directory_list(request):
         "labels": labels,
     }
     cards = directory_card_rows(directory_cards(page.object_list, labels), labels)
+    # One masked token for the cards' forms and the layout's, as a template's
+    # {% csrf_token %} tags share the context's; none for a partial without a form.
+    csrf_token = get_token(request) if cards or not partial else ""
+    if csrf_token:
+        context["csrf_token"] = csrf_token
     context["results"] = directory_results_html(
-        request, page=page, cards=cards, searching=context["searching"]
+        request, page=page, cards=cards, searching=context["searching"], csrf_token=csrf_token
     )
     # A bad filter is named on the page and left out of the results shown, with a
     # 400 (which the page's htmx swaps in like a 200).
     status = 400 if form.is_bound and form.errors else 200
     if partial:
         return render_list(request, "contacts/_directory_results.html", context, status=status)
-    context["options"] = options = directory_filter_options(form)
-    context["filters"] = directory_filters_html(
-        form,
-        options,
-        filters_open=context["filters_open"],
-        forgives_typos=context["forgives_typos"],
+    context["options"], context["filters"] = directory_filters_kept(
+        form, filters_open=context["filters_open"], forgives_typos=context["forgives_typos"]
     )
     return render_list(request, "contacts/directory_list.html", context, status=status)
 
