@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -136,6 +137,11 @@ class StaffSessionMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if user is not None:
+            # Every request reads its user here anyway: from now on the page's many
+            # reads of request.user (permissions, layout, views) get the user itself
+            # instead of going through SimpleLazyObject's proxy each time.
+            user = request.user = _evaluated(user)
         if user is None or not mfa.is_staff_member(user):
             return self.get_response(request)
         now = time.time()
@@ -169,6 +175,16 @@ class StaffSessionMiddleware:
         if next_path:
             target += "?" + urlencode({"next": next_path})
         return _redirect(request, target)
+
+
+def _evaluated(user):
+    """The object a SimpleLazyObject (AuthenticationMiddleware's request.user)
+    stands for, read now; anything else as it is."""
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
 
 
 def _redirect(request, target: str):
