@@ -26,6 +26,17 @@ write around the ORM, such as a migration's SQL): a copy is used for at most
 (no shared cache, so processes could not see each other's changes) and the test
 suite (whose literal query counts are those of a request without a copy) run so.
 If the cache cannot be reached, the row is read from the database as before.
+
+The tokens in the session's round trip: every signed-in request reads its session
+from the same cache (`cached_db`) just before it reads these tokens, and each read
+is a round trip. So each process also remembers which user a session held when it
+last read it (by a hash of the session key, never the key itself), and the session
+middleware (`accounts.middleware.SessionMiddleware`) asks for the session *and* that
+user's tokens in one `get_many`. The tokens are as fresh as the ones a second round
+trip would read a moment later; they are used only for that request, only if the
+session does hold that user, and only for the keys `user_with_office` would ask
+for itself. Anything else (a session this process has not seen, another user
+signed in, no copy tagged with an office yet) reads as above.
 """
 
 import logging
@@ -33,6 +44,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,6 +57,8 @@ logger = logging.getLogger(__name__)
 
 # Users a process keeps copies of; the least recently signed in go first.
 KEPT = 4096
+# Sessions a process remembers the user of (a user may have several).
+KEPT_SESSIONS = 2 * KEPT
 # How long a token lives in the cache without a change: a token lost to this (or
 # to eviction) only costs a read.
 TOKEN_SECONDS = 24 * 3600
@@ -99,10 +113,83 @@ _kept: OrderedDict[int, _Copy] = OrderedDict()
 _lock = threading.Lock()
 
 
+# hash(session key) -> the user id the session held when this process last read it.
+_session_users: OrderedDict[int, int] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Prefetched:
+    user_id: int
+    keys: tuple[str, ...]
+    tokens: dict
+
+
+# The tokens read with the current request's session, until user_with_office uses them.
+_prefetched: ContextVar[_Prefetched | None] = ContextVar("user_tokens_prefetched", default=None)
+
+
 def copies_clear() -> None:
     """Forget every copy this process keeps (tests)."""
     with _lock:
         _kept.clear()
+        _session_users.clear()
+
+
+def _token_keys(user_id: int, copy: "_Copy | None") -> tuple[str, ...]:
+    """The tokens a read of `user_id` asks for: the user's, and the office's of the
+    copy kept, if any."""
+    if copy is not None and copy.office_id:
+        return (user_version_key(user_id), office_version_key(copy.office_id))
+    return (user_version_key(user_id),)
+
+
+def session_user_seen(session_key: str | None, user_id) -> None:
+    """The session `session_key` was read holding `user_id` (its SESSION_KEY value)."""
+    if not session_key or user_id is None or not copies_on():
+        return
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return
+    marker = hash(session_key)
+    with _lock:
+        _session_users[marker] = user_id
+        _session_users.move_to_end(marker)
+        while len(_session_users) > KEPT_SESSIONS:
+            _session_users.popitem(last=False)
+
+
+def session_token_keys(session_key: str) -> tuple[int, tuple[str, ...]] | None:
+    """The user this session held when this process last read it, and the keys of
+    the tokens a read of that user will ask for; None for a session not seen here."""
+    user_id = _session_users.get(hash(session_key))
+    if user_id is None:
+        return None
+    return user_id, _token_keys(user_id, _kept.get(user_id))
+
+
+def tokens_scope_start():
+    """Start a request's scope for tokens read with its session (the session
+    middleware); `tokens_scope_end` drops whatever it left unused."""
+    return _prefetched.set(None)
+
+
+def tokens_scope_end(scope) -> None:
+    _prefetched.reset(scope)
+
+
+def tokens_prefetched(user_id: int, keys: tuple[str, ...], values: dict) -> None:
+    """The tokens `keys` of `user_id` as read with this request's session, for this
+    request's read of that user."""
+    _prefetched.set(_Prefetched(user_id, keys, {key: values.get(key) for key in keys}))
+
+
+def _tokens(user_id: int, keys: tuple[str, ...]) -> dict:
+    prefetched = _prefetched.get()
+    if prefetched is not None and prefetched.user_id == user_id and prefetched.keys == keys:
+        _prefetched.set(None)  # once: a second read in the request asks again
+        return {key: value for key, value in prefetched.tokens.items() if value is not None}
+    return cache.get_many(keys)
 
 
 def user_with_office(user_id, read):
@@ -112,10 +199,11 @@ def user_with_office(user_id, read):
     if not copies_on() or not read.takes(user_id):
         return read.get(user_id)
     copy = _kept.get(user_id)
-    user_key = user_version_key(user_id)
-    office_key = office_version_key(copy.office_id) if copy and copy.office_id else None
+    keys = _token_keys(user_id, copy)
+    user_key = keys[0]
+    office_key = keys[1] if len(keys) > 1 else None
     try:
-        tokens = cache.get_many([user_key, office_key] if office_key else [user_key])
+        tokens = _tokens(user_id, keys)
     except Exception:
         logger.warning("user %s read from the database: the cache could not be reached", user_id)
         return read.get(user_id)

@@ -1,13 +1,23 @@
+import html
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.permissions import office_admin_required, student_only
 from apps.core.links import route_path_for_pk
-from apps.core.rendering import date_shown, page_counted_past_first, render_list
+from apps.core.rendering import (
+    date_shown,
+    page_counted_past_first,
+    pagination_html,
+    render_list,
+    stencil,
+    stencil_filled,
+)
 from apps.students import selectors, services
 from apps.students.forms import FieldForm, ResearchNoteForm, StudentProfileForm
 from apps.students.job_ask import job_ask_phrases, job_ask_warning
@@ -97,10 +107,50 @@ def note_list(request):
                 Truncator(note.body).chars(140),
             )
         )
+    groups = [(name, rows) for _field, name, rows in groups]
+    # Every signed-in page's floor: the content is a stencil kept per language and
+    # whether there are notes, filled with the page's own rows (as its template
+    # wrote them, escaped here).
+    pieces = stencil(_NOTES_TEMPLATE, _NOTES_HOLES, (("has_notes", bool(groups)),))
+    pagination = ""
+    if page.has_other_pages():
+        pagination = f'<div class="mt-3">{pagination_html(request, page)}</div>'
+    content = stencil_filled(
+        pieces, {"groups": _note_groups_html(groups), "pagination": pagination}
+    )
     return render_list(
         request,
         "students/researchnote_list.html",
-        {"page": page, "groups": [(name, rows) for _field, name, rows in groups]},
+        {
+            "page": page,
+            "groups": groups,
+            # As {% translate "Research notes" %} left it: not escaped.
+            "title": mark_safe(_("Research notes")),  # noqa: S308
+            "content": content,
+        },
+    )
+
+
+_NOTES_TEMPLATE = "students/_researchnote_list_content.html"
+_NOTES_HOLES = ("groups", "pagination")
+
+
+def _note_groups_html(groups) -> str:
+    """What the list's `{% for name, rows in groups %}` loop wrote, each value
+    escaped as {{ }} escapes it."""
+    e = html.escape
+    return "".join(
+        f'\n<h2 class="h5 mt-4">{e(name)}</h2>\n<div class="list-group">\n  '
+        + "".join(
+            f'\n  <a class="list-group-item list-group-item-action" href="{e(path)}">\n'
+            f'    <div class="d-flex justify-content-between gap-2"><strong>{e(title)}</strong>'
+            f'<small class="text-body-secondary text-nowrap">{e(updated)}</small></div>\n'
+            f'    <div class="small text-body-secondary text-truncate">{e(excerpt)}</div>\n'
+            "  </a>\n  "
+            for path, title, updated, excerpt in rows
+        )
+        + "\n</div>\n"
+        for name, rows in groups
     )
 
 

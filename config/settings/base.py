@@ -50,7 +50,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestSizeLimitMiddleware",
     "apps.core.middleware.ClientAddressMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "apps.accounts.middleware.SessionMiddleware",
     "apps.core.middleware.OneLanguageLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -11,6 +11,7 @@ request fills the holes, escaped. No person's data is ever rendered into what is
 kept, so nothing stale or another person's can show: a rename is on the next page.
 """
 
+import html
 import re
 from functools import lru_cache
 
@@ -20,7 +21,6 @@ from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.context_processors import nav_active, nav_items, nav_links
@@ -40,10 +40,18 @@ def _stencil(template_name: str, context: dict, holes: tuple[str, ...]) -> tuple
     return tuple(_HOLE_SPLIT.split(get_template(template_name).render({**context, **markers})))
 
 
+def _escaped(value) -> str:
+    """conditional_escape(value), without its wrappers for lazy text: what
+    escape() does for anything that is not already HTML."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _fill(pieces: tuple[str, ...], values: dict) -> SafeString:
     return mark_safe(
         "".join(
-            piece if index % 2 == 0 else conditional_escape(values[piece])
+            piece if index % 2 == 0 else _escaped(values[piece])
             for index, piece in enumerate(pieces)
         )
     )
@@ -116,6 +124,16 @@ def kept_part(template_name: str) -> SafeString:
     return mark_safe(kept_part_html(translation.get_language(), template_name))
 
 
+def _csrf_input(context) -> str:
+    """What {% csrf_token %} renders: the request's own token in its hidden input."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return CsrfTokenNode().render(context)  # Django's answer for no token
+    return mark_safe(
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(str(token))}">'
+    )
+
+
 @register.simple_tag(takes_context=True)
 def site_header(context) -> SafeString:
     user = context.get("user")
@@ -123,14 +141,15 @@ def site_header(context) -> SafeString:
     urlconf, prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     if user is None or not user.is_authenticated:
         return _fill(header_pieces(language, False, None, False, False, None, urlconf, prefix), {})
-    has_office = user.office_id is not None
+    role, is_office_admin, office_id = user.role, user.is_office_admin, user.office_id
+    has_office = office_id is not None
     active = None
     if has_office:
         request = context.get("request")
-        links = nav_links(user.role, user.is_office_admin, urlconf, prefix)
+        links = nav_links(role, is_office_admin, urlconf, prefix)
         active = nav_active(links, request.path) if request is not None else None
     pieces = header_pieces(
-        language, True, user.role, user.is_office_admin, has_office, active, urlconf, prefix
+        language, True, role, is_office_admin, has_office, active, urlconf, prefix
     )
     return _fill(
         pieces,
@@ -138,8 +157,7 @@ def site_header(context) -> SafeString:
             "short_name": user.get_short_name(),
             "email": user.email,
             "office_name": user.office.name if has_office else "",
-            # What {% csrf_token %} renders: the request's own token.
-            "csrf_input": CsrfTokenNode().render(context),
+            "csrf_input": _csrf_input(context),
         },
     )
 
@@ -150,6 +168,31 @@ def site_footer(context) -> SafeString:
     authenticated = user is not None and user.is_authenticated
     pieces = footer_pieces(translation.get_language(), authenticated)
     return _fill(pieces, {"TZ": str(timezone.get_current_timezone())} if authenticated else {})
+
+
+@register.simple_tag(takes_context=True)
+def html_lang(context) -> str:
+    """`{{ LANGUAGE_CODE|default:'en' }}` without the failed lookup (and the
+    exceptions it raises) on every page: no context processor sets LANGUAGE_CODE,
+    so it is "en" unless a view passes one."""
+    return context.get("LANGUAGE_CODE") or "en"
+
+
+@_kept(maxsize=1)
+def no_messages_html() -> str:
+    return get_template("_partials/messages.html").render({"messages": ()})
+
+
+@register.simple_tag(takes_context=True)
+def site_messages(context) -> SafeString:
+    """`{% include "_partials/messages.html" %}`, with what the partial renders when
+    there is no message to show (most pages) kept once per process: the same test
+    of the messages as its `{% if messages %}`, else the partial in this context."""
+    if not context.get("messages"):
+        return mark_safe(no_messages_html())
+    partial = context.template.engine.get_template("_partials/messages.html")
+    with context.push():
+        return partial.render(context)
 
 
 class _OfficePath:
