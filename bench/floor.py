@@ -114,6 +114,11 @@ def instrument(clock: PartClock) -> None:
 
     store = import_string(settings.SESSION_ENGINE + ".SessionStore")
     store.load = clock.wrap("session", store.load)
+    # Fieldnotes' session middleware reads the session (and the user's version
+    # tokens with it) in its process_request; the store's load then only takes it.
+    from apps.accounts.middleware import SessionMiddleware
+
+    SessionMiddleware.process_request = clock.wrap("session", SessionMiddleware.process_request)
     auth.get_user = clock.wrap("user", auth.get_user)
     # AuthenticationMiddleware looked get_user up at import: wrap it there too.
     from django.contrib.auth import middleware as auth_middleware

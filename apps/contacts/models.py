@@ -267,9 +267,14 @@ class Contact(TimeStampedModel):
             models.Index(
                 fields=["owner", "target_rank"],
                 include=[
-                    "id", "field", "stage", "referred_by",
-                    "full_name", "job_title", "organisation",
-                ],  # fmt: skip
+                    "id",
+                    "field",
+                    "stage",
+                    "referred_by",
+                    "full_name",
+                    "job_title",
+                    "organisation",
+                ],
                 name="contact_target_list",
                 condition=models.Q(archived_at__isnull=True, target_rank__isnull=False),
             ),
