@@ -33,6 +33,7 @@ from apps.core.rendering import (
     CountedPaginator,
     Kept,
     LocalDates,
+    csrf_input_html,
     filter_form_holes,
     pagination_html,
     stencil,
@@ -224,8 +225,6 @@ def _bulk_widgets(*, office_id: int, cached: selectors_people.PeopleCached) -> t
 
 _TABLE_HOLES = ("csrf", "next", "action", "advisor", "name", "joined", "last_login", "rows")
 _TABLE_HOLES += ("pagination",)
-# As {% csrf_token %} writes it.
-_CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
 
 
 def _table_html(request, page, *, query, csrf_token: str, bulk: tuple[str, str]) -> str:
@@ -237,7 +236,7 @@ def _table_html(request, page, *, query, csrf_token: str, bulk: tuple[str, str])
     return stencil_filled(
         stencil("advising/_people_table.html", _TABLE_HOLES),
         {
-            "csrf": _CSRF_INPUT.format(token=escape(csrf_token)),
+            "csrf": csrf_input_html(csrf_token),
             "next": escape(request.get_full_path()),
             "action": action,
             "advisor": advisor,

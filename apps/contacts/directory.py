@@ -186,7 +186,7 @@ def did_you_mean(terms: list[str], profiles) -> str:
     vocabulary: dict[str, str] = {}
     for profile in profiles:
         texts = [
-            _full_name(profile), profile.employer, profile.job_title,
+            profile.user.full_name, profile.employer, profile.job_title,
             *_field_names(profile), profile.topics,
         ]  # fmt: skip
         for text in texts:
@@ -205,12 +205,6 @@ def did_you_mean(terms: list[str], profiles) -> str:
         changed = changed or best != term
         corrected.append(best)
     return " ".join(corrected) if changed else ""
-
-
-def _full_name(profile) -> str:
-    # A directory page's rows carry the name (DirectoryCardRow); profiles their user.
-    name = getattr(profile, "user_full_name", None)
-    return name if name is not None else profile.user.full_name
 
 
 def _field_names(profile) -> list[str]:

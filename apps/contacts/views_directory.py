@@ -37,6 +37,7 @@ from apps.core.feedback import form_add_errors
 from apps.core.links import path_for_pk
 from apps.core.rendering import (
     Kept,
+    csrf_input_html,
     options_html,
     pagination_html,
     render_list,
@@ -362,10 +363,7 @@ def directory_results_html(
     old template's to the byte (tests/contacts/test_directory_results_html.py)."""
     found, nobody, pager = _results_frame(request, page, searching)
     if cards:
-        # As {% csrf_token %} wrote it.
-        hidden = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(csrf_token)}">'
-        )
+        hidden = csrf_input_html(csrf_token)
         middle = (
             '\n\n<ul class="list-unstyled row row-cols-1 row-cols-md-2 g-3">\n  '
             + "".join(f"\n  {head}{hidden if form else ''}{tail}\n  " for head, form, tail in cards)

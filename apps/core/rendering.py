@@ -113,6 +113,14 @@ def stencil(
     return pieces
 
 
+def csrf_input_html(token) -> str:
+    """What {% csrf_token %} writes for the request's token `token` (the context's
+    `csrf_token`, masked once a request), for pages that write their forms in Python:
+    every form of the page, the layout's included, carries that one token, as the
+    tag gives them."""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(str(token))}">'
+
+
 def stencil_filled(pieces: tuple[str, ...], values: dict) -> str:
     """A stencil's pieces with each hole's value, which the caller has escaped."""
     return mark_safe(  # noqa: S308 - the pieces were rendered escaped; the values are

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.context_processors import nav_active, nav_items, nav_links
+from apps.core.rendering import csrf_input_html
 
 register = template.Library()
 
@@ -129,9 +130,7 @@ def _csrf_input(context) -> str:
     token = context.get("csrf_token")
     if not token or token == "NOTPROVIDED":
         return CsrfTokenNode().render(context)  # Django's answer for no token
-    return mark_safe(
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(str(token))}">'
-    )
+    return mark_safe(csrf_input_html(token))
 
 
 @register.simple_tag(takes_context=True)
